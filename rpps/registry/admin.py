@@ -1,0 +1,196 @@
+"""Operators' back office over the registry, in French. Writes are recorded by ActorMiddleware."""
+
+from django.contrib import admin
+from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from .allocation import allocate_rpps
+from .history import person_history
+from .models import (
+    Activity,
+    Authorization,
+    Card,
+    ChangeRecord,
+    Diploma,
+    Exercise,
+    Expertise,
+    Mailbox,
+    Person,
+    Structure,
+)
+
+
+class NoDeleteMixin:
+    def has_delete_permission(self, request, obj=None):
+        return False  # registry objects are closed (end dates), never deleted
+
+
+class ExerciseInline(admin.StackedInline):
+    model = Exercise
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+
+class MailboxInline(admin.TabularInline):
+    model = Mailbox
+    fk_name = "person"
+    extra = 0
+    fields = ["address", "type_code", "service", "dematerialization", "red_list"]
+
+
+class CardInline(admin.TabularInline):
+    model = Card
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Person)
+class PersonAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["rpps", "birth_name", "given_names", "usage_name", "birth_date", "updated_at"]
+    search_fields = ["=rpps", "birth_name", "usage_name", "given_names"]
+    list_filter = ["sex_code"]
+    readonly_fields = ["rpps", "created_at", "updated_at", "history"]
+    inlines = [ExerciseInline, MailboxInline, CardInline]
+    fieldsets = [
+        ("Identifiant", {"fields": ["rpps"]}),
+        (
+            "État civil (privé)",
+            {
+                "fields": [
+                    "civility_code",
+                    "sex_code",
+                    "birth_name",
+                    "given_names",
+                    "usage_name",
+                    "birth_date",
+                    "birth_place_code",
+                    "birth_city_abroad",
+                    "nationality_code",
+                ]
+            },
+        ),
+        ("Coordonnées de correspondance (privées)", {"fields": ["email", "phone"]}),
+        ("Historique", {"fields": ["created_at", "updated_at", "history"]}),
+    ]
+
+    @admin.display(description="modifications")
+    def history(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        rows = person_history(obj.pk)
+        return format_html(
+            "<table><tr><th>date</th><th>auteur</th><th>action</th><th>objet</th><th>motif</th><th>changements</th></tr>{}</table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        r.at.strftime("%d/%m/%Y %H:%M"),
+                        r.actor_label,
+                        r.get_action_display(),
+                        r.object_type,
+                        r.object_id,
+                        r.reason,
+                        ", ".join(sorted((r.after or r.before or {}).keys())),
+                    )
+                    for r in rows
+                ),
+            ),
+        )
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            if not change:
+                obj.rpps = allocate_rpps()
+            super().save_model(request, obj, form, change)
+
+
+class ExpertiseInline(admin.TabularInline):
+    model = Expertise
+    extra = 0
+
+
+class DiplomaInline(admin.TabularInline):
+    model = Diploma
+    extra = 0
+
+
+class AuthorizationInline(admin.TabularInline):
+    model = Authorization
+    extra = 0
+
+
+class ActivityInline(admin.TabularInline):
+    model = Activity
+    extra = 0
+    can_delete = False
+    autocomplete_fields = ["structure"]
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["last_name", "first_name", "profession_code", "category_code", "person_link", "updated_at"]
+    search_fields = ["last_name", "first_name", "=person__rpps"]
+    list_filter = ["profession_code", "category_code"]
+    raw_id_fields = ["person"]
+    inlines = [ExpertiseInline, DiplomaInline, AuthorizationInline, ActivityInline]
+
+    @admin.display(description="personne")
+    def person_link(self, obj):
+        url = reverse("admin:registry_person_change", args=[obj.person_id])
+        return format_html('<a href="{}">{}</a>', url, obj.person.rpps)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person")
+
+
+@admin.register(Structure)
+class StructureAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["technical_id", "name", "commune_label", "sector_code", "is_legal_entity", "updated_at"]
+    search_fields = ["=technical_id", "=finess", "=siret", "name", "trade_name", "commune_label"]
+    list_filter = ["is_legal_entity", "sector_code"]
+    readonly_fields = ["technical_id", "created_at", "updated_at"]
+    raw_id_fields = ["legal_entity"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["exercise", "structure", "mode_code", "role_code", "start_date", "end_date"]
+    list_filter = ["mode_code", "genre_code"]
+    raw_id_fields = ["exercise", "structure"]
+    list_select_related = ["exercise", "structure"]
+    search_fields = ["=exercise__person__rpps", "=structure__technical_id"]
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    list_display = ["address", "type_code", "person", "structure", "red_list"]
+    search_fields = ["address"]
+    list_filter = ["type_code", "red_list"]
+    raw_id_fields = ["person", "structure"]
+
+
+@admin.register(Card)
+class CardAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["number", "type_code", "person", "valid_from", "valid_until", "opposition_date"]
+    search_fields = ["=number", "=person__rpps"]
+    list_filter = ["type_code"]
+    raw_id_fields = ["person"]
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor_label", "action", "object_type", "object_id", "person_id", "reason"]
+    list_filter = ["action", "actor_kind", "object_type"]
+    search_fields = ["=person_id", "=object_id", "actor_label"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,172 @@
+"""Recording every change to registry objects: who, when, what (before/after) and why.
+
+Writers declare who they are with ``acting_as(...)`` (web requests get it from ActorMiddleware);
+every save/delete of a registry object then writes a ChangeRecord in the same transaction. A write
+with no declared actor is refused: nothing reaches the registry anonymously.
+"""
+
+import contextvars
+import datetime
+import decimal
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db.models.signals import post_delete, post_save, pre_save
+
+
+class UnattributedWrite(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # ChangeRecord.ActorKind
+    label: str
+    user_id: int | None = None
+
+    @classmethod
+    def for_user(cls, user) -> "Actor":
+        return cls("user", user.get_username(), user.pk)
+
+    @classmethod
+    def loader(cls, name: str) -> "Actor":
+        return cls("loader", name)
+
+    @classmethod
+    def feed(cls, name: str) -> "Actor":
+        return cls("feed", name)
+
+    @classmethod
+    def system(cls, name: str) -> "Actor":
+        return cls("system", name)
+
+
+_current: contextvars.ContextVar[tuple[Actor, str] | None] = contextvars.ContextVar("registry_actor", default=None)
+
+
+@contextmanager
+def acting_as(actor: Actor, reason: str):
+    if not reason:
+        raise ValueError("a reason is required")
+    token = _current.set((actor, reason))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current() -> tuple[Actor, str]:
+    value = _current.get()
+    if value is None:
+        raise UnattributedWrite(
+            "Écriture refusée : aucun auteur déclaré (utiliser rpps.registry.history.acting_as)."
+        )
+    return value
+
+
+def _jsonable(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+IGNORED_FIELDS = {"created_at", "updated_at"}
+
+
+def snapshot(instance) -> dict:
+    return {
+        f.attname: _jsonable(getattr(instance, f.attname))
+        for f in instance._meta.concrete_fields
+        if f.attname not in IGNORED_FIELDS
+    }
+
+
+def object_type(model) -> str:
+    return model._meta.label_lower
+
+
+def _pre_save(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    current()  # refuse before anything is written
+    before = None
+    if instance.pk is not None and not instance._state.adding:
+        attnames = [f.attname for f in sender._meta.concrete_fields if f.attname not in IGNORED_FIELDS]
+        before = sender._base_manager.filter(pk=instance.pk).values(*attnames).first()
+        if before is not None:
+            before = {k: _jsonable(v) for k, v in before.items()}
+    instance._history_before = before
+
+
+def _post_save(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    from .models import ChangeRecord
+
+    before = getattr(instance, "_history_before", None)
+    after = snapshot(instance)
+    if created or before is None:
+        action, before_out, after_out = ChangeRecord.Action.CREATE, None, after
+    else:
+        changed = [k for k in after if before.get(k) != after[k]]
+        if not changed:
+            return
+        action = ChangeRecord.Action.UPDATE
+        before_out = {k: before.get(k) for k in changed}
+        after_out = {k: after[k] for k in changed}
+    _write(ChangeRecord, instance, action, before_out, after_out)
+
+
+def _post_delete(sender, instance, **kwargs):
+    from .models import ChangeRecord
+
+    _write(ChangeRecord, instance, ChangeRecord.Action.DELETE, snapshot(instance), None)
+
+
+def _write(record_model, instance, action, before, after):
+    actor, reason = current()
+    record_model.objects.create(
+        actor_kind=actor.kind,
+        actor_label=actor.label,
+        user_id=actor.user_id,
+        reason=reason,
+        action=action,
+        object_type=object_type(type(instance)),
+        object_id=instance.pk,
+        person_id=instance.history_person_id(),
+        before=before,
+        after=after,
+    )
+
+
+def connect(models) -> None:
+    for model in models:
+        uid = f"registry-history-{model._meta.label_lower}"
+        pre_save.connect(_pre_save, sender=model, dispatch_uid=uid + "-pre")
+        post_save.connect(_post_save, sender=model, dispatch_uid=uid + "-post")
+        post_delete.connect(_post_delete, sender=model, dispatch_uid=uid + "-del")
+
+
+def person_history(person_id: int):
+    from .models import ChangeRecord
+
+    return ChangeRecord.objects.filter(person_id=person_id).order_by("at", "id")
+
+
+class ActorMiddleware:
+    """Signed-in users are the authors of the writes their requests make."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            reason = f"{request.method} {request.path}"
+            if request.path.startswith("/admin/"):
+                reason = "Saisie d'un opérateur dans l'administration"
+            with acting_as(Actor.for_user(user), reason):
+                return self.get_response(request)
+        return self.get_response(request)

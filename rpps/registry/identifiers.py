@@ -1,0 +1,254 @@
+"""Identifier rules of the directory, as pure functions: the one place every check goes through.
+
+Evidence for every rule: shared/docs/reference/formats.md §8. Validation functions return the
+normalised value or raise InvalidIdentifier with a French message meant for the user.
+"""
+
+import re
+from dataclasses import dataclass
+
+
+class InvalidIdentifier(ValueError):
+    """The value is not a well-formed identifier; ``str(exc)`` is a French message for the user."""
+
+
+def _digits(value: str) -> bool:
+    return value.isascii() and value.isdigit()
+
+
+def luhn_sum(digits: str) -> int:
+    """Luhn sum with the rightmost digit at position 1 (not doubled)."""
+    total = 0
+    for position, char in enumerate(reversed(digits), start=1):
+        digit = ord(char) - 48
+        if position % 2 == 0:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total
+
+
+def luhn_is_valid(digits: str) -> bool:
+    return bool(digits) and _digits(digits) and luhn_sum(digits) % 10 == 0
+
+
+def luhn_check_digit(body: str) -> str:
+    """The digit to append to ``body`` so that the whole number passes Luhn."""
+    if not _digits(body):
+        raise InvalidIdentifier("Le corps d'un numéro à clé de Luhn ne doit contenir que des chiffres.")
+    return str((10 - luhn_sum(body + "0") % 10) % 10)
+
+
+def _clean(value: str) -> str:
+    # Users paste numbers with spaces ("101 002 713 85"); nothing else is tolerated.
+    return (value or "").replace(" ", "").strip()
+
+
+# --- Persons ---------------------------------------------------------------------------------
+
+
+def validate_rpps(value: str) -> str:
+    value = _clean(value)
+    if len(value) != 11 or not _digits(value):
+        raise InvalidIdentifier("Le numéro RPPS doit comporter exactement 11 chiffres.")
+    if not luhn_is_valid(value):
+        raise InvalidIdentifier("Le numéro RPPS est invalide : sa clé de contrôle (dernier chiffre) est fausse.")
+    return value
+
+
+def rpps_from_body(body: int | str) -> str:
+    """The RPPS number whose first ten digits are ``body``."""
+    body = str(body)
+    if len(body) != 10 or not _digits(body):
+        raise InvalidIdentifier("Le corps d'un numéro RPPS doit comporter 10 chiffres.")
+    return body + luhn_check_digit(body)
+
+
+def validate_adeli(value: str) -> str:
+    # Key rule inferred from the known samples (formats.md §8.3): Luhn over the 9 digits.
+    value = _clean(value)
+    if len(value) != 9 or not _digits(value):
+        raise InvalidIdentifier("Le numéro ADELI doit comporter exactement 9 chiffres.")
+    if not luhn_is_valid(value):
+        raise InvalidIdentifier("Le numéro ADELI est invalide : sa clé de contrôle (dernier chiffre) est fausse.")
+    return value
+
+
+IDNPS_RPPS_PREFIX = "8"
+IDNPS_ADELI_PREFIX = "0"
+
+
+@dataclass(frozen=True)
+class Idnps:
+    kind: str  # "RPPS" or "ADELI"
+    number: str
+
+    @property
+    def value(self) -> str:
+        return (IDNPS_RPPS_PREFIX if self.kind == "RPPS" else IDNPS_ADELI_PREFIX) + self.number
+
+
+def idnps_from_rpps(rpps: str) -> str:
+    return IDNPS_RPPS_PREFIX + validate_rpps(rpps)
+
+
+def idnps_from_adeli(adeli: str) -> str:
+    return IDNPS_ADELI_PREFIX + validate_adeli(adeli)
+
+
+def parse_idnps(value: str) -> Idnps:
+    """`8`+RPPS (12 characters) or `0`+ADELI (10 characters); the key is checked on the inner number."""
+    value = _clean(value)
+    if len(value) == 12 and value.startswith(IDNPS_RPPS_PREFIX):
+        return Idnps("RPPS", validate_rpps(value[1:]))
+    if len(value) == 10 and value.startswith(IDNPS_ADELI_PREFIX):
+        return Idnps("ADELI", validate_adeli(value[1:]))
+    raise InvalidIdentifier(
+        "L'identifiant national (IDNPS) doit être « 8 » suivi du numéro RPPS (12 caractères) "
+        "ou « 0 » suivi du numéro ADELI (10 caractères)."
+    )
+
+
+# --- Structures ------------------------------------------------------------------------------
+
+_FINESS_RE = re.compile(r"^(?:\d{2}|2[AB])\d{7}$")
+
+
+def validate_finess(value: str) -> str:
+    """9 characters: department (2 digits, or 2A/2B for Corsica) + 6-digit sequence + key.
+
+    The key is Luhn over the 9 digits (formats.md §8.5). For Corsica no key rule is known, so only
+    the format is checked there.
+    """
+    value = _clean(value).upper()
+    if not _FINESS_RE.match(value):
+        raise InvalidIdentifier(
+            "Le numéro FINESS doit comporter 9 caractères : 9 chiffres, ou 2A/2B suivi de 7 chiffres pour la Corse."
+        )
+    if value[:2] in {"2A", "2B"}:
+        return value
+    if not luhn_is_valid(value):
+        raise InvalidIdentifier("Le numéro FINESS est invalide : sa clé de contrôle (dernier chiffre) est fausse.")
+    return value
+
+
+LA_POSTE_SIREN = "356000000"
+
+
+def validate_siren(value: str) -> str:
+    value = _clean(value)
+    if len(value) != 9 or not _digits(value):
+        raise InvalidIdentifier("Le numéro SIREN doit comporter exactement 9 chiffres.")
+    if not luhn_is_valid(value):
+        raise InvalidIdentifier("Le numéro SIREN est invalide : sa clé de contrôle est fausse.")
+    return value
+
+
+def validate_siret(value: str) -> str:
+    value = _clean(value)
+    if len(value) != 14 or not _digits(value):
+        raise InvalidIdentifier("Le numéro SIRET doit comporter exactement 14 chiffres.")
+    if value.startswith(LA_POSTE_SIREN):
+        # La Poste's establishments are numbered beyond what Luhn allows: INSEE checks that the sum
+        # of the digits is a multiple of 5 instead.
+        if sum(int(c) for c in value) % 5 != 0:
+            raise InvalidIdentifier("Le numéro SIRET est invalide : sa clé de contrôle est fausse.")
+        return value
+    validate_siren(value[:9])
+    if not luhn_is_valid(value):
+        raise InvalidIdentifier("Le numéro SIRET est invalide : sa clé de contrôle est fausse.")
+    return value
+
+
+def validate_rpps_rang(value: str) -> str:
+    """RPPS-rang: the RPPS number of the professional (11 digits) + a 3-digit rank."""
+    value = _clean(value)
+    if len(value) != 14 or not _digits(value):
+        raise InvalidIdentifier("L'identifiant RPPS-rang doit comporter 14 chiffres (numéro RPPS + rang sur 3 chiffres).")
+    try:
+        validate_rpps(value[:11])
+    except InvalidIdentifier as exc:
+        raise InvalidIdentifier("L'identifiant RPPS-rang est invalide : le numéro RPPS qu'il contient est faux.") from exc
+    return value
+
+
+# Structure technical ids: a letter then the identifier (current form), or a TRE_G07 digit then the
+# identifier (older form, "Ancien identifiant de la structure").
+STRUCTURE_KINDS = {
+    "FINESS": ("F", "1", validate_finess),
+    "SIRET": ("C", "3", validate_siret),
+    "RPPS_RANG": ("R", "4", validate_rpps_rang),
+}
+_KIND_BY_LETTER = {letter: kind for kind, (letter, _, _) in STRUCTURE_KINDS.items()}
+_KIND_BY_DIGIT = {digit: kind for kind, (_, digit, _) in STRUCTURE_KINDS.items()}
+
+
+@dataclass(frozen=True)
+class StructureId:
+    kind: str  # FINESS, SIRET or RPPS_RANG
+    number: str
+
+    @property
+    def technical_id(self) -> str:
+        return STRUCTURE_KINDS[self.kind][0] + self.number
+
+    @property
+    def old_id(self) -> str:
+        return STRUCTURE_KINDS[self.kind][1] + self.number
+
+
+def structure_id(kind: str, number: str) -> StructureId:
+    if kind not in STRUCTURE_KINDS:
+        raise InvalidIdentifier(f"Type d'identifiant de structure inconnu : {kind}.")
+    return StructureId(kind, STRUCTURE_KINDS[kind][2](number))
+
+
+def parse_structure_technical_id(value: str) -> StructureId:
+    """`F`+FINESS, `C`+SIRET or `R`+RPPS-rang."""
+    value = _clean(value).upper()
+    kind = _KIND_BY_LETTER.get(value[:1])
+    if kind is None:
+        raise InvalidIdentifier(
+            "L'identifiant technique de structure doit commencer par F (FINESS), C (SIRET) ou R (RPPS-rang)."
+        )
+    return structure_id(kind, value[1:])
+
+
+def parse_old_structure_id(value: str) -> StructureId:
+    """`1`+FINESS, `3`+SIRET or `4`+RPPS-rang (TRE_G07 type digit + identifier)."""
+    value = _clean(value).upper()
+    kind = _KIND_BY_DIGIT.get(value[:1])
+    if kind is None:
+        raise InvalidIdentifier(
+            "L'ancien identifiant de structure doit commencer par 1 (FINESS), 3 (SIRET) ou 4 (RPPS-rang)."
+        )
+    return structure_id(kind, value[1:])
+
+
+def parse_any_structure_id(value: str) -> StructureId:
+    value = _clean(value).upper()
+    if value[:1].isdigit():
+        return parse_old_structure_id(value)
+    return parse_structure_technical_id(value)
+
+
+# --- Places ----------------------------------------------------------------------------------
+
+_COG_COMMUNE_RE = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
+_COG_COUNTRY_RE = re.compile(r"^99\d{3}$")
+
+
+def validate_birth_place_code(value: str) -> str:
+    """A COG commune code (5 characters, 2A/2B for Corsica) or an INSEE country code (99xxx)."""
+    value = _clean(value).upper()
+    if not (_COG_COMMUNE_RE.match(value) or _COG_COUNTRY_RE.match(value)):
+        raise InvalidIdentifier(
+            "Le lieu de naissance doit être un code commune INSEE (5 caractères, ex. 75056 ou 2A004) "
+            "ou un code pays INSEE pour une naissance à l'étranger (99 suivi de 3 chiffres, ex. 99134)."
+        )
+    return value
+
+
+def is_born_abroad(birth_place_code: str) -> bool:
+    return bool(_COG_COUNTRY_RE.match(birth_place_code or ""))

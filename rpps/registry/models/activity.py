@@ -1,0 +1,87 @@
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from rpps.nomenclatures import catalog
+
+from .base import Recorded
+from .exercise import Exercise
+from .structure import Structure
+
+
+class ActivityQuerySet(models.QuerySet):
+    def open_on(self, day: datetime.date):
+        return self.filter(models.Q(end_date__isnull=True) | models.Q(end_date__gte=day), start_date__lte=day)
+
+    def open_today(self):
+        return self.open_on(datetime.date.today())
+
+
+class Activity(Recorded):
+    """Situation d'exercice: an exercise practised at a structure from a start date, maybe to an end date."""
+
+    CODED_FIELDS = {
+        "mode_code": catalog.ACTIVITY_MODE,
+        "function_code": catalog.FUNCTION,
+        "genre_code": catalog.ACTIVITY_GENRE,
+        "role_code": catalog.ROLE,
+        "pharmacist_section_code": catalog.PHARMACIST_SECTION,
+        "end_reason_code": catalog.END_REASON,
+    }
+
+    exercise = models.ForeignKey(
+        Exercise, on_delete=models.PROTECT, related_name="activities", verbose_name="exercice professionnel"
+    )
+    structure = models.ForeignKey(
+        Structure, on_delete=models.PROTECT, related_name="activities", verbose_name="structure"
+    )
+    mode_code = models.CharField("mode d'exercice", max_length=2)
+    function_code = models.CharField("fonction", max_length=10, blank=True)
+    genre_code = models.CharField("genre d'activité", max_length=8, blank=True)
+    role_code = models.CharField("rôle", max_length=10, blank=True)
+    pharmacist_section_code = models.CharField("section du tableau des pharmaciens", max_length=2, blank=True)
+    start_date = models.DateField("date de début")
+    end_date = models.DateField("date de fin", null=True, blank=True)
+    end_reason_code = models.CharField("motif de fin", max_length=5, blank=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "situation d'exercice"
+        verbose_name_plural = "situations d'exercice"
+        ordering = ["exercise_id", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="activity_end_after_start",
+                violation_error_message="La date de fin ne peut pas précéder la date de début.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_reason_code="") | models.Q(end_date__isnull=False),
+                name="activity_end_reason_needs_end_date",
+                violation_error_message="Un motif de fin n'a de sens qu'avec une date de fin.",
+            ),
+        ]
+        indexes = [models.Index(fields=["structure", "end_date"], name="activity_structure_end")]
+
+    def __str__(self):
+        return f"{self.exercise} @ {self.structure_id} depuis {self.start_date}"
+
+    def history_person_id(self):
+        return Exercise.objects.filter(pk=self.exercise_id).values_list("person_id", flat=True).first()
+
+    def clean(self):
+        errors = {}
+        try:
+            super().clean()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors.setdefault("end_date", []).append(
+                "Date de fin : elle ne peut pas précéder la date de début (%s)." % self.start_date.strftime("%d/%m/%Y")
+            )
+        if self.end_reason_code and not self.end_date:
+            errors.setdefault("end_reason_code", []).append("Motif de fin : renseignez aussi la date de fin.")
+        if errors:
+            raise ValidationError(errors)

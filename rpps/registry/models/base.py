@@ -1,0 +1,62 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from rpps.nomenclatures import lookup
+
+
+class Recorded(models.Model):
+    """Base of every registry object: timestamps, coded-field validation, history link.
+
+    Every save and delete of a subclass is written to the history (rpps.registry.history).
+    """
+
+    # field name -> nomenclature table name (rpps.nomenclatures.catalog)
+    CODED_FIELDS: dict[str, str] = {}
+
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    updated_at = models.DateTimeField("mis à jour le", auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def history_person_id(self) -> int | None:
+        """The person whose history this object belongs to (None for structures)."""
+        return None
+
+    def coded_fields(self) -> dict[str, str]:
+        return dict(self.CODED_FIELDS)
+
+    def clean(self):
+        super().clean()
+        self.validate_codes()
+
+    def validate_codes(self):
+        stored = {}
+        fields = self.coded_fields()
+        if self.pk and not self._state.adding:
+            stored = type(self).objects.filter(pk=self.pk).values(*fields).first() or {}
+        errors = {}
+        for name, table in fields.items():
+            value = getattr(self, name)
+            if value in (None, ""):
+                continue
+            # A deprecated code stays acceptable on a record that already had it.
+            allow_deprecated = stored.get(name) == value
+            try:
+                lookup.check(table, value, allow_deprecated=allow_deprecated)
+            except ValidationError as exc:
+                verbose = self._meta.get_field(name).verbose_name
+                errors[name] = [f"{verbose[:1].upper()}{verbose[1:]} : {message}" for message in exc.messages]
+        if errors:
+            raise ValidationError(errors)
+
+
+def digits_check(field: str, length: int, name: str, message: str) -> models.CheckConstraint:
+    """Database-level format check: exactly ``length`` ASCII digits, or empty/NULL."""
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__regex": rf"^[0-9]{{{length}}}$"})
+        | models.Q(**{field: ""})
+        | models.Q(**{f"{field}__isnull": True}),
+        name=name,
+        violation_error_message=message,
+    )

@@ -1,0 +1,89 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from rpps.nomenclatures import catalog
+
+from .base import Recorded
+from .person import Person
+from .structure import Structure
+
+
+class Mailbox(Recorded):
+    """Boîte aux lettres MSSanté. Public unless on the red list."""
+
+    CODED_FIELDS = {"type_code": catalog.MAILBOX_TYPE}
+
+    address = models.EmailField("adresse BAL MSSanté")
+    type_code = models.CharField("type de BAL", max_length=3)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="mailboxes", verbose_name="personne"
+    )
+    structure = models.ForeignKey(
+        Structure, on_delete=models.PROTECT, null=True, blank=True, related_name="mailboxes", verbose_name="structure"
+    )
+    service = models.CharField("service de rattachement", max_length=200, blank=True)
+    dematerialization = models.BooleanField("accepte la dématérialisation", default=False)
+    red_list = models.BooleanField("liste rouge", default=False, help_text="Une BAL en liste rouge n'est jamais publiée.")
+
+    class Meta:
+        verbose_name = "boîte aux lettres MSSanté"
+        verbose_name_plural = "boîtes aux lettres MSSanté"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False) | models.Q(structure__isnull=False),
+                name="mailbox_has_owner",
+                violation_error_message="Une BAL doit appartenir à une personne ou à une structure.",
+            ),
+            models.UniqueConstraint(
+                fields=["address", "person"],
+                name="mailbox_unique_per_person",
+                violation_error_message="Cette adresse est déjà enregistrée pour cette personne.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.address
+
+    def history_person_id(self):
+        return self.person_id
+
+    def clean(self):
+        super().clean()
+        if not self.person_id and not self.structure_id:
+            raise ValidationError({"person": "Une BAL doit appartenir à une personne ou à une structure."})
+
+
+class Card(Recorded):
+    """Carte CPS/CPF/CPE/CPA (or e-CPS) held by a person."""
+
+    CODED_FIELDS = {"type_code": catalog.CARD_TYPE}
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cards", verbose_name="personne")
+    type_code = models.CharField("type de carte", max_length=3)
+    number = models.CharField("numéro de carte", max_length=20, unique=True)
+    national_id = models.CharField("identifiant national contenu dans la carte", max_length=30)
+    valid_from = models.DateField("début de validité")
+    valid_until = models.DateField("fin de validité")
+    opposition_date = models.DateField("date d'opposition", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "carte"
+        verbose_name_plural = "cartes"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gte=models.F("valid_from")),
+                name="card_validity_order",
+                violation_error_message="La fin de validité ne peut pas précéder le début de validité.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.type_code} {self.number}"
+
+    def history_person_id(self):
+        return self.person_id
+
+    def clean(self):
+        super().clean()
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValidationError({"valid_until": "Fin de validité : elle ne peut pas précéder le début de validité."})

@@ -1,0 +1,42 @@
+"""Write a synthetic population into the database (used by generate_population and load_demo)."""
+
+import sys
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from tqdm import tqdm
+
+from ..models import Person
+from .generator import COLUMNS, WRITE_ORDER, PopulationGenerator
+from .writer import BulkWriter
+
+
+class RegistryNotEmpty(RuntimeError):
+    pass
+
+
+def generate(persons: int, seed: int, *, batch_size: int = 5000, progress: bool = True, stream=None) -> dict:
+    """Generate ``persons`` into an empty registry; one transaction per batch. Returns row counts."""
+    if Person.objects.exists():
+        raise RegistryNotEmpty(
+            "Le répertoire contient déjà des personnes : la population synthétique ne se génère que dans un "
+            "répertoire vide (identifiants FINESS/SIRET/RPPS synthétiques déterministes)."
+        )
+    first_ids = {model: (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1 for model in WRITE_ORDER}
+    generator = PopulationGenerator(persons, seed, now=timezone.now(), first_ids=first_ids, batch_size=batch_size)
+    writer = BulkWriter(connection)
+    counts = {model._meta.label: 0 for model in WRITE_ORDER}
+    bar = tqdm(total=persons, unit="pers", disable=not progress, file=stream or sys.stderr, mininterval=1.0)
+    try:
+        for batch in generator.batches():
+            with transaction.atomic():
+                for model in WRITE_ORDER:
+                    rows = batch.rows[model]
+                    writer.write(model, COLUMNS[model], rows)
+                    counts[model._meta.label] += len(rows)
+            bar.update(batch.persons)
+    finally:
+        bar.close()
+    writer.reset_sequences(WRITE_ORDER)
+    return counts

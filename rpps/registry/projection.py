@@ -1,0 +1,130 @@
+"""The public projection: the one declared allow-list of what may leave through a public output.
+
+Every public output (extraction files, search site, FHIR API) reads registry data through this
+module. A field not listed here is private — birth data, personal contacts, the e-CPS contact,
+diploma numbers/dates/places, situation dates, red-list mailboxes. Sources for what is public:
+the published extraction headers (formats.md §1–3) and the public FHIR profiles (fhir.md §2.3).
+"""
+
+import datetime
+
+from . import identifiers
+from .models import Activity, Authorization, Card, Diploma, Exercise, Expertise, Mailbox, Person, Structure
+
+PUBLIC_FIELDS: dict[type, tuple[str, ...]] = {
+    Person: ("id", "rpps", "civility_code", "updated_at"),
+    Exercise: (
+        "id",
+        "profession_code",
+        "category_code",
+        "exercise_civility_code",
+        "last_name",
+        "first_name",
+        "registration_authority",
+        "updated_at",
+    ),
+    Expertise: ("id", "type_code", "code", "updated_at"),
+    Diploma: ("id", "type_code", "code", "label", "updated_at"),
+    Authorization: ("id", "type_code", "discipline_code", "discipline_label", "updated_at"),
+    Activity: (
+        "id",
+        "structure_id",
+        "mode_code",
+        "function_code",
+        "genre_code",
+        "role_code",
+        "pharmacist_section_code",
+        "updated_at",
+    ),
+    Structure: (
+        "id",
+        "technical_id",
+        "finess",
+        "siret",
+        "siren",
+        "rpps_rang",
+        "legal_entity_id",
+        "is_legal_entity",
+        "name",
+        "trade_name",
+        "sector_code",
+        "recipient_complement",
+        "place_complement",
+        "street_number",
+        "repetition_index",
+        "street_type_code",
+        "street_type_label",
+        "street_name",
+        "distribution_mention",
+        "cedex_office",
+        "postal_code",
+        "commune_code",
+        "commune_label",
+        "country_code",
+        "country_label",
+        "department_code",
+        "department_label",
+        "phone",
+        "phone2",
+        "fax",
+        "email",
+        "updated_at",
+    ),
+    # Only mailboxes off the red list are published at all (see public_mailboxes).
+    Mailbox: ("id", "address", "type_code", "structure_id", "service", "dematerialization", "updated_at"),
+    Card: ("id", "type_code", "number", "national_id", "valid_from", "valid_until", "opposition_date", "updated_at"),
+}
+
+
+def public_fields(model) -> tuple[str, ...]:
+    return PUBLIC_FIELDS[model]
+
+
+def _value(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value
+
+
+def pick(obj) -> dict:
+    """The public fields of one registry object, and nothing else."""
+    return {name: _value(getattr(obj, name)) for name in PUBLIC_FIELDS[type(obj)]}
+
+
+def public_queryset(model, queryset=None):
+    """A queryset of dicts holding only the public columns of ``model``."""
+    queryset = model.objects.all() if queryset is None else queryset
+    if model is Mailbox:
+        queryset = queryset.filter(red_list=False)
+    return queryset.values(*PUBLIC_FIELDS[model])
+
+
+def public_mailboxes(queryset):
+    return queryset.filter(red_list=False)
+
+
+def public_structure(structure: Structure) -> dict:
+    return pick(structure) | {"old_id": structure.old_id}
+
+
+def public_person(person: Person, *, on: datetime.date | None = None) -> dict:
+    """Everything public about one professional, nested; open situations only (on ``on``, default today)."""
+    day = on or datetime.date.today()
+    exercises = []
+    for exercise in person.exercises.all().order_by("id"):
+        activities = Activity.objects.open_on(day).filter(exercise=exercise).select_related("structure").order_by("id")
+        exercises.append(
+            pick(exercise)
+            | {
+                "expertises": [pick(e) for e in exercise.expertises.all().order_by("id")],
+                "diplomas": [pick(d) for d in exercise.diplomas.all().order_by("id")],
+                "authorizations": [pick(a) for a in exercise.authorizations.all().order_by("id")],
+                "activities": [pick(a) | {"structure": public_structure(a.structure)} for a in activities],
+            }
+        )
+    return pick(person) | {
+        "idnps": identifiers.IDNPS_RPPS_PREFIX + person.rpps,
+        "exercises": exercises,
+        "mailboxes": [pick(m) for m in public_mailboxes(person.mailboxes.all()).order_by("id")],
+        "cards": [pick(c) for c in person.cards.all().order_by("id")],
+    }
