@@ -1,5 +1,5 @@
 # Two commands: `make run` (install, migrate, demo data, serve) and `make test`.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1:8000
 .PHONY: run test install install-dev lint bench clean
 
 $(VENV)/.installed: requirements.txt
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 requis ($(PYTHON) introuvable)"; exit 1; }
+	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)" || { echo "Python 3.11 est requis."; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt

@@ -129,7 +129,9 @@ def parse_rpps_range(value: str) -> tuple[int, int]:
     try:
         low, high = (int(part) for part in value.split("-"))
     except ValueError as exc:
-        raise ImproperlyConfigured(f"RPPS_ALLOCATION_RANGE must look like 1000000000-1999999999, got {value!r}") from exc
+        raise ImproperlyConfigured(
+            f"RPPS_ALLOCATION_RANGE must look like 1000000000-1999999999, got {value!r}"
+        ) from exc
     if not (10**9 <= low <= high < 10**10):
         raise ImproperlyConfigured("RPPS_ALLOCATION_RANGE bounds must be 10-digit numbers, low <= high")
     return low, high

@@ -25,6 +25,8 @@ class TableSpec:
     label: str
     sources: tuple[Source, ...]
     note: str = ""
+    # When set, codes absent from this value set are loaded as deprecated: readable, not assignable.
+    allowed: Source | None = None
 
 
 def _nos(filename: str) -> Source:
@@ -64,7 +66,9 @@ TABLES: tuple[TableSpec, ...] = (
             _nos("TRE_R291-AutreProfession.csv"),
         ),
         "Union of TRE_G15, TRE_R95, TRE_R94 and TRE_R291 with their statuses; the active codes are JDV_J106. "
-        "TRE_R95 comes first because code 93 (Psychologue) is active there and a deprecated placeholder in TRE_G15.",
+        "TRE_R95 comes first because code 93 (Psychologue) is active there and a deprecated placeholder in TRE_G15. "
+        "Codes outside JDV_J106 (e.g. 69 Infirmier psychiatrique) are loaded as deprecated.",
+        allowed=Source("JDV_J106-EnsembleProfession-RASS.csv", "jdv_csv"),
     ),
     TableSpec(CATEGORY, "Catégorie professionnelle", (_nos("TRE_R09-CategorieProfessionnelle.csv"),)),
     TableSpec(EXERCISE_CIVILITY, "Civilité d'exercice", (_nos("TRE_R11-CiviliteExercice.csv"),)),
@@ -80,7 +84,9 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec(ACTIVITY_MODE, "Mode d'exercice", (_nos("TRE_R23-ModeExercice.csv"),)),
     TableSpec(ACTIVITY_GENRE, "Genre d'activité", (_nos("TRE_R22-GenreActivite.csv"),)),
     TableSpec(SECTOR, "Secteur d'activité", (_nos("TRE_R02-SecteurActivite.csv"),)),
-    TableSpec(PHARMACIST_SECTION, "Section du tableau de l'Ordre des pharmaciens", (_nos("TRE_R06-SectionTableauCNOP.csv"),)),
+    TableSpec(
+        PHARMACIST_SECTION, "Section du tableau de l'Ordre des pharmaciens", (_nos("TRE_R06-SectionTableauCNOP.csv"),)
+    ),
     TableSpec(
         FUNCTION,
         "Fonction (ensemble RASS)",

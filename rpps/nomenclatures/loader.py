@@ -48,9 +48,15 @@ def read_source(source: Source) -> list[Row]:
                         record.get("canonical_url", ""),
                     )
                 )
+            elif source.kind == "jdv_csv":
+                rows.append(
+                    Row(record["code"].strip(), record["libelle"].strip(), "active", None, record["system_url"])
+                )
             elif source.kind == "portal_csv":
                 rows.append(
-                    Row(record["code"].strip(), record["display"].strip(), "active", None, record.get("code_system", ""))
+                    Row(
+                        record["code"].strip(), record["display"].strip(), "active", None, record.get("code_system", "")
+                    )
                 )
             else:
                 raise ValueError(f"unknown source kind {source.kind!r}")
@@ -62,6 +68,11 @@ def build_table(spec: TableSpec) -> dict[str, Row]:
     for source in spec.sources:
         for row in read_source(source):
             rows.setdefault(row.code, row)
+    if spec.allowed is not None:
+        allowed = {row.code for row in read_source(spec.allowed)}
+        for code, row in rows.items():
+            if code not in allowed and row.status == "active":
+                rows[code] = Row(row.code, row.label, "deprecated", None, row.code_system)
     return rows
 
 
@@ -92,7 +103,9 @@ def load_tables(table_model, concept_model, *, apply: bool) -> LoadReport:
             if table is None:
                 report.tables_created.append(spec.name)
                 if apply:
-                    table = table_model.objects.create(name=spec.name, label=spec.label, sources=sources, note=spec.note)
+                    table = table_model.objects.create(
+                        name=spec.name, label=spec.label, sources=sources, note=spec.note
+                    )
             elif apply:
                 table.label, table.sources, table.note = spec.label, sources, spec.note
                 table.save()

@@ -58,9 +58,7 @@ def acting_as(actor: Actor, reason: str):
 def current() -> tuple[Actor, str]:
     value = _current.get()
     if value is None:
-        raise UnattributedWrite(
-            "Écriture refusée : aucun auteur déclaré (utiliser rpps.registry.history.acting_as)."
-        )
+        raise UnattributedWrite("Écriture refusée : aucun auteur déclaré (utiliser rpps.registry.history.acting_as).")
     return value
 
 

@@ -155,21 +155,24 @@ def validate_siret(value: str) -> str:
         if sum(int(c) for c in value) % 5 != 0:
             raise InvalidIdentifier("Le numéro SIRET est invalide : sa clé de contrôle est fausse.")
         return value
-    validate_siren(value[:9])
+    if not luhn_is_valid(value[:9]):
+        raise InvalidIdentifier("Le numéro SIRET est invalide : ses 9 premiers chiffres (le SIREN) ont une clé fausse.")
     if not luhn_is_valid(value):
         raise InvalidIdentifier("Le numéro SIRET est invalide : sa clé de contrôle est fausse.")
     return value
 
 
 def validate_rpps_rang(value: str) -> str:
-    """RPPS-rang: the RPPS number of the professional (11 digits) + a 3-digit rank."""
+    """RPPS-rang: 14 digits, the RPPS number of the cabinet's professional then a 3-digit rank.
+
+    Only the format is checked: published data hold RPPS-rang ids whose first 11 digits fail the
+    RPPS key (e.g. R10100000249227 in formats.md §8.7), so the key cannot be required here.
+    """
     value = _clean(value)
     if len(value) != 14 or not _digits(value):
-        raise InvalidIdentifier("L'identifiant RPPS-rang doit comporter 14 chiffres (numéro RPPS + rang sur 3 chiffres).")
-    try:
-        validate_rpps(value[:11])
-    except InvalidIdentifier as exc:
-        raise InvalidIdentifier("L'identifiant RPPS-rang est invalide : le numéro RPPS qu'il contient est faux.") from exc
+        raise InvalidIdentifier(
+            "L'identifiant RPPS-rang doit comporter 14 chiffres (numéro RPPS + rang sur 3 chiffres)."
+        )
     return value
 
 

@@ -5,45 +5,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Table',
+            name="Table",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True, verbose_name='identifiant')),
-                ('label', models.CharField(max_length=200, verbose_name='libellé')),
-                ('sources', models.TextField(blank=True, verbose_name='fichiers sources')),
-                ('note', models.TextField(blank=True, verbose_name='remarque')),
-                ('loaded_at', models.DateTimeField(auto_now=True, verbose_name='chargée le')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=80, unique=True, verbose_name="identifiant")),
+                ("label", models.CharField(max_length=200, verbose_name="libellé")),
+                ("sources", models.TextField(blank=True, verbose_name="fichiers sources")),
+                ("note", models.TextField(blank=True, verbose_name="remarque")),
+                ("loaded_at", models.DateTimeField(auto_now=True, verbose_name="chargée le")),
             ],
             options={
-                'verbose_name': 'table de nomenclature',
-                'verbose_name_plural': 'tables de nomenclature',
-                'ordering': ['name'],
+                "verbose_name": "table de nomenclature",
+                "verbose_name_plural": "tables de nomenclature",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Concept',
+            name="Concept",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, verbose_name='code')),
-                ('label', models.CharField(max_length=300, verbose_name='libellé')),
-                ('status', models.CharField(choices=[('active', 'actif'), ('deprecated', 'obsolète')], default='active', max_length=12, verbose_name='statut')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='date de fin de validité')),
-                ('code_system', models.CharField(blank=True, max_length=200, verbose_name='système de codage')),
-                ('table', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='concepts', to='nomenclatures.table', verbose_name='table')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=20, verbose_name="code")),
+                ("label", models.CharField(max_length=300, verbose_name="libellé")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "actif"), ("deprecated", "obsolète")],
+                        default="active",
+                        max_length=12,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="date de fin de validité")),
+                ("code_system", models.CharField(blank=True, max_length=200, verbose_name="système de codage")),
+                (
+                    "table",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="concepts",
+                        to="nomenclatures.table",
+                        verbose_name="table",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'code',
-                'verbose_name_plural': 'codes',
-                'ordering': ['table', 'code'],
-                'constraints': [models.UniqueConstraint(fields=('table', 'code'), name='concept_unique_code_per_table')],
+                "verbose_name": "code",
+                "verbose_name_plural": "codes",
+                "ordering": ["table", "code"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("table", "code"), name="concept_unique_code_per_table")
+                ],
             },
         ),
     ]

@@ -79,7 +79,7 @@ class Activity(Recorded):
             errors.update(exc.message_dict)
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors.setdefault("end_date", []).append(
-                "Date de fin : elle ne peut pas précéder la date de début (%s)." % self.start_date.strftime("%d/%m/%Y")
+                f"Date de fin : elle ne peut pas précéder la date de début ({self.start_date:%d/%m/%Y})."
             )
         if self.end_reason_code and not self.end_date:
             errors.setdefault("end_reason_code", []).append("Motif de fin : renseignez aussi la date de fin.")

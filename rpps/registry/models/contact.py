@@ -23,7 +23,9 @@ class Mailbox(Recorded):
     )
     service = models.CharField("service de rattachement", max_length=200, blank=True)
     dematerialization = models.BooleanField("accepte la dématérialisation", default=False)
-    red_list = models.BooleanField("liste rouge", default=False, help_text="Une BAL en liste rouge n'est jamais publiée.")
+    red_list = models.BooleanField(
+        "liste rouge", default=False, help_text="Une BAL en liste rouge n'est jamais publiée."
+    )
 
     class Meta:
         verbose_name = "boîte aux lettres MSSanté"

@@ -92,8 +92,8 @@ class Expertise(ExerciseChild):
         if self.type_code and self.type_code not in EXPERTISE_CODE_TABLES:
             raise ValidationError(
                 {
-                    "code": "Savoir-faire : aucune nomenclature n'est chargée pour le type « %s » ; "
-                    "seules les spécialités ordinales (type S) peuvent être saisies." % self.type_code
+                    "code": f"Savoir-faire : aucune nomenclature n'est chargée pour le type « {self.type_code} » ; "
+                    "seules les spécialités ordinales (type S) peuvent être saisies."
                 }
             )
 

@@ -15,7 +15,11 @@ class Person(Recorded):
     CODED_FIELDS = {"civility_code": catalog.CIVILITY, "sex_code": catalog.SEX}
 
     rpps = models.CharField(
-        "numéro RPPS", max_length=11, unique=True, validators=[validators.validate_rpps], help_text="Attribué une fois, à vie."
+        "numéro RPPS",
+        max_length=11,
+        unique=True,
+        validators=[validators.validate_rpps],
+        help_text="Attribué une fois, à vie.",
     )
     civility_code = models.CharField("civilité", max_length=4, blank=True)
     sex_code = models.CharField("sexe", max_length=1)

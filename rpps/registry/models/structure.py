@@ -24,7 +24,9 @@ class Structure(Recorded):
     )
     siret = models.CharField("numéro SIRET", max_length=14, blank=True, validators=[validators.validate_siret])
     siren = models.CharField("numéro SIREN", max_length=9, blank=True, validators=[validators.validate_siren])
-    rpps_rang = models.CharField("identifiant RPPS-rang", max_length=14, blank=True, validators=[validators.validate_rpps_rang])
+    rpps_rang = models.CharField(
+        "identifiant RPPS-rang", max_length=14, blank=True, validators=[validators.validate_rpps_rang]
+    )
     legal_entity = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,

@@ -13,7 +13,18 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from .. import identifiers
-from ..models import Activity, Authorization, Card, ChangeRecord, Diploma, Exercise, Expertise, Mailbox, Person, Structure
+from ..models import (
+    Activity,
+    Authorization,
+    Card,
+    ChangeRecord,
+    Diploma,
+    Exercise,
+    Expertise,
+    Mailbox,
+    Person,
+    Structure,
+)
 from . import reference as ref
 
 SYNTHETIC_RPPS_FIRST_BODY = 9_000_000_000
@@ -236,25 +247,44 @@ class PopulationGenerator:
                                      finess=self._finess(commune[3]), is_legal_entity=True, commune=commune)  # fmt: skip
             for site in range(1 + self.rng.randrange(3)):
                 pools["hospital"].append(
-                    self._structure_row(batch, name=f"{kind} {commune[2].upper()} SITE {site + 1} ({i + 1})",
-                                        sector=sector, finess=self._finess(commune[3]), legal_entity_id=ej,
-                                        commune=commune)  # fmt: skip
+                    self._structure_row(
+                        batch,
+                        name=f"{kind} {commune[2].upper()} SITE {site + 1} ({i + 1})",
+                        sector=sector,
+                        finess=self._finess(commune[3]),
+                        legal_entity_id=ej,
+                        commune=commune,
+                    )  # fmt: skip
                 )
         esms_names = (("EHPAD", "SA17"), ("FOYER D'ACCUEIL MÉDICALISÉ", "SA16"), ("MECS", "SA20"),
                       ("SERVICE D'AIDE À DOMICILE", "SA41"), ("IME", "SA16"))  # fmt: skip
         for i in range(max(2, n // 250)):
             label, sector = esms_names[i % len(esms_names)]
             commune = self._commune()
-            pools["esms"].append(self._structure_row(batch, name=f"{label} {commune[2].upper()} ({i + 1})",
-                                                     sector=sector, finess=self._finess(commune[3]), commune=commune))
+            pools["esms"].append(
+                self._structure_row(
+                    batch,
+                    name=f"{label} {commune[2].upper()} ({i + 1})",
+                    sector=sector,
+                    finess=self._finess(commune[3]),
+                    commune=commune,
+                )
+            )
         for i in range(max(2, n // 90)):
             commune = self._commune()
             siren, siret = self._siret()
             family = ref.FAMILY_NAMES[self.rng.randrange(len(ref.FAMILY_NAMES))]
             pools["pharmacy"].append(
-                self._structure_row(batch, name=f"PHARMACIE {family}", trade_name=f"Pharmacie de {commune[2]} ({i + 1})",
-                                    sector="SA33", finess=self._finess(commune[3]), siret=siret, siren=siren,
-                                    commune=commune)  # fmt: skip
+                self._structure_row(
+                    batch,
+                    name=f"PHARMACIE {family}",
+                    trade_name=f"Pharmacie de {commune[2]} ({i + 1})",
+                    sector="SA33",
+                    finess=self._finess(commune[3]),
+                    siret=siret,
+                    siren=siren,
+                    commune=commune,
+                )  # fmt: skip
             )
         for i in range(max(1, n // 2000)):
             commune = self._commune()

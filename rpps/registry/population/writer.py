@@ -22,7 +22,9 @@ class BulkWriter:
             return
         table = self.connection.ops.quote_name(model._meta.db_table)
         cols = ", ".join(self.connection.ops.quote_name(c) for c in columns)
-        json_positions = [i for i, c in enumerate(columns) if model._meta.get_field(c).get_internal_type() == "JSONField"]
+        json_positions = [
+            i for i, c in enumerate(columns) if model._meta.get_field(c).get_internal_type() == "JSONField"
+        ]
         if json_positions:
             rows = [tuple(self._encode(v) for v in row) for row in rows]
         with self.connection.cursor() as cursor:

@@ -24,4 +24,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started
         details = ", ".join(f"{label.split('.')[-1]}={n}" for label, n in counts.items())
-        self.stdout.write(f"{persons} personnes générées en {elapsed:.1f} s ({persons / elapsed:.0f} pers/s) : {details}")
+        self.stdout.write(
+            f"{persons} personnes générées en {elapsed:.1f} s ({persons / elapsed:.0f} pers/s) : {details}"
+        )

@@ -25,4 +25,6 @@ class Command(BaseCommand):
         username, password = DEMO_ADMIN
         if not user_model.objects.filter(username=username).exists():
             user_model.objects.create_superuser(username, "admin@example.org", password)
-        self.stdout.write(f"Administration : http://127.0.0.1:8000/admin/ (identifiant {username}, mot de passe {password})")
+        self.stdout.write(
+            f"Administration : http://127.0.0.1:8000/admin/ (identifiant {username}, mot de passe {password})"
+        )

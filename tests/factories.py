@@ -1,0 +1,91 @@
+"""Valid registry objects for tests, built through full_clean like any other write."""
+
+import datetime
+import itertools
+
+from rpps.registry import identifiers
+from rpps.registry.models import Activity, Card, Diploma, Exercise, Expertise, Mailbox, Person, Structure
+
+_seq = itertools.count(1)
+
+
+def rpps_number() -> str:
+    return identifiers.rpps_from_body(7_000_000_000 + next(_seq))
+
+
+def finess_number(department: str = "49") -> str:
+    body = department + f"{800000 + next(_seq):06d}"
+    return body + identifiers.luhn_check_digit(body)
+
+
+def siret_number() -> str:
+    body = f"7{next(_seq):07d}"
+    siren = body + identifiers.luhn_check_digit(body)
+    nic = siren + "0001"
+    return nic + identifiers.luhn_check_digit(nic)
+
+
+def saved(obj):
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def person(**kwargs) -> Person:
+    values = {
+        "rpps": rpps_number(),
+        "civility_code": "MME",
+        "sex_code": "F",
+        "birth_name": "DUPONT",
+        "given_names": "Hélène Marie",
+        "birth_date": datetime.date(1980, 5, 17),
+        "birth_place_code": "49007",
+        "email": "helene.dupont@example.org",
+        "phone": "0612345678",
+    }
+    values.update(kwargs)
+    return saved(Person(**values))
+
+
+def exercise(person_obj=None, **kwargs) -> Exercise:
+    values = {"profession_code": "10", "category_code": "C", "exercise_civility_code": "DR", "last_name": "DUPONT",
+              "first_name": "Hélène", "registration_authority": "CNOM/CNOM/ARS"}  # fmt: skip
+    values.update(kwargs)
+    return saved(Exercise(person=person_obj or person(), **values))
+
+
+def structure(**kwargs) -> Structure:
+    values = {"finess": finess_number(), "name": "CENTRE HOSPITALIER D'ANGERS", "sector_code": "SA01",
+              "postal_code": "49000", "commune_code": "49007", "commune_label": "Angers"}  # fmt: skip
+    values.update(kwargs)
+    return saved(Structure(**values))
+
+
+def activity(exercise_obj=None, structure_obj=None, **kwargs) -> Activity:
+    values = {"mode_code": "S", "genre_code": "GENR01", "start_date": datetime.date(2015, 1, 1)}
+    values.update(kwargs)
+    return saved(Activity(exercise=exercise_obj or exercise(), structure=structure_obj or structure(), **values))
+
+
+def expertise(exercise_obj, code="SM54") -> Expertise:
+    return saved(Expertise(exercise=exercise_obj, type_code="S", code=code))
+
+
+def diploma(exercise_obj, **kwargs) -> Diploma:
+    values = {"type_code": "DE", "label": "DE Docteur en médecine", "number": "123456789",
+              "obtained_on": datetime.date(2005, 6, 30), "place": "Angers"}  # fmt: skip
+    values.update(kwargs)
+    return saved(Diploma(exercise=exercise_obj, **values))
+
+
+def mailbox(person_obj, **kwargs) -> Mailbox:
+    values = {"address": f"h.dupont{next(_seq)}@medecin.mssante.fr", "type_code": "PER"}
+    values.update(kwargs)
+    return saved(Mailbox(person=person_obj, **values))
+
+
+def card(person_obj, **kwargs) -> Card:
+    values = {"type_code": "CPS", "number": f"{8_100_000_000 + next(_seq)}", "national_id": "8" + person_obj.rpps,
+              "valid_from": datetime.date(2024, 1, 1), "valid_until": datetime.date(2027, 1, 1)}  # fmt: skip
+    values.update(kwargs)
+    return saved(Card(person=person_obj, **values))

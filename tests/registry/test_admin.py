@@ -1,0 +1,76 @@
+"""The operators' back office: French, validating, attributing every write."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from rpps.registry.models import ChangeRecord, Exercise, Person
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator(client):
+    user = get_user_model().objects.create_superuser("operatrice", "op@example.org", "mot-de-passe-long-123")
+    client.force_login(user)
+    return user
+
+
+PERSON_FORM = {
+    "civility_code": "MME",
+    "sex_code": "F",
+    "birth_name": "N'DIAYE",
+    "given_names": "Aïssatou  Marie",
+    "birth_date": "1988-03-14",
+    "birth_place_code": "99341",
+    "birth_city_abroad": "Dakar",
+    "exercises-TOTAL_FORMS": "0",
+    "exercises-INITIAL_FORMS": "0",
+    "mailboxes-TOTAL_FORMS": "0",
+    "mailboxes-INITIAL_FORMS": "0",
+    "cards-TOTAL_FORMS": "0",
+    "cards-INITIAL_FORMS": "0",
+}
+
+
+def test_adding_a_person_allocates_an_rpps_number_and_records_the_operator(client, operator):
+    response = client.post("/admin/registry/person/add/", PERSON_FORM)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person = Person.objects.get()
+    assert person.rpps.startswith("8") and len(person.rpps) == 11
+    assert person.given_names == "Aïssatou Marie"
+    record = ChangeRecord.objects.get(object_type="registry.person")
+    assert record.user_id == operator.pk and record.actor_label == "operatrice" and record.person_id == person.pk
+    assert record.reason == "Saisie d'un opérateur dans l'administration"
+
+
+def test_bad_input_shows_french_messages_next_to_the_fields_and_writes_nothing(client, operator):
+    form = PERSON_FORM | {"birth_date": "31/02/1988", "birth_place_code": "PARIS", "sex_code": "X"}
+    response = client.post("/admin/registry/person/add/", form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Saisissez une date valide." in html
+    assert "Le lieu de naissance doit être un code commune INSEE" in html
+    assert "Sexe : Le code « X » n&#x27;existe pas dans la nomenclature Sexe administratif." in html
+    assert not Person.objects.exists() and not ChangeRecord.objects.exists()
+
+
+def test_person_page_shows_the_history_and_no_delete_button(client, operator, recording):
+    exercise = factories.exercise()
+    response = client.get(f"/admin/registry/person/{exercise.person_id}/change/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "registry.exercise" in html and "jeu d&#x27;essai" in html
+    assert "/delete/" not in html
+
+
+def test_registry_lists_load_with_a_bounded_number_of_queries(
+    client, operator, recording, django_assert_max_num_queries
+):
+    for _ in range(5):
+        factories.activity()
+    for url in ["/admin/registry/exercise/", "/admin/registry/activity/", "/admin/registry/person/",
+                "/admin/registry/structure/", "/admin/registry/changerecord/"]:  # fmt: skip
+        with django_assert_max_num_queries(12):
+            assert client.get(url).status_code == 200
+    assert Exercise.objects.count() == 5

@@ -1,0 +1,36 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _import_prod_settings(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", "import config.settings.prod"], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+
+
+def test_production_refuses_debug():
+    result = _import_prod_settings(DEBUG="true", SECRET_KEY="x" * 60)
+    assert result.returncode != 0 and "DEBUG must be off" in result.stderr
+
+
+def test_production_refuses_a_missing_or_default_secret():
+    result = _import_prod_settings()
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+    result = _import_prod_settings(SECRET_KEY="dev-insecure-secret-key-do-not-use-in-production")
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_production_starts_with_a_real_secret_and_debug_off():
+    result = _import_prod_settings(SECRET_KEY="k" * 64, DEBUG="false")
+    assert result.returncode == 0, result.stderr
+
+
+def test_bad_boolean_is_refused():
+    result = _import_prod_settings(SECRET_KEY="k" * 64, DEBUG="peut-être")
+    assert result.returncode != 0 and "DEBUG must be a boolean" in result.stderr
