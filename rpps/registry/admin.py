@@ -1,9 +1,12 @@
 """Operators' back office over the registry, in French. Writes are recorded by ActorMiddleware."""
 
+from django import forms
 from django.contrib import admin
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+
+from rpps.nomenclatures import lookup
 
 from .allocation import allocate_rpps
 from .history import person_history
@@ -21,33 +24,53 @@ from .models import (
 )
 
 
+class CodedFieldsMixin:
+    """Coded fields are picked from their nomenclature (validation still happens in the model)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        table = getattr(db_field.model, "CODED_FIELDS", {}).get(db_field.name)
+        if table is None:
+            return super().formfield_for_dbfield(db_field, request, **kwargs)
+        # Deprecated codes are listed so that old records display; choosing one for a new value is refused.
+        choices = [("", "---------")] + [
+            (e.code, f"{e.code} — {e.label}" + ("" if e.is_active else " (obsolète)"))
+            for e in lookup.entries(table, active_only=False)
+        ]
+        return forms.CharField(
+            label=db_field.verbose_name[:1].upper() + db_field.verbose_name[1:],
+            required=not db_field.blank,
+            widget=forms.Select(choices=choices),
+            help_text=lookup.table_label(table),
+        )
+
+
 class NoDeleteMixin:
     def has_delete_permission(self, request, obj=None):
         return False  # registry objects are closed (end dates), never deleted
 
 
-class ExerciseInline(admin.StackedInline):
+class ExerciseInline(CodedFieldsMixin, admin.StackedInline):
     model = Exercise
     extra = 0
     show_change_link = True
     can_delete = False
 
 
-class MailboxInline(admin.TabularInline):
+class MailboxInline(CodedFieldsMixin, admin.TabularInline):
     model = Mailbox
     fk_name = "person"
     extra = 0
     fields = ["address", "type_code", "service", "dematerialization", "red_list"]
 
 
-class CardInline(admin.TabularInline):
+class CardInline(CodedFieldsMixin, admin.TabularInline):
     model = Card
     extra = 0
     can_delete = False
 
 
 @admin.register(Person)
-class PersonAdmin(NoDeleteMixin, admin.ModelAdmin):
+class PersonAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
     list_display = ["rpps", "birth_name", "given_names", "usage_name", "birth_date", "updated_at"]
     search_fields = ["=rpps", "birth_name", "usage_name", "given_names"]
     list_filter = ["sex_code"]
@@ -107,22 +130,22 @@ class PersonAdmin(NoDeleteMixin, admin.ModelAdmin):
             super().save_model(request, obj, form, change)
 
 
-class ExpertiseInline(admin.TabularInline):
+class ExpertiseInline(CodedFieldsMixin, admin.TabularInline):
     model = Expertise
     extra = 0
 
 
-class DiplomaInline(admin.TabularInline):
+class DiplomaInline(CodedFieldsMixin, admin.TabularInline):
     model = Diploma
     extra = 0
 
 
-class AuthorizationInline(admin.TabularInline):
+class AuthorizationInline(CodedFieldsMixin, admin.TabularInline):
     model = Authorization
     extra = 0
 
 
-class ActivityInline(admin.TabularInline):
+class ActivityInline(CodedFieldsMixin, admin.TabularInline):
     model = Activity
     extra = 0
     can_delete = False
@@ -130,7 +153,7 @@ class ActivityInline(admin.TabularInline):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(NoDeleteMixin, admin.ModelAdmin):
+class ExerciseAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
     list_display = ["last_name", "first_name", "profession_code", "category_code", "person_link", "updated_at"]
     search_fields = ["last_name", "first_name", "=person__rpps"]
     list_filter = ["profession_code", "category_code"]
@@ -147,7 +170,7 @@ class ExerciseAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Structure)
-class StructureAdmin(NoDeleteMixin, admin.ModelAdmin):
+class StructureAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
     list_display = ["technical_id", "name", "commune_label", "sector_code", "is_legal_entity", "updated_at"]
     search_fields = ["=technical_id", "=finess", "=siret", "name", "trade_name", "commune_label"]
     list_filter = ["is_legal_entity", "sector_code"]
@@ -156,7 +179,7 @@ class StructureAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(NoDeleteMixin, admin.ModelAdmin):
+class ActivityAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
     list_display = ["exercise", "structure", "mode_code", "role_code", "start_date", "end_date"]
     list_filter = ["mode_code", "genre_code"]
     raw_id_fields = ["exercise", "structure"]
@@ -165,7 +188,7 @@ class ActivityAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin):
+class MailboxAdmin(CodedFieldsMixin, admin.ModelAdmin):
     list_display = ["address", "type_code", "person", "structure", "red_list"]
     search_fields = ["address"]
     list_filter = ["type_code", "red_list"]
@@ -173,7 +196,7 @@ class MailboxAdmin(admin.ModelAdmin):
 
 
 @admin.register(Card)
-class CardAdmin(NoDeleteMixin, admin.ModelAdmin):
+class CardAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
     list_display = ["number", "type_code", "person", "valid_from", "valid_until", "opposition_date"]
     search_fields = ["=number", "=person__rpps"]
     list_filter = ["type_code"]

@@ -74,3 +74,20 @@ def test_registry_lists_load_with_a_bounded_number_of_queries(
         with django_assert_max_num_queries(12):
             assert client.get(url).status_code == 200
     assert Exercise.objects.count() == 5
+
+
+def test_coded_fields_are_picked_from_their_nomenclature(client, operator):
+    html = client.get("/admin/registry/person/add/").content.decode()
+    assert '<option value="F">F — Féminin</option>' in html
+    assert '<option value="MLLE">MLLE — Mademoiselle (obsolète)</option>' in html  # shown, refused for new values
+    html = client.get("/admin/registry/exercise/add/").content.decode()
+    assert '<option value="93">93 — Psychologue</option>' in html
+
+
+def test_choosing_a_deprecated_code_in_the_admin_is_refused(client, operator):
+    response = client.post("/admin/registry/person/add/", PERSON_FORM | {"civility_code": "MLLE"})
+    assert response.status_code == 200
+    assert "Civilité : Le code « MLLE » (Mademoiselle) de la nomenclature Civilité n&#x27;est plus valide" in (
+        response.content.decode()
+    )
+    assert not Person.objects.exists()

@@ -100,6 +100,10 @@ def generate(persons: int, seed: int, *, batch_size: int = 5000, progress: bool 
         if background:
             with postgres_bulk_mode(connection, WRITE_ORDER):
                 _generate_in_background(generator, counts, bar)
+                if progress:
+                    bar.write(
+                        "Reconstruction des index et vérification des clés étrangères…", file=stream or sys.stderr
+                    )
         else:
             writer = BulkWriter(connection)
             for batch in generator.batches():
