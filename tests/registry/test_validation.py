@@ -114,3 +114,11 @@ def test_expertise_types_without_a_shipped_table_are_refused(recording):
     assert "seules les spécialités ordinales (type S)" in errors["code"][0]
     assert "code" in errors_of(Expertise(exercise=exercise, type_code="S", code="SM99"))
     factories.expertise(exercise, "SM54")
+
+
+def test_a_second_structure_with_the_same_identifier_is_refused(recording):
+    siret = factories.siret_number()
+    factories.structure(finess=None, siret=siret)
+    errors = errors_of(Structure(siret=siret, name="Doublon"))
+    assert errors["siret"] == [f"Une structure d'identifiant technique C{siret} existe déjà dans le répertoire."]
+    assert Structure.objects.count() == 1

@@ -1,6 +1,5 @@
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import models
 
 from rpps.nomenclatures import catalog
@@ -71,17 +70,11 @@ class Activity(Recorded):
     def history_person_id(self):
         return Exercise.objects.filter(pk=self.exercise_id).values_list("person_id", flat=True).first()
 
-    def clean(self):
-        errors = {}
-        try:
-            super().clean()
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
+    def collect_errors(self, errors):
+        super().collect_errors(errors)
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors.setdefault("end_date", []).append(
                 f"Date de fin : elle ne peut pas précéder la date de début ({self.start_date:%d/%m/%Y})."
             )
         if self.end_reason_code and not self.end_date:
             errors.setdefault("end_reason_code", []).append("Motif de fin : renseignez aussi la date de fin.")
-        if errors:
-            raise ValidationError(errors)

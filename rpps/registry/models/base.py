@@ -28,14 +28,20 @@ class Recorded(models.Model):
 
     def clean(self):
         super().clean()
-        self.validate_codes()
+        errors: dict[str, list[str]] = {}
+        self.collect_errors(errors)
+        if errors:
+            raise ValidationError(errors)
 
-    def validate_codes(self):
+    def collect_errors(self, errors: dict[str, list[str]]) -> None:
+        """Add French messages per field; subclasses extend this with their own rules."""
+        self.validate_codes(errors)
+
+    def validate_codes(self, errors: dict[str, list[str]]) -> None:
         stored = {}
         fields = self.coded_fields()
         if self.pk and not self._state.adding:
             stored = type(self).objects.filter(pk=self.pk).values(*fields).first() or {}
-        errors = {}
         for name, table in fields.items():
             value = getattr(self, name)
             if value in (None, ""):
@@ -46,9 +52,7 @@ class Recorded(models.Model):
                 lookup.check(table, value, allow_deprecated=allow_deprecated)
             except ValidationError as exc:
                 verbose = self._meta.get_field(name).verbose_name
-                errors[name] = [f"{verbose[:1].upper()}{verbose[1:]} : {message}" for message in exc.messages]
-        if errors:
-            raise ValidationError(errors)
+                errors.setdefault(name, []).extend(f"{verbose[:1].upper()}{verbose[1:]} : {m}" for m in exc.messages)
 
 
 def digits_check(field: str, length: int, name: str, message: str) -> models.CheckConstraint:

@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.db import models
 
 from rpps.nomenclatures import catalog
@@ -49,10 +48,10 @@ class Mailbox(Recorded):
     def history_person_id(self):
         return self.person_id
 
-    def clean(self):
-        super().clean()
+    def collect_errors(self, errors):
+        super().collect_errors(errors)
         if not self.person_id and not self.structure_id:
-            raise ValidationError({"person": "Une BAL doit appartenir à une personne ou à une structure."})
+            errors.setdefault("person", []).append("Une BAL doit appartenir à une personne ou à une structure.")
 
 
 class Card(Recorded):
@@ -85,7 +84,9 @@ class Card(Recorded):
     def history_person_id(self):
         return self.person_id
 
-    def clean(self):
-        super().clean()
+    def collect_errors(self, errors):
+        super().collect_errors(errors)
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
-            raise ValidationError({"valid_until": "Fin de validité : elle ne peut pas précéder le début de validité."})
+            errors.setdefault("valid_until", []).append(
+                "Fin de validité : elle ne peut pas précéder le début de validité."
+            )

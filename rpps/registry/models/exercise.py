@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.db import models
 
 from rpps.nomenclatures import catalog
@@ -87,14 +86,12 @@ class Expertise(ExerciseChild):
             fields["code"] = EXPERTISE_CODE_TABLES[self.type_code]
         return fields
 
-    def clean(self):
-        super().clean()
+    def collect_errors(self, errors):
+        super().collect_errors(errors)
         if self.type_code and self.type_code not in EXPERTISE_CODE_TABLES:
-            raise ValidationError(
-                {
-                    "code": f"Savoir-faire : aucune nomenclature n'est chargée pour le type « {self.type_code} » ; "
-                    "seules les spécialités ordinales (type S) peuvent être saisies."
-                }
+            errors.setdefault("code", []).append(
+                f"Savoir-faire : aucune nomenclature n'est chargée pour le type « {self.type_code} » ; "
+                "seules les spécialités ordinales (type S) peuvent être saisies."
             )
 
 

@@ -1,6 +1,5 @@
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import models
 
 from rpps.nomenclatures import catalog
@@ -80,11 +79,12 @@ class Person(Recorded):
         return self.pk
 
     def clean(self):
-        errors = {}
-        try:
-            super().clean()
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
+        if self.given_names:
+            self.given_names = " ".join(self.given_names.split())
+        super().clean()
+
+    def collect_errors(self, errors):
+        super().collect_errors(errors)
         if self.birth_date:
             if self.birth_date > datetime.date.today():
                 errors.setdefault("birth_date", []).append("La date de naissance ne peut pas être dans le futur.")
@@ -94,7 +94,3 @@ class Person(Recorded):
             errors.setdefault("birth_city_abroad", []).append(
                 "Pour une naissance à l'étranger, la ville de naissance est obligatoire."
             )
-        if self.given_names:
-            self.given_names = " ".join(self.given_names.split())
-        if errors:
-            raise ValidationError(errors)

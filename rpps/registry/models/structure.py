@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.db import models
 
 from rpps.nomenclatures import catalog
@@ -107,20 +106,24 @@ class Structure(Recorded):
             self.finess = None
         if self.finess:
             self.finess = self.finess.upper()
-        errors = {}
-        try:
-            super().clean()
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
+        super().clean()
+        self.technical_id = self.compute_technical_id()
+
+    def collect_errors(self, errors):
+        super().collect_errors(errors)
+        technical_id = self.compute_technical_id() if not errors else ""
+        if technical_id and Structure.objects.filter(technical_id=technical_id).exclude(pk=self.pk).exists():
+            # technical_id is computed, so forms exclude it: report the duplicate on the identifier typed.
+            field = {"F": "finess", "C": "siret", "R": "rpps_rang"}[technical_id[0]]
+            errors.setdefault(field, []).append(
+                f"Une structure d'identifiant technique {technical_id} existe déjà dans le répertoire."
+            )
         if not (self.finess or self.siret or self.rpps_rang):
             errors.setdefault("finess", []).append("Une structure doit avoir un numéro FINESS, SIRET ou RPPS-rang.")
         if self.siren and self.siret and not self.siret.startswith(self.siren):
             errors.setdefault("siren", []).append("Le numéro SIREN doit être le début du numéro SIRET.")
         if self.legal_entity_id and self.pk and self.legal_entity_id == self.pk:
             errors.setdefault("legal_entity", []).append("Une structure ne peut pas être sa propre entité juridique.")
-        if errors:
-            raise ValidationError(errors)
-        self.technical_id = self.compute_technical_id()
 
     def save(self, *args, **kwargs):
         if self.finess == "":

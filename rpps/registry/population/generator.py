@@ -247,6 +247,16 @@ class PopulationGenerator:
         )  # fmt: skip
         return sid
 
+    def _finess_sites(self, batch: Batch, count: int, kinds: tuple) -> list[int]:
+        """``count`` single-site structures identified by FINESS, cycling through (label, sector) kinds."""
+        ids = []
+        for i in range(count):
+            label, sector = kinds[i % len(kinds)]
+            commune = self._commune()
+            ids.append(self._structure_row(batch, name=f"{label} {commune[2].upper()} ({i + 1})", sector=sector,
+                                           finess=self._finess(commune[3]), commune=commune))  # fmt: skip
+        return ids
+
     def build_fixed_structures(self, batch: Batch) -> dict[str, Pool]:
         n = self.persons
         pools: dict[str, list[int]] = {"hospital": [], "esms": [], "pharmacy": [], "lab": [], "centre": []}
@@ -268,20 +278,9 @@ class PopulationGenerator:
                         commune=commune,
                     )  # fmt: skip
                 )
-        esms_names = (("EHPAD", "SA17"), ("FOYER D'ACCUEIL MÉDICALISÉ", "SA16"), ("MECS", "SA20"),
-                      ("SERVICE D'AIDE À DOMICILE", "SA41"), ("IME", "SA16"))  # fmt: skip
-        for i in range(max(2, n // 250)):
-            label, sector = esms_names[i % len(esms_names)]
-            commune = self._commune()
-            pools["esms"].append(
-                self._structure_row(
-                    batch,
-                    name=f"{label} {commune[2].upper()} ({i + 1})",
-                    sector=sector,
-                    finess=self._finess(commune[3]),
-                    commune=commune,
-                )
-            )
+        esms = (("EHPAD", "SA17"), ("FOYER D'ACCUEIL MÉDICALISÉ", "SA16"), ("MECS", "SA20"),
+                ("SERVICE D'AIDE À DOMICILE", "SA41"), ("IME", "SA16"))  # fmt: skip
+        pools["esms"] = self._finess_sites(batch, max(2, n // 250), esms)
         for i in range(max(2, n // 90)):
             commune = self._commune()
             siren, siret = self._siret()
@@ -298,23 +297,16 @@ class PopulationGenerator:
                     commune=commune,
                 )  # fmt: skip
             )
-        for i in range(max(1, n // 2000)):
-            commune = self._commune()
-            pools["lab"].append(self._structure_row(batch, name=f"LABORATOIRE DE BIOLOGIE MÉDICALE {commune[2].upper()} ({i + 1})",
-                                                    sector="SA25", finess=self._finess(commune[3]), commune=commune))  # fmt: skip
-        for i in range(max(1, n // 1500)):
-            commune = self._commune()
-            pools["centre"].append(self._structure_row(batch, name=f"CENTRE DE SANTÉ {commune[2].upper()} ({i + 1})",
-                                                       sector="SA05", finess=self._finess(commune[3]), commune=commune))  # fmt: skip
+        pools["lab"] = self._finess_sites(batch, max(1, n // 2000), (("LABORATOIRE DE BIOLOGIE MÉDICALE", "SA25"),))
+        pools["centre"] = self._finess_sites(batch, max(1, n // 1500), (("CENTRE DE SANTÉ", "SA05"),))
         for i in range(max(1, n // 1000)):
             commune = self._commune()
             siren, siret = self._siret()
             self.companies.append(self._structure_row(batch, name=f"SELARL SANTÉ {commune[2].upper()} ({i + 1})",
                                                       sector="SA09", siret=siret, siren=siren, commune=commune))  # fmt: skip
-        for i, sid in enumerate(pools["hospital"][: max(1, len(pools["hospital"]) // 4)]):
+        for sid in pools["hospital"][: max(1, len(pools["hospital"]) // 4)]:
             batch.rows[Mailbox].append((self._id(Mailbox), f"secretariat.site{sid}@ch.mssante.fr", "ORG", None, sid,
                                         "Secrétariat médical", self.true, self.false, self.now, self.now))  # fmt: skip
-            del i
         exponents = {"hospital": 0.5, "esms": 0.3, "pharmacy": 0.1, "lab": 0.3, "centre": 0.2}
         return {kind: Pool(ids, exponents[kind]) for kind, ids in pools.items()}
 
