@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "dsfr",
     "rpps.nomenclatures",
     "rpps.registry",
+    "rpps.identity",
     "rpps.www",
 ]
 

@@ -74,10 +74,10 @@ class PersonAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
     list_display = ["rpps", "birth_name", "given_names", "usage_name", "birth_date", "updated_at"]
     search_fields = ["=rpps", "birth_name", "usage_name", "given_names"]
     list_filter = ["sex_code"]
-    readonly_fields = ["rpps", "created_at", "updated_at", "history"]
+    readonly_fields = ["rpps", "merged_into", "created_at", "updated_at", "history"]
     inlines = [ExerciseInline, MailboxInline, CardInline]
     fieldsets = [
-        ("Identifiant", {"fields": ["rpps"]}),
+        ("Identifiant", {"fields": ["rpps", "merged_into"]}),
         (
             "État civil (privé)",
             {

@@ -92,8 +92,10 @@ def pick(obj) -> dict:
 
 
 def public_queryset(model, queryset=None):
-    """A queryset of dicts holding only the public columns of ``model``."""
+    """A queryset of dicts holding only the public columns of ``model``; retired aliases are not published."""
     queryset = model.objects.all() if queryset is None else queryset
+    if model is Person:
+        queryset = queryset.filter(merged_into__isnull=True)
     if model is Mailbox:
         queryset = queryset.filter(red_list=False)
     return queryset.values(*PUBLIC_FIELDS[model])

@@ -8,8 +8,18 @@ from .. import identifiers, validators
 from .base import Recorded
 
 
+class PersonQuerySet(models.QuerySet):
+    def current(self):
+        """Persons that are not retired aliases of another (merged duplicates)."""
+        return self.filter(merged_into__isnull=True)
+
+
 class Person(Recorded):
-    """A professional: one RPPS number for life. The état civil is private."""
+    """A professional: one RPPS number for life. The état civil is private.
+
+    When two records turn out to be one person, the newer one is retired: ``merged_into`` points to
+    the record that stays, and its RPPS number remains an alias that resolves to it.
+    """
 
     CODED_FIELDS = {"civility_code": catalog.CIVILITY, "sex_code": catalog.SEX}
 
@@ -41,6 +51,17 @@ class Person(Recorded):
     nationality_code = models.CharField("nationalité (code pays INSEE)", max_length=5, blank=True)
     email = models.EmailField("adresse e-mail de correspondance", blank=True)
     phone = models.CharField("téléphone mobile de correspondance", max_length=20, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="aliases",
+        verbose_name="fusionnée dans",
+        help_text="Doublon retiré : son numéro RPPS reste un alias de la personne indiquée.",
+    )
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         verbose_name = "personne"
@@ -56,6 +77,11 @@ class Person(Recorded):
                 condition=models.Q(birth_place_code__regex=r"^([0-9]{2}|2[AB])[0-9]{3}$"),
                 name="person_birth_place_cog",
                 violation_error_message="Le lieu de naissance doit être un code commune ou pays INSEE à 5 caractères.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("pk")),
+                name="person_not_merged_into_itself",
+                violation_error_message="Une personne ne peut pas être fusionnée dans elle-même.",
             ),
             models.CheckConstraint(
                 condition=models.Q(sex_code__in=["F", "M"]),

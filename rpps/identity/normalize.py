@@ -1,0 +1,93 @@
+"""Identity traits normalised in the INS manner, and phonetic keys for candidate search.
+
+INS rules (portal.md §3.1): upper case, no diacritics, hyphens and apostrophes read as spaces,
+spaces collapsed; the first given name must match the start of the given-name list.
+"""
+
+import re
+import unicodedata
+
+# Letters NFKD does not decompose into a base letter + accent.
+_SPECIAL = str.maketrans({"Œ": "OE", "Æ": "AE", "ß": "SS", "Ø": "O", "Ð": "D", "Þ": "TH", "Ł": "L", "ı": "I"})
+_NOT_LETTER = re.compile(r"[^A-Z ]+")
+_SPACES = re.compile(r" +")
+
+
+def normalize_name(value: str) -> str:
+    """'  N’Diaye-dé la Rosa ' -> 'N DIAYE DE LA ROSA'."""
+    if not value:
+        return ""
+    text = value.upper().translate(_SPECIAL)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.upper().translate(_SPECIAL)
+    text = _NOT_LETTER.sub(" ", text)  # hyphens, apostrophes (’ and '), dots, digits
+    return _SPACES.sub(" ", text).strip()
+
+
+def normalize_given_names(value: str) -> str:
+    """The given-name list as one normalised string ('Jean-Christophe Marie' -> 'JEAN CHRISTOPHE MARIE')."""
+    return normalize_name(value)
+
+
+def first_given_matches(first: str, given_list: str) -> bool:
+    """INS EXI ID 10: the first given name matches the start of the list, on a word boundary."""
+    first_n, list_n = normalize_name(first), normalize_given_names(given_list)
+    return bool(first_n) and (list_n == first_n or list_n.startswith(first_n + " "))
+
+
+# --- phonetic key --------------------------------------------------------------------------
+# A French-oriented key: spellings that sound alike, common transliteration variants
+# (MOHAMED/MOHAMMED, TCHEKHOV/CHEKHOV, YOUSSEF/JOUSSEF) and split/joined compounds share a key.
+_RULES = (
+    ("TCH", "CH"),
+    ("SCH", "CH"),
+    ("SH", "CH"),
+    ("DJ", "J"),
+    ("KH", "K"),
+    ("PH", "F"),
+    ("TH", "T"),
+    ("GH", "G"),
+    ("CK", "K"),
+    ("QU", "K"),
+    ("Q", "K"),
+    ("EAU", "O"),
+    ("AU", "O"),
+    ("OU", "U"),
+    ("OO", "U"),
+    ("AI", "E"),
+    ("EI", "E"),
+    ("EE", "I"),
+    ("Y", "I"),
+    ("W", "V"),
+    ("Z", "S"),
+    ("X", "KS"),
+)
+_SOFT_C = re.compile(r"C(?=[EI])")
+_SOFT_G = re.compile(r"G(?=[EI])")
+_GU = re.compile(r"GU(?=[EI])")
+_DOUBLE = re.compile(r"(.)\1+")
+
+
+def phonetic(value: str) -> str:
+    text = normalize_name(value).replace(" ", "")
+    if not text:
+        return ""
+    if len(text) > 2 and text.endswith("X"):
+        text = text[:-1]  # DUBOIX = DUBOIS = DUBOI
+    text = _GU.sub("¤", text)  # hard G before E/I (GUÉRIN): protected from the soft-G rule
+    for old, new in _RULES:
+        text = text.replace(old, new)
+    text = text.replace("CH", "§")
+    text = _SOFT_G.sub("J", text)
+    text = _SOFT_C.sub("S", text)
+    text = text.replace("C", "K").replace("¤", "G").replace("UE", "U")
+    text = text[0] + text[1:].replace("H", "")
+    text = text.replace("§", "CH")
+    text = _DOUBLE.sub(r"\1", text)
+    # Silent endings: PETIT/PETI, MARTINE/MARTIN, DUBOIS/DUBOI.
+    if len(text) > 2 and text.endswith("E"):
+        text = text[:-1]
+    if len(text) > 2 and text[-1] in "STD":
+        text = text[:-1]
+    return text

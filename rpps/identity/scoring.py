@@ -1,0 +1,180 @@
+"""Per-trait comparison of a request with one candidate, and the decision rule.
+
+Every decision is explained trait by trait: agree / close / differ / unknown, with a note saying
+why a trait is only close (typo, usage name, swapped day and month…).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.fuzz import ratio
+
+from .normalize import phonetic
+from .traits import Traits
+
+AGREE, CLOSE, DIFFER, UNKNOWN = "agree", "close", "differ", "unknown"
+STATE_LABELS = {AGREE: "concorde", CLOSE: "proche", DIFFER: "diffère", UNKNOWN: "inconnu"}
+MATCH, POSSIBLE, NO_MATCH = "MATCH", "POSSIBLE", "NO_MATCH"
+
+TYPO_RATIO = 85  # rapidfuzz ratio (0–100) above which two names are one typo apart
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A row of the identity index."""
+
+    person_id: int
+    birth_name: str
+    usage_name: str
+    given_names: str
+    name_phonetic: str
+    usage_phonetic: str
+    given_phonetic: str
+    sex: str
+    birth_date: datetime.date
+    birth_place: str
+
+
+@dataclass
+class TraitResult:
+    state: str
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return {"etat": self.state, "note": self.note} if self.note else {"etat": self.state}
+
+
+@dataclass
+class Comparison:
+    candidate: Candidate
+    traits: dict[str, TraitResult] = field(default_factory=dict)
+    decision: str = NO_MATCH
+
+    @property
+    def score(self) -> float:
+        weights = {AGREE: 2.0, CLOSE: 1.0, UNKNOWN: 0.5, DIFFER: 0.0}
+        return sum(weights[t.state] for t in self.traits.values())
+
+
+def _name_close(request: str, request_phonetic: str, known: str, known_phonetic: str) -> str:
+    """Why two different surnames may still be one (empty when they may not)."""
+    if request.replace(" ", "") == known.replace(" ", ""):
+        return "nom composé attaché ou séparé"
+    request_tokens, known_tokens = set(request.split()), set(known.split())
+    if request_tokens <= known_tokens or known_tokens <= request_tokens:
+        return "partie d'un nom composé"
+    if ratio(request, known) >= TYPO_RATIO:
+        return "faute de frappe"
+    if request_phonetic and request_phonetic == known_phonetic:
+        return "même prononciation (translittération)"
+    return ""
+
+
+def compare_name(traits: Traits, request_phonetic: str, c: Candidate) -> TraitResult:
+    if traits.birth_name == c.birth_name:
+        return TraitResult(AGREE)
+    if c.usage_name and traits.birth_name == c.usage_name:
+        return TraitResult(CLOSE, "nom d'usage à la place du nom de naissance")
+    for known, known_phonetic in ((c.birth_name, c.name_phonetic), (c.usage_name, c.usage_phonetic)):
+        if known and (note := _name_close(traits.birth_name, request_phonetic, known, known_phonetic)):
+            return TraitResult(CLOSE, note)
+    return TraitResult(DIFFER)
+
+
+def compare_given(traits: Traits, c: Candidate) -> TraitResult:
+    if traits.given_names == c.given_names:
+        return TraitResult(AGREE)
+    request, known = traits.given_names.split(), c.given_names.split()
+    if sorted(request) == sorted(known):
+        return TraitResult(CLOSE, "prénoms dans un autre ordre")
+    if "".join(request) == "".join(known):
+        return TraitResult(CLOSE, "prénom composé attaché ou séparé")
+    if set(request) < set(known) or set(known) < set(request):
+        return TraitResult(CLOSE, "prénoms en partie absents")
+    if len(request) == len(known) and all(ratio(a, b) >= TYPO_RATIO for a, b in zip(request, known, strict=True)):
+        return TraitResult(CLOSE, "faute de frappe")
+    if len(request) == len(known) and all(
+        phonetic(a) == phonetic(b) for a, b in zip(request, known, strict=True)
+    ):  # fmt: skip
+        return TraitResult(CLOSE, "même prononciation (translittération)")
+    return TraitResult(DIFFER)
+
+
+def compare_date(request: datetime.date, known: datetime.date) -> TraitResult:
+    if request == known:
+        return TraitResult(AGREE)
+    if request.year == known.year and request.day == known.month and request.month == known.day:
+        return TraitResult(CLOSE, "jour et mois inversés")
+    a, b = f"{request:%Y%m%d}", f"{known:%Y%m%d}"
+    if Levenshtein.distance(a, b, weights=(1, 1, 1)) == 1:
+        return TraitResult(CLOSE, "un chiffre diffère")
+    diffs = [i for i in range(8) if a[i] != b[i]]
+    if len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]:
+        return TraitResult(CLOSE, "deux chiffres voisins inversés")
+    return TraitResult(DIFFER)
+
+
+def compare(traits: Traits, request_phonetic: str, c: Candidate) -> Comparison:
+    result = Comparison(c)
+    result.traits["nom"] = compare_name(traits, request_phonetic, c)
+    result.traits["prenoms"] = compare_given(traits, c)
+    result.traits["sexe"] = TraitResult(AGREE if traits.sex == c.sex else DIFFER)
+    result.traits["date_naissance"] = compare_date(traits.birth_date, c.birth_date)
+    if not traits.birth_place or not c.birth_place:
+        result.traits["lieu_naissance"] = TraitResult(UNKNOWN, "non renseigné")
+    else:
+        result.traits["lieu_naissance"] = TraitResult(AGREE if traits.birth_place == c.birth_place else DIFFER)
+    result.decision = decide(result.traits, traits.birth_date, c.birth_date)
+    return result
+
+
+def decide(t: dict[str, TraitResult], request_date: datetime.date, known_date: datetime.date) -> str:
+    """The decision for one candidate. MATCH needs agreeing sex and date and at most one near miss."""
+    n, p, s, d, place = (t[k].state for k in ("nom", "prenoms", "sexe", "date_naissance", "lieu_naissance"))
+    names_ok = n in (AGREE, CLOSE) and p in (AGREE, CLOSE)
+    near_misses = (n == CLOSE) + (p == CLOSE)
+    if s == AGREE and d == AGREE and names_ok and place in (AGREE, UNKNOWN):
+        if near_misses == 0 or (near_misses == 1 and (place == AGREE or n == CLOSE)):
+            return MATCH
+        return POSSIBLE
+    if (
+        s == AGREE
+        and n == AGREE
+        and p == AGREE
+        and place == AGREE
+        and t["date_naissance"].note == "jour et mois inversés"
+    ):
+        return MATCH
+    if s == AGREE and names_ok and d in (AGREE, CLOSE):
+        return POSSIBLE
+    if s == AGREE and d == AGREE and p == AGREE and place == AGREE and n == DIFFER:
+        return POSSIBLE  # a change of name (marriage) not known to the registry
+    if s == DIFFER and n == AGREE and p == AGREE and d == AGREE:
+        return POSSIBLE  # sex typed wrong
+    if (
+        s == AGREE
+        and names_ok
+        and place == AGREE
+        and request_date.year == known_date.year
+        and request_date.month == known_date.month
+    ):
+        return POSSIBLE  # day badly typed
+    return NO_MATCH
+
+
+def explain(comparison: Comparison) -> str:
+    """One line in French: each trait's state, with its note."""
+    labels = {
+        "nom": "nom",
+        "prenoms": "prénoms",
+        "sexe": "sexe",
+        "date_naissance": "date de naissance",
+        "lieu_naissance": "lieu de naissance",
+    }
+    parts = []
+    for key, label in labels.items():
+        trait = comparison.traits[key]
+        text = f"{label} : {STATE_LABELS[trait.state]}"
+        parts.append(f"{text} ({trait.note})" if trait.note else text)
+    return ", ".join(parts)

@@ -1,0 +1,217 @@
+"""Registration through identity resolution, review decisions and merges.
+
+``register_person`` is the one way to create a person: every registration path calls it.
+"""
+
+import hashlib
+import threading
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from rpps.registry.allocation import allocate_rpps
+from rpps.registry.history import current
+from rpps.registry.lookup import resolve_rpps
+from rpps.registry.models import Card, Exercise, Mailbox, Person
+
+from .index import date_key
+from .models import DistinctPair, ReviewCase
+from .resolver import Decision, resolve
+from .scoring import MATCH, NO_MATCH, POSSIBLE
+from .traits import Traits
+
+_local_lock = threading.Lock()
+
+
+class _same_identity_lock:
+    """Serialise registrations that could be the same person (same birth date and sex).
+
+    PostgreSQL: a transaction-scoped advisory lock, so two app servers registering the same new
+    person at the same moment end with one RPPS number. Other databases: a process lock.
+    """
+
+    def __init__(self, traits: Traits):
+        digest = hashlib.blake2b(date_key(traits.birth_date, traits.sex).encode(), digest_size=8).digest()
+        self.key = int.from_bytes(digest, "big", signed=True)
+
+    def __enter__(self):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [self.key])
+        else:
+            _local_lock.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        if connection.vendor != "postgresql":
+            _local_lock.release()
+
+
+@dataclass
+class Registration:
+    outcome: str  # MATCH, POSSIBLE or NO_MATCH
+    person: Person | None  # the existing person (MATCH) or the new one (NO_MATCH)
+    case: ReviewCase | None  # POSSIBLE
+    decision: Decision
+
+
+def person_from_request(person_data: dict) -> Person:
+    """A new Person with an allocated RPPS number; ``person_data`` holds the fields as typed."""
+    person = Person(rpps=allocate_rpps(), **person_data)
+    person.full_clean()
+    person.save()
+    return person
+
+
+def _rpps_of(ids) -> dict[int, str]:
+    return dict(Person.objects.filter(pk__in=list(ids)).values_list("id", "rpps"))
+
+
+def register_person(traits: Traits, person_data: dict) -> Registration:
+    """Resolve, then reuse (MATCH), queue for review (POSSIBLE) or create (NO_MATCH), in one transaction.
+
+    ``person_data`` are the Person fields as typed (birth_name, given_names, sex_code, birth_date,
+    birth_place_code, …). The caller declares who it is with history.acting_as.
+    """
+    actor, reason = current()
+    with transaction.atomic(), _same_identity_lock(traits):
+        decision = resolve(traits)
+        if decision.outcome == MATCH:
+            return Registration(MATCH, resolve_rpps(_rpps_of([decision.person_id])[decision.person_id]), None, decision)
+        if decision.outcome == POSSIBLE:
+            rpps = _rpps_of(c.candidate.person_id for c in decision.comparisons)
+            case = ReviewCase.objects.create(
+                kind=ReviewCase.Kind.REQUEST,
+                request={"person": _jsonable(person_data)},
+                candidates=decision.as_candidates(rpps),
+                requested_by=actor.label,
+                reason=reason,
+            )
+            return Registration(POSSIBLE, None, case, decision)
+        return Registration(NO_MATCH, person_from_request(person_data), None, decision)
+
+
+def _jsonable(data: dict) -> dict:
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in data.items()}
+
+
+def _request_person_data(case: ReviewCase) -> dict:
+    import datetime
+
+    data = dict(case.request["person"])
+    data["birth_date"] = datetime.date.fromisoformat(data["birth_date"])
+    return data
+
+
+def decide_same(case: ReviewCase, candidate_person_id: int, user) -> Person:
+    """The operator says the request (or the checked person) is the candidate."""
+    if case.status != ReviewCase.Status.OPEN:
+        raise ValueError("Ce dossier a déjà été décidé.")
+    if candidate_person_id not in {c["person_id"] for c in case.candidates}:
+        raise ValueError("Ce candidat ne fait pas partie du dossier.")
+    with transaction.atomic():
+        candidate = Person.objects.select_for_update().get(pk=candidate_person_id)
+        if case.kind == ReviewCase.Kind.PAIR:
+            kept = merge_persons(case.person, candidate)
+        else:
+            kept = resolve_rpps(candidate.rpps)
+        case.person = kept
+        _close(case, ReviewCase.Status.SAME, user)
+    return kept
+
+
+def decide_distinct(case: ReviewCase, user) -> Person | None:
+    """The operator says none of the candidates is the same person: never proposed again."""
+    if case.status != ReviewCase.Status.OPEN:
+        raise ValueError("Ce dossier a déjà été décidé.")
+    with transaction.atomic():
+        if case.kind == ReviewCase.Kind.REQUEST:
+            case.person = person_from_request(_request_person_data(case))
+        for candidate in case.candidates:
+            DistinctPair.record(case.person_id, candidate["person_id"], user)
+        _close(case, ReviewCase.Status.DISTINCT, user)
+    return case.person
+
+
+def _close(case: ReviewCase, status: str, user) -> None:
+    case.status = status
+    case.decided_at = timezone.now()
+    case.decided_by = user
+    case.save()
+
+
+def merge_persons(a: Person, b: Person) -> Person:
+    """Merge two records of one person: the older RPPS number stays, the other becomes its alias.
+
+    Everything attached to the retired record moves to the kept one; each change goes to the history
+    with the current actor. Returns the kept person.
+    """
+    keep, retire = sorted((a, b), key=lambda p: (p.created_at, p.pk))
+    with transaction.atomic():
+        keep = Person.objects.select_for_update().get(pk=keep.pk)
+        retire = Person.objects.select_for_update().get(pk=retire.pk)
+        if retire.merged_into_id is not None or keep.merged_into_id is not None:
+            raise ValueError("Une des deux personnes a déjà été fusionnée.")
+        for exercise in Exercise.objects.filter(person=retire):
+            target = Exercise.objects.filter(person=keep, profession_code=exercise.profession_code).first()
+            if target is None:
+                exercise.person = keep
+                exercise.save()
+                continue
+            for related in ("expertises", "diplomas", "authorizations", "activities"):
+                for child in getattr(exercise, related).all():
+                    if (
+                        related == "expertises"
+                        and target.expertises.filter(type_code=child.type_code, code=child.code).exists()
+                    ):
+                        child.delete()
+                        continue
+                    child.exercise = target
+                    child.save()
+            exercise.delete()
+        for model in (Mailbox, Card):
+            for item in model.objects.filter(person=retire):
+                item.person = keep
+                item.save()
+        retire.merged_into = keep
+        retire.save()
+    return keep
+
+
+def check_person(person: Person) -> list[ReviewCase]:
+    """Look for duplicates of an existing person; open a PAIR case for each one found."""
+    actor, reason = current()
+    traits = Traits.parse(
+        nom=person.birth_name,
+        prenoms=person.given_names,
+        sexe=person.sex_code,
+        date_naissance=person.birth_date,
+        lieu_naissance=person.birth_place_code,
+    )
+    known_distinct = set(DistinctPair.objects.filter(low=person).values_list("high_id", flat=True)) | set(
+        DistinctPair.objects.filter(high=person).values_list("low_id", flat=True)
+    )
+    decision = resolve(traits, exclude={person.pk} | known_distinct)
+    if decision.outcome == NO_MATCH:
+        return []
+    rpps = _rpps_of(c.candidate.person_id for c in decision.comparisons)
+    cases = []
+    for candidate in decision.as_candidates(rpps):
+        already = ReviewCase.objects.filter(
+            kind=ReviewCase.Kind.PAIR,
+            status=ReviewCase.Status.OPEN,
+            person=person,
+            candidates__0__person_id=candidate["person_id"],
+        ).exists()
+        if not already:
+            cases.append(
+                ReviewCase.objects.create(
+                    kind=ReviewCase.Kind.PAIR,
+                    person=person,
+                    candidates=[candidate],
+                    requested_by=actor.label,
+                    reason=reason,
+                )
+            )
+    return cases
