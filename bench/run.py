@@ -8,6 +8,12 @@ ratio says how far the product is from what the database itself needs for the sa
    tables of the same shape and building the same indexes (INSERT … SELECT + CREATE INDEX), i.e.
    the floor for writing that data, with no Python at all.
 
+2. Identity resolution against that registry: building the identity index (index_identities), then
+   labelled cases drawn from the registry (rpps.identity.evaluation: duplicates with realistic
+   corruptions, hard distinct people, new people) resolved one by one in a single process: MATCH
+   precision, recall (MATCH + POSSIBLE over true duplicates), review share, false merges, and
+   resolutions per second. Baseline for the rate: the candidate-search SQL alone for the same requests.
+
 The populated database (`rpps_bench`) is kept for later benchmarks.
 """
 
@@ -143,6 +149,58 @@ def bench_generation(persons: int, env: dict) -> list[dict]:
     ]
 
 
+IDENTITY_SCRIPT = """
+import json, time
+import django
+django.setup()
+from rpps.identity.evaluation import evaluate, labelled_cases
+from rpps.identity.resolver import candidates
+from rpps.identity.traits import Traits
+from rpps.registry.models import Person
+cases = labelled_cases({cases}, 2026)
+traits = [Traits.parse(**c.raw) for c in cases]
+report = evaluate(cases)
+started = time.perf_counter()  # after the evaluation, so that both runs find the same warm cache
+for t in traits:
+    candidates(t)
+sql_seconds = time.perf_counter() - started
+by_corruption = {{k: dict(v) for k, v in report.by_corruption.items()}}
+by_kind = {{f"{{k}}/{{o}}": n for (k, o), n in report.by_kind.items()}}
+print(json.dumps({{"requests": report.requests, "duplicates": report.duplicates, "precision": report.precision,
+    "recall": report.recall, "review_share": report.review_share, "false_merges": report.false_merges,
+    "match_decisions": report.match_decisions, "seconds": report.seconds, "sql_seconds": sql_seconds,
+    "registry_persons": Person.objects.current().count(), "by_kind": by_kind, "by_corruption": by_corruption}}))
+"""
+
+
+def bench_identity(env: dict, cases: int) -> list[dict]:
+    seconds, rss, out = run_measured([sys.executable, "manage.py", "index_identities", "--rebuild"], env)
+    print(out.strip())
+    _, _, out = run_measured([sys.executable, "-c", IDENTITY_SCRIPT.format(cases=cases)], env)
+    r = json.loads(out.strip().splitlines()[-1])
+    persons = thousands(r["registry_persons"])
+    rate, sql_rate = r["requests"] / r["seconds"], r["requests"] / r["sql_seconds"]
+    mix = ", ".join(f"{k} {v}" for k, v in sorted(r["by_kind"].items()))
+    return [
+        {"figure": f"index_identities, {persons} persons", "value": round(seconds, 1), "unit": "s",
+         "baseline": None, "ratio": None, "target": "", "note": f"peak RSS {round(rss / 2**20)} MiB"},
+        {"figure": "identity resolution rate (single process)", "value": round(rate), "unit": "resolutions/s",
+         "baseline": round(sql_rate), "baseline_what": "candidate-search SQL alone, same requests",
+         "ratio": round(sql_rate / rate, 2), "target": ">= 500 resolutions/s",
+         "note": f"registry of {persons} current persons, {thousands(r['requests'])} requests"},
+        {"figure": "identity MATCH precision", "value": round(100 * r["precision"], 3), "unit": "%",
+         "baseline": None, "ratio": None, "target": ">= 99.9 %",
+         "note": f"{r['match_decisions']} MATCH decisions, {r['false_merges']} false merge(s)"},
+        {"figure": "identity recall (MATCH + POSSIBLE over true duplicates)", "value": round(100 * r["recall"], 2),
+         "unit": "%", "baseline": None, "ratio": None, "target": ">= 99 %",
+         "note": f"{thousands(r['duplicates'])} true duplicates; by corruption: {json.dumps(r['by_corruption'])}"},
+        {"figure": "identity review share (POSSIBLE over all requests)", "value": round(100 * r["review_share"], 2),
+         "unit": "%", "baseline": None, "ratio": None, "target": "<= 3 %", "note": f"decisions by case kind: {mix}"},
+        {"figure": "identity false merges", "value": r["false_merges"], "unit": "requests", "baseline": None,
+         "ratio": None, "target": "as few as possible"},
+    ]  # fmt: skip
+
+
 def write_results(figures: list[dict]) -> None:
     previous = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"figures": []}
     names = {f["figure"] for f in figures}
@@ -172,13 +230,18 @@ def write_results(figures: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=int(os.environ.get("BENCH_PERSONS", 2_000_000)))
+    parser.add_argument("--cases", type=int, default=int(os.environ.get("BENCH_CASES", 20_000)))
+    parser.add_argument("--skip-generation", action="store_true", help="reuse the populated rpps_bench database")
     args = parser.parse_args()
     env = os.environ | {
         "DATABASE_URL": f"{PG}/{DB}",
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DEBUG": "false",
     }
-    figures = bench_generation(args.persons, env)
+    figures = [] if args.skip_generation else bench_generation(args.persons, env)
+    if args.skip_generation:
+        subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+    figures += bench_identity(env, args.cases)
     write_results(figures)
     print(RESULTS_MD.read_text())
 

@@ -11,21 +11,54 @@ from django.db.models.signals import post_save
 
 from rpps.registry.models import Person
 
-from .normalize import normalize_given_names, normalize_name, phonetic
+from .normalize import normalize_given_names, normalize_name, phonetic_of_normalized
 
 
 def date_key(birth_date: datetime.date, sex: str) -> str:
+    """Same birth date and sex: the key a request with exact dates always shares with its person."""
     return f"D{birth_date:%Y%m%d}{sex}"
 
 
+def date_keys(birth_date: datetime.date, sex: str, surnames_p: list[str], first_given_p: str) -> list[str]:
+    """Birth date and sex, narrowed by the first sound of the surname, or of the first given name (for a
+    surname that changed or was misspelt at its first letter). A bare date+sex key would bring ~60
+    candidates at national scale."""
+    base = date_key(birth_date, sex)
+    keys = [f"{base}{surname[0]}" for surname in surnames_p if surname]
+    if first_given_p:
+        keys.append(f"E{base[1:]}{first_given_p[0]}")
+    return keys
+
+
 def name_keys(name_phonetic: str, given_phonetic: str, birth_date: datetime.date) -> list[str]:
-    """Name + first given name, with the year (day/month errors) or with day and month (year errors)."""
+    """Name + one given name, with the year (day/month errors) or with day and month (year errors)."""
     if not name_phonetic:
         return []
     return [
         f"N{name_phonetic}|{given_phonetic}|{birth_date:%Y}",
         f"M{name_phonetic}|{given_phonetic}|{birth_date:%m%d}",
     ]
+
+
+def place_keys(given_phonetic: str, birth_date: datetime.date, birth_place: str) -> list[str]:
+    """First given name + birth commune, with the year or with day and month: a misspelt surname
+    together with a date error still finds its candidate."""
+    if not birth_place:
+        return []
+    return [f"C{given_phonetic}|{birth_date:%Y}|{birth_place}", f"B{given_phonetic}|{birth_date:%m%d}|{birth_place}"]
+
+
+def person_keys(
+    name_p: str, usage_p: str, given_tokens_p: list[str], birth_date, sex: str, birth_place: str
+) -> list[str]:
+    surnames = list(dict.fromkeys(p for p in (name_p, usage_p) if p))
+    keys = date_keys(birth_date, sex, surnames, given_tokens_p[0] if given_tokens_p else "")
+    for surname in surnames:
+        for given in dict.fromkeys(given_tokens_p):  # every given name: swapped given names still meet
+            keys += name_keys(surname, given, birth_date)
+    if given_tokens_p:
+        keys += place_keys(given_tokens_p[0], birth_date, birth_place)
+    return list(dict.fromkeys(keys))
 
 
 def index_values(person_id, birth_name, usage_name, given_names, sex, birth_date, birth_place) -> tuple:
@@ -35,13 +68,11 @@ def index_values(person_id, birth_name, usage_name, given_names, sex, birth_date
         normalize_name(usage_name),
         normalize_given_names(given_names),
     )
-    name_p, usage_p = phonetic(name_n), phonetic(usage_n)
-    given_p = phonetic(given_n.split(" ")[0]) if given_n else ""
+    name_p, usage_p = phonetic_of_normalized(name_n), phonetic_of_normalized(usage_n)
+    given_tokens_p = [phonetic_of_normalized(g) for g in given_n.split(" ")] if given_n else []
+    given_p = given_tokens_p[0] if given_tokens_p else ""
     row = (person_id, name_n, usage_n, given_n, name_p, usage_p, given_p, sex, birth_date, birth_place or "")
-    keys = [date_key(birth_date, sex), *name_keys(name_p, given_p, birth_date)]
-    if usage_p and usage_p != name_p:
-        keys += name_keys(usage_p, given_p, birth_date)
-    return row, keys
+    return row, person_keys(name_p, usage_p, given_tokens_p, birth_date, sex, birth_place or "")
 
 
 INDEX_COLUMNS = (
@@ -78,7 +109,7 @@ def reindex_person(person: Person) -> None:
     IdentityIndex.objects.update_or_create(
         person_id=person.pk, defaults=dict(zip(INDEX_COLUMNS[1:], row[1:], strict=True))
     )
-    IdentityKey.objects.bulk_create([IdentityKey(key=k, person_id=person.pk) for k in dict.fromkeys(keys)])
+    IdentityKey.objects.bulk_create([IdentityKey(key=k, person_id=person.pk) for k in keys])
 
 
 def _on_person_saved(sender, instance, raw=False, **kwargs):
@@ -91,33 +122,57 @@ def connect() -> None:
 
 
 def rebuild(*, full: bool, chunk: int = 20000, progress=None) -> int:
-    """Index every current person missing from the index (or all of them with ``full``). Returns the count."""
-    from rpps.registry.population.writer import BulkWriter
+    """Index every current person missing from the index (or all of them with ``full``). Returns the count.
+
+    A full rebuild on PostgreSQL empties the tables, loads them with COPY from a background writer and
+    builds their keys and indexes once at the end.
+    """
+    from rpps.registry.population.bulkmode import postgres_bulk_mode
+    from rpps.registry.population.writer import BulkWriter, write_in_background
 
     from .models import IdentityIndex, IdentityKey
 
-    writer = BulkWriter(connection)
+    models = (IdentityIndex, IdentityKey)
     if full:
-        IdentityKey.objects.all().delete()
-        IdentityIndex.objects.all().delete()
-    persons = Person.objects.current().exclude(identity_index__isnull=False) if not full else Person.objects.current()
+        with connection.cursor() as cursor:
+            for model in models:
+                cursor.execute(f"DELETE FROM {model._meta.db_table}")
+    persons = Person.objects.current()
+    if not full:
+        persons = persons.exclude(identity_index__isnull=False)
     columns = ("id", "birth_name", "usage_name", "given_names", "sex_code", "birth_date", "birth_place_code")
+    chunks = _chunks(persons.order_by("id").values_list(*columns).iterator(chunk_size=chunk), chunk)
     done = 0
+
+    def write(writer, rows_and_keys):
+        writer.write(IdentityIndex, INDEX_COLUMNS, rows_and_keys[0])
+        writer.write(IdentityKey, ("key", "person_id"), rows_and_keys[1])
+
+    def written(rows_and_keys):
+        nonlocal done
+        done += len(rows_and_keys[0])
+        if progress:
+            progress(done)
+
+    if full and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with postgres_bulk_mode(connection, models, drop_primary_keys=True):
+            write_in_background(chunks, write, written)
+    else:
+        writer = BulkWriter(connection)
+        for item in chunks:
+            write(writer, item)
+            written(item)
+    return done
+
+
+def _chunks(values, size: int):
     rows, keys = [], []
-    for values in persons.order_by("id").values_list(*columns).iterator(chunk_size=chunk):
-        row, person_keys = index_values(*values)
+    for person in values:
+        row, person_keys = index_values(*person)
         rows.append(row)
-        keys.extend((k, values[0]) for k in dict.fromkeys(person_keys))
-        if len(rows) >= chunk:
-            _flush(writer, IdentityIndex, IdentityKey, rows, keys)
-            done += len(rows)
+        keys.extend((k, person[0]) for k in person_keys)
+        if len(rows) >= size:
+            yield rows, keys
             rows, keys = [], []
-            if progress:
-                progress(done)
-    _flush(writer, IdentityIndex, IdentityKey, rows, keys)
-    return done + len(rows)
-
-
-def _flush(writer, index_model, key_model, rows, keys) -> None:
-    writer.write(index_model, INDEX_COLUMNS, rows)
-    writer.write(key_model, ("key", "person_id"), keys)
+    if rows:
+        yield rows, keys

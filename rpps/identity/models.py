@@ -7,7 +7,10 @@ from rpps.registry.models import Person
 class IdentityIndex(models.Model):
     """Normalised identity traits of one current person, read by the resolver (private data)."""
 
-    person = models.OneToOneField(Person, on_delete=models.CASCADE, primary_key=True, related_name="identity_index")
+    # Derived data, rebuilt from the registry: no database foreign key, so bulk rebuilds stay fast.
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, primary_key=True, related_name="identity_index", db_constraint=False
+    )
     birth_name = models.CharField(max_length=100)
     usage_name = models.CharField(max_length=100, blank=True)
     given_names = models.CharField(max_length=200)
@@ -31,7 +34,7 @@ class IdentityKey(models.Model):
 
     pk = models.CompositePrimaryKey("key", "person")
     key = models.CharField(max_length=120)
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_constraint=False)
 
     class Meta:
         verbose_name = "clé de recherche d'identité"

@@ -6,6 +6,7 @@ spaces collapsed; the first given name must match the start of the given-name li
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Letters NFKD does not decompose into a base letter + accent.
 _SPECIAL = str.maketrans({"Œ": "OE", "Æ": "AE", "ß": "SS", "Ø": "O", "Ð": "D", "Þ": "TH", "Ł": "L", "ı": "I"})
@@ -13,6 +14,7 @@ _NOT_LETTER = re.compile(r"[^A-Z ]+")
 _SPACES = re.compile(r" +")
 
 
+@lru_cache(maxsize=200_000)  # names repeat a lot: bulk indexing mostly hits the cache
 def normalize_name(value: str) -> str:
     """'  N’Diaye-dé la Rosa ' -> 'N DIAYE DE LA ROSA'."""
     if not value:
@@ -70,7 +72,13 @@ _DOUBLE = re.compile(r"(.)\1+")
 
 
 def phonetic(value: str) -> str:
-    text = normalize_name(value).replace(" ", "")
+    return phonetic_of_normalized(normalize_name(value))
+
+
+@lru_cache(maxsize=200_000)
+def phonetic_of_normalized(normalized: str) -> str:
+    """phonetic() for a value already passed through normalize_name (saves the Unicode work in bulk)."""
+    text = normalized.replace(" ", "")
     if not text:
         return ""
     if len(text) > 2 and text.endswith("X"):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from .index import date_key, name_keys
+from .index import date_keys, person_keys
 from .models import IdentityIndex, IdentityKey
 from .normalize import phonetic
 from .scoring import MATCH, NO_MATCH, POSSIBLE, Candidate, Comparison, compare, explain
@@ -52,11 +52,11 @@ class Decision:
 
 def request_keys(traits: Traits) -> list[str]:
     d = traits.birth_date
-    keys = [date_key(d, traits.sex)]
+    name_p = phonetic(traits.birth_name)
+    given_p = [phonetic(g) for g in traits.given_names.split(" ")]
+    keys = person_keys(name_p, "", given_p, d, traits.sex, traits.birth_place)
     if d.day <= 12 and d.day != d.month:  # day and month swapped: both at most 12, always a valid date
-        keys.append(date_key(d.replace(month=d.day, day=d.month), traits.sex))
-    name_p, given_p = phonetic(traits.birth_name), phonetic(traits.first_given)
-    keys += name_keys(name_p, given_p, d)
+        keys += date_keys(d.replace(month=d.day, day=d.month), traits.sex, [name_p], given_p[0])
     return keys
 
 

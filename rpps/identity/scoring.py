@@ -7,10 +7,10 @@ why a trait is only close (typo, usage name, swapped day and month…).
 import datetime
 from dataclasses import dataclass, field
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.fuzz import ratio
 
-from .normalize import phonetic
+from .normalize import phonetic_of_normalized
 from .traits import Traits
 
 AGREE, CLOSE, DIFFER, UNKNOWN = "agree", "close", "differ", "unknown"
@@ -18,6 +18,12 @@ STATE_LABELS = {AGREE: "concorde", CLOSE: "proche", DIFFER: "diffère", UNKNOWN:
 MATCH, POSSIBLE, NO_MATCH = "MATCH", "POSSIBLE", "NO_MATCH"
 
 TYPO_RATIO = 85  # rapidfuzz ratio (0–100) above which two names are one typo apart
+
+
+def is_typo(a: str, b: str) -> bool:
+    """One slip of the keyboard: a letter changed, missing, added or two neighbours swapped (two for long names)."""
+    allowed = 2 if min(len(a), len(b)) >= 9 else 1
+    return OSA.distance(a, b, score_cutoff=allowed) <= allowed or ratio(a, b) >= TYPO_RATIO
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,7 @@ def _name_close(request: str, request_phonetic: str, known: str, known_phonetic:
     request_tokens, known_tokens = set(request.split()), set(known.split())
     if request_tokens <= known_tokens or known_tokens <= request_tokens:
         return "partie d'un nom composé"
-    if ratio(request, known) >= TYPO_RATIO:
+    if is_typo(request, known):
         return "faute de frappe"
     if request_phonetic and request_phonetic == known_phonetic:
         return "même prononciation (translittération)"
@@ -82,6 +88,21 @@ def compare_name(traits: Traits, request_phonetic: str, c: Candidate) -> TraitRe
     return TraitResult(DIFFER)
 
 
+def _same_given(a: str, b: str) -> bool:
+    return a == b or is_typo(a, b) or phonetic_of_normalized(a) == phonetic_of_normalized(b)
+
+
+def _aligned(shorter: list[str], longer: list[str]) -> bool:
+    """Each given name of the shorter list is, or nearly is, a different given name of the longer one."""
+    unused = list(longer)
+    for name in shorter:
+        match = next((i for i, other in enumerate(unused) if _same_given(name, other)), None)
+        if match is None:
+            return False
+        unused.pop(match)
+    return True
+
+
 def compare_given(traits: Traits, c: Candidate) -> TraitResult:
     if traits.given_names == c.given_names:
         return TraitResult(AGREE)
@@ -90,14 +111,14 @@ def compare_given(traits: Traits, c: Candidate) -> TraitResult:
         return TraitResult(CLOSE, "prénoms dans un autre ordre")
     if "".join(request) == "".join(known):
         return TraitResult(CLOSE, "prénom composé attaché ou séparé")
-    if set(request) < set(known) or set(known) < set(request):
+    if set(request) <= set(known) or set(known) <= set(request):
         return TraitResult(CLOSE, "prénoms en partie absents")
-    if len(request) == len(known) and all(ratio(a, b) >= TYPO_RATIO for a, b in zip(request, known, strict=True)):
-        return TraitResult(CLOSE, "faute de frappe")
-    if len(request) == len(known) and all(
-        phonetic(a) == phonetic(b) for a, b in zip(request, known, strict=True)
-    ):  # fmt: skip
-        return TraitResult(CLOSE, "même prononciation (translittération)")
+    shorter, longer = sorted((request, known), key=len)
+    if _aligned(shorter, longer):
+        if len(shorter) < len(longer):
+            return TraitResult(CLOSE, "prénoms en partie absents, faute de frappe")
+        same_order = all(_same_given(a, b) for a, b in zip(request, known, strict=True))
+        return TraitResult(CLOSE, "faute de frappe" if same_order else "prénoms dans un autre ordre, faute de frappe")
     return TraitResult(DIFFER)
 
 
@@ -135,18 +156,20 @@ def decide(t: dict[str, TraitResult], request_date: datetime.date, known_date: d
     names_ok = n in (AGREE, CLOSE) and p in (AGREE, CLOSE)
     near_misses = (n == CLOSE) + (p == CLOSE)
     if s == AGREE and d == AGREE and names_ok and place in (AGREE, UNKNOWN):
-        if near_misses == 0 or (near_misses == 1 and (place == AGREE or n == CLOSE)):
+        # Two near misses need the birth place to agree; one near miss on the given names too
+        # (twins share everything but their given names).
+        if near_misses == 0 or place == AGREE or (near_misses == 1 and n == CLOSE):
             return MATCH
         return POSSIBLE
-    if (
-        s == AGREE
-        and n == AGREE
-        and p == AGREE
-        and place == AGREE
-        and t["date_naissance"].note == "jour et mois inversés"
-    ):
+    if s == AGREE and p == AGREE and n in (AGREE, CLOSE) and place == AGREE and d == CLOSE:
+        # A date typed wrong (or a surname slip as well), given names identical down to the birth commune.
         return MATCH
-    if s == AGREE and names_ok and d in (AGREE, CLOSE):
+    swapped = t["date_naissance"].note == "jour et mois inversés"
+    if s == AGREE and names_ok and (d == AGREE or swapped):
+        return POSSIBLE
+    if s == AGREE and names_ok and d == CLOSE and (place == AGREE or (n == AGREE and p == AGREE and place == UNKNOWN)):
+        # A date one slip away is common among homonyms: it needs the birth place, or identical names
+        # with no place to compare.
         return POSSIBLE
     if s == AGREE and d == AGREE and p == AGREE and place == AGREE and n == DIFFER:
         return POSSIBLE  # a change of name (marriage) not known to the registry

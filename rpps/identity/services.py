@@ -75,6 +75,8 @@ def register_person(traits: Traits, person_data: dict) -> Registration:
     birth_place_code, …). The caller declares who it is with history.acting_as.
     """
     actor, reason = current()
+    # The person data must be complete before anything is queued or created.
+    Person(rpps="00000000000", **person_data).full_clean(exclude=["rpps"], validate_unique=False)
     with transaction.atomic(), _same_identity_lock(traits):
         decision = resolve(traits)
         if decision.outcome == MATCH:

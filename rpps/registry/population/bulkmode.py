@@ -14,7 +14,8 @@ def _tables(models) -> list[str]:
 
 
 @contextmanager
-def postgres_bulk_mode(connection, models, *, drop_foreign_keys: bool = True):
+def postgres_bulk_mode(connection, models, *, drop_foreign_keys: bool = True, drop_primary_keys: bool = False):
+    """Drop secondary indexes and foreign keys (and, for derived tables, primary keys) during a load."""
     tables = _tables(models)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -29,18 +30,18 @@ def postgres_bulk_mode(connection, models, *, drop_foreign_keys: bool = True):
             [tables],
         )
         indexes = cursor.fetchall()
-        foreign_keys = []
-        if drop_foreign_keys:
-            cursor.execute(
-                """
-                SELECT c.relname, con.conname, pg_get_constraintdef(con.oid)
-                FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
-                WHERE con.contype = 'f' AND c.relname = ANY(%s)
-                """,
-                [tables],
-            )
-            foreign_keys = cursor.fetchall()
-        for table, name, _ in foreign_keys:
+        kinds = (["f"] if drop_foreign_keys else []) + (["p"] if drop_primary_keys else [])
+        cursor.execute(
+            """
+            SELECT c.relname, con.conname, pg_get_constraintdef(con.oid)
+            FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+            WHERE con.contype = ANY(%s) AND c.relname = ANY(%s)
+            ORDER BY con.contype DESC
+            """,
+            [kinds, tables],
+        )
+        foreign_keys = cursor.fetchall()  # primary keys first ('p' > 'f'), so they are restored first
+        for table, name, _ in reversed(foreign_keys):  # foreign keys before the keys they point to
             cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
         for _, name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')

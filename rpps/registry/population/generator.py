@@ -182,6 +182,7 @@ class PopulationGenerator:
         self.prof_codes = prof_codes
         self.prof_cum = _cumulative([PROFESSIONS[c].weight for c in prof_codes])
         self.commune_cum = _cumulative(ref.COMMUNE_WEIGHTS)
+        self.common_cum = _cumulative([1.0 / (rank + 1) ** 0.5 for rank in range(len(ref.FAMILY_NAMES))])
         self.spec_codes = [c for c, _ in SPECIALTIES_MEDICINE]
         self.spec_cum = _cumulative([w for _, w in SPECIALTIES_MEDICINE])
         self.role_codes = [c for c, _ in ROLES]
@@ -311,13 +312,19 @@ class PopulationGenerator:
         return {kind: Pool(ids, exponents[kind]) for kind, ids in pools.items()}
 
     # -- persons ------------------------------------------------------------------------------
+    def _surname(self) -> str:
+        """A quarter of people carry one of the common names (the commonest most often), the rest the long tail."""
+        rng = self.rng
+        if rng.random() < 0.25:
+            return ref.FAMILY_NAMES[bisect.bisect_left(self.common_cum, rng.random() * self.common_cum[-1])]
+        return ref.synthetic_surname(int(rng.random() * ref.SYNTHETIC_SURNAMES))
+
     def _family_name(self) -> str:
         rng = self.rng
-        names = ref.FAMILY_NAMES
-        name = names[int(rng.random() * len(names))]
+        name = self._surname()
         draw = rng.random()
         if draw < 0.07:
-            name = f"{name}-{names[int(rng.random() * len(names))]}"
+            name = f"{name}-{self._surname()}"
         elif draw < 0.10:
             particle = ref.PARTICLES[int(rng.random() * len(ref.PARTICLES))]
             name = f"{particle}{name}" if particle.endswith("'") else f"{particle} {name}"

@@ -454,3 +454,27 @@ STREET_NAMES = (
     "ÉMILE ZOLA",
     "DES ÉCOLES",
 )
+
+# The long tail of French surnames: most people carry a name few others share. Synthetic surnames
+# are built from syllables, deterministically from a number, so the population's name diversity
+# looks like a real directory's (a few very common names, a very long tail).
+SURNAME_STARTS = (
+    "BER", "CHA", "DU", "LA", "MO", "PE", "RI", "GA", "VAL", "BOU", "FON", "MAR", "ROU", "SAU", "VER", "LE", "BAR",
+    "CAR", "DES", "GRAN", "HU", "JOU", "LAU", "MAU", "NAU", "PAS", "QUIN", "RA", "SER", "TOU", "VI", "BRI", "CLO",
+    "DRO", "FAU", "GI", "LOU", "MEU", "POU", "TRE",
+)  # fmt: skip
+SURNAME_MIDDLES = ("", "N", "R", "L", "TE", "RI", "LAN", "MON", "VIL", "CHE", "GUE", "BO", "DA", "SI", "TI", "NE")
+SURNAME_SECONDS = ("", "", "", "GE", "LI", "VA", "DO", "CA", "RE", "MA", "SO", "BU")
+SURNAME_ENDS = (
+    "ND", "RD", "ET", "OT", "IN", "EAU", "IER", "ARD", "AULT", "AC", "Y", "OUX", "ON", "AS", "ÈRE", "ÉE", "AIS", "ENS",
+    "IAN", "OUD", "EL", "IOT", "ANT", "ERT", "ILLE", "OIS", "UC", "AIN", "É", "ELLE",
+)  # fmt: skip
+SYNTHETIC_SURNAMES = len(SURNAME_STARTS) * len(SURNAME_MIDDLES) * len(SURNAME_SECONDS) * len(SURNAME_ENDS)
+
+
+def synthetic_surname(number: int) -> str:
+    number %= SYNTHETIC_SURNAMES
+    number, end = divmod(number, len(SURNAME_ENDS))
+    number, second = divmod(number, len(SURNAME_SECONDS))
+    start, middle = divmod(number, len(SURNAME_MIDDLES))
+    return SURNAME_STARTS[start] + SURNAME_MIDDLES[middle] + SURNAME_SECONDS[second] + SURNAME_ENDS[end]

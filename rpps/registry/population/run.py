@@ -1,10 +1,8 @@
 """Write a synthetic population into the database (used by generate_population and load_demo)."""
 
-import queue
 import sys
-import threading
 
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from tqdm import tqdm
@@ -12,7 +10,7 @@ from tqdm import tqdm
 from ..models import Person
 from .bulkmode import postgres_bulk_mode
 from .generator import COLUMNS, WRITE_ORDER, PopulationGenerator
-from .writer import BulkWriter
+from .writer import BulkWriter, write_in_background
 
 
 class RegistryNotEmpty(RuntimeError):
@@ -20,59 +18,10 @@ class RegistryNotEmpty(RuntimeError):
 
 
 def _write_batch(writer: BulkWriter, batch, counts: dict) -> None:
-    with transaction.atomic(using=writer.connection.alias):
-        for model in WRITE_ORDER:
-            rows = batch.rows[model]
-            writer.write(model, COLUMNS[model], rows)
-            counts[model._meta.label] += len(rows)
-
-
-class _BackgroundWriter(threading.Thread):
-    """Writes batches on its own connection while the caller generates the next ones.
-
-    PostgreSQL then works on one core while Python generates on the other. The queue is short so
-    memory stays bounded.
-    """
-
-    def __init__(self, counts: dict, bar):
-        super().__init__(name="population-writer", daemon=True)
-        self.batches: queue.Queue = queue.Queue(maxsize=2)
-        self.counts = counts
-        self.bar = bar
-        self.error: BaseException | None = None
-
-    def run(self):
-        try:
-            writer = BulkWriter(connections["default"])
-            if writer.postgres:
-                with writer.connection.cursor() as cursor:
-                    # A crash may lose the last batches, never corrupt: acceptable for a bulk load.
-                    cursor.execute("SET synchronous_commit TO off")
-            while (batch := self.batches.get()) is not None:
-                if self.error is None:
-                    _write_batch(writer, batch, self.counts)
-                    self.bar.update(batch.persons)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller
-            self.error = exc
-            while self.batches.get() is not None:  # drain so that the producer never blocks
-                pass
-        finally:
-            connections["default"].close()
-
-
-def _generate_in_background(generator, counts, bar) -> None:
-    worker = _BackgroundWriter(counts, bar)
-    worker.start()
-    try:
-        for batch in generator.batches():
-            if worker.error is not None:
-                break
-            worker.batches.put(batch)
-    finally:
-        worker.batches.put(None)
-        worker.join()
-    if worker.error is not None:
-        raise worker.error
+    for model in WRITE_ORDER:
+        rows = batch.rows[model]
+        writer.write(model, COLUMNS[model], rows)
+        counts[model._meta.label] += len(rows)
 
 
 def generate(persons: int, seed: int, *, batch_size: int = 5000, progress: bool = True, stream=None) -> dict:
@@ -99,7 +48,11 @@ def generate(persons: int, seed: int, *, batch_size: int = 5000, progress: bool 
     try:
         if background:
             with postgres_bulk_mode(connection, WRITE_ORDER):
-                _generate_in_background(generator, counts, bar)
+                write_in_background(
+                    generator.batches(),
+                    lambda writer, batch: _write_batch(writer, batch, counts),
+                    lambda batch: bar.update(batch.persons),
+                )
                 if progress:
                     bar.write(
                         "Reconstruction des index et vérification des clés étrangères…", file=stream or sys.stderr
@@ -107,7 +60,8 @@ def generate(persons: int, seed: int, *, batch_size: int = 5000, progress: bool 
         else:
             writer = BulkWriter(connection)
             for batch in generator.batches():
-                _write_batch(writer, batch, counts)
+                with transaction.atomic():
+                    _write_batch(writer, batch, counts)
                 bar.update(batch.persons)
     finally:
         bar.close()

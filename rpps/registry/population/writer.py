@@ -1,9 +1,11 @@
 """Bulk writing of registry rows behind one interface: COPY on PostgreSQL, executemany elsewhere."""
 
 import json
+import queue
+import threading
 
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import connection, connections, transaction
 
 
 class BulkWriter:
@@ -41,3 +43,51 @@ class BulkWriter:
         with self.connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+
+
+class _BackgroundWriter(threading.Thread):
+    def __init__(self, write, on_written):
+        super().__init__(name="bulk-writer", daemon=True)
+        self.items: queue.Queue = queue.Queue(maxsize=2)  # short: memory stays bounded
+        self.write, self.on_written = write, on_written
+        self.error: BaseException | None = None
+
+    def run(self):
+        db = connections["default"]
+        try:
+            writer = BulkWriter(db)
+            with db.cursor() as cursor:
+                # A crash may lose the last batches, never corrupt: acceptable for a bulk load.
+                cursor.execute("SET synchronous_commit TO off")
+            while (item := self.items.get()) is not None:
+                if self.error is None:
+                    with transaction.atomic(using=db.alias):
+                        self.write(writer, item)
+                    if self.on_written:
+                        self.on_written(item)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            self.error = exc
+            while self.items.get() is not None:  # drain so that the producer never blocks
+                pass
+        finally:
+            db.close()
+
+
+def write_in_background(items, write, on_written=None) -> None:
+    """PostgreSQL: ``write(writer, item)`` for each item, one transaction each, on a second connection.
+
+    Python produces the next item on one core while PostgreSQL stores the previous one on the other.
+    Must not be used inside a caller's transaction (the second connection would not see it).
+    """
+    worker = _BackgroundWriter(write, on_written)
+    worker.start()
+    try:
+        for item in items:
+            if worker.error is not None:
+                break
+            worker.items.put(item)
+    finally:
+        worker.items.put(None)
+        worker.join()
+    if worker.error is not None:
+        raise worker.error

@@ -1,0 +1,164 @@
+"""Operators' review queue: a request (or a person) and its candidates side by side, and the decision."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from rpps.nomenclatures import catalog, lookup
+from rpps.registry.history import Actor, acting_as
+from rpps.registry.lookup import resolve_rpps
+from rpps.registry.models import Person
+
+from . import services
+from .models import ReviewCase
+from .scoring import STATE_LABELS
+
+TRAIT_ROWS = (
+    ("nom", "Nom de naissance"),
+    ("prenoms", "Prénoms"),
+    ("sexe", "Sexe"),
+    ("date_naissance", "Date de naissance"),
+    ("lieu_naissance", "Lieu de naissance"),
+)
+
+
+def _person_column(person: Person) -> dict:
+    return {
+        "title": f"RPPS {person.rpps}",
+        "url": reverse("admin:registry_person_change", args=[person.pk]),
+        "values": {
+            "nom": person.birth_name + (f" (usage : {person.usage_name})" if person.usage_name else ""),
+            "prenoms": person.given_names,
+            "sexe": lookup.label(catalog.SEX, person.sex_code) or person.sex_code,
+            "date_naissance": person.birth_date.strftime("%d/%m/%Y"),
+            "lieu_naissance": person.birth_place_code
+            + (f" {person.birth_city_abroad}" if person.birth_city_abroad else ""),
+        },
+        "created_at": person.created_at,
+    }
+
+
+def _request_column(case: ReviewCase) -> dict:
+    data = case.request["person"]
+    year, month, day = data["birth_date"].split("-")
+    return {
+        "title": "Demande",
+        "url": "",
+        "values": {
+            "nom": data.get("birth_name", "") + (f" (usage : {data['usage_name']})" if data.get("usage_name") else ""),
+            "prenoms": data.get("given_names", ""),
+            "sexe": lookup.label(catalog.SEX, data.get("sex_code", "")) or data.get("sex_code", ""),
+            "date_naissance": f"{day}/{month}/{year}",
+            "lieu_naissance": data.get("birth_place_code", ""),
+        },
+        "created_at": case.created_at,
+    }
+
+
+class CheckPersonForm(forms.Form):
+    rpps = forms.CharField(label="Numéro RPPS du professionnel à vérifier", max_length=11)
+
+    def clean_rpps(self):
+        person = resolve_rpps(self.cleaned_data["rpps"].strip())
+        if person is None:
+            raise forms.ValidationError("Aucun professionnel n'a ce numéro RPPS.")
+        return person
+
+
+@admin.register(ReviewCase)
+class ReviewCaseAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "status", "requested_by", "reason", "created_at", "decided_at"]
+    list_filter = ["status", "kind"]
+    change_form_template = "admin/identity/reviewcase/review.html"
+    change_list_template = "admin/identity/reviewcase/change_list.html"
+
+    def has_add_permission(self, request):
+        return False  # cases come from the resolver
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path("verifier/", self.admin_site.admin_view(self.check_view), name="identity_reviewcase_check"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        case = get_object_or_404(ReviewCase, pk=object_id)
+        if request.method == "POST":
+            return self._decide(request, case)
+        left = _request_column(case) if case.kind == ReviewCase.Kind.REQUEST else _person_column(case.person)
+        persons = Person.objects.in_bulk([c["person_id"] for c in case.candidates])
+        candidates = []
+        for candidate in case.candidates:
+            person = persons.get(candidate["person_id"])
+            if person is None:
+                continue
+            column = _person_column(person)
+            column["person_id"] = person.pk
+            column["states"] = {
+                key: (STATE_LABELS[value["etat"]], value["etat"], value.get("note", ""))
+                for key, value in candidate["explanation"].items()
+            }
+            candidates.append(column)
+        rows = [
+            {
+                "label": label,
+                "left": left["values"][key],
+                "cells": [(c["values"][key], c["states"].get(key)) for c in candidates],
+            }
+            for key, label in TRAIT_ROWS
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Doublon possible — {case}",
+            "case": case,
+            "left": left,
+            "candidates": candidates,
+            "rows": rows,
+            "opts": self.model._meta,
+            "is_open": case.status == ReviewCase.Status.OPEN,
+            "is_pair": case.kind == ReviewCase.Kind.PAIR,
+        }
+        return TemplateResponse(request, self.change_form_template, context)
+
+    def _decide(self, request, case):
+        try:
+            with (
+                acting_as(Actor.for_user(request.user), f"Décision sur le doublon possible #{case.pk}"),
+                transaction.atomic(),
+            ):
+                if request.POST.get("same", "").isdigit():
+                    kept = services.decide_same(case, int(request.POST["same"]), request.user)
+                    messages.success(request, f"Décision enregistrée : même personne (RPPS {kept.rpps}).")
+                elif request.POST.get("distinct"):
+                    person = services.decide_distinct(case, request.user)
+                    messages.success(request, f"Décision enregistrée : personnes distinctes (RPPS {person.rpps}).")
+                else:
+                    messages.error(request, "Action inconnue.")
+        except (ValueError, Person.DoesNotExist) as exc:
+            messages.error(request, str(exc))
+        return redirect(reverse("admin:identity_reviewcase_change", args=[case.pk]))
+
+    def check_view(self, request):
+        form = CheckPersonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            person = form.cleaned_data["rpps"]
+            with acting_as(Actor.for_user(request.user), "Recherche de doublons par un opérateur"):
+                cases = services.check_person(person)
+            if cases:
+                messages.warning(request, f"{len(cases)} doublon(s) possible(s) ouvert(s) pour le RPPS {person.rpps}.")
+            else:
+                messages.success(request, f"Aucun doublon possible trouvé pour le RPPS {person.rpps}.")
+            return redirect(reverse("admin:identity_reviewcase_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Rechercher les doublons d'un professionnel",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/identity/reviewcase/check.html", context)

@@ -1,0 +1,57 @@
+import datetime
+
+import pytest
+
+from rpps.identity import services
+from rpps.identity.models import ReviewCase
+from rpps.identity.traits import Traits
+from rpps.registry.models import Person
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+DATA = {"birth_name": "GIRAUD", "given_names": "Noé Paul", "sex_code": "M", "birth_date": datetime.date(1979, 1, 30),
+        "birth_place_code": "13055"}  # fmt: skip
+
+
+@pytest.fixture
+def open_case(recording):
+    factories.person(**DATA)
+    other = DATA | {"given_names": "Paul Noé", "birth_place_code": "99134", "birth_city_abroad": "Madrid"}
+    traits = Traits.parse(nom=other["birth_name"], prenoms=other["given_names"], sexe="M",
+                          date_naissance=other["birth_date"], lieu_naissance="99134")  # fmt: skip
+    return services.register_person(traits, other).case
+
+
+def test_review_page_shows_both_records_side_by_side(admin_client, open_case, django_assert_max_num_queries):
+    with django_assert_max_num_queries(10):
+        response = admin_client.get(f"/admin/identity/reviewcase/{open_case.pk}/change/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Paul Noé" in html and "Noé Paul" in html
+    assert "proche</strong> (prénoms dans un autre ordre)" in html
+    assert "diffère</strong>" in html
+    assert "Même personne que RPPS" in html
+
+
+def test_operator_decision_from_the_page(admin_client, open_case):
+    candidate = open_case.candidates[0]["person_id"]
+    response = admin_client.post(f"/admin/identity/reviewcase/{open_case.pk}/change/", {"same": str(candidate)})
+    assert response.status_code == 302
+    open_case.refresh_from_db()
+    assert open_case.status == ReviewCase.Status.SAME and open_case.person_id == candidate
+    assert Person.objects.count() == 1
+
+
+def test_operator_can_search_the_duplicates_of_a_professional(admin_client, recording):
+    older = factories.person(**DATA)
+    newer = factories.person(
+        **DATA | {"given_names": "Noé", "birth_place_code": "99134", "birth_city_abroad": "Madrid"}
+    )
+    response = admin_client.post("/admin/identity/reviewcase/verifier/", {"rpps": newer.rpps}, follow=True)
+    assert "1 doublon(s) possible(s) ouvert(s)" in response.content.decode()
+    case = ReviewCase.objects.get()
+    response = admin_client.post(f"/admin/identity/reviewcase/{case.pk}/change/", {"same": str(older.pk)})
+    assert Person.objects.get(pk=newer.pk).merged_into == older
+    response = admin_client.post("/admin/identity/reviewcase/verifier/", {"rpps": "00000000000"})
+    assert "Aucun professionnel n&#x27;a ce numéro RPPS." in response.content.decode()
