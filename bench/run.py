@@ -162,7 +162,7 @@ traits = [Traits.parse(**c.raw) for c in cases]
 report = evaluate(cases)
 started = time.perf_counter()  # after the evaluation, so that both runs find the same warm cache
 for t in traits:
-    candidates(t)
+    candidates(t, "")
 sql_seconds = time.perf_counter() - started
 by_corruption = {{k: dict(v) for k, v in report.by_corruption.items()}}
 by_kind = {{f"{{k}}/{{o}}": n for (k, o), n in report.by_kind.items()}}

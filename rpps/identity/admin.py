@@ -162,3 +162,87 @@ class ReviewCaseAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/identity/reviewcase/check.html", context)
+
+
+# --- Persons added by operators go through identity resolution too ---------------------------
+
+from rpps.registry.admin import PersonAdmin  # noqa: E402 - extended here, where resolution lives
+
+from .scoring import MATCH, NO_MATCH  # noqa: E402
+from .traits import InvalidTraits, Traits  # noqa: E402
+
+
+def _traits_of(data: dict) -> Traits:
+    return Traits.parse(
+        nom=data.get("birth_name", ""),
+        prenoms=data.get("given_names", ""),
+        sexe=data.get("sex_code", ""),
+        date_naissance=data.get("birth_date") or "",
+        lieu_naissance=data.get("birth_place_code", ""),
+    )
+
+
+class ResolvingPersonForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        # rpps is allocated by register_person; merged_into is set by merges only.
+        fields = [
+            "civility_code",
+            "sex_code",
+            "birth_name",
+            "given_names",
+            "usage_name",
+            "birth_date",
+            "birth_place_code",
+            "birth_city_abroad",
+            "nationality_code",
+            "email",
+            "phone",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and not self.errors:
+            try:
+                decision = services.resolve(_traits_of(data))
+            except InvalidTraits as exc:
+                raise forms.ValidationError(str(exc)) from exc
+            if decision.outcome == MATCH:
+                person = Person.objects.get(pk=decision.person_id)
+                raise forms.ValidationError(
+                    f"Cette personne est déjà au répertoire sous le numéro RPPS {person.rpps} : "
+                    "ajoutez-lui un exercice ou une situation au lieu de la recréer."
+                )
+            if decision.outcome != NO_MATCH:
+                raise forms.ValidationError(
+                    "Cette personne ressemble à une personne déjà au répertoire ("
+                    + decision.explanation(services.rpps_of(c.candidate.person_id for c in decision.comparisons))
+                    + "). Vérifiez-la avec « Rechercher les doublons d'un professionnel » avant de la créer."
+                )
+        return data
+
+
+admin.site.unregister(Person)
+
+
+@admin.register(Person)
+class ResolvingPersonAdmin(PersonAdmin):
+    """Registry's person admin, whose "add" goes through register_person like every other way in."""
+
+    form = ResolvingPersonForm
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        data = {f: form.cleaned_data[f] for f in form.cleaned_data if f in {x.name for x in Person._meta.fields}}
+        result = services.register_person(_traits_of(data), data)
+        if result.outcome != NO_MATCH:  # someone registered the same person since the form was checked
+            raise forms.ValidationError("Cette personne vient d'être enregistrée par ailleurs.")
+        obj.pk, obj.rpps, obj.created_at, obj.updated_at = (
+            result.person.pk,
+            result.person.rpps,
+            result.person.created_at,
+            result.person.updated_at,
+        )
+        obj._state.adding = False
+        obj._state.db = result.person._state.db

@@ -40,12 +40,15 @@ def name_keys(name_phonetic: str, given_phonetic: str, birth_date: datetime.date
     ]
 
 
-def place_keys(given_phonetic: str, birth_date: datetime.date, birth_place: str) -> list[str]:
-    """First given name + birth commune, with the year or with day and month: a misspelt surname
-    together with a date error still finds its candidate."""
+def place_keys(name_phonetic: str, given_phonetic: str, birth_date: datetime.date, birth_place: str) -> list[str]:
+    """Keys on the birth commune: first given name with the year or with day and month (a misspelt
+    surname together with a date error), and surname with first given name (a date mistyped twice)."""
     if not birth_place:
         return []
-    return [f"C{given_phonetic}|{birth_date:%Y}|{birth_place}", f"B{given_phonetic}|{birth_date:%m%d}|{birth_place}"]
+    keys = [f"C{given_phonetic}|{birth_date:%Y}|{birth_place}", f"B{given_phonetic}|{birth_date:%m%d}|{birth_place}"]
+    if name_phonetic:
+        keys.append(f"P{name_phonetic}|{given_phonetic}|{birth_place}")
+    return keys
 
 
 def person_keys(
@@ -57,7 +60,7 @@ def person_keys(
         for given in dict.fromkeys(given_tokens_p):  # every given name: swapped given names still meet
             keys += name_keys(surname, given, birth_date)
     if given_tokens_p:
-        keys += place_keys(given_tokens_p[0], birth_date, birth_place)
+        keys += place_keys(name_p, given_tokens_p[0], birth_date, birth_place)
     return list(dict.fromkeys(keys))
 
 
@@ -157,12 +160,35 @@ def rebuild(*, full: bool, chunk: int = 20000, progress=None) -> int:
     if full and connection.vendor == "postgresql" and not connection.in_atomic_block:
         with postgres_bulk_mode(connection, models, drop_primary_keys=True):
             write_in_background(chunks, write, written)
+        with connection.cursor() as cursor:
+            # Freshly loaded pages are not yet all-visible: vacuum them so candidate search is index-only.
+            for model in models:
+                cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
     else:
         writer = BulkWriter(connection)
         for item in chunks:
             write(writer, item)
             written(item)
+    count_names()
     return done
+
+
+def name_frequency_key(name_phonetic: str, given_phonetic: str) -> str:
+    return f"{name_phonetic}|{given_phonetic}"
+
+
+def count_names() -> None:
+    """Recount how many persons carry each (surname, first given name) pair, in one statement."""
+    from .models import IdentityIndex, NameFrequency
+
+    frequency, index = NameFrequency._meta.db_table, IdentityIndex._meta.db_table
+    concat = "name_phonetic || '|' || given_phonetic"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {frequency}")
+        cursor.execute(
+            f"INSERT INTO {frequency} (key, count) SELECT {concat}, COUNT(*) FROM {index} "
+            f"GROUP BY {concat} HAVING COUNT(*) > 1"
+        )
 
 
 def _chunks(values, size: int):

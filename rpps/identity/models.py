@@ -44,6 +44,23 @@ class IdentityKey(models.Model):
         return self.key
 
 
+class NameFrequency(models.Model):
+    """How many current persons carry a (phonetic surname, phonetic first given name) pair.
+
+    Rebuilt by index_identities; agreeing on a common name (MARTIN Marie) proves less than on a rare one.
+    """
+
+    key = models.CharField(max_length=120, primary_key=True)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "fréquence de nom"
+        verbose_name_plural = "fréquences de noms"
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"
+
+
 class ReviewCase(models.Model):
     """A possible duplicate waiting for an operator: a registration request, or two existing persons."""
 

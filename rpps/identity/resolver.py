@@ -10,14 +10,17 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import connection
+from rapidfuzz.fuzz import ratio
 
-from .index import date_keys, person_keys
-from .models import IdentityIndex, IdentityKey
+from .index import date_keys, name_frequency_key, person_keys
+from .models import IdentityIndex, IdentityKey, NameFrequency
 from .normalize import phonetic
 from .scoring import MATCH, NO_MATCH, POSSIBLE, Candidate, Comparison, compare, explain
 from .traits import Traits
 
 MAX_PROPOSED = 3
+# A (surname, first given name) pair carried by this many persons or more is common.
+COMMON_NAME_COUNT = 50
 
 
 @dataclass
@@ -63,26 +66,61 @@ def request_keys(traits: Traits) -> list[str]:
 _COLUMNS = [f.column for f in IdentityIndex._meta.concrete_fields]
 
 
-def candidates(traits: Traits) -> list[Candidate]:
+def candidates(traits: Traits, name_key: str = "") -> tuple[list[Candidate], int]:
+    """Candidates sharing a blocking key with the request, and how many persons carry its name pair."""
     keys = request_keys(traits)
-    placeholders = ", ".join(["%s"] * len(keys))
-    sql = (
-        f"SELECT {', '.join(_COLUMNS)} FROM {IdentityIndex._meta.db_table} WHERE person_id IN "
-        f"(SELECT person_id FROM {IdentityKey._meta.db_table} WHERE key IN ({placeholders}))"
+    index, key_table, frequency = (
+        IdentityIndex._meta.db_table,
+        IdentityKey._meta.db_table,
+        NameFrequency._meta.db_table,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, keys)
-        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        # One array parameter: the statement text never changes, so psycopg prepares it once.
+        match, params = "= ANY(%s)", [keys]
+    else:
+        match, params = f"IN ({', '.join(['%s'] * len(keys))})", list(keys)
+    sql = (
+        f"SELECT {', '.join(_COLUMNS)}, (SELECT count FROM {frequency} WHERE key = %s) FROM {index} "
+        f"WHERE person_id IN (SELECT person_id FROM {key_table} WHERE key {match})"
+    )
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        # Django's cursors bind parameters client-side; a plain psycopg cursor binds them server-side,
+        # so psycopg prepares this hot statement once and PostgreSQL stops planning it each time.
+        with connection.connection.cursor() as cursor:
+            cursor.execute(sql, [name_key, *params], prepare=True)
+            rows = cursor.fetchall()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [name_key, *params])
+            rows = cursor.fetchall()
     result = []
     for row in rows:
         birth_date = row[8] if isinstance(row[8], datetime.date) else datetime.date.fromisoformat(row[8])
         result.append(Candidate(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], birth_date, row[9]))
-    return result
+    return result, (rows[0][10] or 0) if rows else 0
+
+
+def _worth_comparing(c: Candidate, traits: Traits, request_phonetic: str, given_tokens: set[str]) -> bool:
+    """Cheap test: a candidate whose surname and given names are both far from the request's cannot
+    be a MATCH or a POSSIBLE, so the full comparison is skipped."""
+    if request_phonetic in (c.name_phonetic, c.usage_phonetic) or given_tokens.intersection(c.given_names.split()):
+        return True
+    return ratio(traits.birth_name, c.birth_name) >= 55 or (
+        c.usage_name and ratio(traits.birth_name, c.usage_name) >= 55
+    )
 
 
 def resolve(traits: Traits, *, exclude: set[int] = frozenset()) -> Decision:
     request_phonetic = phonetic(traits.birth_name)
-    comparisons = [compare(traits, request_phonetic, c) for c in candidates(traits) if c.person_id not in exclude]
+    found, name_count = candidates(traits, name_frequency_key(request_phonetic, phonetic(traits.first_given)))
+    common = name_count >= COMMON_NAME_COUNT
+    given_tokens = set(traits.given_names.split())
+    comparisons = [
+        compare(traits, request_phonetic, c, common=common)
+        for c in found
+        if c.person_id not in exclude and _worth_comparing(c, traits, request_phonetic, given_tokens)
+    ]
     matches = [c for c in comparisons if c.decision == MATCH]
     if len(matches) == 1:
         return Decision(MATCH, matches)

@@ -46,6 +46,11 @@ class Candidate:
 class TraitResult:
     state: str
     note: str = ""
+    # A weak "close": the given names only overlap (first given names differ, or partial and misspelt),
+    # which is also how twins and namesakes look. Never enough for a MATCH on its own.
+    weak: bool = False
+    # Given names agree on a list of several names, which identifies far better than one.
+    several: bool = False
 
     def as_dict(self) -> dict:
         return {"etat": self.state, "note": self.note} if self.note else {"etat": self.state}
@@ -105,20 +110,23 @@ def _aligned(shorter: list[str], longer: list[str]) -> bool:
 
 def compare_given(traits: Traits, c: Candidate) -> TraitResult:
     if traits.given_names == c.given_names:
-        return TraitResult(AGREE)
+        # Several identical given names identify far better than one (MARTIN Marie has many namesakes).
+        return TraitResult(AGREE, several=" " in c.given_names)
     request, known = traits.given_names.split(), c.given_names.split()
     if sorted(request) == sorted(known):
         return TraitResult(CLOSE, "prénoms dans un autre ordre")
     if "".join(request) == "".join(known):
         return TraitResult(CLOSE, "prénom composé attaché ou séparé")
     if set(request) <= set(known) or set(known) <= set(request):
-        return TraitResult(CLOSE, "prénoms en partie absents")
+        # INS: the first given name must start the list; a list that only contains it is weaker.
+        return TraitResult(CLOSE, "prénoms en partie absents", weak=request[0] != known[0])
     shorter, longer = sorted((request, known), key=len)
     if _aligned(shorter, longer):
         if len(shorter) < len(longer):
-            return TraitResult(CLOSE, "prénoms en partie absents, faute de frappe")
-        same_order = all(_same_given(a, b) for a, b in zip(request, known, strict=True))
-        return TraitResult(CLOSE, "faute de frappe" if same_order else "prénoms dans un autre ordre, faute de frappe")
+            return TraitResult(CLOSE, "prénoms en partie absents, faute de frappe", weak=True)
+        if all(_same_given(a, b) for a, b in zip(request, known, strict=True)):
+            return TraitResult(CLOSE, "faute de frappe")
+        return TraitResult(CLOSE, "prénoms dans un autre ordre, faute de frappe", weak=True)
     return TraitResult(DIFFER)
 
 
@@ -136,7 +144,8 @@ def compare_date(request: datetime.date, known: datetime.date) -> TraitResult:
     return TraitResult(DIFFER)
 
 
-def compare(traits: Traits, request_phonetic: str, c: Candidate) -> Comparison:
+def compare(traits: Traits, request_phonetic: str, c: Candidate, *, common: bool = False) -> Comparison:
+    """``common``: the request's surname and first given name are carried by many people in the registry."""
     result = Comparison(c)
     result.traits["nom"] = compare_name(traits, request_phonetic, c)
     result.traits["prenoms"] = compare_given(traits, c)
@@ -146,25 +155,39 @@ def compare(traits: Traits, request_phonetic: str, c: Candidate) -> Comparison:
         result.traits["lieu_naissance"] = TraitResult(UNKNOWN, "non renseigné")
     else:
         result.traits["lieu_naissance"] = TraitResult(AGREE if traits.birth_place == c.birth_place else DIFFER)
-    result.decision = decide(result.traits, traits.birth_date, c.birth_date)
+    result.decision = decide(result.traits, traits.birth_date, c.birth_date, common=common)
     return result
 
 
-def decide(t: dict[str, TraitResult], request_date: datetime.date, known_date: datetime.date) -> str:
-    """The decision for one candidate. MATCH needs agreeing sex and date and at most one near miss."""
+def decide(
+    t: dict[str, TraitResult], request_date: datetime.date, known_date: datetime.date, *, common: bool = False
+) -> str:
+    """The decision for one candidate. MATCH needs agreeing sex and date and at most one near miss.
+
+    With a common name (``common``), agreeing names prove less: a near miss on the given names then
+    needs the birth commune to agree, and a date one slip away needs several identical given names.
+    """
     n, p, s, d, place = (t[k].state for k in ("nom", "prenoms", "sexe", "date_naissance", "lieu_naissance"))
+    common_date = common and not t["prenoms"].several
     names_ok = n in (AGREE, CLOSE) and p in (AGREE, CLOSE)
     near_misses = (n == CLOSE) + (p == CLOSE)
-    if s == AGREE and d == AGREE and names_ok and place in (AGREE, UNKNOWN):
+    given_strong = p == AGREE or (p == CLOSE and not t["prenoms"].weak and (not common or place == AGREE))
+    if s == AGREE and d == AGREE and names_ok and given_strong and place in (AGREE, UNKNOWN):
         # Two near misses need the birth place to agree; one near miss on the given names too
         # (twins share everything but their given names).
         if near_misses == 0 or place == AGREE or (near_misses == 1 and n == CLOSE):
             return MATCH
         return POSSIBLE
-    if s == AGREE and p == AGREE and n in (AGREE, CLOSE) and place == AGREE and d == CLOSE:
-        # A date typed wrong (or a surname slip as well), given names identical down to the birth commune.
-        return MATCH
+    if s == AGREE and d == CLOSE and not common_date:
+        # A date typed wrong, with a surname slip or a near miss on the given names but not both,
+        # down to the same birth commune; or with several identical given names and no commune to compare.
+        if place == AGREE and given_strong and n in (AGREE, CLOSE) and near_misses <= 1:
+            return MATCH
+        if place == UNKNOWN and n == AGREE and p == AGREE and t["prenoms"].several:
+            return MATCH
     swapped = t["date_naissance"].note == "jour et mois inversés"
+    if common and place == DIFFER and p != AGREE:
+        return NO_MATCH  # a common name, given names that only overlap, another birth commune
     if s == AGREE and names_ok and (d == AGREE or swapped):
         return POSSIBLE
     if s == AGREE and names_ok and d == CLOSE and (place == AGREE or (n == AGREE and p == AGREE and place == UNKNOWN)):
@@ -173,6 +196,8 @@ def decide(t: dict[str, TraitResult], request_date: datetime.date, known_date: d
         return POSSIBLE
     if s == AGREE and d == AGREE and p == AGREE and place == AGREE and n == DIFFER:
         return POSSIBLE  # a change of name (marriage) not known to the registry
+    if s == AGREE and n == AGREE and p == AGREE and place == AGREE and d == DIFFER and not common:
+        return POSSIBLE  # a rare name, same given names and birth commune: a date mistyped twice
     if s == DIFFER and n == AGREE and p == AGREE and d == AGREE:
         return POSSIBLE  # sex typed wrong
     if (

@@ -64,7 +64,7 @@ def person_from_request(person_data: dict) -> Person:
     return person
 
 
-def _rpps_of(ids) -> dict[int, str]:
+def rpps_of(ids) -> dict[int, str]:
     return dict(Person.objects.filter(pk__in=list(ids)).values_list("id", "rpps"))
 
 
@@ -80,9 +80,10 @@ def register_person(traits: Traits, person_data: dict) -> Registration:
     with transaction.atomic(), _same_identity_lock(traits):
         decision = resolve(traits)
         if decision.outcome == MATCH:
-            return Registration(MATCH, resolve_rpps(_rpps_of([decision.person_id])[decision.person_id]), None, decision)
+            # The index holds current persons only, so the match is never a retired alias.
+            return Registration(MATCH, Person.objects.get(pk=decision.person_id), None, decision)
         if decision.outcome == POSSIBLE:
-            rpps = _rpps_of(c.candidate.person_id for c in decision.comparisons)
+            rpps = rpps_of(c.candidate.person_id for c in decision.comparisons)
             case = ReviewCase.objects.create(
                 kind=ReviewCase.Kind.REQUEST,
                 request={"person": _jsonable(person_data)},
@@ -197,7 +198,7 @@ def check_person(person: Person) -> list[ReviewCase]:
     decision = resolve(traits, exclude={person.pk} | known_distinct)
     if decision.outcome == NO_MATCH:
         return []
-    rpps = _rpps_of(c.candidate.person_id for c in decision.comparisons)
+    rpps = rpps_of(c.candidate.person_id for c in decision.comparisons)
     cases = []
     for candidate in decision.as_candidates(rpps):
         already = ReviewCase.objects.filter(

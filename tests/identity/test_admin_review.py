@@ -55,3 +55,34 @@ def test_operator_can_search_the_duplicates_of_a_professional(admin_client, reco
     assert Person.objects.get(pk=newer.pk).merged_into == older
     response = admin_client.post("/admin/identity/reviewcase/verifier/", {"rpps": "00000000000"})
     assert "Aucun professionnel n&#x27;a ce numéro RPPS." in response.content.decode()
+
+
+PERSON_FORM = {
+    "civility_code": "M",
+    "sex_code": "M",
+    "birth_name": "GIRAUD",
+    "given_names": "Noé Paul",
+    "birth_date": "1979-01-30",
+    "birth_place_code": "13055",
+    "exercises-TOTAL_FORMS": "0",
+    "exercises-INITIAL_FORMS": "0",
+    "mailboxes-TOTAL_FORMS": "0",
+    "mailboxes-INITIAL_FORMS": "0",
+    "cards-TOTAL_FORMS": "0",
+    "cards-INITIAL_FORMS": "0",
+}
+
+
+def test_adding_a_person_in_the_admin_goes_through_identity_resolution(admin_client, recording):
+    existing = factories.person(**DATA)
+    response = admin_client.post("/admin/registry/person/add/", PERSON_FORM | {"birth_name": "Giraud"})
+    assert response.status_code == 200
+    assert f"Cette personne est déjà au répertoire sous le numéro RPPS {existing.rpps}" in response.content.decode()
+    response = admin_client.post("/admin/registry/person/add/", PERSON_FORM | {"given_names": "Paul Noé",
+                                                                            "birth_place_code": "75056"})  # fmt: skip
+    assert "ressemble à une personne déjà au répertoire" in response.content.decode()
+    assert Person.objects.count() == 1
+    response = admin_client.post("/admin/registry/person/add/", PERSON_FORM | {"given_names": "Hugo"})
+    assert response.status_code == 302
+    created = Person.objects.exclude(pk=existing.pk).get()
+    assert created.given_names == "Hugo" and created.rpps.startswith("8")

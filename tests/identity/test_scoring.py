@@ -39,10 +39,16 @@ def decide(known=None, **request):
         ({"lieu_naissance": ""}, MATCH),  # birth place missing
         ({"date_naissance": "1980-12-03"}, MATCH),  # day and month swapped
         ({"date_naissance": "1980-03-13"}, MATCH),  # one digit, everything else identical
-        ({"date_naissance": "1980-03-13", "lieu_naissance": ""}, POSSIBLE),  # one digit and no place
+        (
+            {"date_naissance": "1980-03-13", "lieu_naissance": ""},
+            MATCH,
+        ),  # one digit, no place, two identical given names
         ({"nom": "DUPONT-MATRIN", "date_naissance": "1980-03-13"}, MATCH),  # surname slip and date slip, same place
-        ({"prenoms": "Hélène", "date_naissance": "1980-03-13"}, POSSIBLE),  # given names missing and date slip
-        ({"prenoms": "Marie Hélèen"}, MATCH),  # given names swapped with a typo
+        ({"prenoms": "Hélène", "date_naissance": "1980-03-13"}, MATCH),  # a given name missing and a date slip
+        ({"prenoms": "Hélène", "date_naissance": "1980-03-13", "nom": "DUPONT-MATRIN"}, POSSIBLE),  # three slips
+        ({"date_naissance": "1987-11-02"}, POSSIBLE),  # a rare name, a date mistyped twice
+        ({"prenoms": "Marie Hélèen"}, POSSIBLE),  # given names swapped with a typo: maybe a namesake
+        ({"prenoms": "Sophie"}, NO_MATCH),  # first given name differs (a twin Sophie, an Hélène Sophie…)
         ({"nom": "BERNARD", "prenoms": "Hélène", "date_naissance": "1980-03-13"}, NO_MATCH),
         ({"prenoms": "Marie Hélène", "lieu_naissance": ""}, POSSIBLE),
         ({"sexe": "M"}, POSSIBLE),
@@ -55,6 +61,22 @@ def decide(known=None, **request):
 )
 def test_decisions(request_changes, expected):
     assert decide(**request_changes).decision == expected
+
+
+def test_one_given_name_and_a_date_slip_without_a_place_is_only_possible():
+    known = candidate(prenoms="Hélène")
+    assert decide(known, prenoms="Hélène", date_naissance="1980-03-13", lieu_naissance="").decision == POSSIBLE
+
+
+def test_common_names_need_more_evidence():
+    traits = Traits.parse(nom="Dupont-Martin", prenoms="Hélène", sexe="F", date_naissance="1980-03-13",
+                          lieu_naissance="49007")  # fmt: skip
+    known = candidate(prenoms="Hélène")
+    assert compare(traits, phonetic(traits.birth_name), known).decision == MATCH
+    assert compare(traits, phonetic(traits.birth_name), known, common=True).decision == POSSIBLE
+    other_place = Traits.parse(nom="Dupont-Martin", prenoms="Hélène", sexe="F", date_naissance="1980-03-12",
+                               lieu_naissance="75056")  # fmt: skip
+    assert compare(other_place, phonetic(traits.birth_name), candidate(), common=True).decision == NO_MATCH
 
 
 def test_the_explanation_names_each_trait_in_french():
