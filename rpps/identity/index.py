@@ -41,11 +41,12 @@ def name_keys(name_phonetic: str, given_phonetic: str, birth_date: datetime.date
 
 
 def place_keys(name_phonetic: str, given_phonetic: str, birth_date: datetime.date, birth_place: str) -> list[str]:
-    """Keys on the birth commune: first given name with the year or with day and month (a misspelt
-    surname together with a date error), and surname with first given name (a date mistyped twice)."""
+    """Keys on the birth commune: first given name with year and month or with day and month (a
+    misspelt surname together with a date error), and surname with first given name (a date
+    mistyped twice)."""
     if not birth_place:
         return []
-    keys = [f"C{given_phonetic}|{birth_date:%Y}|{birth_place}", f"B{given_phonetic}|{birth_date:%m%d}|{birth_place}"]
+    keys = [f"C{given_phonetic}|{birth_date:%Y%m}|{birth_place}", f"B{given_phonetic}|{birth_date:%m%d}|{birth_place}"]
     if name_phonetic:
         keys.append(f"P{name_phonetic}|{given_phonetic}|{birth_place}")
     return keys

@@ -196,8 +196,8 @@ def decide(
         return POSSIBLE
     if s == AGREE and d == AGREE and p == AGREE and place == AGREE and n == DIFFER:
         return POSSIBLE  # a change of name (marriage) not known to the registry
-    if s == AGREE and n == AGREE and p == AGREE and place == AGREE and d == DIFFER and not common:
-        return POSSIBLE  # a rare name, same given names and birth commune: a date mistyped twice
+    if s == AGREE and n == AGREE and t["prenoms"].several and place == AGREE and d == DIFFER and not common:
+        return POSSIBLE  # a rare name, several identical given names, the same birth commune: a date mistyped twice
     if s == DIFFER and n == AGREE and p == AGREE and d == AGREE:
         return POSSIBLE  # sex typed wrong
     if (

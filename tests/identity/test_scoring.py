@@ -46,7 +46,8 @@ def decide(known=None, **request):
         ({"nom": "DUPONT-MATRIN", "date_naissance": "1980-03-13"}, MATCH),  # surname slip and date slip, same place
         ({"prenoms": "Hélène", "date_naissance": "1980-03-13"}, MATCH),  # a given name missing and a date slip
         ({"prenoms": "Hélène", "date_naissance": "1980-03-13", "nom": "DUPONT-MATRIN"}, POSSIBLE),  # three slips
-        ({"date_naissance": "1987-11-02"}, POSSIBLE),  # a rare name, a date mistyped twice
+        ({"date_naissance": "1987-11-02"}, POSSIBLE),  # a rare name, several given names, a date mistyped twice
+        ({"prenoms": "Hélène", "date_naissance": "1987-11-02"}, NO_MATCH),  # one given name: a namesake
         ({"prenoms": "Marie Hélèen"}, POSSIBLE),  # given names swapped with a typo: maybe a namesake
         ({"prenoms": "Sophie"}, NO_MATCH),  # first given name differs (a twin Sophie, an Hélène Sophie…)
         ({"nom": "BERNARD", "prenoms": "Hélène", "date_naissance": "1980-03-13"}, NO_MATCH),
