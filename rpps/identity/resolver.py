@@ -9,6 +9,7 @@ month. Candidates are then compared trait by trait (scoring.py).
 import datetime
 from dataclasses import dataclass, field
 
+import psycopg
 from django.db import connection
 from rapidfuzz.fuzz import ratio
 
@@ -56,7 +57,8 @@ class Decision:
 def request_keys(traits: Traits) -> list[str]:
     d = traits.birth_date
     name_p = phonetic(traits.birth_name)
-    given_p = [phonetic(g) for g in traits.given_names.split(" ")]
+    # The record side holds a key for each of its given names; the request needs only its first two.
+    given_p = [phonetic(g) for g in traits.given_names.split(" ")[:2]]
     keys = person_keys(name_p, "", given_p, d, traits.sex, traits.birth_place)
     if d.day <= 12 and d.day != d.month:  # day and month swapped: both at most 12, always a valid date
         keys += date_keys(d.replace(month=d.day, day=d.month), traits.sex, [name_p], given_p[0])
@@ -87,7 +89,7 @@ def candidates(traits: Traits, name_key: str = "") -> tuple[list[Candidate], int
         connection.ensure_connection()
         # Django's cursors bind parameters client-side; a plain psycopg cursor binds them server-side,
         # so psycopg prepares this hot statement once and PostgreSQL stops planning it each time.
-        with connection.connection.cursor() as cursor:
+        with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(sql, [name_key, *params], prepare=True)
             rows = cursor.fetchall()
     else:
@@ -101,25 +103,26 @@ def candidates(traits: Traits, name_key: str = "") -> tuple[list[Candidate], int
     return result, (rows[0][10] or 0) if rows else 0
 
 
-def _worth_comparing(c: Candidate, traits: Traits, request_phonetic: str, given_tokens: set[str]) -> bool:
+def _worth_comparing(c: Candidate, request_phonetic: str, surname_tokens: set[str], given_tokens: set[str]) -> bool:
     """Cheap test: a candidate whose surname and given names are both far from the request's cannot
     be a MATCH or a POSSIBLE, so the full comparison is skipped."""
     if request_phonetic in (c.name_phonetic, c.usage_phonetic) or given_tokens.intersection(c.given_names.split()):
         return True
-    return ratio(traits.birth_name, c.birth_name) >= 55 or (
-        c.usage_name and ratio(traits.birth_name, c.usage_name) >= 55
-    )
+    if surname_tokens.intersection(c.birth_name.split()) or surname_tokens.intersection(c.usage_name.split()):
+        return True
+    request = " ".join(sorted(surname_tokens))
+    return ratio(request, c.birth_name) >= 75 or bool(c.usage_name and ratio(request, c.usage_name) >= 75)
 
 
 def resolve(traits: Traits, *, exclude: set[int] = frozenset()) -> Decision:
     request_phonetic = phonetic(traits.birth_name)
     found, name_count = candidates(traits, name_frequency_key(request_phonetic, phonetic(traits.first_given)))
     common = name_count >= COMMON_NAME_COUNT
-    given_tokens = set(traits.given_names.split())
+    given_tokens, surname_tokens = set(traits.given_names.split()), set(traits.birth_name.split())
     comparisons = [
         compare(traits, request_phonetic, c, common=common)
         for c in found
-        if c.person_id not in exclude and _worth_comparing(c, traits, request_phonetic, given_tokens)
+        if c.person_id not in exclude and _worth_comparing(c, request_phonetic, surname_tokens, given_tokens)
     ]
     matches = [c for c in comparisons if c.decision == MATCH]
     if len(matches) == 1:

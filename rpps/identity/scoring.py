@@ -135,7 +135,9 @@ def compare_date(request: datetime.date, known: datetime.date) -> TraitResult:
         return TraitResult(AGREE)
     if request.year == known.year and request.day == known.month and request.month == known.day:
         return TraitResult(CLOSE, "jour et mois inversés")
-    a, b = f"{request:%Y%m%d}", f"{known:%Y%m%d}"
+    # YYYYMMDD as text, without strftime (this runs for every candidate).
+    a = str(request.year * 10000 + request.month * 100 + request.day)
+    b = str(known.year * 10000 + known.month * 100 + known.day)
     if Levenshtein.distance(a, b, weights=(1, 1, 1)) == 1:
         return TraitResult(CLOSE, "un chiffre diffère")
     diffs = [i for i in range(8) if a[i] != b[i]]
