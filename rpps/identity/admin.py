@@ -166,7 +166,7 @@ class ReviewCaseAdmin(admin.ModelAdmin):
 
 # --- Persons added by operators go through identity resolution too ---------------------------
 
-from rpps.registry.admin import PersonAdmin  # noqa: E402 - extended here, where resolution lives
+from rpps.registry.admin import PERSON_INPUT_FIELDS, PersonAdmin  # noqa: E402 - extended here, where resolution lives
 
 from .scoring import MATCH, NO_MATCH  # noqa: E402
 from .traits import InvalidTraits, Traits  # noqa: E402
@@ -185,20 +185,7 @@ def _traits_of(data: dict) -> Traits:
 class ResolvingPersonForm(forms.ModelForm):
     class Meta:
         model = Person
-        # rpps is allocated by register_person; merged_into is set by merges only.
-        fields = [
-            "civility_code",
-            "sex_code",
-            "birth_name",
-            "given_names",
-            "usage_name",
-            "birth_date",
-            "birth_place_code",
-            "birth_city_abroad",
-            "nationality_code",
-            "email",
-            "phone",
-        ]
+        fields = PERSON_INPUT_FIELDS
 
     def clean(self):
         data = super().clean()

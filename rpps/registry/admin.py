@@ -44,6 +44,22 @@ class CodedFieldsMixin:
         )
 
 
+CIVIL_STATUS_FIELDS = [
+    "civility_code",
+    "sex_code",
+    "birth_name",
+    "given_names",
+    "usage_name",
+    "birth_date",
+    "birth_place_code",
+    "birth_city_abroad",
+    "nationality_code",
+]
+CONTACT_FIELDS = ["email", "phone"]
+# What an operator types for a person (the RPPS number is allocated, merges set merged_into).
+PERSON_INPUT_FIELDS = CIVIL_STATUS_FIELDS + CONTACT_FIELDS
+
+
 class NoDeleteMixin:
     def has_delete_permission(self, request, obj=None):
         return False  # registry objects are closed (end dates), never deleted
@@ -78,23 +94,8 @@ class PersonAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
     inlines = [ExerciseInline, MailboxInline, CardInline]
     fieldsets = [
         ("Identifiant", {"fields": ["rpps", "merged_into"]}),
-        (
-            "État civil (privé)",
-            {
-                "fields": [
-                    "civility_code",
-                    "sex_code",
-                    "birth_name",
-                    "given_names",
-                    "usage_name",
-                    "birth_date",
-                    "birth_place_code",
-                    "birth_city_abroad",
-                    "nationality_code",
-                ]
-            },
-        ),
-        ("Coordonnées de correspondance (privées)", {"fields": ["email", "phone"]}),
+        ("État civil (privé)", {"fields": CIVIL_STATUS_FIELDS}),
+        ("Coordonnées de correspondance (privées)", {"fields": CONTACT_FIELDS}),
         ("Historique", {"fields": ["created_at", "updated_at", "history"]}),
     ]
 
