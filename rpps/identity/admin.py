@@ -218,6 +218,9 @@ class ResolvingPersonAdmin(PersonAdmin):
 
     form = ResolvingPersonForm
 
+    def has_add_permission(self, request):
+        return admin.ModelAdmin.has_add_permission(self, request)
+
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)

@@ -5,6 +5,7 @@ distinct cases are new people built to look like existing ones (twins, homonyms 
 year, very common names); new people are plain synthetic identities.
 """
 
+import datetime
 import random
 import time
 import unicodedata
@@ -94,8 +95,6 @@ def _transliterate(rng: random.Random, word: str) -> str:
 
 
 def _valid_date(year, month, day):
-    import datetime
-
     try:
         return datetime.date(year, month, day)
     except ValueError:
@@ -103,8 +102,6 @@ def _valid_date(year, month, day):
 
 
 def _date_digit(rng: random.Random, d):
-    import datetime
-
     digits = f"{d:%Y%m%d}"
     for _ in range(20):
         i = 2 + int(rng.random() * 6)  # never the century
@@ -174,8 +171,6 @@ def _sample_persons(rng: random.Random, count: int) -> list[dict]:
 
 def _random_identity(rng: random.Random) -> dict:
     """A new person named like the population: a common surname for a quarter of people, else the long tail."""
-    import datetime
-
     female = rng.random() < 0.6
     names = ref.GIVEN_NAMES_F if female else ref.GIVEN_NAMES_M
     if rng.random() < 0.25:
@@ -192,8 +187,6 @@ def _random_identity(rng: random.Random) -> dict:
 
 
 def labelled_cases(count: int, seed: int) -> list[Case]:
-    import datetime
-
     rng = random.Random(seed)
     sample = _sample_persons(rng, count)
     if not sample:

@@ -10,6 +10,8 @@ from django.db import connection
 from django.db.models.signals import post_save
 
 from rpps.registry.models import Person
+from rpps.registry.population.bulkmode import postgres_bulk_mode
+from rpps.registry.population.writer import BulkWriter, write_in_background
 
 from .normalize import normalize_given_names, normalize_name, phonetic_of_normalized
 
@@ -131,9 +133,6 @@ def rebuild(*, full: bool, chunk: int = 20000, progress=None) -> int:
     A full rebuild on PostgreSQL empties the tables, loads them with COPY from a background writer and
     builds their keys and indexes once at the end.
     """
-    from rpps.registry.population.bulkmode import postgres_bulk_mode
-    from rpps.registry.population.writer import BulkWriter, write_in_background
-
     from .models import IdentityIndex, IdentityKey
 
     models = (IdentityIndex, IdentityKey)

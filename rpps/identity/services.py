@@ -3,6 +3,7 @@
 ``register_person`` is the one way to create a person: every registration path calls it.
 """
 
+import datetime
 import hashlib
 import threading
 from dataclasses import dataclass
@@ -100,8 +101,6 @@ def _jsonable(data: dict) -> dict:
 
 
 def _request_person_data(case: ReviewCase) -> dict:
-    import datetime
-
     data = dict(case.request["person"])
     data["birth_date"] = datetime.date.fromisoformat(data["birth_date"])
     return data

@@ -2,13 +2,11 @@
 
 from django import forms
 from django.contrib import admin
-from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from rpps.nomenclatures import lookup
 
-from .allocation import allocate_rpps
 from .history import person_history
 from .models import (
     Activity,
@@ -124,11 +122,9 @@ class PersonAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
             ),
         )
 
-    def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            if not change:
-                obj.rpps = allocate_rpps()
-            super().save_model(request, obj, form, change)
+    def has_add_permission(self, request):
+        # A person is created only through identity resolution (rpps.identity registers the add view).
+        return False
 
 
 class ExpertiseInline(CodedFieldsMixin, admin.TabularInline):
