@@ -24,6 +24,7 @@ run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_nomenclatures --apply
 	$(PY) manage.py load_demo
+	$(PY) manage.py load_portal_demo
 	$(PY) manage.py index_identities
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py runserver $(HOST)

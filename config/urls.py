@@ -1,11 +1,11 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-admin.site.site_header = "RPPS — administration du répertoire"
-admin.site.site_title = "Administration RPPS"
-admin.site.index_title = "Répertoire partagé des professionnels"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("portail/", include("rpps.portal.urls")),
     path("", include("rpps.www.urls")),
 ]
+if settings.DEV_PSC_ENABLED:
+    urlpatterns.append(path("dev-psc/", include("rpps.devpsc.urls")))

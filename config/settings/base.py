@@ -50,17 +50,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The operator console: Django's admin behind a TOTP second factor (config/admin_site.py).
+    "config.apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "widget_tweaks",
     "dsfr",
     "rpps.nomenclatures",
     "rpps.registry",
     "rpps.identity",
+    "rpps.portal",
     "rpps.www",
 ]
 
@@ -72,10 +77,30 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "rpps.registry.history.ActorMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # Counts failed operator logins and locks the (username, address) pair out for a while.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "portal/lockout.html"
+AXES_VERBOSE = False
+
+# Sessions: HttpOnly cookies (Django's default), SameSite=Lax so that the provider's redirect back
+# carries the session, a working-day lifetime; Secure cookies and HSTS are set in prod.py.
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+LOGIN_URL = "portal:home"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -139,3 +164,19 @@ def parse_rpps_range(value: str) -> tuple[int, int]:
 
 
 RPPS_ALLOCATION_BOUNDS = parse_rpps_range(RPPS_ALLOCATION_RANGE)
+
+# Pro Santé Connect (OpenID Connect). The real provider publishes its discovery document under a
+# non-standard name (reference/portal.md §2.1), hence PSC_DISCOVERY_URL. With the development
+# provider on (DEV_PSC_ENABLED) and no issuer set, the portal uses http://<host>/dev-psc/.
+PSC_ISSUER = os.environ.get("PSC_ISSUER", "")
+PSC_DISCOVERY_URL = os.environ.get("PSC_DISCOVERY_URL", "")
+PSC_CLIENT_ID = os.environ.get("PSC_CLIENT_ID", "")
+PSC_CLIENT_SECRET = os.environ.get("PSC_CLIENT_SECRET", "")
+PSC_SCOPE = "openid scope_all"
+PSC_ACR_VALUES = "eidas1"
+# PSC answers eidas2 for card sign-ins since 2026 (reference/portal.md §2.3): both are accepted.
+PSC_ACCEPTED_ACR = env_list("PSC_ACCEPTED_ACR", ["eidas1", "eidas2"])
+PSC_HTTP_TIMEOUT = float(os.environ.get("PSC_HTTP_TIMEOUT", "10"))
+DEV_PSC_ENABLED = False
+DEV_PSC_CLIENT_ID = "rpps-plus-dev"
+DEV_PSC_CLIENT_SECRET = "dev-psc-client-secret"

@@ -3,12 +3,15 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEBUG, DEFAULT_SECRET_KEY, SECRET_KEY, env_bool
+from .base import DEBUG, DEFAULT_SECRET_KEY, DEV_PSC_ENABLED, SECRET_KEY, env_bool
 
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production (unset DEBUG or set DEBUG=false).")
 if not SECRET_KEY or SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 50 characters in production.")
+
+if DEV_PSC_ENABLED or "rpps.devpsc" in INSTALLED_APPS:  # noqa: F405
+    raise ImproperlyConfigured("The development identity provider must not run in production.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

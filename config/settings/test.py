@@ -13,3 +13,9 @@ STORAGES = {
 
 # Static files are served by Django's test client finders; WhiteNoise would look for collected files.
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
+
+# The development Pro Santé Connect provider (rpps.devpsc): never in production settings.
+INSTALLED_APPS = [*INSTALLED_APPS, "rpps.devpsc"]  # noqa: F405
+DEV_PSC_ENABLED = True
+PSC_CLIENT_ID = PSC_CLIENT_ID or DEV_PSC_CLIENT_ID  # noqa: F405
+PSC_CLIENT_SECRET = PSC_CLIENT_SECRET or DEV_PSC_CLIENT_SECRET  # noqa: F405

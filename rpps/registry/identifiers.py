@@ -110,6 +110,35 @@ def parse_idnps(value: str) -> Idnps:
     )
 
 
+@dataclass(frozen=True)
+class NationalId:
+    """The national identifier of a card or e-CPS holder, as Pro Santé Connect sends it."""
+
+    kind: str  # "RPPS", "ADELI", "FINESS" or "SIRET"
+    number: str  # the inner RPPS, ADELI, FINESS or SIRET number
+    value: str
+
+
+def parse_national_id(value: str) -> NationalId:
+    """`8`+RPPS, `0`+ADELI, `3`+FINESS+serial or `5`+SIRET+serial (reference/portal.md §0, PMH-DEL).
+
+    Structure-issued identities (directors' and employees' cards) carry a free serial after the
+    structure number: only the structure number's format and key are checked.
+    """
+    value = _clean(value).upper()
+    if value[:1] in {IDNPS_RPPS_PREFIX, IDNPS_ADELI_PREFIX}:
+        idnps = parse_idnps(value)
+        return NationalId(idnps.kind, idnps.number, value)
+    if value.startswith("3") and len(value) > 10 and value[10:].isalnum():
+        return NationalId("FINESS", validate_finess(value[1:10]), value)
+    if value.startswith("5") and len(value) > 15 and value[15:].isalnum():
+        return NationalId("SIRET", validate_siret(value[1:15]), value)
+    raise InvalidIdentifier(
+        "L'identifiant national doit être « 8 » suivi du numéro RPPS, « 3 » suivi du FINESS et d'un numéro "
+        "d'ordre, ou « 5 » suivi du SIRET et d'un numéro d'ordre."
+    )
+
+
 # --- Structures ------------------------------------------------------------------------------
 
 _FINESS_RE = re.compile(r"^(?:\d{2}|2[AB])\d{7}$")

@@ -1,0 +1,155 @@
+"""Operator console for the portal: review contract requests, see every habilitation, read the audit log.
+
+Nothing here edits a contract or a habilitation directly: decisions go through services.py, which
+checks the state and writes the audit event.
+"""
+
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+
+from . import services
+from .audit import Who
+from .forms import RejectionForm
+from .models import Account, AuditEvent, Contract, ContractSite, Habilitation
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ContractSiteInline(admin.TabularInline):
+    model = ContractSite
+    extra = 0
+    fields = ("structure", "added_by", "added_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Contract)
+class ContractAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "structure", "state", "representative_family_name", "requested_at", "decided_at")
+    list_filter = ("state", "representative_function")
+    search_fields = (
+        "structure__name",
+        "structure__technical_id",
+        "representative_family_name",
+        "representative_national_id",
+    )
+    list_select_related = ("structure",)
+    inlines = [ContractSiteInline]
+    change_form_template = "admin/portal/contract/change_form.html"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def get_urls(self):
+        own = [
+            path("<int:pk>/approuver/", self.admin_site.admin_view(self.approve_view), name="portal_contract_approve"),
+            path("<int:pk>/rejeter/", self.admin_site.admin_view(self.reject_view), name="portal_contract_reject"),
+            path(
+                "<int:pk>/resilier/", self.admin_site.admin_view(self.terminate_view), name="portal_contract_terminate"
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _decide(self, request, pk, action, success):
+        if request.method != "POST":
+            return redirect("admin:portal_contract_change", pk)
+        contract = get_object_or_404(Contract, pk=pk)
+        try:
+            action(Who.from_request(request), contract)
+        except services.Refused as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, success, messages.SUCCESS)
+        return redirect("admin:portal_contract_change", pk)
+
+    def approve_view(self, request, pk):
+        return self._decide(
+            request, pk, services.approve_contract, "Contrat approuvé : le représentant légal est habilité."
+        )
+
+    def terminate_view(self, request, pk):
+        return self._decide(
+            request, pk, services.terminate_contract, "Contrat résilié : ses habilitations sont fermées."
+        )
+
+    def reject_view(self, request, pk):
+        contract = get_object_or_404(Contract, pk=pk)
+        form = RejectionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.reject_contract(Who.from_request(request), contract, form.cleaned_data["reason"])
+            except services.Refused as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, "Demande rejetée ; le demandeur voit le motif.", messages.SUCCESS)
+                return redirect("admin:portal_contract_change", pk)
+        context = {**self.admin_site.each_context(request), "title": f"Rejeter la demande n° {pk}", "form": form,
+                   "contract": contract, "opts": self.model._meta,
+                   "back": reverse("admin:portal_contract_change", args=[pk])}  # fmt: skip
+        return render(request, "admin/portal/contract/reject.html", context)
+
+
+@admin.register(Habilitation)
+class HabilitationAdmin(ReadOnlyAdmin):
+    list_display = ("family_name", "given_name", "national_id", "kind", "structure", "state", "opened_at", "closed_at")
+    list_filter = ("state", "kind")
+    search_fields = ("family_name", "given_name", "national_id", "structure__name", "structure__technical_id")
+    list_select_related = ("structure",)
+    actions = ["close_selected"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_close_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    @admin.action(description="Fermer les habilitations sélectionnées", permissions=["close"])
+    def close_selected(self, request, queryset):
+        who = Who.from_request(request)
+        closed = 0
+        for habilitation in queryset.filter(state=Habilitation.State.OPEN):
+            services.close_habilitation(who, habilitation, operator=True)
+            closed += 1
+        self.message_user(request, f"{closed} habilitation(s) fermée(s).", messages.SUCCESS)
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ("family_name", "given_name", "national_id", "last_acr", "created_at")
+    search_fields = ("family_name", "given_name", "national_id")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = (
+        "at",
+        "actor",
+        "action",
+        "outcome",
+        "structure_technical_id",
+        "structure_name",
+        "target",
+        "ip_address",
+    )
+    list_filter = ("action", "outcome", ("at", admin.DateFieldListFilter))
+    search_fields = ("actor", "actor_national_id", "structure_technical_id", "structure_name", "target", "ip_address")
+    date_hierarchy = "at"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff

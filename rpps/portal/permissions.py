@@ -1,0 +1,76 @@
+"""Who may do what in the portal: the one place for the rules.
+
+Everything is read from the database on each call (no cache in the session), so a habilitation
+closed or a contract terminated stops working on the user's very next request.
+"""
+
+from django.db.models import Q
+
+from rpps.registry.models import Structure
+
+from .models import Contract, Habilitation
+
+
+def open_habilitations(national_id: str):
+    if not national_id:
+        return Habilitation.objects.none()
+    return Habilitation.objects.filter(
+        national_id=national_id, state=Habilitation.State.OPEN, contract__state=Contract.State.ACTIVE
+    )
+
+
+def representing(national_id: str):
+    """Open habilitations that act for a contract: representative, pharmacy owner, mandataire."""
+    return open_habilitations(national_id).filter(kind__in=Habilitation.REPRESENTING)
+
+
+def represented_contracts(national_id: str):
+    return Contract.objects.filter(pk__in=representing(national_id).values("contract_id"))
+
+
+def heads(national_id: str, contract: Contract) -> bool:
+    return open_habilitations(national_id).filter(contract=contract, kind__in=Habilitation.HEADS).exists()
+
+
+def acts_for(national_id: str, contract: Contract) -> bool:
+    return representing(national_id).filter(contract=contract).exists()
+
+
+def can_designate(national_id: str, contract: Contract, kind: str) -> bool:
+    if contract.state != Contract.State.ACTIVE:
+        return False
+    if kind == Habilitation.Kind.MANDATARY:
+        return heads(national_id, contract)
+    if kind == Habilitation.Kind.MANAGER:
+        return acts_for(national_id, contract)
+    return False  # representatives are habilitated by an operator's approval only
+
+
+def can_close(national_id: str, habilitation: Habilitation) -> bool:
+    if habilitation.state != Habilitation.State.OPEN or habilitation.kind in Habilitation.HEADS:
+        return False
+    if habilitation.kind == Habilitation.Kind.MANDATARY:
+        return heads(national_id, habilitation.contract)
+    return acts_for(national_id, habilitation.contract)
+
+
+def visible_contracts(account):
+    """Contracts a portal user may read: those they requested, represent or are named on."""
+    return Contract.objects.filter(
+        Q(requested_by=account)
+        | Q(pk__in=representing(account.national_id).values("contract_id"))
+        | (Q(representative_national_id=account.national_id) & ~Q(representative_national_id=""))
+    ).distinct()
+
+
+def visible_habilitations(national_id: str):
+    """Habilitations (open or closed) of the contracts this user acts for."""
+    return Habilitation.objects.filter(contract__in=represented_contracts(national_id))
+
+
+def managed_structures(national_id: str):
+    """Structures where this user may register professionals (gestionnaire or representing)."""
+    ids = set()
+    for habilitation in open_habilitations(national_id).select_related("contract"):
+        ids.update(habilitation.scope_structures().values_list("pk", flat=True))
+    return Structure.objects.filter(pk__in=ids)

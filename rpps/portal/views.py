@@ -1,0 +1,308 @@
+"""The RPPS+ portal's pages. Thin: rules are in permissions.py, actions in services.py."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login, logout
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from rpps.nomenclatures import catalog, lookup
+from rpps.registry import identifiers
+from rpps.registry.models import Exercise, Person
+
+from . import audit, oidc, permissions, services
+from .audit import Who
+from .forms import (
+    ContractRequestForm,
+    DesignationForm,
+    HabilitationFilterForm,
+    PersonSearchForm,
+    StructureIdentifierForm,
+)
+from .models import AuditEvent, Contract, Habilitation
+
+Action = AuditEvent.Action
+
+
+def portal_user_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        account = getattr(request.user, "portal_account", None) if request.user.is_authenticated else None
+        if account is None:
+            messages.info(request, "Connectez-vous avec Pro Santé Connect pour accéder à cette page.")
+            return redirect("portal:home")
+        request.account = account
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _refused_page(request, message: str, status: int = 403):
+    return render(request, "portal/message.html", {"title": "Action refusée", "message": message}, status=status)
+
+
+def home(request):
+    account = getattr(request.user, "portal_account", None) if request.user.is_authenticated else None
+    if account is None:
+        return render(request, "portal/welcome.html", {"title": "Portail RPPS+"})
+    national_id = account.national_id
+    habilitations = (
+        permissions.open_habilitations(national_id).select_related("structure", "contract").order_by("structure__name")
+    )
+    context = {
+        "title": "Mon espace RPPS+",
+        "account": account,
+        "habilitations": habilitations,
+        "contracts": permissions.visible_contracts(account).select_related("structure"),
+        "managed": permissions.managed_structures(national_id).order_by("name")[:200],
+    }
+    return render(request, "portal/home.html", context)
+
+
+def sign_in(request):
+    if not oidc.configured(request):
+        return render(
+            request,
+            "portal/message.html",
+            {"title": "Connexion indisponible", "message": "La connexion Pro Santé Connect n'est pas configurée."},
+            status=503,
+        )
+    try:
+        url = oidc.begin(request, request.build_absolute_uri(reverse("portal:callback")))
+    except oidc.SignInRefused as exc:
+        audit.record(Who.from_request(request), Action.SIGN_IN_REFUSED, refused=True, message=exc.reason)
+        return render(request, "portal/message.html", {"title": "Connexion impossible", "message": exc.message}, 503)
+    return redirect(url)
+
+
+def callback(request):
+    who = Who.from_request(request)
+    try:
+        claims, id_token = oidc.complete(request)
+    except oidc.SignInRefused as exc:
+        audit.record(who, Action.SIGN_IN_REFUSED, refused=True, message=exc.reason)
+        return render(request, "portal/message.html", {"title": "Connexion refusée", "message": exc.message}, 400)
+    if request.user.is_authenticated:
+        logout(request)
+    account = services.sign_in(who, claims, get_user_model())
+    login(request, account.user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[oidc.ID_TOKEN_KEY] = id_token
+    return redirect("portal:home")
+
+
+@require_POST
+def sign_out(request):
+    id_token = request.session.get(oidc.ID_TOKEN_KEY)
+    if request.user.is_authenticated:
+        audit.record(Who.from_request(request), Action.SIGN_OUT)
+    logout(request)
+    provider = oidc.logout_url(request, id_token, request.build_absolute_uri(reverse("portal:home")))
+    return redirect(provider or "portal:home")
+
+
+@portal_user_required
+def contract_request(request):
+    form = ContractRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract = services.request_contract(
+                Who.from_request(request),
+                identifier_type=form.cleaned_data["identifier_type"],
+                identifier=form.cleaned_data["identifier"],
+                data=form.contract_data(),
+            )
+        except services.Refused as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request, f"Votre demande de contrat n° {contract.pk} est enregistrée ; un opérateur va l'examiner."
+            )
+            return redirect("portal:contract", pk=contract.pk)
+    elif request.method == "POST":
+        audit.record(Who.from_request(request), Action.CONTRACT_REQUESTED, refused=True, message="formulaire incomplet")
+    return render(request, "portal/contract_request.html", {"title": "Demander un contrat", "form": form})
+
+
+def _visible_contract(request, pk) -> Contract:
+    contract = permissions.visible_contracts(request.account).filter(pk=pk).select_related("structure").first()
+    if contract is None:
+        audit.record(Who.from_request(request), Action.ACCESS_REFUSED, refused=True, target=f"contrat n° {pk}")
+        raise Http404("Contrat introuvable.")
+    return contract
+
+
+@portal_user_required
+def contract_detail(request, pk):
+    contract = _visible_contract(request, pk)
+    national_id = request.account.national_id
+    acts = permissions.acts_for(national_id, contract)
+    site_form = StructureIdentifierForm(request.POST or None, prefix="site")
+    if request.method == "POST" and site_form.is_valid():
+        try:
+            site = services.add_site(
+                Who.from_request(request),
+                contract,
+                site_form.cleaned_data["identifier_type"],
+                site_form.cleaned_data["identifier"],
+            )
+        except services.Refused as exc:
+            site_form.add_error(exc.field if exc.field in site_form.fields else None, exc.message)
+        else:
+            messages.success(request, f"Le site « {site.structure.name} » est ajouté au contrat.")
+            return redirect("portal:contract", pk=contract.pk)
+    context = {
+        "title": f"Contrat n° {contract.pk}",
+        "contract": contract,
+        "acts": acts,
+        "heads": permissions.heads(national_id, contract),
+        "sites": contract.covered_structures().order_by("name")[:500],
+        "habilitations": contract.habilitations.select_related("structure").order_by("state", "kind", "family_name")
+        if acts
+        else [],
+        "site_form": site_form,
+    }
+    return render(request, "portal/contract_detail.html", context)
+
+
+def _search_people(query: str):
+    """Public data only: names of exercise, RPPS number, profession."""
+    query = query.strip()
+    digits = query.replace(" ", "")
+    persons = Person.objects.current()
+    if digits.isdigit():
+        if len(digits) == 12 and digits.startswith(identifiers.IDNPS_RPPS_PREFIX):
+            digits = digits[1:]
+        persons = persons.filter(rpps=digits)
+    else:
+        last, _, first = query.partition(" ")
+        exercises = Exercise.objects.filter(last_name__iexact=last)
+        if first:
+            exercises = exercises.filter(first_name__istartswith=first.strip())
+        persons = persons.filter(pk__in=exercises.values("person_id"))
+    results = []
+    for person in persons.prefetch_related("exercises")[:20]:
+        exercise = next(iter(person.exercises.all()), None)
+        results.append(
+            {
+                "pk": person.pk,
+                "rpps": person.rpps,
+                "name": f"{exercise.first_name} {exercise.last_name}" if exercise else "(sans exercice)",
+                "profession": lookup.label(catalog.PROFESSION, exercise.profession_code) if exercise else "",
+            }
+        )
+    return results
+
+
+@portal_user_required
+def designate(request, pk):
+    contract = _visible_contract(request, pk)
+    national_id = request.account.national_id
+    kinds = [
+        k
+        for k in (Habilitation.Kind.MANAGER, Habilitation.Kind.MANDATARY)
+        if permissions.can_designate(national_id, contract, k)
+    ]
+    if not kinds:
+        audit.record(
+            Who.from_request(request), Action.HABILITATION_OPENED, refused=True, contract=contract,
+            message="désignation par une personne qui ne représente pas la structure",
+        )  # fmt: skip
+        return _refused_page(
+            request, "Vous ne représentez pas cette structure : vous ne pouvez pas y désigner de gestionnaire."
+        )
+    structures = [(str(contract.structure_id), f"{contract.structure.name} — tous les sites")] + [
+        (str(s.pk), f"{s.name} ({s.technical_id})")
+        for s in contract.covered_structures().exclude(pk=contract.structure_id).order_by("name")[:500]
+    ]
+    search = PersonSearchForm(request.GET or None)
+    results = _search_people(search.cleaned_data["q"]) if search.is_bound and search.is_valid() else None
+    chosen = None
+    person_id = request.POST.get("person") or request.GET.get("person")
+    if person_id and str(person_id).isdigit():
+        chosen = Person.objects.current().filter(pk=person_id).first()
+    form = DesignationForm(request.POST or None, kinds=kinds, structures=structures)
+    if request.method == "POST" and chosen is not None and form.is_valid():
+        structure = contract.covered_structures().filter(pk=form.cleaned_data["structure"]).first()
+        try:
+            if structure is None:
+                raise services.Refused("Cette structure n'est pas couverte par le contrat.", "structure")
+            habilitation = services.designate(
+                Who.from_request(request),
+                contract=contract,
+                structure=structure,
+                kind=form.cleaned_data["kind"],
+                person=chosen,
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+                training_date=form.cleaned_data["training_date"],
+                terms_accepted=form.cleaned_data["terms"],
+            )
+        except services.Refused as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Votre demande a bien été traitée : {habilitation.given_name} {habilitation.family_name} est "
+                f"{habilitation.get_kind_display().lower()} et peut se rendre sur le portail RPPS+.",
+            )
+            return redirect("portal:contract", pk=contract.pk)
+    chosen_view = None
+    if chosen is not None:
+        names = services.exercise_names(chosen)
+        chosen_view = {"pk": chosen.pk, "rpps": chosen.rpps, "name": f"{names[1]} {names[0]}".strip()}
+    context = {
+        "title": "Désigner un gestionnaire RPPS+",
+        "contract": contract,
+        "search": search,
+        "results": results,
+        "chosen": chosen_view,
+        "form": form,
+    }
+    return render(request, "portal/designate.html", context)
+
+
+@portal_user_required
+def habilitation_list(request):
+    national_id = request.account.national_id
+    data = request.GET if request.GET else {"state": Habilitation.State.OPEN}
+    form = HabilitationFilterForm(data)
+    habilitations = permissions.visible_habilitations(national_id).select_related("structure", "contract")
+    if form.is_valid():
+        values = form.cleaned_data
+        if values["name"]:
+            habilitations = habilitations.filter(
+                Q(family_name__icontains=values["name"]) | Q(given_name__icontains=values["name"])
+            )
+        if values["national_id"]:
+            habilitations = habilitations.filter(national_id__icontains=values["national_id"].replace(" ", ""))
+        if values["structure"]:
+            term = values["structure"]
+            habilitations = habilitations.filter(
+                Q(structure__name__icontains=term)
+                | Q(structure__finess=term.upper())
+                | Q(structure__siret=term)
+                | Q(structure__technical_id=term.upper())
+            )
+        if values["state"]:
+            habilitations = habilitations.filter(state=values["state"])
+    rows = [
+        {"habilitation": h, "can_close": permissions.can_close(national_id, h)}
+        for h in habilitations.order_by("family_name", "given_name", "pk")[:500]
+    ]
+    return render(request, "portal/habilitations.html", {"title": "Habilitations", "form": form, "rows": rows})
+
+
+@portal_user_required
+@require_POST
+def habilitation_close(request, pk):
+    habilitation = get_object_or_404(Habilitation.objects.select_related("contract", "structure"), pk=pk)
+    try:
+        services.close_habilitation(Who.from_request(request), habilitation)
+    except services.Refused as exc:
+        return _refused_page(request, exc.message)
+    messages.success(request, f"L'habilitation de {habilitation.given_name} {habilitation.family_name} est fermée.")
+    return redirect("portal:habilitations")
