@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from rpps.registry.models import ChangeRecord, Exercise, Person
 from tests import factories
+from tests.conftest import operator_login
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def operator(client):
     user = get_user_model().objects.create_superuser("operatrice", "op@example.org", "mot-de-passe-long-123")
-    client.force_login(user)
+    operator_login(client, user)
     return user
 
 

@@ -1,0 +1,117 @@
+"""Portal fixtures: the portal's back-channel calls to the development provider reach this very app.
+
+The portal talks to its OpenID Connect provider with `requests`; in tests, a transport adapter hands
+those requests to Django's test client (a separate one: the provider's back channel carries no
+browser cookies), so the real provider code answers them.
+"""
+
+import html
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from rpps.devpsc import demo
+from rpps.portal import oidc
+from rpps.portal.models import Account
+
+
+class DjangoAppAdapter(requests.adapters.BaseAdapter):
+    def __init__(self, rewrite=None):
+        super().__init__()
+        self.client = Client()
+        self.rewrite = rewrite  # optional hook (url, response) -> response, to forge answers
+
+    def send(self, request, **kwargs):
+        parts = urlsplit(request.url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = {k: v for k, v in request.headers.items() if k.lower() in {"authorization", "accept"}}
+        if request.method == "POST":
+            answer = self.client.post(
+                path, data=request.body, content_type=request.headers.get("Content-Type"), headers=headers
+            )
+        else:
+            answer = self.client.generic(request.method, path, headers=headers)
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response._content = answer.content
+        response.headers.update({k: v for k, v in answer.items()})
+        response.url = request.url
+        response.request = request
+        if self.rewrite is not None:
+            response = self.rewrite(request.url, response)
+        return response
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def provider(monkeypatch):
+    """Routes the portal's calls to the development provider; `provider.rewrite` can forge answers."""
+    adapter = DjangoAppAdapter()
+
+    def session():
+        http = requests.Session()
+        http.mount("http://testserver/", adapter)
+        return http
+
+    monkeypatch.setattr(oidc, "_http", session)
+    original_client = oidc._client
+
+    def client(redirect_uri):
+        oauth = original_client(redirect_uri)
+        oauth.mount("http://testserver/", adapter)
+        return oauth
+
+    monkeypatch.setattr(oidc, "_client", client)
+    oidc._metadata_cache.clear()
+    yield adapter
+    oidc._metadata_cache.clear()
+
+
+@pytest.fixture
+def portal_demo(db):
+    return demo.load()
+
+
+def start_sign_in(client):
+    """Portal → provider: returns the provider's authorization URL (path and query)."""
+    response = client.get("/portail/connexion/")
+    assert response.status_code == 302, response.content
+    return response["Location"]
+
+
+def pick_identity(client, authorize_url, **choice):
+    """On the provider's page, pick an identity; returns the portal callback URL it redirects to."""
+    parts = urlsplit(authorize_url)
+    params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    page = client.get(parts.path, params)
+    assert page.status_code == 200
+    response = client.post(parts.path, params | choice)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return response["Location"]
+
+
+def sign_in(client, **choice):
+    """The whole browser round trip; returns the portal's last response."""
+    callback = pick_identity(client, start_sign_in(client), **choice)
+    return client.get(callback)
+
+
+def account_client(national_id: str, family_name="TEST", given_name="Test") -> Client:
+    """A browser signed in as a portal account, without the provider round trip (permission tests)."""
+    user = get_user_model().objects.create(username=f"psc:{national_id}")
+    Account.objects.create(
+        user=user, subject=national_id, national_id=national_id, family_name=family_name, given_name=given_name
+    )
+    browser = Client()
+    browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return browser
+
+
+def text(response) -> str:
+    """A page's text with HTML entities decoded, for assertions on French messages."""
+    return html.unescape(response.content.decode())
