@@ -143,7 +143,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes logs every sign-in at INFO; failures are in its own tables and the audit log.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
+
 
 # RPPS numbers this instance allocates: an inclusive range of 10-digit bodies (the 11th digit is
 # the Luhn key). Real RPPS numbers start with 1; the default range starts with 8 so that a

@@ -5,7 +5,21 @@ from .models import Contract, Habilitation
 from .services import IDENTIFIER_TYPES
 
 
-class StructureIdentifierForm(DsfrBaseForm):
+class PortalForm(DsfrBaseForm):
+    """DSFR forms that mark optional fields, as the design system now asks, and focus the first error."""
+
+    def get_context(self):
+        context = forms.Form.get_context(self)  # django-dsfr's own get_context only warns about this choice
+        context["DSFR_MARK_OPTIONAL_FIELDS"] = True
+        return context
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and self.errors:
+            self.set_autofocus_on_first_error()
+
+
+class StructureIdentifierForm(PortalForm):
     identifier_type = forms.ChoiceField(label="Type d'identifiant", choices=list(IDENTIFIER_TYPES.items()))
     identifier = forms.CharField(
         label="Numéro",
@@ -40,7 +54,7 @@ class ContractRequestForm(StructureIdentifierForm):
         return {name: self.cleaned_data[name].strip() for name in names}
 
 
-class PersonSearchForm(DsfrBaseForm):
+class PersonSearchForm(PortalForm):
     q = forms.CharField(
         label="Rechercher la personne",
         max_length=100,
@@ -49,7 +63,7 @@ class PersonSearchForm(DsfrBaseForm):
     )
 
 
-class DesignationForm(DsfrBaseForm):
+class DesignationForm(PortalForm):
     kind = forms.ChoiceField(label="Habilitation", choices=[])
     structure = forms.ChoiceField(label="Structure", choices=[])
     email = forms.EmailField(label="Adresse e-mail de la personne désignée", required=False)
@@ -76,7 +90,7 @@ class DesignationForm(DsfrBaseForm):
         return cleaned
 
 
-class HabilitationFilterForm(DsfrBaseForm):
+class HabilitationFilterForm(PortalForm):
     name = forms.CharField(label="Nom", max_length=100, required=False)
     national_id = forms.CharField(label="Identifiant national", max_length=40, required=False)
     structure = forms.CharField(
@@ -87,5 +101,5 @@ class HabilitationFilterForm(DsfrBaseForm):
     )
 
 
-class RejectionForm(DsfrBaseForm):
+class RejectionForm(PortalForm):
     reason = forms.CharField(label="Motif du rejet (visible par le demandeur)", widget=forms.Textarea, max_length=2000)

@@ -75,7 +75,9 @@ def sign_in(request):
         url = oidc.begin(request, request.build_absolute_uri(reverse("portal:callback")))
     except oidc.SignInRefused as exc:
         audit.record(Who.from_request(request), Action.SIGN_IN_REFUSED, refused=True, message=exc.reason)
-        return render(request, "portal/message.html", {"title": "Connexion impossible", "message": exc.message}, status=503)
+        return render(
+            request, "portal/message.html", {"title": "Connexion impossible", "message": exc.message}, status=503
+        )
     return redirect(url)
 
 
@@ -85,7 +87,9 @@ def callback(request):
         claims, id_token = oidc.complete(request)
     except oidc.SignInRefused as exc:
         audit.record(who, Action.SIGN_IN_REFUSED, refused=True, message=exc.reason)
-        return render(request, "portal/message.html", {"title": "Connexion refusée", "message": exc.message}, status=400)
+        return render(
+            request, "portal/message.html", {"title": "Connexion refusée", "message": exc.message}, status=400
+        )
     if request.user.is_authenticated:
         logout(request)
     account = services.sign_in(who, claims, get_user_model())

@@ -37,7 +37,7 @@ class DjangoAppAdapter(requests.adapters.BaseAdapter):
         response = requests.Response()
         response.status_code = answer.status_code
         response._content = answer.content
-        response.headers.update({k: v for k, v in answer.items()})
+        response.headers.update(dict(answer.items()))
         response.url = request.url
         response.request = request
         if self.rewrite is not None:

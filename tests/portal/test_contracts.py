@@ -1,0 +1,167 @@
+"""Contract requests, operator review, sites: what requesters and operators see, and refusals."""
+
+import pytest
+
+from rpps.portal.models import AuditEvent, Contract, Habilitation
+from rpps.registry.history import Actor, acting_as
+from tests import factories
+
+from .conftest import account_client, text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def entity(db):
+    with acting_as(Actor.system("tests"), "jeu d'essai"):
+        legal = factories.structure(name="ASSOCIATION ALPHA", is_legal_entity=True, sector_code="SA41")
+        site_a = factories.structure(name="EHPAD ALPHA NORD", legal_entity=legal, sector_code="SA17")
+        site_b = factories.structure(name="EHPAD ALPHA SUD", legal_entity=legal, sector_code="SA17")
+        other = factories.structure(name="CLINIQUE BETA", is_legal_entity=True, sector_code="SA04")
+        pharmacy = factories.structure(
+            finess=None, siret=factories.siret_number(), name="PHARMACIE DU PONT", sector_code="SA33"
+        )
+        director = factories.person(birth_name="MARTIN", given_names="Sophie")
+        factories.exercise(director, profession_code="99", last_name="MARTIN", first_name="Sophie", category_code="C",
+                           exercise_civility_code="")  # fmt: skip
+    return {"legal": legal, "site_a": site_a, "site_b": site_b, "other": other, "pharmacy": pharmacy,
+            "director": director, "national_id": "8" + director.rpps}  # fmt: skip
+
+
+def request_form(entity, **overrides):
+    data = {
+        "identifier_type": "FINESS",
+        "identifier": entity["legal"].finess,
+        "representative_family_name": "MARTIN",
+        "representative_given_name": "Sophie",
+        "representative_national_id": entity["national_id"],
+        "representative_function": "representant_legal",
+        "representative_email": "direction@alpha.example.org",
+        "representative_phone": "0241000000",
+    }
+    return data | overrides
+
+
+def test_a_structure_asks_for_a_contract(entity):
+    browser = account_client(entity["national_id"], "MARTIN", "Sophie")
+    response = browser.post("/portail/contrats/demande/", request_form(entity), follow=True)
+    contract = Contract.objects.get()
+    assert contract.structure == entity["legal"] and contract.state == Contract.State.REQUESTED
+    assert "demande de contrat n°" in text(response) and "Demandée" in text(response)
+    event = AuditEvent.objects.get(action=AuditEvent.Action.CONTRACT_REQUESTED)
+    assert event.outcome == "ok" and event.structure_technical_id == entity["legal"].technical_id
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"identifier": "490000018"}, "identifier", "clé de contrôle"),
+        ({"identifier": "12345"}, "identifier", "9 caractères"),
+        ({"identifier_type": "SIRET", "identifier": "73282932000074"}, "identifier", "Aucune structure"),
+        ({"representative_national_id": "812345678901"}, "representative_national_id", "clé de contrôle"),
+        ({"representative_function": "titulaire_officine"}, "representative_function", "pharmacies"),
+        ({"representative_email": "pas-une-adresse"}, "representative_email", "adresse de courriel valide"),
+    ],
+)
+def test_bad_requests_get_a_french_message_on_the_field_and_write_nothing(entity, overrides, field, message):
+    browser = account_client(entity["national_id"])
+    response = browser.post("/portail/contrats/demande/", request_form(entity, **overrides))
+    assert response.status_code == 200
+    page = text(response)
+    assert message in page
+    assert f'id="id_{field}"' in page and f'aria-describedby="id_{field}-desc-error"' in page
+    assert not Contract.objects.exists()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.CONTRACT_REQUESTED, outcome="refus").count() == 1
+
+
+def test_one_request_per_legal_entity_and_its_sites(entity):
+    browser = account_client(entity["national_id"])
+    browser.post("/portail/contrats/demande/", request_form(entity))
+    second = browser.post("/portail/contrats/demande/", request_form(entity))
+    assert "une seule demande par entité juridique" in text(second)
+    site = browser.post("/portail/contrats/demande/", request_form(entity, identifier=entity["site_a"].finess))
+    assert "plusieurs sites" in text(site) and entity["legal"].finess in text(site)
+    assert Contract.objects.count() == 1
+
+
+def test_a_pharmacy_contracts_with_its_siret_and_its_owner_is_habilitated(entity, admin_client):
+    browser = account_client(entity["national_id"])
+    form = request_form(entity, identifier_type="SIRET", identifier=entity["pharmacy"].siret,
+                        representative_function="titulaire_officine")  # fmt: skip
+    browser.post("/portail/contrats/demande/", form)
+    contract = Contract.objects.get()
+    admin_client.post(f"/admin/portal/contract/{contract.pk}/approuver/")
+    habilitation = Habilitation.objects.get()
+    assert habilitation.kind == Habilitation.Kind.PHARMACY_OWNER and habilitation.structure == entity["pharmacy"]
+
+
+def test_operator_approves_and_the_representative_is_habilitated(entity, admin_client):
+    browser = account_client(entity["national_id"])
+    browser.post("/portail/contrats/demande/", request_form(entity))
+    contract = Contract.objects.get()
+    page = admin_client.get(f"/admin/portal/contract/{contract.pk}/change/")
+    assert "Approuver la demande" in text(page)
+    response = admin_client.post(f"/admin/portal/contract/{contract.pk}/approuver/", follow=True)
+    assert "Contrat approuvé" in text(response)
+    contract.refresh_from_db()
+    assert contract.state == Contract.State.ACTIVE and contract.decided_by == "opérateur admin"
+    habilitation = Habilitation.objects.get()
+    assert habilitation.kind == Habilitation.Kind.REPRESENTATIVE and habilitation.national_id == entity["national_id"]
+    assert habilitation.person == entity["director"]
+    home = text(browser.get("/portail/"))
+    assert "ASSOCIATION ALPHA" in home and "tous les sites" in home
+    # Approving twice is refused and leaves a trace.
+    again = admin_client.post(f"/admin/portal/contract/{contract.pk}/approuver/", follow=True)
+    assert "Seule une demande peut être approuvée" in text(again)
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.CONTRACT_APPROVED, outcome="refus").count() == 1
+
+
+def test_operator_rejects_with_a_reason_the_requester_sees(entity, admin_client):
+    browser = account_client(entity["national_id"])
+    browser.post("/portail/contrats/demande/", request_form(entity))
+    contract = Contract.objects.get()
+    empty = admin_client.post(f"/admin/portal/contract/{contract.pk}/rejeter/", {"reason": ""})
+    assert empty.status_code == 200
+    contract.refresh_from_db()
+    assert contract.state == Contract.State.REQUESTED
+    admin_client.post(
+        f"/admin/portal/contract/{contract.pk}/rejeter/", {"reason": "Le représentant n'est pas celui du FINESS."}
+    )
+    contract.refresh_from_db()
+    assert contract.state == Contract.State.REJECTED
+    page = text(browser.get(f"/portail/contrats/{contract.pk}/"))
+    assert "Demande rejetée" in page and "Le représentant n'est pas celui du FINESS." in page
+    assert not Habilitation.objects.exists()
+    # A rejected request does not block a new one.
+    browser.post("/portail/contrats/demande/", request_form(entity))
+    assert Contract.objects.filter(state=Contract.State.REQUESTED).count() == 1
+
+
+def test_terminating_a_contract_closes_its_habilitations(entity, admin_client):
+    browser = account_client(entity["national_id"])
+    browser.post("/portail/contrats/demande/", request_form(entity))
+    contract = Contract.objects.get()
+    admin_client.post(f"/admin/portal/contract/{contract.pk}/approuver/")
+    admin_client.post(f"/admin/portal/contract/{contract.pk}/resilier/")
+    contract.refresh_from_db()
+    assert contract.state == Contract.State.TERMINATED
+    assert not Habilitation.objects.filter(state=Habilitation.State.OPEN).exists()
+    assert "Aucun" in text(browser.get("/portail/")) or "aucune habilitation" in text(browser.get("/portail/"))
+
+
+def test_a_site_is_added_to_an_active_contract(entity, admin_client):
+    browser = account_client(entity["national_id"])
+    browser.post("/portail/contrats/demande/", request_form(entity))
+    contract = Contract.objects.get()
+    admin_client.post(f"/admin/portal/contract/{contract.pk}/approuver/")
+    with acting_as(Actor.system("tests"), "jeu d'essai"):
+        lone = factories.structure(name="ACCUEIL DE JOUR ALPHA", sector_code="SA17")
+    url = f"/portail/contrats/{contract.pk}/"
+    response = browser.post(url, {"site-identifier_type": "FINESS", "site-identifier": lone.finess}, follow=True)
+    assert "est ajouté au contrat" in text(response)
+    assert contract.covers(lone) and contract.covers(entity["site_b"])
+    covered = browser.post(url, {"site-identifier_type": "FINESS", "site-identifier": entity["site_a"].finess})
+    assert "déjà couvert par ce contrat" in text(covered)
+    foreign = browser.post(url, {"site-identifier_type": "FINESS", "site-identifier": "490000019"})
+    assert "clé de contrôle" in text(foreign)
+    assert contract.added_sites.count() == 1

@@ -1,0 +1,224 @@
+"""Designating mandataires and gestionnaires, closing habilitations, listing them; the permission matrix."""
+
+import datetime
+
+import pytest
+
+from rpps.portal import services
+from rpps.portal.audit import Who
+from rpps.portal.models import AuditEvent, Contract, Habilitation
+from rpps.registry.history import Actor, acting_as
+from tests import factories
+
+from .conftest import account_client, text
+
+pytestmark = pytest.mark.django_db
+
+
+def _professional(name, first):
+    person = factories.person(birth_name=name, given_names=first)
+    factories.exercise(person, profession_code="99", last_name=name, first_name=first, category_code="C",
+                       exercise_civility_code="")  # fmt: skip
+    return person
+
+
+def _contract(legal, representative, requester):
+    who = Who("tests", "8" + representative.rpps, None, requester)
+    contract = services.request_contract(
+        who, identifier_type="FINESS", identifier=legal.finess,
+        data={"representative_national_id": "8" + representative.rpps, "representative_family_name": "X",
+              "representative_given_name": "Y", "representative_function": "representant_legal",
+              "representative_email": "rep@example.org"},
+    )  # fmt: skip
+    services.approve_contract(Who("opérateur tests"), contract)
+    contract.refresh_from_db()
+    return contract
+
+
+@pytest.fixture
+def world(db):
+    """Two social structures under contract, each with its representative; people to designate."""
+    from django.contrib.auth import get_user_model
+
+    from rpps.portal.models import Account
+
+    with acting_as(Actor.system("tests"), "jeu d'essai"):
+        legal = factories.structure(name="ASSOCIATION ALPHA", is_legal_entity=True, sector_code="SA41")
+        site = factories.structure(name="EHPAD ALPHA", legal_entity=legal, sector_code="SA17")
+        other_legal = factories.structure(name="CLINIQUE BETA", is_legal_entity=True, sector_code="SA04")
+        people = {key: _professional(name, first) for key, (name, first) in {
+            "rep": ("MARTIN", "Sophie"), "rep_other": ("DURAND", "Paul"), "mandataire": ("PETIT", "Léa"),
+            "manager": ("ROUX", "Hugo"), "pro": ("FAURE", "Zoé"), "candidate": ("BLANC", "Noé"),
+        }.items()}  # fmt: skip
+    user = get_user_model().objects.create(username="psc:requester")
+    requester = Account.objects.create(user=user, subject="requester", national_id="")
+    contract = _contract(legal, people["rep"], requester)
+    other = _contract(other_legal, people["rep_other"], requester)
+    rep = Who("rep", "8" + people["rep"].rpps)
+    services.designate(rep, contract=contract, structure=legal, kind="mandataire", person=people["mandataire"],
+                       email="m@example.org", terms_accepted=True)  # fmt: skip
+    services.designate(rep, contract=contract, structure=site, kind="gestionnaire", person=people["manager"],
+                       email="g@example.org", training_date=datetime.date(2025, 1, 10), terms_accepted=True)  # fmt: skip
+    return {"legal": legal, "site": site, "contract": contract, "other": other, "people": people}
+
+
+def national(world, key):
+    return "8" + world["people"][key].rpps
+
+
+def designation(world, person_key="candidate", **overrides):
+    data = {"person": world["people"][person_key].pk, "kind": "gestionnaire", "structure": world["legal"].pk,
+            "email": "nouveau@example.org", "training_date": "2025-06-01", "terms": "on"}  # fmt: skip
+    return data | overrides
+
+
+def test_representative_finds_the_person_and_designates_a_gestionnaire(world):
+    browser = account_client(national(world, "rep"))
+    url = f"/portail/contrats/{world['contract'].pk}/designer/"
+    found = text(browser.get(url, {"q": "BLANC"}))
+    assert "Noé BLANC" in found and world["people"]["candidate"].rpps in found
+    assert "1980" not in found  # birth data is never shown
+    by_number = text(browser.get(url, {"q": "8" + world["people"]["candidate"].rpps}))
+    assert "Noé BLANC" in by_number
+    response = browser.post(url, designation(world), follow=True)
+    assert "Votre demande a bien été traitée" in text(response)
+    habilitation = Habilitation.objects.get(national_id=national(world, "candidate"))
+    assert habilitation.kind == "gestionnaire" and habilitation.structure == world["legal"]
+    assert habilitation.training_date == datetime.date(2025, 6, 1) and habilitation.terms_accepted_at
+    assert habilitation.family_name == "BLANC" and habilitation.opened_by == f"Test TEST ({national(world, 'rep')})"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"training_date": ""}, "training_date", "formation de gestionnaire"),
+        ({"training_date": "2099-01-01"}, "training_date", "dans le futur"),
+        ({"terms": ""}, None, "conditions générales"),
+        ({"email": "", "phone": ""}, "email", "e-mail ou le téléphone"),
+    ],
+)
+def test_bad_designations_are_refused_with_a_message_and_nothing_written(world, overrides, field, message):
+    browser = account_client(national(world, "rep"))
+    response = browser.post(f"/portail/contrats/{world['contract'].pk}/designer/", designation(world, **overrides))
+    page = text(response)
+    assert message in page
+    if field:
+        assert f'aria-describedby="id_{field}-desc-error"' in page
+    assert not Habilitation.objects.filter(national_id=national(world, "candidate")).exists()
+
+
+def test_training_date_is_not_required_outside_social_and_medico_social_structures(world):
+    browser = account_client(national(world, "rep_other"))
+    browser.post(
+        f"/portail/contrats/{world['other'].pk}/designer/",
+        designation(world, structure=world["other"].structure_id, training_date=""),
+    )
+    assert Habilitation.objects.filter(national_id=national(world, "candidate"), contract=world["other"]).exists()
+
+
+def test_closing_a_habilitation_takes_effect_on_the_next_request(world):
+    mandataire = account_client(national(world, "mandataire"))
+    url = f"/portail/contrats/{world['contract'].pk}/designer/"
+    assert mandataire.get(url).status_code == 200
+    rep = account_client(national(world, "rep"))
+    habilitation = Habilitation.objects.get(national_id=national(world, "mandataire"))
+    response = rep.post(f"/portail/habilitations/{habilitation.pk}/fermer/", follow=True)
+    assert "est fermée" in text(response)
+    # The contract is no longer theirs to see: the very next request is refused.
+    refused = mandataire.get(url)
+    assert refused.status_code == 404 and "introuvable" in text(refused)
+    posted = mandataire.post(url, designation(world))
+    assert posted.status_code == 404
+    assert not Habilitation.objects.filter(national_id=national(world, "candidate")).exists()
+    closed = AuditEvent.objects.get(action=AuditEvent.Action.HABILITATION_CLOSED)
+    assert closed.actor.startswith("Test TEST") and national(world, "mandataire") in closed.target
+
+
+def test_habilitations_page_lists_and_filters(world):
+    rep = account_client(national(world, "rep"))
+    page = text(rep.get("/portail/habilitations/"))
+    assert "Léa PETIT" in page and "Hugo ROUX" in page and "Paul DURAND" not in page  # not their structure
+    assert "Hugo ROUX" not in text(rep.get("/portail/habilitations/", {"name": "PETIT", "state": "ouverte"}))
+    by_id = text(rep.get("/portail/habilitations/", {"national_id": national(world, "manager")}))
+    assert "Hugo ROUX" in by_id and "Léa PETIT" not in by_id
+    by_site = text(rep.get("/portail/habilitations/", {"structure": world["site"].finess}))
+    assert "Hugo ROUX" in by_site and "Léa PETIT" not in by_site
+    services.close_habilitation(Who("op"), Habilitation.objects.get(family_name="ROUX"), operator=True)
+    assert "Hugo ROUX" not in text(rep.get("/portail/habilitations/"))  # "ouverte" by default
+    assert "Hugo ROUX" in text(rep.get("/portail/habilitations/", {"state": "fermee"}))
+
+
+def test_a_gestionnaire_sees_the_structures_they_manage(world):
+    page = text(account_client(national(world, "manager")).get("/portail/"))
+    assert "EHPAD ALPHA" in page and "Gestionnaire RPPS+" in page and "ce site" in page
+
+
+# --- Permission matrix: each role × each action × own or other structure -------------------------
+
+ROLES = ["rep", "mandataire", "manager", "pro", "anonymous"]
+ALLOWED = {
+    # action: roles allowed on their own structure (nobody is allowed on another structure)
+    "view_contract": {"rep", "mandataire"},
+    "designate_manager": {"rep", "mandataire"},
+    "designate_mandatary": {"rep"},
+    "close_manager": {"rep", "mandataire"},
+    "add_site": {"rep", "mandataire"},
+}
+
+
+def _act(world, browser, action, own):
+    contract = world["contract"] if own else world["other"]
+    if action == "view_contract":
+        return browser.get(f"/portail/contrats/{contract.pk}/").status_code == 200
+    if action in {"designate_manager", "designate_mandatary"}:
+        kind = "gestionnaire" if action == "designate_manager" else "mandataire"
+        before = Habilitation.objects.count()
+        browser.post(f"/portail/contrats/{contract.pk}/designer/",
+                     designation(world, kind=kind, structure=contract.structure_id))  # fmt: skip
+        return Habilitation.objects.count() == before + 1
+    if action == "close_manager":
+        target = Habilitation.objects.filter(contract=contract, state="ouverte").exclude(kind__in=Habilitation.HEADS)
+        target = target.exclude(national_id=browser.national_id).first() or Habilitation.objects.create(
+            contract=contract, structure=contract.structure, kind="gestionnaire", national_id="8" + "0" * 11,
+            family_name="CIBLE", given_name="C", email="c@example.org", opened_by="tests")  # fmt: skip
+        browser.post(f"/portail/habilitations/{target.pk}/fermer/")
+        target.refresh_from_db()
+        return target.state == "fermee"
+    if action == "add_site":
+        with acting_as(Actor.system("tests"), "jeu d'essai"):
+            site = factories.structure(name="SITE AJOUTÉ")
+        browser.post(
+            f"/portail/contrats/{contract.pk}/", {"site-identifier_type": "FINESS", "site-identifier": site.finess}
+        )
+        return Contract.objects.get(pk=contract.pk).added_sites.filter(structure=site).exists()
+    raise AssertionError(action)
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own", "other"])
+@pytest.mark.parametrize("action", list(ALLOWED))
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(world, role, action, own, client):
+    if role == "anonymous":
+        browser = client
+        browser.national_id = ""
+    else:
+        browser = account_client(national(world, role))
+        browser.national_id = national(world, role)
+    expected = own and role in ALLOWED[action]
+    assert _act(world, browser, action, own) is expected
+
+
+def test_refused_designation_on_another_structure_is_in_the_audit_log(world):
+    rep = account_client(national(world, "rep"))
+    rep.post(
+        f"/portail/contrats/{world['other'].pk}/designer/", designation(world, structure=world["other"].structure_id)
+    )
+    event = AuditEvent.objects.filter(outcome="refus").latest("pk")
+    assert event.action in {AuditEvent.Action.HABILITATION_OPENED, AuditEvent.Action.ACCESS_REFUSED}
+    assert event.actor_national_id == national(world, "rep") and event.ip_address == "127.0.0.1"
+
+
+def test_representative_only_sees_their_contracts(world):
+    rep = account_client(national(world, "rep"))
+    assert rep.get(f"/portail/contrats/{world['other'].pk}/").status_code == 404
+    assert "CLINIQUE BETA" not in text(rep.get("/portail/"))
