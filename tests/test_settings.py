@@ -34,3 +34,16 @@ def test_production_starts_with_a_real_secret_and_debug_off():
 def test_bad_boolean_is_refused():
     result = _import_prod_settings(SECRET_KEY="k" * 64, DEBUG="peut-être")
     assert result.returncode != 0 and "DEBUG must be a boolean" in result.stderr
+
+
+def test_production_serves_no_development_identity_provider():
+    code = (
+        "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings.prod'; django.setup()\n"
+        "from django.conf import settings; from django.urls import Resolver404, resolve\n"
+        "assert not settings.DEV_PSC_ENABLED and 'rpps.devpsc' not in settings.INSTALLED_APPS\n"
+        "try:\n    resolve('/dev-psc/.well-known/openid-configuration')\nexcept Resolver404:\n    print('absent')\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    clean["SECRET_KEY"] = "k" * 64
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == "absent", result.stderr
