@@ -19,3 +19,10 @@ INSTALLED_APPS = [*INSTALLED_APPS, "rpps.devpsc"]  # noqa: F405
 DEV_PSC_ENABLED = True
 PSC_CLIENT_ID = PSC_CLIENT_ID or DEV_PSC_CLIENT_ID  # noqa: F405
 PSC_CLIENT_SECRET = PSC_CLIENT_SECRET or DEV_PSC_CLIENT_SECRET  # noqa: F405
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: the live server used by browser tests then gives each request thread its
+    # own connection (the portal calls the development provider while serving a request).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+# No persistent connections: live-server threads must not keep the test database open at teardown.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -46,12 +46,28 @@ def can_designate(national_id: str, contract: Contract, kind: str) -> bool:
     return False  # representatives are habilitated by an operator's approval only
 
 
+def closable(national_id: str, habilitations) -> set[int]:
+    """Ids of the habilitations this user may close: a head closes mandataires and gestionnaires, a
+    mandataire closes gestionnaires; nobody closes a representative (an operator terminates the contract)."""
+    mine = list(representing(national_id).values_list("contract_id", "kind"))
+    acting = {contract_id for contract_id, _ in mine}
+    heading = {contract_id for contract_id, kind in mine if kind in Habilitation.HEADS}
+    allowed = set()
+    for habilitation in habilitations:
+        if habilitation.state != Habilitation.State.OPEN:
+            continue
+        if (
+            habilitation.kind == Habilitation.Kind.MANDATARY
+            and habilitation.contract_id in heading
+            or habilitation.kind == Habilitation.Kind.MANAGER
+            and habilitation.contract_id in acting
+        ):
+            allowed.add(habilitation.pk)
+    return allowed
+
+
 def can_close(national_id: str, habilitation: Habilitation) -> bool:
-    if habilitation.state != Habilitation.State.OPEN or habilitation.kind in Habilitation.HEADS:
-        return False
-    if habilitation.kind == Habilitation.Kind.MANDATARY:
-        return heads(national_id, habilitation.contract)
-    return acts_for(national_id, habilitation.contract)
+    return habilitation.pk in closable(national_id, [habilitation])
 
 
 def visible_contracts(account):

@@ -293,10 +293,9 @@ def habilitation_list(request):
             )
         if values["state"]:
             habilitations = habilitations.filter(state=values["state"])
-    rows = [
-        {"habilitation": h, "can_close": permissions.can_close(national_id, h)}
-        for h in habilitations.order_by("family_name", "given_name", "pk")[:500]
-    ]
+    shown = list(habilitations.order_by("family_name", "given_name", "pk")[:500])
+    allowed = permissions.closable(national_id, shown)
+    rows = [{"habilitation": h, "can_close": h.pk in allowed} for h in shown]
     return render(request, "portal/habilitations.html", {"title": "Habilitations", "form": form, "rows": rows})
 
 

@@ -8,7 +8,7 @@ application's database role in production must not own the tables.
 from django.db import migrations
 
 
-def _statements(table: str, prefix: str):
+def statements(table: str, prefix: str):
     message = f"{table} is append-only"
     create = {
         "sqlite": [
@@ -37,6 +37,10 @@ def _run(statements_by_vendor):
     return run
 
 
+# Every append-only table of the project: (table, trigger prefix).
+TABLES = (("registry_changerecord", "changerecord"), ("portal_auditevent", "auditevent"))
+
+
 def append_only(table: str, prefix: str) -> migrations.RunPython:
-    create, drop = _statements(table, prefix)
+    create, drop = statements(table, prefix)
     return migrations.RunPython(_run(create), _run(drop))

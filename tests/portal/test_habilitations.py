@@ -222,3 +222,23 @@ def test_representative_only_sees_their_contracts(world):
     rep = account_client(national(world, "rep"))
     assert rep.get(f"/portail/contrats/{world['other'].pk}/").status_code == 404
     assert "CLINIQUE BETA" not in text(rep.get("/portail/"))
+
+
+def test_heavy_pages_run_a_bounded_number_of_queries(world, django_assert_max_num_queries):
+    rep = "8" + world["people"]["rep"].rpps
+    with acting_as(Actor.system("tests"), "jeu d'essai"):
+        extra = [_professional(f"NOM{i:02d}", "Prénom") for i in range(30)]
+    who = Who("rep", rep)
+    for person in extra:
+        services.designate(who, contract=world["contract"], structure=world["site"], kind="gestionnaire",
+                           person=person, email="x@example.org", training_date=datetime.date(2025, 1, 1),
+                           terms_accepted=True)  # fmt: skip
+    browser = account_client(rep)
+    with django_assert_max_num_queries(12):
+        page = browser.get("/portail/habilitations/")
+    # 30 new gestionnaires, the first one and the mandataire; never the representative herself.
+    assert text(page).count("Fermer l'habilitation") == 32
+    with django_assert_max_num_queries(15):
+        browser.get(f"/portail/contrats/{world['contract'].pk}/")
+    with django_assert_max_num_queries(15):
+        browser.get("/portail/")

@@ -64,7 +64,9 @@ def test_portal_users_cannot_open_the_console(client, db):
 
 
 def test_audit_log_is_readable_filterable_and_not_editable(admin_client):
-    AuditEvent.objects.create(actor="quelqu'un", action=AuditEvent.Action.CONTRACT_REQUESTED, structure_technical_id="F490000018")
+    AuditEvent.objects.create(
+        actor="quelqu'un", action=AuditEvent.Action.CONTRACT_REQUESTED, structure_technical_id="F490000018"
+    )
     listing = admin_client.get("/admin/portal/auditevent/", {"action__exact": "contrat_demande"})
     assert listing.status_code == 200 and "F490000018" in text(listing)
     event = AuditEvent.objects.get(actor="quelqu'un")

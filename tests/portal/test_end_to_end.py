@@ -1,0 +1,142 @@
+"""From a contract request to a designated gestionnaire signing in, in real headless Chromium.
+
+Debian's chromium is driven by Playwright (never a downloaded browser). Without /usr/bin/chromium
+the test is skipped and says so, unless RPPS_REQUIRE_BROWSER is set, as `.ci/run` does: there a
+missing browser is a failure.
+"""
+
+import datetime
+import os
+import shutil
+
+import pytest
+from django.contrib.auth import get_user_model
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from rpps.portal.models import Contract, Habilitation
+from rpps.registry.history import Actor, acting_as
+from tests import factories
+
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def flushable_sqlite(transactional_db):
+    """SQLite empties tables with DELETE, which the append-only triggers refuse: lift them for the flush.
+
+    pytest-django runs transactional tests after all the others, and the triggers are put back at
+    the start of the next test using this fixture (PostgreSQL flushes with TRUNCATE: nothing to do).
+    """
+    from django.db import connection
+
+    from rpps.registry.append_only import TABLES, statements
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        for table, prefix in TABLES:
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name=%s", [f"{prefix}_no_update"]
+            )
+            if cursor.fetchone()[0] == 0:
+                for sql in statements(table, prefix)[0]["sqlite"]:
+                    cursor.execute(sql)
+    yield
+    with connection.cursor() as cursor:
+        for table, prefix in TABLES:
+            for sql in statements(table, prefix)[1]["sqlite"]:
+                cursor.execute(sql)
+
+
+@pytest.fixture
+def browser():
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("RPPS_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} est absent alors que RPPS_REQUIRE_BROWSER est défini (apt-get install chromium).")
+        pytest.skip(f"{CHROMIUM} absent : test de bout en bout non joué (.ci/run installe chromium et le joue).")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def _professional(name, first):
+    person = factories.person(birth_name=name, given_names=first, birth_date=datetime.date(1975, 2, 3))
+    factories.exercise(person, profession_code="99", last_name=name, first_name=first, category_code="C",
+                       exercise_civility_code="")  # fmt: skip
+    return person
+
+
+def psc_sign_in(page, base, national_id):
+    page.goto(f"{base}/portail/")
+    page.get_by_role("link", name="S'identifier avec Pro Santé Connect").click()
+    page.get_by_label("Ou un autre professionnel du répertoire").fill(national_id)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{base}/portail/")
+
+
+def test_contract_request_to_gestionnaire_sign_in(flushable_sqlite, browser, live_server):
+    with acting_as(Actor.system("tests"), "jeu d'essai"):
+        legal = factories.structure(name="ASSOCIATION GAMMA", is_legal_entity=True, sector_code="SA41")
+        factories.structure(name="FOYER GAMMA", legal_entity=legal, sector_code="SA16")
+        director = _professional("LEROY", "Anne")
+        manager = _professional("GARNIER", "Élodie")
+    operator = get_user_model().objects.create_superuser("operatrice", "op@example.org", "console-operateur-2026")
+    device = TOTPDevice.objects.create(user=operator, name="console", confirmed=True)
+    base = live_server.url
+
+    # 1. The director signs in with Pro Santé Connect and asks for a contract.
+    representative = browser.new_page()
+    psc_sign_in(representative, base, "8" + director.rpps)
+    representative.get_by_role("link", name="Demander un contrat", exact=True).click()
+    assert representative.title().startswith("Demander un contrat")
+    representative.select_option("#id_identifier_type", "FINESS")
+    fields = {"identifier": legal.finess, "representative_family_name": "LEROY", "representative_given_name": "Anne",
+              "representative_national_id": "8" + director.rpps, "representative_email": "direction@gamma.example.org"}  # fmt: skip
+    for name, value in fields.items():
+        representative.fill(f"#id_{name}", value)
+    representative.select_option("#id_representative_function", "representant_legal")
+    representative.get_by_role("button", name="Envoyer la demande").click()
+    representative.wait_for_selector("text=est enregistrée")
+    contract = Contract.objects.get(structure=legal)
+
+    # 2. An operator signs in to the console (password + TOTP) and approves it.
+    console = browser.new_page()
+    console.goto(f"{base}/admin/portal/contract/{contract.pk}/change/")
+    console.fill("#id_username", "operatrice")
+    console.fill("#id_password", "console-operateur-2026")
+    console.fill("#id_otp_token", f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}")
+    console.click("input[type=submit]")
+    console.click("#approuver")
+    console.wait_for_selector("text=Contrat approuvé")
+
+    # 3. The director, now habilitated, designates a gestionnaire (ESMS: training date required).
+    representative.goto(f"{base}/portail/contrats/{contract.pk}/")
+    representative.get_by_role("link", name="Désigner un gestionnaire").click()
+    representative.get_by_label("Rechercher la personne").fill("GARNIER")
+    representative.get_by_role("button", name="Rechercher").click()
+    representative.get_by_role("link", name="Choisir Élodie GARNIER").click()
+    representative.get_by_label("Adresse e-mail de la personne désignée").fill("e.garnier@gamma.example.org")
+    representative.get_by_label("Date de la formation de gestionnaire RPPS+").fill("2025-10-01")
+    representative.click("label[for=id_terms]")  # the DSFR draws the box on the label
+    assert representative.is_checked("#id_terms")
+    representative.get_by_role("button", name="Envoyer la demande d'habilitation").click()
+    representative.wait_for_selector("text=Votre demande a bien été traitée")
+    assert Habilitation.objects.get(national_id="8" + manager.rpps).state == Habilitation.State.OPEN
+    representative.get_by_role("button", name="Se déconnecter").click()
+    representative.wait_for_url(f"{base}/portail/*")
+
+    # 4. The gestionnaire signs in and finds the structure they now manage.
+    gestionnaire = browser.new_page()
+    psc_sign_in(gestionnaire, base, "8" + manager.rpps)
+    body = gestionnaire.inner_text("main")
+    assert "ASSOCIATION GAMMA" in body and "Gestionnaire RPPS+" in body and "FOYER GAMMA" in body
