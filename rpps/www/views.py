@@ -7,9 +7,15 @@ from rpps.registry.models import Activity, Person, Structure
 def home(request):
     links = [
         {
-            "title": "Administration du répertoire",
-            "description": "Back-office des opérateurs : personnes, exercices, structures, situations, "
-            "nomenclatures et historique des modifications.",
+            "title": "Portail RPPS+",
+            "description": "Structures sanitaires, sociales et médico-sociales : contrat, habilitation des "
+            "gestionnaires, connexion Pro Santé Connect.",
+            "url": reverse("portal:home"),
+        },
+        {
+            "title": "Console des opérateurs",
+            "description": "Personnes, exercices, structures, situations, nomenclatures, historique, revue des "
+            "identités, contrats, habilitations et journal d'audit (mot de passe + code TOTP).",
             "url": reverse("admin:index"),
         },
     ]
