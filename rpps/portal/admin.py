@@ -5,24 +5,16 @@ checks the state and writes the audit event.
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+
+from rpps.registry.admin import ReadOnlyAdmin
 
 from . import services
 from .audit import Who
 from .forms import RejectionForm
 from .models import Account, AuditEvent, Contract, ContractSite, Habilitation
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ContractSiteInline(admin.TabularInline):
@@ -50,9 +42,6 @@ class ContractAdmin(ReadOnlyAdmin):
     inlines = [ContractSiteInline]
     change_form_template = "admin/portal/contract/change_form.html"
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
-
     def get_urls(self):
         own = [
             path("<int:pk>/approuver/", self.admin_site.admin_view(self.approve_view), name="portal_contract_approve"),
@@ -63,7 +52,14 @@ class ContractAdmin(ReadOnlyAdmin):
         ]
         return own + super().get_urls()
 
+    @staticmethod
+    def _may_decide(request):
+        # Deciding is changing the contract's state: Django's "change contract" permission.
+        if not request.user.has_perm("portal.change_contract"):
+            raise PermissionDenied
+
     def _decide(self, request, pk, action, success):
+        self._may_decide(request)
         if request.method != "POST":
             return redirect("admin:portal_contract_change", pk)
         contract = get_object_or_404(Contract, pk=pk)
@@ -86,6 +82,7 @@ class ContractAdmin(ReadOnlyAdmin):
         )
 
     def reject_view(self, request, pk):
+        self._may_decide(request)
         contract = get_object_or_404(Contract, pk=pk)
         form = RejectionForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -110,11 +107,8 @@ class HabilitationAdmin(ReadOnlyAdmin):
     list_select_related = ("structure",)
     actions = ["close_selected"]
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
-
     def has_close_permission(self, request):
-        return request.user.is_active and request.user.is_staff
+        return request.user.has_perm("portal.change_habilitation")
 
     @admin.action(description="Fermer les habilitations sélectionnées", permissions=["close"])
     def close_selected(self, request, queryset):
@@ -130,9 +124,6 @@ class HabilitationAdmin(ReadOnlyAdmin):
 class AccountAdmin(ReadOnlyAdmin):
     list_display = ("family_name", "given_name", "national_id", "last_acr", "created_at")
     search_fields = ("family_name", "given_name", "national_id")
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
 
 
 @admin.register(AuditEvent)
@@ -150,6 +141,3 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ("action", "outcome", ("at", admin.DateFieldListFilter))
     search_fields = ("actor", "actor_national_id", "structure_technical_id", "structure_name", "target", "ip_address")
     date_hierarchy = "at"
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff

@@ -200,11 +200,8 @@ class CardAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
     raw_id_fields = ["person"]
 
 
-@admin.register(ChangeRecord)
-class ChangeRecordAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor_label", "action", "object_type", "object_id", "person_id", "reason"]
-    list_filter = ["action", "actor_kind", "object_type"]
-    search_fields = ["=person_id", "=object_id", "actor_label"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only by services (history, audit, decisions): operators read them, never edit."""
 
     def has_add_permission(self, request):
         return False
@@ -214,3 +211,10 @@ class ChangeRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor_label", "action", "object_type", "object_id", "person_id", "reason"]
+    list_filter = ["action", "actor_kind", "object_type"]
+    search_fields = ["=person_id", "=object_id", "actor_label"]

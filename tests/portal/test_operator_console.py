@@ -104,3 +104,19 @@ def test_operator_totp_command_creates_a_device_and_shows_the_code_only_in_devel
     out = StringIO()
     call_command("operator_totp", "nouveau", stdout=out)
     assert "otpauth://totp/" in out.getvalue() and TOTPDevice.objects.filter(user__username="nouveau").exists()
+
+
+def test_deciding_a_contract_needs_the_change_contract_permission(client, db):
+    from django.contrib.auth.models import Permission
+
+    from rpps.portal.models import Contract
+    from tests.conftest import operator_login
+
+    reader = get_user_model().objects.create_user("lecteur", password="x" * 20, is_staff=True)
+    reader.user_permissions.add(Permission.objects.get(codename="view_contract"))
+    operator_login(client, reader)
+    assert client.get("/admin/portal/contract/").status_code == 200
+    assert client.post("/admin/portal/contract/1/approuver/").status_code == 403
+    assert client.get("/admin/portal/contract/1/rejeter/").status_code == 403
+    assert client.get("/admin/portal/auditevent/").status_code == 403  # no view permission on the log
+    assert not Contract.objects.exists()
