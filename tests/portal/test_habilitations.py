@@ -242,3 +242,28 @@ def test_heavy_pages_run_a_bounded_number_of_queries(world, django_assert_max_nu
         browser.get(f"/portail/contrats/{world['contract'].pk}/")
     with django_assert_max_num_queries(15):
         browser.get("/portail/")
+
+
+def test_portal_pages_have_a_title_a_heading_skip_links_and_labelled_fields(world):
+    import re
+
+    rep = account_client(national(world, "rep"))
+    contract = world["contract"].pk
+    for url in ["/portail/", "/portail/habilitations/", "/portail/contrats/demande/", f"/portail/contrats/{contract}/",
+                f"/portail/contrats/{contract}/designer/?person={world['people']['candidate'].pk}"]:  # fmt: skip
+        page = text(rep.get(url))
+        assert re.search(r"<title>[^<]+ — Portail RPPS\+</title>", page), url
+        assert page.count("<h1") == 1 and 'href="#content"' in page, url
+        for field_id in re.findall(r'<(?:input|select|textarea)[^>]*\sid="([^"]+)"', page):
+            assert f'for="{field_id}"' in page, (url, field_id)
+
+
+def test_forms_refuse_a_post_without_the_csrf_token(world):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    rep = account_client(national(world, "rep"))
+    strict.cookies = rep.cookies
+    response = strict.post(f"/portail/contrats/{world['contract'].pk}/designer/", designation(world))
+    assert response.status_code == 403 and "Accès refusé" in text(response)
+    assert not Habilitation.objects.filter(national_id=national(world, "candidate")).exists()
