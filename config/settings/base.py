@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dsfr.context_processors.site_config",
+                "rpps.portal.context_processors.portal_nav",
             ],
         },
     },
@@ -127,6 +128,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# E-mails to professionals (registration, changes): SMTP settings come from the environment in production.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "RPPS+ <ne-pas-repondre@rpps.example.org>")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+
+# The RPPS+ portal's file imports.
+PORTAL_BULK_MAX_ROWS = int(os.environ.get("PORTAL_BULK_MAX_ROWS", "10000"))
+PORTAL_BULK_MAX_BYTES = int(os.environ.get("PORTAL_BULK_MAX_BYTES", str(5 * 1024 * 1024)))
+# Files up to this many rows are checked within the request; larger ones in a background thread
+# while the page shows the progress.
+PORTAL_BULK_INLINE_ROWS = int(os.environ.get("PORTAL_BULK_INLINE_ROWS", "300"))
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]

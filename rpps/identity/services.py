@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from rpps.registry.allocation import allocate_rpps
@@ -136,11 +137,18 @@ def decide_distinct(case: ReviewCase, user) -> Person | None:
     return case.person
 
 
+# Sent when an operator decides a request case, with the person the request now designates: the
+# layers above (the portal) finish what they had put on hold, in the same transaction.
+request_decided = Signal()
+
+
 def _close(case: ReviewCase, status: str, user) -> None:
     case.status = status
     case.decided_at = timezone.now()
     case.decided_by = user
     case.save()
+    if case.kind == ReviewCase.Kind.REQUEST:
+        request_decided.send(sender=ReviewCase, case=case, person=case.person)
 
 
 def merge_persons(a: Person, b: Person) -> Person:

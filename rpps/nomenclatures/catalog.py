@@ -47,6 +47,10 @@ PHARMACIST_SECTION = "TRE_R06-SectionTableauCNOP"
 FUNCTION = "JDV_J108-EnsembleFonction-RASS"
 ROLE = "TRE_R85-RolePriseCharge"
 RPPS_PLUS_ROLE = "JDV_J121-RolePriseCharge-ENREG"
+RPPS_PLUS_GENRE = "JDV_J116-GenreActivite-ENREG"
+RPPS_PLUS_MODE = "JDV_J117-ModeExercice-ENREG"
+RPPS_PLUS_CATEGORY = "JDV_J118-CategorieProfessionnelle-ENREG"
+RPPS_PLUS_CIVILITY = "JDV_J113-Civilite-ENREG"
 DIPLOMA_TYPE = "TRE_R14-TypeDiplome"
 AUTHORIZATION_TYPE = "TRE_R17-TypeAutorisation"
 CARD_TYPE = "JDV_J128-TypeCarte-RASS"
@@ -105,6 +109,20 @@ TABLES: tuple[TableSpec, ...] = (
         "Rôle enregistrable par le portail RPPS+",
         (Source("enreg_jdv_j121_role_prise_charge.csv", "portal_csv"),),
     ),
+    TableSpec(
+        RPPS_PLUS_GENRE,
+        "Genre d'activité (portail RPPS+)",
+        (Source("enreg_jdv_j116_genre_activite.csv", "portal_csv"),),
+    ),
+    TableSpec(
+        RPPS_PLUS_MODE, "Mode d'exercice (portail RPPS+)", (Source("enreg_jdv_j117_mode_exercice.csv", "portal_csv"),)
+    ),
+    TableSpec(
+        RPPS_PLUS_CATEGORY,
+        "Catégorie professionnelle (portail RPPS+)",
+        (Source("enreg_jdv_j118_categorie_professionnelle.csv", "portal_csv"),),
+    ),
+    TableSpec(RPPS_PLUS_CIVILITY, "Civilité (portail RPPS+)", (Source("enreg_jdv_j113_civilite.csv", "portal_csv"),)),
     TableSpec(DIPLOMA_TYPE, "Type de diplôme", (_nos("TRE_R14-TypeDiplome.csv"),)),
     TableSpec(AUTHORIZATION_TYPE, "Type d'autorisation d'exercice", (_nos("TRE_R17-TypeAutorisation.csv"),)),
     TableSpec(CARD_TYPE, "Type de carte", (Source("NOS_JDV_J128-TypeCarte-RASS.tabs", "tabs"),)),

@@ -138,3 +138,8 @@ def load_tables(table_model, concept_model, *, apply: bool) -> LoadReport:
 
         lookup.clear_cache()
     return report
+
+
+def load_in_migration(apps, schema_editor):
+    """Data migrations load the shipped tables with the historical models (idempotent)."""
+    load_tables(apps.get_model("nomenclatures", "Table"), apps.get_model("nomenclatures", "Concept"), apply=True)

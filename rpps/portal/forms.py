@@ -1,5 +1,10 @@
+import re
+
 from django import forms
 from dsfr.forms import DsfrBaseForm
+
+from rpps.identity.traits import InvalidTraits, Traits
+from rpps.nomenclatures import catalog, lookup
 
 from .models import Contract, Habilitation
 from .services import IDENTIFIER_TYPES
@@ -103,3 +108,186 @@ class HabilitationFilterForm(PortalForm):
 
 class RejectionForm(PortalForm):
     reason = forms.CharField(label="Motif du rejet (visible par le demandeur)", widget=forms.Textarea, max_length=2000)
+
+
+# --- Professionals (issue 5) ----------------------------------------------------------------------
+
+_MOBILE = re.compile(r"^(?:0[67]\d{8}|\+33[67]\d{8}|\+(?!33)\d{6,15})$")
+
+
+def clean_mobile(value: str) -> str:
+    """A mobile number for e-CPS activation: 06/07 (or +33 6/7), or an international +number."""
+    compact = re.sub(r"[\s.\-()]", "", value or "")
+    if not _MOBILE.match(compact):
+        raise forms.ValidationError(
+            "Le téléphone mobile doit commencer par 06 ou 07 (10 chiffres), +33 6 ou +33 7, ou être un numéro "
+            "international commençant par +."
+        )
+    return compact
+
+
+def _coded(table, label, required=True, help_text=""):
+    return forms.TypedChoiceField(
+        label=label,
+        required=required,
+        choices=lambda: [("", "— Choisir —")] + lookup.choices(table),
+        help_text=help_text,
+    )
+
+
+class ProfessionalForm(PortalForm):
+    """Everything typed to register a professional: état civil, exercise, situation, contacts.
+
+    The one place for the rules of a registration: the web form, the professional's own request and
+    every row of an imported file are checked by this form.
+    """
+
+    civility_code = _coded(catalog.RPPS_PLUS_CIVILITY, "Civilité")
+    birth_name = forms.CharField(label="Nom de naissance", max_length=100)
+    given_names = forms.CharField(
+        label="Prénoms de naissance",
+        max_length=200,
+        help_text="Tous les prénoms, dans l'ordre, séparés par des espaces.",
+    )
+    usage_name = forms.CharField(label="Nom d'usage", max_length=100, required=False)
+    sex_code = _coded(catalog.SEX, "Sexe")
+    birth_date = forms.DateField(
+        label="Date de naissance", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    birth_place_code = forms.CharField(
+        label="Lieu de naissance",
+        max_length=5,
+        help_text="Code INSEE (COG) de la commune de naissance, ou code INSEE du pays (99xxx) pour une naissance "
+        "à l'étranger.",
+    )
+    birth_city_abroad = forms.CharField(
+        label="Ville de naissance à l'étranger",
+        max_length=100,
+        required=False,
+        help_text="Obligatoire si né(e) à l'étranger.",
+    )
+    role_code = _coded(catalog.RPPS_PLUS_ROLE, "Rôle", help_text="Ce que la personne fait dans la structure.")
+    category_code = _coded(catalog.RPPS_PLUS_CATEGORY, "Catégorie professionnelle")
+    exercise_last_name = forms.CharField(label="Nom d'exercice", max_length=100)
+    exercise_first_name = forms.CharField(label="Prénom d'exercice", max_length=100)
+    structure = forms.TypedChoiceField(label="Site d'exercice", choices=[], coerce=int)
+    mode_code = _coded(catalog.RPPS_PLUS_MODE, "Mode d'exercice")
+    genre_code = _coded(catalog.RPPS_PLUS_GENRE, "Genre d'activité")
+    start_date = forms.DateField(
+        label="Date de prise de fonction", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end_date = forms.DateField(
+        label="Date de fin de fonction",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    email = forms.EmailField(label="Adresse e-mail du professionnel", help_text="Nécessaire pour activer sa e-CPS.")
+    phone = forms.CharField(
+        label="Téléphone mobile du professionnel", max_length=20, help_text="Nécessaire pour activer sa e-CPS."
+    )
+
+    def __init__(self, *args, structures=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if structures is None:
+            del self.fields["structure"]
+        else:
+            self.fields["structure"].choices = [("", "— Choisir —")] + [
+                (s.pk, f"{s.name} ({s.technical_id})") for s in structures
+            ]
+
+    def clean_phone(self):
+        return clean_mobile(self.cleaned_data.get("phone", ""))
+
+    def clean_birth_place_code(self):
+        return (self.cleaned_data.get("birth_place_code") or "").strip().upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            Traits.parse(
+                nom=cleaned.get("birth_name", ""), prenoms=cleaned.get("given_names", ""), sexe=cleaned.get("sex_code", ""),
+                date_naissance=cleaned.get("birth_date") or "", lieu_naissance=cleaned.get("birth_place_code", ""),
+            )  # fmt: skip
+        except InvalidTraits as exc:
+            for trait, message in exc.errors.items():
+                field = TRAIT_FIELDS[trait]
+                if field not in self.errors:
+                    self.add_error(field, message[0].upper() + message[1:])
+        place = cleaned.get("birth_place_code", "")
+        if place.startswith("99") and not cleaned.get("birth_city_abroad"):
+            self.add_error("birth_city_abroad", "Indiquez la ville de naissance pour une personne née à l'étranger.")
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "La date de fin ne peut pas précéder la date de prise de fonction.")
+        birth = cleaned.get("birth_date")
+        if start and birth and start < birth:
+            self.add_error("start_date", "La date de prise de fonction ne peut pas précéder la date de naissance.")
+        return cleaned
+
+
+TRAIT_FIELDS = {
+    "nom": "birth_name",
+    "prenoms": "given_names",
+    "sexe": "sex_code",
+    "date_naissance": "birth_date",
+    "lieu_naissance": "birth_place_code",
+}
+
+
+class SelfRegistrationForm(ProfessionalForm, StructureIdentifierForm):
+    """A professional without an RPPS number asks a structure to register them."""
+
+    identifier_type = forms.ChoiceField(
+        label="Identifiant de la structure qui vous emploie",
+        choices=[("FINESS", "FINESS"), ("SIRET", "SIRET")],
+    )
+
+
+class SituationChangeForm(PortalForm):
+    exercise_last_name = forms.CharField(label="Nom d'exercice", max_length=100)
+    exercise_first_name = forms.CharField(label="Prénom d'exercice", max_length=100)
+    role_code = _coded(catalog.RPPS_PLUS_ROLE, "Rôle")
+    start_date = forms.DateField(
+        label="Date de prise de fonction", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end_date = forms.DateField(
+        label="Date de fin de fonction",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    email = forms.EmailField(label="Adresse e-mail du professionnel")
+    phone = forms.CharField(label="Téléphone mobile du professionnel", max_length=20)
+
+    def clean_phone(self):
+        return clean_mobile(self.cleaned_data.get("phone", ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "La date de fin ne peut pas précéder la date de prise de fonction.")
+        return cleaned
+
+
+class CloseSituationForm(PortalForm):
+    end_date = forms.DateField(
+        label="Date de fin de fonction", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end_reason_code = _coded(catalog.END_REASON, "Motif de fin")
+
+
+class OwnRecordForm(PortalForm):
+    exercise_last_name = forms.CharField(label="Nom d'exercice", max_length=100)
+    exercise_first_name = forms.CharField(label="Prénom d'exercice", max_length=100)
+    email = forms.EmailField(label="Adresse e-mail de correspondance")
+    phone = forms.CharField(label="Téléphone mobile", max_length=20)
+
+    def clean_phone(self):
+        return clean_mobile(self.cleaned_data.get("phone", ""))
+
+
+class BulkUploadForm(PortalForm):
+    file = forms.FileField(
+        label="Fichier des professionnels",
+        help_text="CSV (UTF-8 ou Latin-1, séparateur « ; » ou « , ») ou XLSX, selon le modèle ; 10 000 lignes au plus.",
+    )

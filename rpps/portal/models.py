@@ -226,6 +226,14 @@ class AuditEvent(models.Model):
         HABILITATION_OPENED = "habilitation_ouverte", "Habilitation ouverte"
         HABILITATION_CLOSED = "habilitation_fermee", "Habilitation fermée"
         ACCESS_REFUSED = "acces_refuse", "Accès refusé"
+        PROFESSIONAL_REGISTERED = "professionnel_enregistre", "Enregistrement d'un professionnel"
+        REGISTRATION_REQUESTED = "preinscription", "Pré-inscription d'un professionnel"
+        REGISTRATION_REJECTED = "demande_rejetee", "Demande d'enregistrement rejetée"
+        SITUATION_CHANGED = "situation_modifiee", "Situation modifiée"
+        SITUATION_CLOSED = "situation_fermee", "Situation fermée"
+        RECORD_UPDATED = "dossier_modifie", "Dossier modifié par le professionnel"
+        FILE_CHECKED = "fichier_verifie", "Fichier vérifié"
+        FILE_IMPORTED = "fichier_importe", "Fichier importé"
 
     class Outcome(models.TextChoices):
         DONE = "ok", "Effectuée"
@@ -250,3 +258,94 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%d/%m/%Y %H:%M} — {self.actor} — {self.get_action_display()}"
+
+
+class RegistrationRequest(models.Model):
+    """One professional to register at a structure: typed by a gestionnaire, by the professional, or a file row.
+
+    `data` holds the fields as typed (état civil included: private, never published nor logged). The
+    request keeps the outcome of identity resolution and, once registered, the person and situation.
+    """
+
+    class Source(models.TextChoices):
+        MANAGER = "gestionnaire", "Saisie d'un gestionnaire"
+        SELF = "autoinscription", "Pré-inscription par le professionnel"
+        FILE = "fichier", "Import d'un fichier"
+
+    class State(models.TextChoices):
+        TO_INSTRUCT = "a_instruire", "À instruire par la structure"
+        IN_REVIEW = "en_revue", "En attente de la vérification d'identité"
+        REGISTERED = "enregistree", "Enregistrée"
+        REJECTED = "rejetee", "Rejetée"
+        EXPIRED = "expiree", "Expirée"
+
+    PENDING = (State.TO_INSTRUCT, State.IN_REVIEW)
+
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="+", verbose_name="structure")
+    source = models.CharField("origine", max_length=15, choices=Source.choices)
+    state = models.CharField("état", max_length=12, choices=State.choices)
+    data = models.JSONField("données saisies")
+    identity_key = models.CharField("clé d'identité", max_length=300, db_index=True)
+    submitted_by = models.CharField("saisi par", max_length=200)
+    submitted_national_id = models.CharField("identifiant national de l'auteur", max_length=40, blank=True)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="registration_requests"
+    )
+    review_case = models.ForeignKey(
+        "identity.ReviewCase", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    activity = models.ForeignKey("registry.Activity", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    outcome = models.CharField("résultat de la résolution d'identité", max_length=10, blank=True)
+    rejection_reason = models.TextField("motif du rejet", blank=True)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    decided_at = models.DateTimeField("décidée le", null=True, blank=True)
+    decided_by = models.CharField("décidée par", max_length=200, blank=True)
+    expires_at = models.DateTimeField("expire le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "demande d'enregistrement"
+        verbose_name_plural = "demandes d'enregistrement"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Demande n° {self.pk} — {self.get_state_display()}"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.data.get('exercise_first_name', '')} {self.data.get('exercise_last_name', '')}".strip()
+
+
+class BulkImport(models.Model):
+    """A file of professionals: validated and resolved first (report), written only when confirmed."""
+
+    class State(models.TextChoices):
+        CHECKING = "verification", "Vérification en cours"
+        READY = "pret", "Rapport prêt"
+        REFUSED = "refuse", "Fichier refusé"
+        APPLYING = "import", "Import en cours"
+        APPLIED = "importe", "Importé"
+
+    uploaded_by = models.CharField("déposé par", max_length=200)
+    national_id = models.CharField("identifiant national du déposant", max_length=40, db_index=True)
+    filename = models.CharField("nom du fichier", max_length=255)
+    sha256 = models.CharField("empreinte", max_length=64)
+    state = models.CharField("état", max_length=12, choices=State.choices, default=State.CHECKING)
+    message = models.TextField("message", blank=True)
+    total_rows = models.PositiveIntegerField("lignes", default=0)
+    done_rows = models.PositiveIntegerField("lignes traitées", default=0)
+    # Per row: line, status, errors [(column, message)], rpps; and the cleaned values (private),
+    # dropped once the import is applied.
+    report = models.JSONField("rapport", default=list)
+    rows = models.JSONField("lignes valides", default=list)
+    counts = models.JSONField("bilan", default=dict)
+    created_at = models.DateTimeField("déposé le", auto_now_add=True)
+    applied_at = models.DateTimeField("importé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import de fichier"
+        verbose_name_plural = "imports de fichiers"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_state_display()})"

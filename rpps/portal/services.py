@@ -33,7 +33,7 @@ class Refused(Exception):
 
 
 @contextmanager
-def _audited(who: Who, action: str, **context):
+def audited(who: Who, action: str, **context):
     """Runs the action in a transaction; on refusal, rolls it back and records the attempt."""
     try:
         with transaction.atomic():
@@ -68,7 +68,7 @@ def find_structure(identifier_type: str, value: str) -> Structure:
     return found
 
 
-def _live_contract_covering(structure: Structure, exclude: Contract | None = None) -> Contract | None:
+def covering_contract(structure: Structure, exclude: Contract | None = None) -> Contract | None:
     """A requested or active contract that already covers this structure, if any."""
     live = Contract.objects.filter(state__in=Contract.LIVE_STATES)
     if exclude is not None:
@@ -84,7 +84,7 @@ def _live_contract_covering(structure: Structure, exclude: Contract | None = Non
 
 def request_contract(who: Who, *, identifier_type: str, identifier: str, data: dict) -> Contract:
     """A structure asks for a contract. `data`: the representative's and contacts' fields."""
-    with _audited(who, Action.CONTRACT_REQUESTED, target=f"{identifier_type} {identifier}"[:300]):
+    with audited(who, Action.CONTRACT_REQUESTED, target=f"{identifier_type} {identifier}"[:300]):
         if who.account is None:
             raise Refused("Connectez-vous avec Pro Santé Connect pour demander un contrat.")
         structure = find_structure(identifier_type, identifier)
@@ -97,7 +97,7 @@ def request_contract(who: Who, *, identifier_type: str, identifier: str, data: d
                     "et couvre tous ses sites.",
                     "identifier",
                 )
-        existing = _live_contract_covering(structure)
+        existing = covering_contract(structure)
         if existing is not None:
             raise Refused(
                 f"Une demande de contrat ou un contrat actif existe déjà pour « {existing.structure.name} » "
@@ -139,7 +139,7 @@ def _identifier(structure: Structure) -> str:
 
 
 def approve_contract(who: Who, contract: Contract) -> Habilitation:
-    with _audited(who, Action.CONTRACT_APPROVED, contract=contract):
+    with audited(who, Action.CONTRACT_APPROVED, contract=contract):
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
         if contract.state != Contract.State.REQUESTED:
             raise Refused(f"Seule une demande peut être approuvée ; ce contrat est {contract.get_state_display()}.")
@@ -176,7 +176,7 @@ def approve_contract(who: Who, contract: Contract) -> Habilitation:
 
 
 def reject_contract(who: Who, contract: Contract, reason: str) -> Contract:
-    with _audited(who, Action.CONTRACT_REJECTED, contract=contract):
+    with audited(who, Action.CONTRACT_REJECTED, contract=contract):
         reason = (reason or "").strip()
         if not reason:
             raise Refused("Indiquez le motif du rejet : le demandeur le verra.", "reason")
@@ -195,7 +195,7 @@ def reject_contract(who: Who, contract: Contract, reason: str) -> Contract:
 
 
 def terminate_contract(who: Who, contract: Contract) -> Contract:
-    with _audited(who, Action.CONTRACT_TERMINATED, contract=contract):
+    with audited(who, Action.CONTRACT_TERMINATED, contract=contract):
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
         if contract.state != Contract.State.ACTIVE:
             raise Refused(f"Seul un contrat actif peut être résilié ; ce contrat est {contract.get_state_display()}.")
@@ -209,14 +209,14 @@ def terminate_contract(who: Who, contract: Contract) -> Contract:
 
 
 def add_site(who: Who, contract: Contract, identifier_type: str, identifier: str) -> ContractSite:
-    with _audited(who, Action.SITE_ADDED, contract=contract, target=f"{identifier_type} {identifier}"[:300]):
+    with audited(who, Action.SITE_ADDED, contract=contract, target=f"{identifier_type} {identifier}"[:300]):
         contract = Contract.objects.select_related("structure").get(pk=contract.pk)  # the state as of now
         if contract.state != Contract.State.ACTIVE or not permissions.acts_for(who.national_id, contract):
             raise Refused("Vous ne représentez pas cette structure : vous ne pouvez pas lui ajouter de site.")
         site = find_structure(identifier_type, identifier)
         if contract.covers(site):
             raise Refused(f"« {site.name} » est déjà couvert par ce contrat.", "identifier")
-        other = _live_contract_covering(site, exclude=contract)
+        other = covering_contract(site, exclude=contract)
         if other is not None:
             raise Refused(
                 f"« {site.name} » est déjà couvert par un autre contrat (n° {other.pk}).",
@@ -260,7 +260,7 @@ def designate(
     terms_accepted: bool = False,
 ) -> Habilitation:
     """A representative or mandataire designates a mandataire or a gestionnaire RPPS+."""
-    with _audited(
+    with audited(
         who,
         Action.HABILITATION_OPENED,
         structure=structure,
@@ -326,7 +326,7 @@ def designate(
 
 
 def close_habilitation(who: Who, habilitation: Habilitation, *, operator: bool = False) -> Habilitation:
-    with _audited(who, Action.HABILITATION_CLOSED, structure=habilitation.structure, contract=habilitation.contract):
+    with audited(who, Action.HABILITATION_CLOSED, structure=habilitation.structure, contract=habilitation.contract):
         habilitation = Habilitation.objects.select_for_update().get(pk=habilitation.pk)
         if habilitation.state != Habilitation.State.OPEN:
             raise Refused("Cette habilitation est déjà fermée.")
@@ -365,7 +365,8 @@ def sign_in(who: Who, claims: dict, user_model) -> Account:
         account.national_id = subject_id
         account.family_name = (claims.get("family_name") or "")[:150]
         account.given_name = (claims.get("given_name") or "")[:150]
-        account.person = _person_of(subject_id)
+        # A person registered through their own request keeps the link until PSC sends their number.
+        account.person = _person_of(subject_id) or (account.person if not subject_id else None)
         account.last_acr = (claims.get("acr") or "")[:20]
         account.save()
         audit.record(

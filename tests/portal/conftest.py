@@ -115,3 +115,58 @@ def account_client(national_id: str, family_name="TEST", given_name="Test") -> C
 def text(response) -> str:
     """A page's text with HTML entities decoded, for assertions on French messages."""
     return html.unescape(response.content.decode())
+
+
+@pytest.fixture
+def managed(db):
+    """An active contract for an association and its two sites, a gestionnaire on one site, and another
+    association under contract with its own gestionnaire."""
+    import datetime
+
+    from rpps.portal import services
+    from rpps.portal.audit import Who
+    from rpps.registry.history import Actor, acting_as
+    from tests import factories
+
+    def professional(name, first):
+        person = factories.person(birth_name=name, given_names=first, birth_date=datetime.date(1970, 1, 1))
+        factories.exercise(person, profession_code="99", last_name=name, first_name=first, category_code="C",
+                           exercise_civility_code="")  # fmt: skip
+        return person
+
+    with acting_as(Actor.system("tests"), "jeu d'essai"):
+        legal = factories.structure(name="ASSOCIATION ALPHA", is_legal_entity=True, sector_code="SA41")
+        site = factories.structure(name="EHPAD ALPHA", legal_entity=legal, sector_code="SA17")
+        other_site = factories.structure(name="FOYER ALPHA", legal_entity=legal, sector_code="SA16")
+        foreign = factories.structure(name="ASSOCIATION OMEGA", is_legal_entity=True, sector_code="SA41")
+        rep, manager = professional("DIRECTRICE", "Rose"), professional("GESTIONNAIRE", "Gaston")
+        foreign_rep, foreign_manager = professional("AUTRE", "Directeur"), professional("AUTRE", "Gestionnaire")
+    user = get_user_model().objects.create(username="psc:demandeur")
+    requester = Account.objects.create(user=user, subject="demandeur")
+    contracts = {}
+    for key, structure, head, gest, scope in (("alpha", legal, rep, manager, site),
+                                               ("omega", foreign, foreign_rep, foreign_manager, foreign)):  # fmt: skip
+        contract = services.request_contract(
+            Who("tests", "", None, requester), identifier_type="FINESS", identifier=structure.finess,
+            data={"representative_national_id": "8" + head.rpps, "representative_family_name": "X",
+                  "representative_given_name": "Y", "representative_function": "representant_legal",
+                  "representative_email": "rep@example.org"},
+        )  # fmt: skip
+        services.approve_contract(Who("opérateur"), contract)
+        services.designate(Who("rep", "8" + head.rpps), contract=contract, structure=scope, kind="gestionnaire",
+                           person=gest, email="g@example.org", training_date=datetime.date(2025, 1, 1),
+                           terms_accepted=True)  # fmt: skip
+        contracts[key] = contract
+    return {"legal": legal, "site": site, "other_site": other_site, "foreign": foreign, "contracts": contracts,
+            "manager": "8" + manager.rpps, "foreign_manager": "8" + foreign_manager.rpps, "rep": "8" + rep.rpps}  # fmt: skip
+
+
+def professional_form(site, **overrides):
+    data = {
+        "civility_code": "MME", "birth_name": "Lefèvre", "given_names": "Chloé Marie", "usage_name": "",
+        "sex_code": "F", "birth_date": "1992-06-15", "birth_place_code": "49007", "birth_city_abroad": "",
+        "role_code": "313", "category_code": "C", "exercise_last_name": "LEFEVRE", "exercise_first_name": "Chloé",
+        "structure": site.pk, "mode_code": "S", "genre_code": "GENR11", "start_date": "2026-09-01", "end_date": "",
+        "email": "chloe.lefevre@example.org", "phone": "06 12 34 56 78",
+    }  # fmt: skip
+    return data | overrides

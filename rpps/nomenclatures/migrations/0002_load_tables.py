@@ -1,12 +1,8 @@
 from django.db import migrations
 
-
-def load(apps, schema_editor):
-    from rpps.nomenclatures.loader import load_tables
-
-    load_tables(apps.get_model("nomenclatures", "Table"), apps.get_model("nomenclatures", "Concept"), apply=True)
+from rpps.nomenclatures.loader import load_in_migration
 
 
 class Migration(migrations.Migration):
     dependencies = [("nomenclatures", "0001_initial")]
-    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(load_in_migration, migrations.RunPython.noop)]

@@ -1,0 +1,446 @@
+"""Registering professionals from a file: check and resolve every row first, write only when confirmed.
+
+Files: CSV (UTF-8 with or without BOM, or Latin-1/Windows-1252; `;` or `,`) or XLSX, with the
+template's French column names (any order, case and accents ignored). Rows are checked by the same
+form as the web page (`forms.ProfessionalForm`) and resolved read-only; the gestionnaire sees the
+report, then confirms. Applying registers row by row through `registration.register`, which is
+idempotent (a situation already registered is not written twice), so a second upload of the same
+file, or a re-run after a crash, creates nothing new.
+"""
+
+import csv
+import datetime
+import hashlib
+import io
+import threading
+import unicodedata
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from rpps.identity.resolver import resolve
+from rpps.identity.scoring import MATCH, NO_MATCH, POSSIBLE
+from rpps.identity.traits import InvalidTraits
+from rpps.nomenclatures import catalog, lookup
+from rpps.registry import identifiers
+from rpps.registry.models import Activity, Structure
+
+from . import audit, permissions, registration
+from .audit import Who
+from .forms import ProfessionalForm
+from .models import AuditEvent, BulkImport
+
+# Template columns (French, as users read them) → ProfessionalForm fields.
+COLUMNS = {
+    "nom_naissance": "birth_name",
+    "prenoms_naissance": "given_names",
+    "sexe": "sex_code",
+    "date_naissance": "birth_date",
+    "lieu_naissance": "birth_place_code",
+    "ville_naissance_etranger": "birth_city_abroad",
+    "nom_usage": "usage_name",
+    "civilite": "civility_code",
+    "role": "role_code",
+    "categorie_professionnelle": "category_code",
+    "nom_exercice": "exercise_last_name",
+    "prenom_exercice": "exercise_first_name",
+    "finess_ou_siret_site": "structure",
+    "mode_exercice": "mode_code",
+    "genre_activite": "genre_code",
+    "date_prise_fonction": "start_date",
+    "date_fin_fonction": "end_date",
+    "email": "email",
+    "telephone_mobile": "phone",
+}
+COLUMN_OF = {field: column for column, field in COLUMNS.items()}
+EXAMPLE = {
+    "nom_naissance": "MARTIN", "prenoms_naissance": "Julie Anne", "sexe": "F", "date_naissance": "1990-04-12",
+    "lieu_naissance": "49007", "ville_naissance_etranger": "", "nom_usage": "", "civilite": "MME", "role": "313",
+    "categorie_professionnelle": "C", "nom_exercice": "MARTIN", "prenom_exercice": "Julie",
+    "finess_ou_siret_site": "490001013", "mode_exercice": "S", "genre_activite": "GENR11",
+    "date_prise_fonction": "2026-01-05", "date_fin_fonction": "", "email": "julie.martin@example.org",
+    "telephone_mobile": "0612345678",
+}  # fmt: skip
+CODE_LISTS = {
+    "sexe": catalog.SEX,
+    "civilite": catalog.RPPS_PLUS_CIVILITY,
+    "role": catalog.RPPS_PLUS_ROLE,
+    "categorie_professionnelle": catalog.RPPS_PLUS_CATEGORY,
+    "mode_exercice": catalog.RPPS_PLUS_MODE,
+    "genre_activite": catalog.RPPS_PLUS_GENRE,
+}
+
+STATUS_LABELS = {
+    "nouveau": "nouveau professionnel (nouveau numéro RPPS)",
+    "existant": "professionnel déjà connu (numéro RPPS existant)",
+    "a_verifier": "identité à vérifier par un opérateur",
+    "deja": "déjà enregistré : rien à faire",
+    "erreur": "erreur",
+}
+
+
+APPLIED_LABELS = {
+    "enregistre": "enregistré",
+    "a_verifier": "en vérification d'identité",
+    "deja": "déjà enregistré",
+    "erreur": "refusé",
+}
+
+
+class FileRefused(Exception):
+    pass
+
+
+def neutralise(value) -> str:
+    """A cell a spreadsheet would evaluate (=, +, -, @) is written as text in every file we produce."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _header_key(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", str(name or "")).encode("ascii", "ignore").decode()
+    return plain.strip().lower().replace(" ", "_").replace("-", "_").replace("'", "_")
+
+
+def _decode(content: bytes) -> str:
+    if b"\x00" in content:
+        raise FileRefused("Encodage non reconnu (UTF-16 ou fichier binaire ?) : enregistrez le fichier en CSV UTF-8.")
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("cp1252")  # Latin-1 as Windows writes it
+    except UnicodeDecodeError as exc:
+        raise FileRefused(
+            "Encodage non reconnu : le fichier n'est ni en UTF-8 ni en Latin-1. Enregistrez-le en CSV UTF-8."
+        ) from exc
+
+
+def read_rows(filename: str, content: bytes) -> list[dict]:
+    """The file's rows as {template column: text}; FileRefused with a French message otherwise."""
+    if len(content) > settings.PORTAL_BULK_MAX_BYTES:
+        raise FileRefused(
+            f"Fichier trop volumineux ({len(content) / 1_048_576:.1f} Mo) : "
+            f"{settings.PORTAL_BULK_MAX_BYTES / 1_048_576:.0f} Mo au plus."
+        )
+    if filename.lower().endswith(".xlsx") or content[:2] == b"PK":
+        table = _read_xlsx(content)
+    else:
+        text = _decode(content)
+        first = text.split("\n", 1)[0]
+        delimiter = ";" if first.count(";") >= first.count(",") else ","
+        table = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    table = [row for row in table if any((cell or "").strip() for cell in row)]
+    if not table:
+        raise FileRefused("Le fichier est vide.")
+    header = [_header_key(name) for name in table[0]]
+    missing = [c for c in COLUMNS if c not in header]
+    unknown = [table[0][i] for i, name in enumerate(header) if name and name not in COLUMNS]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append("colonnes manquantes : " + ", ".join(missing))
+        if unknown:
+            parts.append("colonnes inconnues : " + ", ".join(str(u) for u in unknown))
+        raise FileRefused("En-tête incorrect (" + " ; ".join(parts) + "). Utilisez le modèle téléchargeable.")
+    rows = table[1:]
+    if len(rows) > settings.PORTAL_BULK_MAX_ROWS:
+        raise FileRefused(f"Trop de lignes : {len(rows)} ; {settings.PORTAL_BULK_MAX_ROWS} au plus par fichier.")
+    if not rows:
+        raise FileRefused("Le fichier ne contient aucune ligne de données sous l'en-tête.")
+    return [
+        {header[i]: ("" if cell is None else str(cell)).strip() for i, cell in enumerate(row) if i < len(header)}
+        for row in rows
+    ]
+
+
+def _read_xlsx(content: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        # data_only=False: a formula is read as its text ("=…"), never evaluated.
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise FileRefused("Ce fichier n'est pas un classeur XLSX lisible : utilisez le modèle.") from exc
+    sheet = workbook.worksheets[0]
+    table = []
+    for row in sheet.iter_rows(values_only=True):
+        table.append([_cell_text(value) for value in row])
+        if len(table) > settings.PORTAL_BULK_MAX_ROWS + 1:
+            break
+    workbook.close()
+    return table
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _date_text(value: str) -> str:
+    # The template says AAAA-MM-JJ; JJ/MM/AAAA (what spreadsheets show) is accepted too.
+    parts = value.split("/")
+    if len(parts) == 3 and len(parts[2]) == 4:
+        return f"{parts[2]}-{parts[1].zfill(2)}-{parts[0].zfill(2)}"
+    return value
+
+
+def _site_for(value: str, managed: dict[str, Structure]) -> tuple[Structure | None, str]:
+    compact = value.replace(" ", "").upper()
+    if not compact:
+        return None, "le FINESS ou le SIRET du site est obligatoire."
+    structure = managed.get(compact)
+    if structure is not None:
+        return structure, ""
+    try:
+        if len(compact) == 14:
+            identifiers.validate_siret(compact)
+        else:
+            identifiers.validate_finess(compact)
+    except identifiers.InvalidIdentifier as exc:
+        return None, str(exc)
+    return None, f"vous n'êtes pas habilité(e) sur la structure {compact}."
+
+
+def check_rows(rows: list[dict], national_id: str, progress=None) -> tuple[list[dict], list[dict]]:
+    """(report, valid rows): every row checked and resolved, nothing written."""
+    managed = {}
+    for structure in permissions.managed_structures(national_id):
+        for key in (structure.finess, structure.siret):
+            if key:
+                managed[key] = structure
+    report, valid, seen = [], [], {}
+    for index, row in enumerate(rows):
+        line = index + 2  # the header is line 1
+        data = {field: row.get(column, "") for column, field in COLUMNS.items()}
+        for field in ("birth_date", "start_date", "end_date"):
+            data[field] = _date_text(data[field])
+        structure, site_error = _site_for(data.pop("structure"), managed)
+        form = ProfessionalForm(data=data)
+        errors = [(COLUMN_OF[field], str(message)) for field, messages in form.errors.items() for message in messages]
+        if site_error:
+            errors.append(("finess_ou_siret_site", site_error[0].upper() + site_error[1:]))
+        entry = {"line": line, "name": f"{data['exercise_first_name']} {data['exercise_last_name']}".strip()}
+        if not errors:
+            cleaned = registration.jsonable(form.cleaned_data)
+            key = registration.identity_key(cleaned)
+            if key in seen:
+                errors.append(("nom_naissance", f"Même personne que la ligne {seen[key]} du fichier."))
+            seen.setdefault(key, line)
+        if errors:
+            report.append(entry | {"status": "erreur", "errors": errors})
+        else:
+            status, rpps = _resolution_status(cleaned, structure)
+            report.append(entry | {"status": status, "errors": [], "rpps": rpps})
+            valid.append({"line": line, "structure": structure.pk, "data": cleaned})
+        if progress is not None and (index + 1) % 100 == 0:
+            progress(index + 1)
+    return report, valid
+
+
+def _resolution_status(data: dict, structure: Structure) -> tuple[str, str]:
+    try:
+        decision = resolve(registration.traits_of(data))
+    except InvalidTraits:  # already reported by the form; kept for safety
+        return "erreur", ""
+    if decision.outcome == POSSIBLE:
+        return "a_verifier", ""
+    if decision.outcome == NO_MATCH:
+        return "nouveau", ""
+    assert decision.outcome == MATCH
+    from rpps.registry.models import Person
+
+    person = Person.objects.get(pk=decision.person_id)
+    already = Activity.objects.filter(
+        exercise__person=person, exercise__profession_code=registration.ROLE_PROFESSION, structure=structure,
+        role_code=data["role_code"], start_date=data["start_date"],
+    ).exists()  # fmt: skip
+    return ("deja" if already else "existant"), person.rpps
+
+
+def _count(report: list[dict]) -> dict:
+    counts = dict.fromkeys(STATUS_LABELS, 0)
+    for entry in report:
+        counts[entry["status"]] += 1
+    return counts
+
+
+def upload(who: Who, filename: str, content: bytes, *, background: bool | None = None) -> BulkImport:
+    """Stores the file's check: refused at once, checked now (small files) or in a thread (large)."""
+    digest = hashlib.sha256(content).hexdigest()
+    bulk = BulkImport.objects.create(
+        uploaded_by=who.label[:200], national_id=who.national_id, filename=filename[:255], sha256=digest
+    )
+    try:
+        rows = read_rows(filename, content)
+    except FileRefused as exc:
+        bulk.state, bulk.message = BulkImport.State.REFUSED, str(exc)
+        bulk.save()
+        audit.record(who, AuditEvent.Action.FILE_CHECKED, refused=True, target=filename[:200], message=str(exc))
+        return bulk
+    bulk.total_rows = len(rows)
+    earlier = BulkImport.objects.filter(national_id=who.national_id, sha256=digest, state=BulkImport.State.APPLIED)
+    if earlier.exists():
+        bulk.message = f"Ce fichier a déjà été importé le {earlier.first().applied_at:%d/%m/%Y à %H:%M}."
+    bulk.save()
+    if background is None:
+        background = len(rows) > settings.PORTAL_BULK_INLINE_ROWS
+    if background:
+        _in_thread(_check, bulk.pk, rows, who)
+    else:
+        _check(bulk.pk, rows, who)
+    return bulk
+
+
+def _in_thread(function, *args):
+    def run():
+        try:
+            function(*args)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True, name=f"rpps-bulk-{args[0]}")
+    thread.start()
+    return thread
+
+
+def _check(bulk_pk: int, rows: list[dict], who: Who):
+    close_old_connections()
+
+    def progress(done):
+        BulkImport.objects.filter(pk=bulk_pk).update(done_rows=done)
+
+    report, valid = check_rows(rows, who.national_id, progress)
+    counts = _count(report)
+    BulkImport.objects.filter(pk=bulk_pk).update(
+        report=report, rows=valid, counts=counts, done_rows=len(rows), state=BulkImport.State.READY
+    )
+    bulk = BulkImport.objects.get(pk=bulk_pk)
+    audit.record(who, AuditEvent.Action.FILE_CHECKED, target=bulk.filename[:200],
+                 message=", ".join(f"{k} {v}" for k, v in counts.items() if v))  # fmt: skip
+
+
+def apply(who: Who, bulk: BulkImport, *, valid_only: bool, background: bool | None = None) -> BulkImport:
+    """Registers the checked rows. A file with errors writes nothing unless `valid_only` is chosen."""
+    if bulk.state != BulkImport.State.READY:
+        raise registration.Refused("Ce fichier n'est pas prêt à être importé (déjà importé ou refusé).")
+    if bulk.counts.get("erreur") and not valid_only:
+        raise registration.Refused(
+            "Le fichier contient des erreurs : corrigez-le, ou choisissez d'importer seulement les lignes valides."
+        )
+    BulkImport.objects.filter(pk=bulk.pk).update(state=BulkImport.State.APPLYING, done_rows=0)
+    if background is None:
+        background = len(bulk.rows) > settings.PORTAL_BULK_INLINE_ROWS
+    if background:
+        _in_thread(_apply, bulk.pk, who)
+    else:
+        _apply(bulk.pk, who)
+    bulk.refresh_from_db()
+    return bulk
+
+
+def _apply(bulk_pk: int, who: Who):
+    close_old_connections()
+    bulk = BulkImport.objects.get(pk=bulk_pk)
+    structures = {s.pk: s for s in Structure.objects.filter(pk__in={row["structure"] for row in bulk.rows})}
+    outcomes = {"enregistrees": 0, "en_verification": 0, "deja": 0, "refusees": 0}
+    results = {}
+    for done, row in enumerate(bulk.rows, start=1):
+        try:
+            request = registration.register(
+                who, row["data"], structures[row["structure"]], source=registration.RegistrationRequest.Source.FILE
+            )
+        except registration.Refused as exc:
+            outcomes["refusees"] += 1
+            results[row["line"]] = ("erreur", exc.message)
+        else:
+            if request.state == request.State.IN_REVIEW:
+                outcomes["en_verification"] += 1
+                results[row["line"]] = ("a_verifier", "")
+            elif request.outcome == registration.ALREADY:
+                outcomes["deja"] += 1
+                results[row["line"]] = ("deja", request.person.rpps)
+            else:
+                outcomes["enregistrees"] += 1
+                results[row["line"]] = ("enregistre", request.person.rpps)
+        if done % 50 == 0:
+            BulkImport.objects.filter(pk=bulk_pk).update(done_rows=done)
+    report = bulk.report
+    for entry in report:
+        if entry["line"] in results:
+            entry["applied"], detail = results[entry["line"]]
+            if entry["applied"] in ("enregistre", "deja"):
+                entry["rpps"] = detail
+            elif detail:
+                entry["errors"] = [("", detail)]
+    # The typed rows (état civil) are no longer needed once registered: they are not kept.
+    BulkImport.objects.filter(pk=bulk_pk).update(
+        state=BulkImport.State.APPLIED, rows=[], report=report, counts=bulk.counts | {"import": outcomes},
+        applied_at=timezone.now(), done_rows=len(bulk.rows),
+    )  # fmt: skip
+    audit.record(who, AuditEvent.Action.FILE_IMPORTED, target=bulk.filename[:200],
+                 message=", ".join(f"{k} {v}" for k, v in outcomes.items()))  # fmt: skip
+
+
+def template_csv() -> str:
+    """The CSV template: the header and one example line (code lists: `code_lists_csv`, or the XLSX's 2nd sheet)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(list(COLUMNS))
+    writer.writerow([neutralise(EXAMPLE[c]) for c in COLUMNS])
+    return "\ufeff" + out.getvalue()
+
+
+def template_xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Professionnels"
+    sheet.append(list(COLUMNS))
+    sheet.append([neutralise(EXAMPLE[c]) for c in COLUMNS])
+    for cell in sheet[2]:
+        cell.data_type = "s"  # every value is text: nothing is evaluated
+    codes = workbook.create_sheet("Listes de codes")
+    codes.append(["colonne", "code", "libellé"])
+    for column, table in CODE_LISTS.items():
+        for entry in lookup.entries(table):
+            codes.append([column, neutralise(entry.code), neutralise(entry.label)])
+    codes.append(
+        ["lieu_naissance", "", "code INSEE (COG) de la commune, ou 99xxx (pays) pour une naissance à l'étranger"]
+    )
+    codes.append(["dates", "", "AAAA-MM-JJ (ou JJ/MM/AAAA)"])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def code_lists_csv() -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["colonne", "code", "libelle"])
+    for column, table in CODE_LISTS.items():
+        for entry in lookup.entries(table):
+            writer.writerow([column, neutralise(entry.code), neutralise(entry.label)])
+    return "\ufeff" + out.getvalue()
+
+
+def report_csv(bulk: BulkImport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["ligne", "statut", "rpps", "colonne", "message"])
+    for entry in bulk.report:
+        status = STATUS_LABELS.get(entry["status"], entry["status"])
+        if entry["errors"]:
+            for column, message in entry["errors"]:
+                writer.writerow([entry["line"], neutralise(status), entry.get("rpps", ""), column, neutralise(message)])
+        else:
+            writer.writerow([entry["line"], neutralise(status), entry.get("rpps", ""), "", ""])
+    return "\ufeff" + out.getvalue()

@@ -1,0 +1,369 @@
+"""Portal pages for professionals: register, instruct, update, close, import a file, see one's own record."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+
+from rpps.nomenclatures import catalog, lookup
+from rpps.registry.history import person_history
+from rpps.registry.models import Activity, Person
+from rpps.registry.projection import public_person
+
+from . import audit, bulk, permissions, registration
+from .audit import Who
+from .forms import (
+    BulkUploadForm,
+    CloseSituationForm,
+    OwnRecordForm,
+    ProfessionalForm,
+    RejectionForm,
+    SelfRegistrationForm,
+    SituationChangeForm,
+)
+from .models import AuditEvent, BulkImport, RegistrationRequest
+from .views import portal_user_required
+
+Action = AuditEvent.Action
+
+
+def _managed(request):
+    return permissions.managed_structures(request.account.national_id).order_by("name")
+
+
+def _refuse_unmanaged(request, what: str):
+    audit.record(Who.from_request(request), Action.ACCESS_REFUSED, refused=True, target=what[:300])
+    raise Http404("Introuvable, ou hors de vos structures.")
+
+
+def _form_error(form, exc):
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+@portal_user_required
+def professionals(request):
+    structures = list(_managed(request))
+    if not structures:
+        return _refuse_unmanaged(request, "liste des professionnels")
+    activities = registration.managed_activities(request.account.national_id).select_related(
+        "exercise__person", "structure"
+    )
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        digits = query.replace(" ", "")
+        activities = activities.filter(
+            Q(exercise__person__rpps=digits[-11:]) if digits.isdigit() else Q(exercise__last_name__icontains=query)
+        )
+    page = Paginator(activities.order_by("exercise__last_name", "exercise__first_name", "pk"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "portal/professionals.html",
+                  {"title": "Professionnels de mes structures", "page": page, "query": query,
+                   "to_instruct": registration.instructable(request.account.national_id).count()})  # fmt: skip
+
+
+@portal_user_required
+def professional_new(request):
+    structures = list(_managed(request))
+    if not structures:
+        return _refuse_unmanaged(request, "enregistrement d'un professionnel")
+    form = ProfessionalForm(request.POST or None, structures=structures)
+    if request.method == "POST" and form.is_valid():
+        structure = next(s for s in structures if s.pk == form.cleaned_data["structure"])
+        try:
+            registered = registration.register(Who.from_request(request), form.cleaned_data, structure)
+        except registration.Refused as exc:
+            _form_error(form, exc)
+        else:
+            return redirect("portal:registration_request", pk=registered.pk)
+    return render(request, "portal/professional_form.html",
+                  {"title": "Enregistrer un professionnel", "form": form})  # fmt: skip
+
+
+def _visible_request(request, pk) -> RegistrationRequest:
+    found = (
+        RegistrationRequest.objects.filter(
+            Q(structure__in=permissions.managed_structures(request.account.national_id)) | Q(account=request.account),
+            pk=pk,
+        )
+        .select_related("structure", "person")
+        .first()
+    )
+    if found is None:
+        _refuse_unmanaged(request, f"demande n° {pk}")
+    return found
+
+
+@portal_user_required
+def registration_request(request, pk):
+    found = _visible_request(request, pk)
+    return render(request, "portal/registration_request.html", {"title": f"Demande n° {found.pk}", "req": found})
+
+
+@portal_user_required
+def registration_requests(request):
+    national_id = request.account.national_id
+    to_instruct = registration.instructable(national_id).select_related("structure")
+    in_review = RegistrationRequest.objects.filter(
+        structure__in=permissions.managed_structures(national_id), state=RegistrationRequest.State.IN_REVIEW
+    ).select_related("structure")
+    return render(request, "portal/registration_requests.html",
+                  {"title": "Demandes d'enregistrement", "to_instruct": to_instruct[:200],
+                   "in_review": in_review[:200]})  # fmt: skip
+
+
+@portal_user_required
+def instruct(request, pk):
+    found = registration.instructable(request.account.national_id).filter(pk=pk).select_related("structure").first()
+    if found is None:
+        _refuse_unmanaged(request, f"instruction de la demande n° {pk}")
+    structures = list(_managed(request))
+    initial = dict(found.data) | {"structure": found.structure_id}
+    form = ProfessionalForm(request.POST or None, structures=structures, initial=initial)
+    rejection = RejectionForm(request.POST or None, prefix="rejet")
+    if request.method == "POST" and request.POST.get("action") == "rejeter":
+        form = ProfessionalForm(structures=structures, initial=initial)
+        if rejection.is_valid():
+            try:
+                registration.reject_request(Who.from_request(request), found, rejection.cleaned_data["reason"])
+            except registration.Refused as exc:
+                _form_error(rejection, exc)
+            else:
+                messages.success(request, "La demande est rejetée ; le demandeur voit le motif.")
+                return redirect("portal:registration_requests")
+    elif request.method == "POST":
+        rejection = RejectionForm(prefix="rejet")
+        if form.is_valid():
+            structure = next(s for s in structures if s.pk == form.cleaned_data["structure"])
+            try:
+                done = registration.validate_request(Who.from_request(request), found, form.cleaned_data, structure)
+            except registration.Refused as exc:
+                _form_error(form, exc)
+            else:
+                return redirect("portal:registration_request", pk=done.pk)
+    return render(request, "portal/instruct.html",
+                  {"title": f"Instruire la demande n° {found.pk}", "req": found, "form": form,
+                   "rejection": rejection})  # fmt: skip
+
+
+def _managed_person(request, rpps) -> tuple[Person, list[Activity]]:
+    activities = list(
+        registration.managed_activities(request.account.national_id)
+        .filter(exercise__person__rpps=rpps)
+        .select_related("structure", "exercise__person")
+        .order_by("-start_date")
+    )
+    if not activities:
+        _refuse_unmanaged(request, f"professionnel RPPS {rpps}")
+    return activities[0].exercise.person, activities
+
+
+@portal_user_required
+def professional_detail(request, rpps):
+    person, activities = _managed_person(request, rpps)
+    typed = (
+        RegistrationRequest.objects.filter(person=person, structure__in=_managed(request))
+        .exclude(source=RegistrationRequest.Source.SELF, state=RegistrationRequest.State.TO_INSTRUCT)
+        .order_by("-created_at")
+        .first()
+    )
+    exercise = activities[0].exercise
+    context = {
+        "title": f"{exercise.first_name} {exercise.last_name}",
+        "person": person,
+        "exercise": exercise,
+        "activities": [(a, lookup.label(catalog.ROLE, a.role_code)) for a in activities],
+        # État civil: only what this gestionnaire's structures typed themselves.
+        "typed": typed.data if typed else None,
+    }
+    return render(request, "portal/professional_detail.html", context)
+
+
+def _managed_activity(request, pk) -> Activity:
+    activity = (
+        registration.managed_activities(request.account.national_id)
+        .filter(pk=pk)
+        .select_related("structure", "exercise__person")
+        .first()
+    )
+    if activity is None:
+        _refuse_unmanaged(request, f"situation n° {pk}")
+    return activity
+
+
+@portal_user_required
+def situation_change(request, pk):
+    activity = _managed_activity(request, pk)
+    person, exercise = activity.exercise.person, activity.exercise
+    initial = {"exercise_last_name": exercise.last_name, "exercise_first_name": exercise.first_name,
+               "role_code": activity.role_code, "start_date": activity.start_date, "end_date": activity.end_date,
+               "email": person.email, "phone": person.phone}  # fmt: skip
+    form = SituationChangeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.change_situation(Who.from_request(request), activity, form.cleaned_data)
+        except registration.Refused as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "La situation est mise à jour ; le professionnel en est informé par e-mail.")
+            return redirect("portal:professional", rpps=person.rpps)
+    return render(request, "portal/situation_form.html",
+                  {"title": "Modifier la situation", "form": form, "activity": activity,
+                   "submit": "Enregistrer les modifications"})  # fmt: skip
+
+
+@portal_user_required
+def situation_close(request, pk):
+    activity = _managed_activity(request, pk)
+    form = CloseSituationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.close_situation(
+                Who.from_request(request), activity, form.cleaned_data["end_date"], form.cleaned_data["end_reason_code"]
+            )
+        except registration.Refused as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "La situation est fermée ; le numéro RPPS reste attribué au professionnel.")
+            return redirect("portal:professional", rpps=activity.exercise.person.rpps)
+    return render(request, "portal/situation_form.html",
+                  {"title": "Fermer la situation", "form": form, "activity": activity,
+                   "submit": "Fermer la situation"})  # fmt: skip
+
+
+# --- The professional's own pages --------------------------------------------------------------
+
+
+@portal_user_required
+def self_register(request):
+    account = request.account
+    if account.person_id:
+        return redirect("portal:my_record")
+    pending = RegistrationRequest.objects.filter(account=account).select_related("structure").first()
+    form = SelfRegistrationForm(
+        request.POST or None,
+        initial={"exercise_last_name": account.family_name, "exercise_first_name": account.given_name},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = registration.request_registration(
+                Who.from_request(request), form.cleaned_data, form.cleaned_data["identifier_type"],
+                form.cleaned_data["identifier"],
+            )  # fmt: skip
+        except registration.Refused as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request, f"Votre demande est transmise à {made.structure.name}, qui a 30 jours pour l'instruire."
+            )
+            return redirect("portal:registration_request", pk=made.pk)
+    return render(request, "portal/self_register.html",
+                  {"title": "Demander mon enregistrement", "form": form, "pending": pending})  # fmt: skip
+
+
+@portal_user_required
+def my_record(request):
+    person = request.account.person
+    if person is None:
+        return redirect("portal:self_register")
+    person = Person.objects.current().filter(pk=person.pk).first() or person
+    exercises = list(person.exercises.prefetch_related("activities__structure"))
+    form = OwnRecordForm(
+        request.POST or None,
+        initial={"exercise_last_name": exercises[0].last_name if exercises else "",
+                 "exercise_first_name": exercises[0].first_name if exercises else "",
+                 "email": person.email, "phone": person.phone},
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        registration.update_own_record(Who.from_request(request), person, form.cleaned_data)
+        messages.success(request, "Vos informations sont mises à jour.")
+        return redirect("portal:my_record")
+    context = {
+        "title": "Mon dossier RPPS",
+        "person": person,
+        "public": public_person(person),
+        "exercises": [
+            (
+                e,
+                lookup.label(catalog.PROFESSION, e.profession_code),
+                [(a, lookup.label(catalog.ROLE, a.role_code)) for a in e.activities.all()],
+            )
+            for e in exercises
+        ],  # fmt: skip
+        "history": person_history(person.pk).order_by("-at", "-id")[:200],
+        "form": form,
+    }
+    return render(request, "portal/my_record.html", context)
+
+
+# --- Bulk registration ---------------------------------------------------------------------------
+
+
+@portal_user_required
+def bulk_upload(request):
+    if not _managed(request).exists():
+        return _refuse_unmanaged(request, "import de fichier")
+    form = BulkUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.PORTAL_BULK_MAX_BYTES:
+            form.add_error(
+                "file", f"Fichier trop volumineux : {settings.PORTAL_BULK_MAX_BYTES // 1_048_576} Mo au plus."
+            )
+        else:
+            made = bulk.upload(Who.from_request(request), upload.name, upload.read())
+            return redirect("portal:bulk_report", pk=made.pk)
+    imports = BulkImport.objects.filter(national_id=request.account.national_id)[:20]
+    return render(request, "portal/bulk_upload.html",
+                  {"title": "Importer un fichier de professionnels", "form": form, "imports": imports,
+                   "max_rows": settings.PORTAL_BULK_MAX_ROWS})  # fmt: skip
+
+
+def _own_import(request, pk) -> BulkImport:
+    found = BulkImport.objects.filter(pk=pk, national_id=request.account.national_id).first()
+    if found is None:
+        _refuse_unmanaged(request, f"import n° {pk}")
+    return found
+
+
+@portal_user_required
+def bulk_report(request, pk):
+    found = _own_import(request, pk)
+    if request.method == "POST":
+        try:
+            found = bulk.apply(Who.from_request(request), found, valid_only=request.POST.get("valid_only") == "on")
+        except registration.Refused as exc:
+            messages.error(request, exc.message)
+        return redirect("portal:bulk_report", pk=found.pk)
+    rows = [
+        entry | {"label": bulk.APPLIED_LABELS.get(entry.get("applied")) or bulk.STATUS_LABELS[entry["status"]]}
+        for entry in found.report
+        if entry["status"] == "erreur" or entry.get("applied") or request.GET.get("tout")
+    ]
+    return render(request, "portal/bulk_report.html",
+                  {"title": f"Import « {found.filename} »", "bulk_import": found, "rows": rows[:1000],
+                   "labels": bulk.STATUS_LABELS, "running": found.state in (BulkImport.State.CHECKING,
+                                                                           BulkImport.State.APPLYING)})  # fmt: skip
+
+
+def _download(content, filename, content_type):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@portal_user_required
+def bulk_report_csv(request, pk):
+    found = _own_import(request, pk)
+    return _download(bulk.report_csv(found), f"rapport-import-{found.pk}.csv", "text/csv; charset=utf-8")
+
+
+def bulk_template(request, fmt):
+    if fmt == "xlsx":
+        return _download(bulk.template_xlsx(), "modele-rpps-plus.xlsx",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    if fmt == "codes":
+        return _download(bulk.code_lists_csv(), "listes-de-codes-rpps-plus.csv", "text/csv; charset=utf-8")
+    return _download(bulk.template_csv(), "modele-rpps-plus.csv", "text/csv; charset=utf-8")

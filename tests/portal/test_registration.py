@@ -1,0 +1,308 @@
+"""Registering, updating and closing professionals; self pre-registration; the professional's own record."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from rpps.identity.models import ReviewCase
+from rpps.identity.services import decide_distinct, decide_same
+from rpps.portal import registration
+from rpps.portal.audit import Who
+from rpps.portal.models import AuditEvent, RegistrationRequest
+from rpps.registry.history import Actor, acting_as
+from rpps.registry.models import Activity, ChangeRecord, Person
+from rpps.registry.projection import public_person
+from tests import factories
+
+from .conftest import account_client, professional_form, text
+
+pytestmark = pytest.mark.django_db
+
+
+def register_via_page(browser, managed, **overrides):
+    return browser.post(
+        "/portail/professionnels/nouveau/", professional_form(managed["site"], **overrides), follow=True
+    )
+
+
+def test_a_gestionnaire_registers_a_new_professional_and_sees_the_number(managed, django_capture_on_commit_callbacks):
+    browser = account_client(managed["manager"], "GESTIONNAIRE", "Gaston")
+    with django_capture_on_commit_callbacks(execute=True):
+        page = register_via_page(browser, managed)
+    person = Person.objects.get(given_names="Chloé Marie")
+    assert f'<span id="numero-rpps">{person.rpps}</span>' in page.content.decode()
+    assert "Un nouveau numéro RPPS est attribué" in text(page)
+    activity = Activity.objects.get(exercise__person=person)
+    assert activity.structure == managed["site"] and activity.role_code == "313"
+    assert activity.exercise.profession_code == "99" and activity.exercise.last_name == "LEFEVRE"
+    assert person.email == "chloe.lefevre@example.org" and person.phone == "0612345678"
+    assert len(mail.outbox) == 1 and person.rpps in mail.outbox[0].body and "1992" not in mail.outbox[0].body
+    assert mail.outbox[0].to == ["chloe.lefevre@example.org"]
+    record = ChangeRecord.objects.filter(person_id=person.pk).first()
+    assert record.actor_label == f"Gaston GESTIONNAIRE ({managed['manager']})"
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.PROFESSIONAL_REGISTERED).latest("pk")
+    assert person.rpps in event.target and "1992" not in event.target + event.message
+
+
+def test_an_existing_professional_keeps_their_number_and_the_gestionnaire_sees_only_their_own(managed):
+    with acting_as(Actor.system("tests"), "jeu d'essai"):
+        known = factories.person(birth_name="LEFEVRE", given_names="Chloé Marie", birth_date=datetime.date(1992, 6, 15),
+                                 birth_place_code="49007", email="perso@example.org")  # fmt: skip
+        exercise = factories.exercise(known, profession_code="99", last_name="LEFEVRE", first_name="Chloé",
+                                      category_code="C", exercise_civility_code="")  # fmt: skip
+        factories.activity(exercise, managed["foreign"], role_code="313", start_date=datetime.date(2020, 1, 1))
+    browser = account_client(managed["manager"])
+    page = register_via_page(browser, managed)
+    assert f"{known.rpps}" in text(page) and "déjà connu du répertoire" in text(page)
+    assert Person.objects.filter(given_names="Chloé Marie").count() == 1
+    assert known.exercises.get().activities.count() == 2
+    detail = text(browser.get(f"/portail/professionnels/{known.rpps}/"))
+    assert "EHPAD ALPHA" in detail and "ASSOCIATION OMEGA" not in detail  # not another structure's situation
+    assert "perso@example.org" in detail  # the e-CPS contacts, kept: the professional's own
+    assert "1992-06-15" in detail  # the birth date this structure typed itself
+
+
+def test_birth_data_typed_by_another_structure_are_not_shown(managed):
+    registration.register(Who("omega", managed["foreign_manager"]),
+                          _cleaned(managed["foreign"]), managed["foreign"])  # fmt: skip
+    registration.register(Who("alpha", managed["manager"]), _cleaned(managed["site"]), managed["site"])
+    person = Person.objects.get(given_names="Chloé Marie")
+    RegistrationRequest.objects.filter(structure=managed["site"]).delete()  # as if alpha never typed them
+    detail = text(account_client(managed["manager"]).get(f"/portail/professionnels/{person.rpps}/"))
+    assert "1992" not in detail and "saisi par une autre autorité" in detail
+
+
+def _cleaned(structure, **overrides):
+    data = professional_form(structure, **overrides)
+    data.pop("structure")
+    data["birth_date"] = datetime.date.fromisoformat(data["birth_date"])
+    data["start_date"] = datetime.date.fromisoformat(data["start_date"])
+    data["end_date"] = None
+    data["phone"] = "0612345678"
+    return data
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"birth_date": "2099-01-01"}, "birth_date", "dans le futur"),
+        ({"birth_date": ""}, "birth_date", "obligatoire"),
+        ({"role_code": "300"}, "role_code", "Sélectionnez un choix valide"),  # TRE_R85 but not RPPS+
+        ({"phone": "0145678912"}, "phone", "06 ou 07"),
+        ({"birth_place_code": "99134", "birth_city_abroad": ""}, "birth_city_abroad", "étranger"),
+        ({"birth_place_code": "00123"}, "birth_place_code", "code commune"),
+        ({"end_date": "2020-01-01"}, "end_date", "précéder"),
+        ({"given_names": ""}, "given_names", "obligatoire"),
+        ({"structure": 999999}, "structure", "Sélectionnez un choix valide"),
+    ],
+)
+def test_bad_input_is_refused_on_its_field_and_nothing_is_written(managed, overrides, field, message):
+    browser = account_client(managed["manager"])
+    before = (Person.objects.count(), Activity.objects.count(), ChangeRecord.objects.count())
+    page = register_via_page(browser, managed, **overrides)
+    assert message in text(page)
+    assert f'aria-describedby="id_{field}-desc-error"' in text(page)
+    assert (Person.objects.count(), Activity.objects.count(), ChangeRecord.objects.count()) == before
+
+
+def test_registering_on_a_structure_one_is_not_habilitated_on_is_refused(managed):
+    with pytest.raises(registration.Refused, match="pas habilité"):
+        registration.register(Who("alpha", managed["manager"]), _cleaned(managed["foreign"]), managed["foreign"])
+    assert not Person.objects.filter(given_names="Chloé Marie").exists()
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.PROFESSIONAL_REGISTERED).latest("pk")
+    assert event.outcome == "refus" and event.structure_technical_id == managed["foreign"].technical_id
+
+
+def _possible_twin(managed):
+    """A registry person close to the request: same names and date, born elsewhere."""
+    with acting_as(Actor.system("tests"), "jeu d'essai"):
+        return factories.person(birth_name="LEFEVRE", given_names="Chloé Marie", birth_date=datetime.date(1992, 6, 15),
+                                birth_place_code="75056")  # fmt: skip
+
+
+def test_a_possible_match_waits_for_review_then_registers(managed, admin_user, django_capture_on_commit_callbacks):
+    twin = _possible_twin(managed)
+    browser = account_client(managed["manager"])
+    page = register_via_page(browser, managed)
+    request = RegistrationRequest.objects.get()
+    if request.state != RegistrationRequest.State.IN_REVIEW:
+        pytest.fail(f"expected a review, got {request.outcome}: the twin is not close enough")
+    assert "un opérateur vérifie" in text(page) and not Activity.objects.filter(structure=managed["site"]).exists()
+    # A second request for the same person is refused while the first one waits.
+    again = register_via_page(browser, managed)
+    assert "une seule demande à la fois" in text(again)
+    with django_capture_on_commit_callbacks(execute=True), acting_as(Actor.for_user(admin_user), "revue"):
+        decide_same(ReviewCase.objects.get(), twin.pk, admin_user)
+    request.refresh_from_db()
+    assert request.state == RegistrationRequest.State.REGISTERED and request.person == twin
+    assert Activity.objects.get(structure=managed["site"]).exercise.person == twin
+    assert "Numéro RPPS" in text(browser.get(f"/portail/demandes/{request.pk}/"))
+
+
+def test_a_possible_match_declared_distinct_gets_a_new_number(managed, admin_user):
+    twin = _possible_twin(managed)
+    register_via_page(account_client(managed["manager"]), managed)
+    with acting_as(Actor.for_user(admin_user), "revue"):
+        created = decide_distinct(ReviewCase.objects.get(), admin_user)
+    request = RegistrationRequest.objects.get()
+    assert request.state == RegistrationRequest.State.REGISTERED and request.person == created != twin
+
+
+def _registered(managed):
+    request = registration.register(Who("alpha", managed["manager"]), _cleaned(managed["site"]), managed["site"])
+    return request.person, request.activity
+
+
+def test_a_gestionnaire_modifies_a_situation_and_the_professional_is_told(managed, django_capture_on_commit_callbacks):
+    person, activity = _registered(managed)
+    browser = account_client(managed["manager"])
+    form = {"exercise_last_name": "LEFEVRE-DURAND", "exercise_first_name": "Chloé", "role_code": "328",
+            "start_date": "2026-09-01", "end_date": "", "email": "chloe@example.org", "phone": "0712345678"}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        page = browser.post(f"/portail/situations/{activity.pk}/modifier/", form, follow=True)
+    assert "La situation est mise à jour" in text(page)
+    activity.refresh_from_db()
+    person.refresh_from_db()
+    assert activity.role_code == "328" and activity.exercise.last_name == "LEFEVRE-DURAND"
+    assert person.email == "chloe@example.org"
+    assert mail.outbox[-1].to == ["chloe@example.org"] and "mise à jour" in mail.outbox[-1].subject
+    # État civil is not part of the form: posting it changes nothing.
+    browser.post(f"/portail/situations/{activity.pk}/modifier/", form | {"birth_name": "AUTRE"})
+    person.refresh_from_db()
+    assert person.birth_name == "Lefèvre"
+
+
+def test_closing_a_situation_keeps_the_number(managed, django_capture_on_commit_callbacks):
+    person, activity = _registered(managed)
+    browser = account_client(managed["manager"])
+    bad = browser.post(
+        f"/portail/situations/{activity.pk}/fermer/", {"end_date": "2026-10-01", "end_reason_code": "ZZZ"}
+    )
+    assert "Sélectionnez un choix valide" in text(bad)
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(f"/portail/situations/{activity.pk}/fermer/", {"end_date": "2026-12-31", "end_reason_code": "CHL"})
+    activity.refresh_from_db()
+    assert activity.end_date == datetime.date(2026, 12, 31) and activity.end_reason_code == "CHL"
+    assert Person.objects.get(pk=person.pk).rpps == person.rpps
+    assert "fermée" in mail.outbox[-1].body
+
+
+def test_another_structures_professional_cannot_be_read_or_changed(managed):
+    person, activity = _registered(managed)
+    foreign = account_client(managed["foreign_manager"])
+    assert foreign.get(f"/portail/professionnels/{person.rpps}/").status_code == 404
+    assert foreign.get(f"/portail/situations/{activity.pk}/modifier/").status_code == 404
+    foreign.post(f"/portail/situations/{activity.pk}/fermer/", {"end_date": "2026-12-31", "end_reason_code": "CHL"})
+    activity.refresh_from_db()
+    assert activity.end_date is None
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.ACCESS_REFUSED, actor_national_id=managed["foreign_manager"]
+    ).exists()
+
+
+# --- Self pre-registration -----------------------------------------------------------------------
+
+
+def _self_account():
+    return account_client("", "MOREAU", "Inès")
+
+
+def self_form(managed, **overrides):
+    data = professional_form(managed["site"]) | {"identifier_type": "FINESS", "identifier": managed["site"].finess}
+    data.pop("structure")
+    data.update(overrides)
+    return data
+
+
+def test_a_professional_without_number_asks_and_the_gestionnaire_validates(managed, django_capture_on_commit_callbacks):
+    professional = _self_account()
+    page = professional.post("/portail/inscription/", self_form(managed), follow=True)
+    assert "30 jours" in text(page)
+    request = RegistrationRequest.objects.get()
+    assert (
+        request.state == RegistrationRequest.State.TO_INSTRUCT
+        and not Person.objects.filter(given_names="Chloé Marie").exists()
+    )
+    manager = account_client(managed["manager"])
+    assert f"Demande n° {request.pk}" in text(manager.get("/portail/demandes/"))
+    corrected = professional_form(managed["site"], exercise_first_name="Chloé-Marie") | {"action": "valider"}
+    with django_capture_on_commit_callbacks(execute=True):
+        done = manager.post(f"/portail/demandes/{request.pk}/instruire/", corrected, follow=True)
+    person = Person.objects.get(given_names="Chloé Marie")
+    assert person.rpps in text(done) and person.exercises.get().first_name == "Chloé-Marie"
+    record = text(professional.get("/portail/mon-dossier/"))
+    assert person.rpps in record and "Chloé-Marie" in record
+
+
+def test_a_gestionnaire_rejects_a_request_with_a_reason_the_professional_sees(managed):
+    professional = _self_account()
+    professional.post("/portail/inscription/", self_form(managed))
+    request = RegistrationRequest.objects.get()
+    manager = account_client(managed["manager"])
+    empty = manager.post(f"/portail/demandes/{request.pk}/instruire/", {"action": "rejeter", "rejet-reason": ""})
+    assert "Ce champ est obligatoire" in text(empty)
+    manager.post(
+        f"/portail/demandes/{request.pk}/instruire/", {"action": "rejeter", "rejet-reason": "Inconnue chez nous."}
+    )
+    page = text(professional.get(f"/portail/demandes/{request.pk}/"))
+    assert "Demande rejetée" in page and "Inconnue chez nous." in page
+
+
+def test_a_request_not_instructed_within_30_days_expires(managed):
+    professional = _self_account()
+    professional.post("/portail/inscription/", self_form(managed))
+    request = RegistrationRequest.objects.get()
+    RegistrationRequest.objects.filter(pk=request.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    manager = account_client(managed["manager"])
+    assert "Aucune demande à instruire" in text(manager.get("/portail/demandes/"))
+    refused = manager.post(
+        f"/portail/demandes/{request.pk}/instruire/", professional_form(managed["site"]) | {"action": "valider"}
+    )
+    assert refused.status_code == 404 and not Person.objects.filter(given_names="Chloé Marie").exists()
+    assert "expirée" in text(professional.get(f"/portail/demandes/{request.pk}/"))
+
+
+def test_self_requests_are_refused_for_a_structure_without_contract_or_twice(managed):
+    with acting_as(Actor.system("tests"), "jeu d'essai"):
+        lone = factories.structure(name="SANS CONTRAT")
+    professional = _self_account()
+    page = professional.post("/portail/inscription/", self_form(managed, identifier=lone.finess))
+    assert "pas de contrat RPPS+ actif" in text(page)
+    professional.post("/portail/inscription/", self_form(managed))
+    again = professional.post("/portail/inscription/", self_form(managed))
+    assert "déjà une demande en cours" in text(again)
+    assert RegistrationRequest.objects.count() == 1
+
+
+# --- The professional's own record ---------------------------------------------------------------
+
+
+def test_the_professional_sees_their_record_and_edits_names_and_contacts(managed, django_capture_on_commit_callbacks):
+    person, activity = _registered(managed)
+    mail.outbox.clear()
+    own = account_client("8" + person.rpps, "LEFEVRE", "Chloé")
+    from rpps.portal.models import Account
+
+    Account.objects.filter(national_id="8" + person.rpps).update(person=person)
+    page = text(own.get("/portail/mon-dossier/"))
+    assert "EHPAD ALPHA" in page and "Aide-soignant" in page  # public part
+    assert "15/06/1992" in page and "chloe.lefevre@example.org" in page  # private part, theirs
+    assert "Création" in page or "création" in page  # history
+    form = {"exercise_last_name": "LEFEVRE", "exercise_first_name": "Chloé", "email": "nouvelle@example.org",
+            "phone": "0611111111", "birth_name": "PIRATE"}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        own.post("/portail/mon-dossier/", form)
+    person.refresh_from_db()
+    assert person.email == "nouvelle@example.org" and person.birth_name == "Lefèvre"
+    assert mail.outbox == []  # their own change: no e-mail
+
+
+def test_a_registered_professional_is_published_with_role_and_place_only(managed):
+    person, activity = _registered(managed)
+    published = public_person(person)
+    flat = repr(published)
+    assert person.rpps in flat and "313" in flat and str(managed["site"].pk) in flat
+    for private in ("1992", "chloe.lefevre", "0612345678", "Lefèvre".upper() + " " + "CHLOÉ"):
+        assert private not in flat
