@@ -41,3 +41,32 @@ def operator_login(client, user):
 def admin_client(client, admin_user):
     """pytest-django's admin_client, signed in with the second factor the console requires."""
     return operator_login(client, admin_user)
+
+
+@pytest.fixture
+def flushable_sqlite(transactional_db):
+    """SQLite empties tables with DELETE, which the append-only triggers refuse: lift them for the flush.
+
+    pytest-django runs transactional tests after all the others, and the triggers are put back at
+    the start of the next test using this fixture (PostgreSQL flushes with TRUNCATE: nothing to do).
+    """
+    from django.db import connection
+
+    from rpps.registry.append_only import TABLES, statements
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        for table, prefix in TABLES:
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name=%s", [f"{prefix}_no_update"]
+            )
+            if cursor.fetchone()[0] == 0:
+                for sql in statements(table, prefix)[0]["sqlite"]:
+                    cursor.execute(sql)
+    yield
+    with connection.cursor() as cursor:
+        for table, prefix in TABLES:
+            for sql in statements(table, prefix)[1]["sqlite"]:
+                cursor.execute(sql)

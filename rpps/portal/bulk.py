@@ -301,6 +301,7 @@ def upload(who: Who, filename: str, content: bytes, *, background: bool | None =
 
 def _in_thread(function, *args):
     def run():
+        close_old_connections()
         try:
             function(*args)
         finally:
@@ -312,8 +313,6 @@ def _in_thread(function, *args):
 
 
 def _check(bulk_pk: int, rows: list[dict], who: Who):
-    close_old_connections()
-
     def progress(done):
         BulkImport.objects.filter(pk=bulk_pk).update(done_rows=done)
 
@@ -347,7 +346,6 @@ def apply(who: Who, bulk: BulkImport, *, valid_only: bool, background: bool | No
 
 
 def _apply(bulk_pk: int, who: Who):
-    close_old_connections()
     bulk = BulkImport.objects.get(pk=bulk_pk)
     structures = {s.pk: s for s in Structure.objects.filter(pk__in={row["structure"] for row in bulk.rows})}
     outcomes = {"enregistrees": 0, "en_verification": 0, "deja": 0, "refusees": 0}

@@ -17,40 +17,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rpps.portal.models import Contract, Habilitation
 from rpps.registry.history import Actor, acting_as
+from rpps.registry.models import Person
 from tests import factories
 
 CHROMIUM = "/usr/bin/chromium"
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def flushable_sqlite(transactional_db):
-    """SQLite empties tables with DELETE, which the append-only triggers refuse: lift them for the flush.
-
-    pytest-django runs transactional tests after all the others, and the triggers are put back at
-    the start of the next test using this fixture (PostgreSQL flushes with TRUNCATE: nothing to do).
-    """
-    from django.db import connection
-
-    from rpps.registry.append_only import TABLES, statements
-
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        for table, prefix in TABLES:
-            cursor.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name=%s", [f"{prefix}_no_update"]
-            )
-            if cursor.fetchone()[0] == 0:
-                for sql in statements(table, prefix)[0]["sqlite"]:
-                    cursor.execute(sql)
-    yield
-    with connection.cursor() as cursor:
-        for table, prefix in TABLES:
-            for sql in statements(table, prefix)[1]["sqlite"]:
-                cursor.execute(sql)
 
 
 @pytest.fixture
@@ -144,3 +116,32 @@ def test_contract_request_to_gestionnaire_sign_in(flushable_sqlite, browser, liv
     psc_sign_in(gestionnaire, base, "8" + manager.rpps)
     body = gestionnaire.inner_text("main")
     assert "ASSOCIATION GAMMA" in body and "Gestionnaire RPPS+" in body and "FOYER GAMMA" in body
+
+
+def test_gestionnaire_registers_a_professional_who_then_signs_in(flushable_sqlite, browser, live_server, managed):
+    base = live_server.url
+    page = browser.new_page()
+    psc_sign_in(page, base, managed["manager"])
+    page.get_by_role("link", name="Professionnels", exact=True).click()
+    page.get_by_role("link", name="Enregistrer un professionnel").click()
+    assert page.title().startswith("Enregistrer un professionnel")
+    page.select_option("#id_civility_code", "MME")
+    values = {"birth_name": "Lefèvre", "given_names": "Chloé Marie", "birth_date": "1992-06-15",
+              "birth_place_code": "49007", "exercise_last_name": "LEFEVRE", "exercise_first_name": "Chloé",
+              "start_date": "2026-09-01", "email": "chloe@example.org", "phone": "06 12 34 56 78"}  # fmt: skip
+    for name, value in values.items():
+        page.fill(f"#id_{name}", value)
+    for name, value in {"sex_code": "F", "role_code": "313", "category_code": "C", "mode_code": "S",
+                        "genre_code": "GENR11", "structure": str(managed["site"].pk)}.items():  # fmt: skip
+        page.select_option(f"#id_{name}", value)
+    page.get_by_role("button", name="Enregistrer").click()
+    rpps = page.inner_text("#numero-rpps").strip()
+    assert len(rpps) == 11 and Person.objects.get(rpps=rpps).given_names == "Chloé Marie"
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(f"{base}/portail/*")
+
+    professional = browser.new_page()
+    psc_sign_in(professional, base, "8" + rpps)
+    professional.get_by_role("link", name="Mon dossier").click()
+    body = professional.inner_text("main")
+    assert rpps in body and "EHPAD ALPHA" in body and "Aide-soignant" in body and "15/06/1992" in body

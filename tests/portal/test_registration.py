@@ -306,3 +306,48 @@ def test_a_registered_professional_is_published_with_role_and_place_only(managed
     assert person.rpps in flat and "313" in flat and str(managed["site"].pk) in flat
     for private in ("1992", "chloe.lefevre", "0612345678", "Lefèvre".upper() + " " + "CHLOÉ"):
         assert private not in flat
+
+
+# --- Permission matrix for registrations: role × action × own or other structure -----------------
+
+REG_ROLES = ["manager", "rep", "foreign_manager", "pro", "anonymous"]
+REG_ACTIONS = ["register", "view", "change", "close"]
+
+
+def _target(managed, own):
+    structure = managed["site"] if own else managed["foreign"]
+    author = managed["manager"] if own else managed["foreign_manager"]
+    request = registration.register(Who("x", author), _cleaned(structure, birth_name=f"CIBLE{'A' if own else 'B'}",
+                                                              exercise_last_name="CIBLE"), structure)  # fmt: skip
+    return structure, request.person, request.activity
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own", "other"])
+@pytest.mark.parametrize("action", REG_ACTIONS)
+@pytest.mark.parametrize("role", REG_ROLES)
+def test_registration_permission_matrix(managed, role, action, own, client):
+    structure, person, activity = _target(managed, own)
+    if role == "anonymous":
+        browser = client
+    elif role == "pro":
+        browser = account_client("8" + person.rpps)
+    else:
+        browser = account_client(managed[role])
+    if action == "register":
+        before = Activity.objects.count()
+        browser.post("/portail/professionnels/nouveau/",
+                     professional_form(structure, birth_name="NOUVEAU", given_names="Test"))  # fmt: skip
+        done = Activity.objects.count() == before + 1
+    elif action == "view":
+        page = browser.get(f"/portail/professionnels/{person.rpps}/")
+        done = page.status_code == 200 and person.rpps in text(page)
+    elif action == "change":
+        browser.post(f"/portail/situations/{activity.pk}/modifier/",
+                     {"exercise_last_name": "CHANGE", "exercise_first_name": "X", "role_code": "313",
+                      "start_date": "2026-09-01", "end_date": "", "email": "a@example.org", "phone": "0612345678"})  # fmt: skip
+        done = Activity.objects.get(pk=activity.pk).exercise.last_name == "CHANGE"
+    else:
+        browser.post(f"/portail/situations/{activity.pk}/fermer/", {"end_date": "2026-12-31", "end_reason_code": "AUT"})
+        done = Activity.objects.get(pk=activity.pk).end_date is not None
+    allowed = {"manager": own, "rep": own, "foreign_manager": not own, "pro": False, "anonymous": False}[role]
+    assert done is allowed

@@ -1,0 +1,200 @@
+"""Registering professionals from a CSV or XLSX file: report first, write on confirmation only."""
+
+import csv
+import io
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook, load_workbook
+
+from rpps.portal import bulk
+from rpps.portal.models import AuditEvent, BulkImport
+from rpps.registry.models import Activity, ChangeRecord, Person
+
+from .conftest import account_client, text
+
+pytestmark = pytest.mark.django_db
+
+ROW = dict(bulk.EXAMPLE)
+
+
+def rows_for(managed, count=3, **overrides):
+    people = []
+    for i in range(count):
+        row = dict(ROW, finess_ou_siret_site=managed["site"].finess, nom_naissance=f"IMPORT{chr(65 + i)}",
+                   nom_exercice=f"IMPORT{chr(65 + i)}", date_naissance=f"1985-0{1 + i}-1{i}")  # fmt: skip
+        row.update(overrides)
+        people.append(row)
+    return people
+
+
+def csv_bytes(rows, delimiter=";", encoding="utf-8", header=None):
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(header or list(bulk.COLUMNS))
+    for row in rows:
+        writer.writerow([row.get(c, "") for c in (header or bulk.COLUMNS)])
+    return out.getvalue().encode(encoding)
+
+
+def upload(browser, content, name="professionnels.csv"):
+    return browser.post("/portail/import/", {"file": SimpleUploadedFile(name, content)}, follow=True)
+
+
+def state():
+    return Person.objects.count(), Activity.objects.count(), ChangeRecord.objects.count()
+
+
+def test_templates_are_downloadable_with_the_columns_an_example_and_the_code_lists(managed):
+    browser = account_client(managed["manager"])
+    template = browser.get("/portail/import/modele.csv").content.decode("utf-8-sig").splitlines()
+    assert template[0].split(";") == list(bulk.COLUMNS) and "MARTIN" in template[1]
+    workbook = load_workbook(io.BytesIO(browser.get("/portail/import/modele.xlsx").content))
+    assert [c.value for c in workbook["Professionnels"][1]] == list(bulk.COLUMNS)
+    codes = {(row[0], row[1]) for row in workbook["Listes de codes"].iter_rows(values_only=True)}
+    assert ("role", "313") in codes and ("genre_activite", "GENR11") in codes
+    assert "317" in browser.get("/portail/import/modele.codes").content.decode("utf-8-sig")
+
+
+def test_a_valid_file_is_reported_then_imported_on_confirmation(managed):
+    browser = account_client(managed["manager"])
+    before = state()
+    report = upload(browser, csv_bytes(rows_for(managed)))
+    found = BulkImport.objects.get()
+    assert found.state == BulkImport.State.READY and found.counts["nouveau"] == 3
+    assert "Nouveaux professionnels : 3" in text(report) and state() == before  # nothing written yet
+    done = browser.post(f"/portail/import/{found.pk}/", follow=True)
+    assert "Import terminé : 3 enregistré(s)" in text(done)
+    assert Person.objects.filter(birth_name__startswith="IMPORT").count() == 3
+    found.refresh_from_db()
+    assert found.rows == []  # the typed état civil is not kept once imported
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.FILE_IMPORTED).count() == 1
+    # The same file again: every row is already there, and importing creates nothing new.
+    again = upload(browser, csv_bytes(rows_for(managed)))
+    second = BulkImport.objects.latest("pk")
+    assert second.counts["deja"] == 3 and "déjà été importé" in text(again)
+    after_first = state()
+    browser.post(f"/portail/import/{second.pk}/")
+    assert state() == after_first
+
+
+def test_latin1_comma_separated_and_xlsx_files_are_read(managed):
+    browser = account_client(managed["manager"])
+    rows = rows_for(managed, 1, nom_naissance="Hervé", prenoms_naissance="Élise")
+    upload(browser, csv_bytes(rows, delimiter=",", encoding="latin-1"))
+    assert BulkImport.objects.latest("pk").counts["nouveau"] == 1
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(bulk.COLUMNS))
+    sheet.append([rows[0][c] for c in bulk.COLUMNS])
+    content = io.BytesIO()
+    workbook.save(content)
+    upload(browser, content.getvalue(), "professionnels.xlsx")
+    assert BulkImport.objects.latest("pk").counts["nouveau"] == 1
+
+
+def test_formulas_are_never_evaluated_and_are_neutralised_in_produced_files(managed):
+    browser = account_client(managed["manager"])
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(bulk.COLUMNS))
+    row = rows_for(managed, 1)[0] | {"nom_exercice": '=HYPERLINK("http://x","y")'}
+    sheet.append([row[c] for c in bulk.COLUMNS])
+    content = io.BytesIO()
+    workbook.save(content)
+    upload(browser, content.getvalue(), "f.xlsx")
+    found = BulkImport.objects.latest("pk")
+    report = browser.get(f"/portail/import/{found.pk}/rapport.csv").content.decode("utf-8-sig")
+    for line in csv.reader(io.StringIO(report), delimiter=";"):
+        assert all(not cell.startswith(("=", "+", "-", "@")) for cell in line)
+    assert bulk.neutralise("=1+1") == "'=1+1" and bulk.neutralise("+33612345678") == "'+33612345678"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (csv_bytes([], header=["nom", "prenom"]), "En-tête incorrect"),
+        ("nom_naissance;prénoms".encode("utf-16"), "Encodage non reconnu"),
+        (csv_bytes([]), "aucune ligne de données"),
+    ],
+)
+def test_bad_files_are_refused_with_a_clear_message(managed, content, message):
+    browser = account_client(managed["manager"])
+    before = state()
+    page = upload(browser, content)
+    assert message in text(page) and BulkImport.objects.latest("pk").state == BulkImport.State.REFUSED
+    assert state() == before
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.FILE_CHECKED, outcome="refus").exists()
+
+
+def test_an_empty_file_is_refused(managed):
+    page = upload(account_client(managed["manager"]), b"")
+    assert "vide" in text(page) and not BulkImport.objects.exists()
+
+
+def test_too_many_rows_or_too_big_a_file_is_refused(managed, settings):
+    browser = account_client(managed["manager"])
+    settings.PORTAL_BULK_MAX_ROWS = 2
+    assert "Trop de lignes : 3" in text(upload(browser, csv_bytes(rows_for(managed, 3))))
+    settings.PORTAL_BULK_MAX_BYTES = 100
+    assert "trop volumineux" in text(upload(browser, csv_bytes(rows_for(managed, 1))))
+
+
+def test_a_file_with_errors_writes_nothing_unless_only_valid_rows_are_chosen(managed):
+    browser = account_client(managed["manager"])
+    rows = rows_for(managed, 3)
+    rows[1]["date_naissance"] = "31/02/1990"
+    rows[2]["finess_ou_siret_site"] = managed["foreign"].finess
+    page = upload(browser, csv_bytes(rows))
+    found = BulkImport.objects.get()
+    assert found.counts["erreur"] == 2 and found.counts["nouveau"] == 1
+    body = text(page)
+    assert "date_naissance : Saisissez une date valide." in body and "pas habilité(e)" in body
+    assert f"{3}" in body  # line numbers are the file's (header = line 1)
+    before = state()
+    refused = browser.post(f"/portail/import/{found.pk}/", follow=True)
+    assert "contient des erreurs" in text(refused) and state() == before
+    browser.post(f"/portail/import/{found.pk}/", {"valid_only": "on"})
+    assert Person.objects.filter(birth_name__startswith="IMPORT").count() == 1
+
+
+def test_the_same_person_twice_in_a_file_is_an_error(managed):
+    browser = account_client(managed["manager"])
+    rows = rows_for(managed, 1) * 2
+    upload(browser, csv_bytes(rows))
+    found = BulkImport.objects.get()
+    assert found.counts["erreur"] == 1 and "ligne 2" in str(found.report)
+
+
+def test_someone_elses_import_cannot_be_seen_or_confirmed(managed):
+    upload(account_client(managed["manager"]), csv_bytes(rows_for(managed, 1)))
+    found = BulkImport.objects.get()
+    other = account_client(managed["foreign_manager"])
+    assert other.get(f"/portail/import/{found.pk}/").status_code == 404
+    assert other.post(f"/portail/import/{found.pk}/").status_code == 404
+    assert other.get(f"/portail/import/{found.pk}/rapport.csv").status_code == 404
+    assert not Person.objects.filter(birth_name__startswith="IMPORT").exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_large_files_are_checked_in_the_background_with_progress(flushable_sqlite, managed, settings):
+    settings.PORTAL_BULK_INLINE_ROWS = 1
+    browser = account_client(managed["manager"])
+    page = upload(browser, csv_bytes(rows_for(managed, 3)))
+    found = BulkImport.objects.get()
+    assert "sur 3" in text(page) or found.state == BulkImport.State.READY
+    for _ in range(100):
+        found.refresh_from_db()
+        if found.state == BulkImport.State.READY:
+            break
+        time.sleep(0.1)
+    assert found.state == BulkImport.State.READY and found.done_rows == 3
+    browser.post(f"/portail/import/{found.pk}/")
+    for _ in range(100):
+        found.refresh_from_db()
+        if found.state == BulkImport.State.APPLIED:
+            break
+        time.sleep(0.1)
+    assert found.state == BulkImport.State.APPLIED
+    assert Person.objects.filter(birth_name__startswith="IMPORT").count() == 3
