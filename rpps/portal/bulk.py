@@ -21,14 +21,13 @@ from django.utils import timezone
 
 from rpps.identity.resolver import resolve
 from rpps.identity.scoring import MATCH, NO_MATCH, POSSIBLE
-from rpps.identity.traits import InvalidTraits
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers
-from rpps.registry.models import Activity, Structure
+from rpps.registry.models import Activity, Person, Structure
 
 from . import audit, permissions, registration
 from .audit import Who
-from .forms import ProfessionalForm
+from .forms import ProfessionalRules
 from .models import AuditEvent, BulkImport
 
 # Template columns (French, as users read them) → ProfessionalForm fields.
@@ -223,7 +222,7 @@ def check_rows(rows: list[dict], national_id: str, progress=None) -> tuple[list[
         for field in ("birth_date", "start_date", "end_date"):
             data[field] = _date_text(data[field])
         structure, site_error = _site_for(data.pop("structure"), managed)
-        form = ProfessionalForm(data=data)
+        form = ProfessionalRules(data=data)
         errors = [(COLUMN_OF[field], str(message)) for field, messages in form.errors.items() for message in messages]
         if site_error:
             errors.append(("finess_ou_siret_site", site_error[0].upper() + site_error[1:]))
@@ -237,32 +236,46 @@ def check_rows(rows: list[dict], national_id: str, progress=None) -> tuple[list[
         if errors:
             report.append(entry | {"status": "erreur", "errors": errors})
         else:
-            status, rpps = _resolution_status(cleaned, structure)
-            report.append(entry | {"status": status, "errors": [], "rpps": rpps})
-            valid.append({"line": line, "structure": structure.pk, "data": cleaned})
+            entry |= {"status": _resolution_status(cleaned), "errors": [], "rpps": ""}
+            report.append(entry)
+            valid.append({"line": line, "structure": structure.pk, "data": cleaned, "entry": entry})
         if progress is not None and (index + 1) % 100 == 0:
             progress(index + 1)
+    _mark_known(valid)
+    for row in valid:
+        del row["entry"]
     return report, valid
 
 
-def _resolution_status(data: dict, structure: Structure) -> tuple[str, str]:
-    try:
-        decision = resolve(registration.traits_of(data))
-    except InvalidTraits:  # already reported by the form; kept for safety
-        return "erreur", ""
+def _resolution_status(data: dict):
+    """ "nouveau", "a_verifier", or the id of the matching person (finished by `_mark_known`)."""
+    decision = resolve(registration.traits_of(data))
     if decision.outcome == POSSIBLE:
-        return "a_verifier", ""
+        return "a_verifier"
     if decision.outcome == NO_MATCH:
-        return "nouveau", ""
+        return "nouveau"
     assert decision.outcome == MATCH
-    from rpps.registry.models import Person
+    return decision.person_id
 
-    person = Person.objects.get(pk=decision.person_id)
-    already = Activity.objects.filter(
-        exercise__person=person, exercise__profession_code=registration.ROLE_PROFESSION, structure=structure,
-        role_code=data["role_code"], start_date=data["start_date"],
-    ).exists()  # fmt: skip
-    return ("deja" if already else "existant"), person.rpps
+
+def _mark_known(valid: list[dict]):
+    """For rows matching a known person: their number, and whether this situation is already there.
+
+    Two queries for the whole file rather than two per row (the persons are spread over the registry).
+    """
+    matched = [row for row in valid if isinstance(row["entry"]["status"], int)]
+    person_ids = {row["entry"]["status"] for row in matched}
+    numbers = dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "rpps"))
+    existing = set(
+        Activity.objects.filter(
+            exercise__person_id__in=person_ids, exercise__profession_code=registration.ROLE_PROFESSION
+        ).values_list("exercise__person_id", "structure_id", "role_code", "start_date")
+    )
+    for row in matched:
+        person_id, data = row["entry"]["status"], row["data"]
+        key = (person_id, row["structure"], data["role_code"], datetime.date.fromisoformat(data["start_date"]))
+        row["entry"]["status"] = "deja" if key in existing else "existant"
+        row["entry"]["rpps"] = numbers.get(person_id, "")
 
 
 def _count(report: list[dict]) -> dict:

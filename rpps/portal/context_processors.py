@@ -10,7 +10,8 @@ def portal_nav(request):
         return {}
 
     def manages():
-        return permissions.managed_structures(account.national_id).exists()
+        # Every open habilitation lets its holder register professionals on its structures.
+        return permissions.open_habilitations(account.national_id).exists()
 
     def represents():
         return permissions.representing(account.national_id).exists()

@@ -135,11 +135,11 @@ def _coded(table, label, required=True, help_text=""):
     )
 
 
-class ProfessionalForm(PortalForm):
+class ProfessionalRules(forms.Form):
     """Everything typed to register a professional: état civil, exercise, situation, contacts.
 
-    The one place for the rules of a registration: the web form, the professional's own request and
-    every row of an imported file are checked by this form.
+    The one place for the rules of a registration: the web form (`ProfessionalForm`, the same fields
+    dressed for the DSFR), the professional's own request and every row of an imported file.
     """
 
     civility_code = _coded(catalog.RPPS_PLUS_CIVILITY, "Civilité")
@@ -188,6 +188,7 @@ class ProfessionalForm(PortalForm):
 
     def __init__(self, *args, structures=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Without a list of structures (a file row, a professional's own request) the site is given otherwise.
         if structures is None:
             del self.fields["structure"]
         else:
@@ -223,6 +224,10 @@ class ProfessionalForm(PortalForm):
         if start and birth and start < birth:
             self.add_error("start_date", "La date de prise de fonction ne peut pas précéder la date de naissance.")
         return cleaned
+
+
+class ProfessionalForm(PortalForm, ProfessionalRules):
+    pass
 
 
 TRAIT_FIELDS = {

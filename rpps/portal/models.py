@@ -99,16 +99,24 @@ class Contract(models.Model):
     def __str__(self):
         return f"Contrat n° {self.pk} — {self.structure.name} ({self.get_state_display().lower()})"
 
-    def covered_structures(self):
-        """The contracting structure, its sites in the registry, and the sites added to the contract."""
-        return Structure.objects.filter(
-            models.Q(pk=self.structure_id)
-            | models.Q(legal_entity_id=self.structure_id)
-            | models.Q(pk__in=self.added_sites.values("structure_id"))
+    def covered_ids(self) -> set[int]:
+        # Three indexed lookups rather than one OR, which PostgreSQL answers with a scan of all structures.
+        return (
+            {self.structure_id}
+            | set(Structure.objects.filter(legal_entity_id=self.structure_id).values_list("pk", flat=True))
+            | set(self.added_sites.values_list("structure_id", flat=True))
         )
 
+    def covered_structures(self):
+        """The contracting structure, its sites in the registry, and the sites added to the contract."""
+        return Structure.objects.filter(pk__in=self.covered_ids())
+
     def covers(self, structure: Structure) -> bool:
-        return self.covered_structures().filter(pk=structure.pk).exists()
+        return (
+            structure.pk == self.structure_id
+            or structure.legal_entity_id == self.structure_id
+            or self.added_sites.filter(structure=structure).exists()
+        )
 
     @property
     def is_esms(self) -> bool:
@@ -203,10 +211,11 @@ class Habilitation(models.Model):
     def whole_contract(self) -> bool:
         return self.structure_id == self.contract.structure_id
 
-    def scope_structures(self):
-        if self.whole_contract:
-            return self.contract.covered_structures()
-        return Structure.objects.filter(pk=self.structure_id)
+    def scope_ids(self) -> set[int]:
+        return self.contract.covered_ids() if self.whole_contract else {self.structure_id}
+
+    def covers(self, structure: Structure) -> bool:
+        return self.contract.covers(structure) if self.whole_contract else structure.pk == self.structure_id
 
 
 class AuditEvent(models.Model):

@@ -88,5 +88,9 @@ def managed_structures(national_id: str):
     """Structures where this user may register professionals (gestionnaire or representing)."""
     ids = set()
     for habilitation in open_habilitations(national_id).select_related("contract"):
-        ids.update(habilitation.scope_structures().values_list("pk", flat=True))
+        ids |= habilitation.scope_ids()
     return Structure.objects.filter(pk__in=ids)
+
+
+def manages(national_id: str, structure: Structure) -> bool:
+    return any(h.covers(structure) for h in open_habilitations(national_id).select_related("contract"))

@@ -72,7 +72,7 @@ def actor_for(who: Who) -> Actor:
 
 
 def _check_may_register(who: Who, structure: Structure):
-    if not permissions.managed_structures(who.national_id).filter(pk=structure.pk).exists():
+    if not permissions.manages(who.national_id, structure):
         raise Refused(
             f"Vous n'êtes pas habilité(e) sur « {structure.name} » : vous ne pouvez pas y enregistrer de professionnel.",
             "structure",
