@@ -285,7 +285,8 @@ def bench_bulk(env: dict, rows: int) -> list[dict]:
     r = json.loads(out.strip().splitlines()[-1])
     counts = ", ".join(f"{k} {v}" for k, v in r["counts"].items() if v)
     return [
-        {"figure": f"RPPS+ file import: {thousands(r['rows'])} rows validated and resolved", "unit": "s",
+        {"figure": "RPPS+ file import: 10 000 rows validated and resolved" if r["rows"] == 10_000
+         else f"RPPS+ file import: {thousands(r['rows'])} rows validated and resolved", "unit": "s",
          "value": round(r["check_seconds"], 1), "baseline": round(r["validation_seconds"], 1),
          "baseline_what": "the same rows read and checked by the same form, without identity resolution",
          "ratio": round(r["check_seconds"] / r["validation_seconds"], 2), "target": "< 60 s",
