@@ -182,3 +182,14 @@ def test_logout_ends_the_portal_and_provider_sessions(client, provider, portal_d
     assert AuditEvent.objects.filter(action=AuditEvent.Action.SIGN_OUT).count() == 1
     # Signing out needs a POST with the CSRF token: a link cannot sign anyone out.
     assert client.get("/portail/deconnexion/").status_code == 405
+
+
+def test_a_person_registered_through_their_own_request_stays_linked_at_next_sign_in(client, provider, portal_demo):
+    sign_in(client, identity="sans-rpps")
+    account = Account.objects.get(family_name="MOREAU")
+    account.person = portal_demo["persons"]["professionnel"]  # as after a validated request
+    account.save()
+    client.post("/portail/deconnexion/")
+    sign_in(client, identity="sans-rpps")
+    account.refresh_from_db()
+    assert account.person == portal_demo["persons"]["professionnel"]
