@@ -126,6 +126,18 @@ def clean_mobile(value: str) -> str:
     return compact
 
 
+def _date(label, required=True):
+    return forms.DateField(
+        label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+def _check_period(form, cleaned):
+    start, end = cleaned.get("start_date"), cleaned.get("end_date")
+    if start and end and end < start:
+        form.add_error("end_date", "La date de fin ne peut pas précéder la date de prise de fonction.")
+
+
 def _coded(table, label, required=True, help_text=""):
     return forms.TypedChoiceField(
         label=label,
@@ -151,9 +163,7 @@ class ProfessionalRules(forms.Form):
     )
     usage_name = forms.CharField(label="Nom d'usage", max_length=100, required=False)
     sex_code = _coded(catalog.SEX, "Sexe")
-    birth_date = forms.DateField(
-        label="Date de naissance", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    birth_date = _date("Date de naissance")
     birth_place_code = forms.CharField(
         label="Lieu de naissance",
         max_length=5,
@@ -173,14 +183,8 @@ class ProfessionalRules(forms.Form):
     structure = forms.TypedChoiceField(label="Site d'exercice", choices=[], coerce=int)
     mode_code = _coded(catalog.RPPS_PLUS_MODE, "Mode d'exercice")
     genre_code = _coded(catalog.RPPS_PLUS_GENRE, "Genre d'activité")
-    start_date = forms.DateField(
-        label="Date de prise de fonction", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    end_date = forms.DateField(
-        label="Date de fin de fonction",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    start_date = _date("Date de prise de fonction")
+    end_date = _date("Date de fin de fonction", required=False)
     email = forms.EmailField(label="Adresse e-mail du professionnel", help_text="Nécessaire pour activer sa e-CPS.")
     phone = forms.CharField(
         label="Téléphone mobile du professionnel", max_length=20, help_text="Nécessaire pour activer sa e-CPS."
@@ -217,10 +221,8 @@ class ProfessionalRules(forms.Form):
         place = cleaned.get("birth_place_code", "")
         if place.startswith("99") and not cleaned.get("birth_city_abroad"):
             self.add_error("birth_city_abroad", "Indiquez la ville de naissance pour une personne née à l'étranger.")
-        start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", "La date de fin ne peut pas précéder la date de prise de fonction.")
-        birth = cleaned.get("birth_date")
+        _check_period(self, cleaned)
+        start, birth = cleaned.get("start_date"), cleaned.get("birth_date")
         if start and birth and start < birth:
             self.add_error("start_date", "La date de prise de fonction ne peut pas précéder la date de naissance.")
         return cleaned
@@ -249,35 +251,24 @@ class SelfRegistrationForm(ProfessionalForm, StructureIdentifierForm):
 
 
 class SituationChangeForm(PortalForm):
-    exercise_last_name = forms.CharField(label="Nom d'exercice", max_length=100)
-    exercise_first_name = forms.CharField(label="Prénom d'exercice", max_length=100)
-    role_code = _coded(catalog.RPPS_PLUS_ROLE, "Rôle")
-    start_date = forms.DateField(
-        label="Date de prise de fonction", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    end_date = forms.DateField(
-        label="Date de fin de fonction",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    email = forms.EmailField(label="Adresse e-mail du professionnel")
-    phone = forms.CharField(label="Téléphone mobile du professionnel", max_length=20)
+    """What a gestionnaire may change: the same fields, hence the same rules, as at registration."""
+
+    _same = ProfessionalRules.base_fields
+    exercise_last_name, exercise_first_name = _same["exercise_last_name"], _same["exercise_first_name"]
+    role_code, start_date, end_date = _same["role_code"], _same["start_date"], _same["end_date"]
+    email, phone = _same["email"], _same["phone"]
 
     def clean_phone(self):
         return clean_mobile(self.cleaned_data.get("phone", ""))
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", "La date de fin ne peut pas précéder la date de prise de fonction.")
+        _check_period(self, cleaned)
         return cleaned
 
 
 class CloseSituationForm(PortalForm):
-    end_date = forms.DateField(
-        label="Date de fin de fonction", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    end_date = _date("Date de fin de fonction")
     end_reason_code = _coded(catalog.END_REASON, "Motif de fin")
 
 
