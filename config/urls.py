@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("portail/", include("rpps.portal.urls")),
+    path("", include("rpps.publication.urls")),
     path("", include("rpps.www.urls")),
 ]
 if settings.DEV_PSC_ENABLED:

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "rpps.registry",
     "rpps.identity",
     "rpps.portal",
+    "rpps.publication",
     "rpps.www",
 ]
 
@@ -133,6 +134,11 @@ AUTH_PASSWORD_VALIDATORS = [
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "RPPS+ <ne-pas-repondre@rpps.example.org>")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+
+# Published extraction files: where, how many publications are kept, zip compression level (1-9).
+PUBLICATION_DIR = Path(os.environ.get("PUBLICATION_DIR", VAR_DIR / "publications"))
+PUBLICATION_KEEP = int(os.environ.get("PUBLICATION_KEEP", "7"))
+PUBLICATION_ZLIB_LEVEL = int(os.environ.get("PUBLICATION_ZLIB_LEVEL", "6"))
 
 # The RPPS+ portal's file imports.
 PORTAL_BULK_MAX_ROWS = int(os.environ.get("PORTAL_BULK_MAX_ROWS", "10000"))

@@ -130,3 +130,32 @@ def public_person(person: Person, *, on: datetime.date | None = None) -> dict:
         "mailboxes": [pick(m) for m in public_mailboxes(person.mailboxes.all()).order_by("id")],
         "cards": [pick(c) for c in person.cards.all().order_by("id")],
     }
+
+
+def public_values(queryset, *paths: str):
+    """`queryset.values_list(*paths)`, after checking that every path ends on a public field.
+
+    Bulk public outputs (the extraction files) read joined rows; each path such as
+    ``"activities__structure__name"`` is followed through the models and its last field must be in
+    PUBLIC_FIELDS of the model it belongs to, or the call is refused.
+    """
+    for path in paths:
+        model, parts = queryset.model, path.split("__")
+        for hop in parts[:-1]:
+            model = _follow(model, hop, queryset)
+        name = parts[-1]
+        field = model._meta.get_field(name) if name != "pk" else model._meta.pk
+        attname = field.attname if field.is_relation and field.many_to_one else field.name
+        if model not in PUBLIC_FIELDS or attname not in PUBLIC_FIELDS[model]:
+            raise PermissionError(f"{model.__name__}.{name} is not public: it cannot leave through a public output.")
+    return queryset.values_list(*paths)
+
+
+def _follow(model, hop: str, queryset):
+    relation = queryset.query._filtered_relations.get(hop)
+    if relation is not None:  # an annotated FilteredRelation: follow the relation it filters
+        target = model
+        for part in relation.relation_name.split("__"):
+            target = target._meta.get_field(part).related_model
+        return target
+    return model._meta.get_field(hop).related_model

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PublicationConfig(AppConfig):
+    name = "rpps.publication"
+    verbose_name = "Publication (fichiers d'extraction)"

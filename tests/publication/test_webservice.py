@@ -1,0 +1,95 @@
+"""The extraction webservice and the publications page, as download clients use them."""
+
+import datetime
+import io
+import zipfile
+
+import pytest
+from django.utils import timezone
+
+from rpps.publication import publish
+from rpps.registry.history import Actor, acting_as
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+URL = "/annuaire-sante-webservices/V300/services/extraction/"
+
+
+@pytest.fixture
+def published(settings, tmp_path, db):
+    settings.PUBLICATION_DIR = tmp_path / "publications"
+    with acting_as(Actor.system("tests"), "jeu d'essai"):
+        factories.activity()
+    return publish.publish(now=timezone.make_aware(datetime.datetime(2026, 11, 26, 10, 5)))
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize("name", ["PS_LibreAcces", "Extraction_Correspondance_MSSante", "Porteurs_CPS_CPF"])
+def test_get_streams_the_latest_zip_with_its_name(client, published, name):
+    response = client.get(URL + name)
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"] == f"attachment; filename={name}_202611261005.zip"
+    content = body(response)
+    assert int(response["Content-Length"]) == len(content) == published.zip_path(name).stat().st_size
+    assert zipfile.ZipFile(io.BytesIO(content)).testzip() is None
+
+
+def test_head_tells_the_name_and_size_without_the_body(client, published):
+    response = client.head(URL + "PS_LibreAcces")
+    assert response.status_code == 200 and body(response) == b""
+    assert response["Content-Disposition"].endswith("PS_LibreAcces_202611261005.zip")
+    assert int(response["Content-Length"]) == published.zip_path("PS_LibreAcces").stat().st_size
+    assert response["ETag"] and response["Last-Modified"].endswith("GMT")
+
+
+def test_conditional_get_answers_304(client, published):
+    first = client.head(URL + "PS_LibreAcces")
+    assert client.get(URL + "PS_LibreAcces", headers={"If-None-Match": first["ETag"]}).status_code == 304
+    assert client.get(URL + "PS_LibreAcces", headers={"If-Modified-Since": first["Last-Modified"]}).status_code == 304
+    assert client.get(URL + "PS_LibreAcces", headers={"If-None-Match": '"autre"'}).status_code == 200
+
+
+def test_range_requests_resume_a_download(client, published):
+    whole = published.zip_path("PS_LibreAcces").read_bytes()
+    part = client.get(URL + "PS_LibreAcces", headers={"Range": "bytes=100-"})
+    assert part.status_code == 206 and part["Content-Range"] == f"bytes 100-{len(whole) - 1}/{len(whole)}"
+    rest = body(part)
+    assert rest == whole[100:]
+    head = client.get(URL + "PS_LibreAcces", headers={"Range": "bytes=0-99"})
+    assert body(head) + rest == whole
+    tail = client.get(URL + "PS_LibreAcces", headers={"Range": "bytes=-10"})
+    assert body(tail) == whole[-10:]
+    assert client.get(URL + "PS_LibreAcces", headers={"Range": f"bytes={len(whole)}-"}).status_code == 416
+    stale = client.get(URL + "PS_LibreAcces", headers={"Range": "bytes=100-", "If-Range": '"ancien"'})
+    assert stale.status_code == 200 and body(stale) == whole
+
+
+def test_unknown_names_get_a_clear_404(client, published):
+    response = client.get(URL + "PS_Inconnu")
+    assert response.status_code == 404
+    assert "Extraction « PS_Inconnu » inconnue" in response.content.decode()
+
+
+def test_no_publication_yet_is_a_clear_404(client, settings, tmp_path, db):
+    settings.PUBLICATION_DIR = tmp_path / "vide"
+    response = client.get(URL + "PS_LibreAcces")
+    assert response.status_code == 404 and "Aucune publication" in response.content.decode()
+
+
+def test_webservice_only_answers_get_and_head(client, published):
+    assert client.post(URL + "PS_LibreAcces").status_code == 405
+
+
+def test_the_page_lists_publications_and_serves_the_txt_files(client, published):
+    page = client.get("/extractions/").content.decode()
+    assert "PS_LibreAcces_202611261005.zip" in page and "PS_LibreAcces_Personne_activite_202611261005.txt" in page
+    txt = client.get("/extractions/202611261005/PS_LibreAcces_Personne_activite_202611261005.txt")
+    content = body(txt)
+    assert txt.status_code == 200 and int(txt["Content-Length"]) == len(content)
+    assert content.startswith(b"Type d'identifiant PP|")
+    assert client.get("/extractions/202611261005/PS_LibreAcces_202611261005.zip").status_code == 200
+    assert client.get("/extractions/202611261005/inconnu.txt").status_code == 404
+    assert client.get("/extractions/209901010000/PS_LibreAcces_209901010000.zip").status_code == 404
