@@ -30,18 +30,16 @@ def _etag(publication: Publication, name: str, size: int) -> str:
     return f'"{name}-{publication.stamp}-{size}"'
 
 
-def _file_range(handle, start: int, length: int):
-    handle.seek(start)
-    remaining = length
-    try:
+def _file_range(path, start: int, length: int):
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        remaining = length
         while remaining > 0:
             chunk = handle.read(min(CHUNK, remaining))
             if not chunk:
                 break
             remaining -= len(chunk)
             yield chunk
-    finally:
-        handle.close()
 
 
 def _serve_file(request, publication: Publication, path, filename: str, content_type: str):
@@ -68,7 +66,7 @@ def _serve_file(request, publication: Publication, path, filename: str, content_
     if byte_range is not None:
         start, end = byte_range
         length = end - start + 1
-        body = b"" if request.method == "HEAD" else _file_range(open(path, "rb"), start, length)
+        body = b"" if request.method == "HEAD" else _file_range(path, start, length)
         response = StreamingHttpResponse(body, status=206, content_type=content_type)
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
         response["Content-Length"] = str(length)
@@ -76,7 +74,8 @@ def _serve_file(request, publication: Publication, path, filename: str, content_
         response = HttpResponse(content_type=content_type)
         response["Content-Length"] = str(size)
     else:
-        response = FileResponse(open(path, "rb"), content_type=content_type)
+        # FileResponse closes the file when the response is done.
+        response = FileResponse(open(path, "rb"), content_type=content_type)  # noqa: SIM115
         response["Content-Length"] = str(size)
     for key, value in headers.items():
         response[key] = value
