@@ -22,8 +22,11 @@ import datetime
 import json
 import os
 import platform
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -299,6 +302,65 @@ def bench_bulk(env: dict, rows: int) -> list[dict]:
     ]  # fmt: skip
 
 
+PUBLISH_BASELINE_SCRIPT = r"""
+import json, time, zipfile, tempfile, os
+import django
+django.setup()
+from django.conf import settings
+from django.db import connection
+from rpps.publication import rows
+
+# The queries the publication runs (recorded as the generators start them), dumped by PostgreSQL
+# itself (COPY ... TO STDOUT, '|' separated) into zip members: the floor for the same rows.
+captured = []
+original = rows.public_values
+rows.public_values = lambda queryset, *paths: captured.append(original(queryset, *paths)) or captured[-1]
+names = rows.Labels()
+for generator in rows.ROWS.values():
+    next(generator(names), None)
+rows.public_values = original
+started = time.perf_counter()
+total = 0
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "baseline.zip")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=settings.PUBLICATION_ZLIB_LEVEL) as archive:
+        for index, queryset in enumerate(captured):
+            sql, params = queryset.query.sql_with_params()
+            with connection.cursor() as cursor, archive.open(f"q{{index}}.txt", "w", force_zip64=True) as member:
+                raw = cursor.cursor
+                with raw.copy(f"COPY ({{sql}}) TO STDOUT WITH (FORMAT text, DELIMITER '|', NULL '')", params) as copy:
+                    for block in copy:
+                        member.write(block)
+                        total += len(block)
+    size = os.path.getsize(path)
+print(json.dumps({{"seconds": time.perf_counter() - started, "bytes": total, "zip": size, "queries": len(captured)}}))
+"""
+
+
+def bench_publish(env: dict) -> list[dict]:
+    folder = tempfile.mkdtemp(prefix="rpps-bench-publication-")
+    run_env = env | {"PUBLICATION_DIR": folder}
+    seconds, rss, out = run_measured(
+        [sys.executable, "manage.py", "publish_extractions", "--sans-progression"], run_env
+    )
+    print(out.strip())
+    lines = sum(int(n) for n in re.findall(r": (\d+) lignes", out))
+    _, _, base_out = run_measured([sys.executable, "-c", PUBLISH_BASELINE_SCRIPT.format()], run_env)
+    base = json.loads(base_out.strip().splitlines()[-1])
+    zips = sum(p.stat().st_size for p in Path(folder).rglob("*.zip"))
+    shutil.rmtree(folder, ignore_errors=True)
+    return [
+        {"figure": "publish_extractions (3 zips, all files) at 2 000 000 persons", "value": round(seconds, 1),
+         "unit": "s", "baseline": round(base["seconds"], 1),
+         "baseline_what": f"PostgreSQL COPY ... TO of the same {base['queries']} queries, zipped at the same level",
+         "ratio": round(seconds / base["seconds"], 2), "target": "< 120 s",
+         "note": f"{thousands(lines)} lines; zips {round(zips / 2**20)} MiB (baseline zip {round(base['zip'] / 2**20)} MiB "
+                 f"of {round(base['bytes'] / 2**20)} MiB of raw rows); peak RSS {round(rss / 2**20)} MiB"},
+        {"figure": "publish_extractions peak RSS", "value": round(rss / 2**20), "unit": "MiB", "baseline": None,
+         "ratio": None, "target": "< 500 MiB"},
+    ]  # fmt: skip
+
+
 def write_results(figures: list[dict]) -> None:
     previous = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"figures": []}
     names = {f["figure"] for f in figures}
@@ -331,21 +393,22 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=int(os.environ.get("BENCH_CASES", 20_000)))
     parser.add_argument("--bulk-rows", type=int, default=int(os.environ.get("BENCH_BULK_ROWS", 10_000)))
     parser.add_argument("--skip-generation", action="store_true", help="reuse the populated rpps_bench database")
-    parser.add_argument("--only", choices=["bulk"], help="run one part only (on the populated database)")
+    parser.add_argument("--only", choices=["bulk", "publish"], help="run one part only (on the populated database)")
     args = parser.parse_args()
     env = os.environ | {
         "DATABASE_URL": f"{PG}/{DB}",
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DEBUG": "false",
     }
-    if args.only == "bulk":
+    if args.only:
         subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
-        write_results(bench_bulk(env, args.bulk_rows))
+        write_results(bench_bulk(env, args.bulk_rows) if args.only == "bulk" else bench_publish(env))
         print(RESULTS_MD.read_text())
         return
     figures = [] if args.skip_generation else bench_generation(args.persons, env)
     if args.skip_generation:
         subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+    figures += bench_publish(env)
     figures += bench_identity(env, args.cases)
     figures += bench_bulk(env, args.bulk_rows)
     write_results(figures)

@@ -3,9 +3,9 @@
 `|` separator, no quoting, one header line, UTF-8 without BOM, LF. PS_LibreAcces and CPS lines
 (header included) end with a `|`; MSSanté lines do not (as published).
 
-A value cannot break a line: CR, LF and TAB become a space, and `|` becomes `¦` (U+00A6, "broken
-bar"), which existing parsers read as an ordinary character. The rule is lossy for those characters
-only; nothing else is escaped, since the format has no escaping.
+A value cannot break a line: CR and LF become a space, and `|` becomes `¦` (U+00A6, "broken bar"),
+which existing parsers read as an ordinary character. The rule is lossy for those characters only;
+nothing else is escaped, since the format has no escaping.
 """
 
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
 SEPARATOR = "|"
-_BREAKERS = str.maketrans({"|": "¦", "\r": " ", "\n": " ", "\t": " "})
+_BREAKERS = str.maketrans({"|": "¦", "\r": " ", "\n": " "})
 
 
 def clean(value) -> str:
@@ -33,12 +33,20 @@ class FileFormat:
         header = (DATA / f"{self.stem}.header.txt").read_text(encoding="utf-8").rstrip("\n")
         return header.rstrip(SEPARATOR).split(SEPARATOR) if self.trailing_separator else header.split(SEPARATOR)
 
-    def header_line(self) -> str:
-        return self.line(self.columns)
-
     def line(self, values) -> str:
-        body = SEPARATOR.join(values)
-        return body + (SEPARATOR if self.trailing_separator else "") + "\n"
+        """One line from string values (None is not accepted: generators give "" for no value)."""
+        text = SEPARATOR.join(values)
+        # Almost every line is clean: three C-level scans find the rare one that needs cleaning.
+        if text.count(SEPARATOR) != len(values) - 1 or "\n" in text or "\r" in text:
+            text = SEPARATOR.join(clean(value) for value in values)
+        return text + self.ending
+
+    @property
+    def ending(self) -> str:
+        return (SEPARATOR if self.trailing_separator else "") + "\n"
+
+    def header_line(self) -> str:
+        return SEPARATOR.join(self.columns) + self.ending
 
     def member_name(self, stamp: str) -> str:
         return f"{self.stem}_{stamp}.txt"

@@ -108,12 +108,11 @@ def _write_file(archive, file_format: formats.FileFormat, moment, lines, progres
     stamp = moment.strftime("%Y%m%d%H%M")
     writer = _ZipWriter(archive, file_format.member_name(stamp), moment)
     line = file_format.line
-    clean = formats.clean
     count = 0
     batch = [file_format.header_line()]
     try:
         for values in lines:
-            batch.append(line([clean(v) for v in values]))
+            batch.append(line(values))
             if len(batch) >= BATCH_LINES:
                 writer.write("".join(batch))
                 count += len(batch)

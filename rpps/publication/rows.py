@@ -90,11 +90,17 @@ def personne_activite(names: Labels, day: datetime.date | None = None):
         + ["registration_authority", "act__structure__sector_code", "act__pharmacist_section_code", "act__role_code",
            "act__function_code", "act__genre_code"]
     )  # fmt: skip
+    no_activity = ("",) * 20
     for row in public_values(query, *paths).iterator(CHUNK):
         (exercise_id, rpps, ex_civility, civility, last, first, profession, category, mode, siret, siren, finess,
          legal_finess, technical_id, name, trade_name) = row[:16]  # fmt: skip
-        address = row[16:36]
         authority, sector, section, role, function, genre = row[36:]
+        if mode is None:  # no open situation: the structure columns are empty
+            mode = siret = siren = finess = legal_finess = technical_id = name = trade_name = ""
+            sector = section = role = function = genre = ""
+            address = no_activity
+        else:
+            finess, legal_finess, address = finess or "", legal_finess or "", row[16:36]
         sf_type, sf_code = expertises.get(exercise_id, ("", ""))
         role_code = role or function or ""
         role_label = (names.role.get(role) if role else names.function.get(function or "", "")) or ""
@@ -102,9 +108,9 @@ def personne_activite(names: Labels, day: datetime.date | None = None):
             RPPS_TYPE, rpps, RPPS_TYPE + rpps, ex_civility, names.exercise_civility.get(ex_civility, ""),
             civility, names.civility.get(civility, ""), last, first, profession, names.profession.get(profession, ""),
             category, names.category.get(category, ""), sf_type, names.expertise_type.get(sf_type, ""), sf_code,
-            names.specialty.get(sf_code, "") if sf_type == "S" else "", mode or "", names.mode.get(mode, ""),
+            names.specialty.get(sf_code, "") if sf_type == "S" else "", mode, names.mode.get(mode, ""),
             siret, siren, finess, legal_finess, technical_id, name, trade_name, *address,
-            names.old_id(technical_id or ""), authority, sector, names.sector.get(sector, ""), section,
+            names.old_id(technical_id), authority, sector, names.sector.get(sector, ""), section,
             names.section.get(section, ""), role_code, role_label, genre, names.genre.get(genre, ""),
         ]  # fmt: skip
 
