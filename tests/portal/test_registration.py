@@ -351,3 +351,21 @@ def test_registration_permission_matrix(managed, role, action, own, client):
         done = Activity.objects.get(pk=activity.pk).end_date is not None
     allowed = {"manager": own, "rep": own, "foreign_manager": not own, "pro": False, "anonymous": False}[role]
     assert done is allowed
+
+
+def test_a_registered_professional_is_in_the_next_publication(managed, settings, tmp_path):
+    import zipfile
+
+    from rpps.publication import publish
+
+    settings.PUBLICATION_DIR = tmp_path
+    person, activity = _registered(managed)
+    publication = publish.publish()
+    with zipfile.ZipFile(publication.zip_path("PS_LibreAcces")) as archive:
+        name = next(n for n in archive.namelist() if "Personne_activite" in n)
+        lines = [line for line in archive.read(name).decode().splitlines() if f"|{person.rpps}|" in line]
+    assert len(lines) == 1
+    values = lines[0].split("|")
+    assert values[9] == "99" and values[52] == "313" and values[53] == "Aide-soignant"
+    assert values[21] == managed["site"].finess and values[24] == "EHPAD ALPHA"
+    assert "1992" not in lines[0] and "Lefèvre" not in lines[0] and "0612345678" not in lines[0]
