@@ -13,6 +13,12 @@ def home(request):
             "url": reverse("portal:home"),
         },
         {
+            "title": "Extractions en libre accès",
+            "description": "Les fichiers publics du répertoire (PS_LibreAcces, MSSanté, porteurs de cartes) et leur "
+            "webservice de téléchargement.",
+            "url": reverse("publication:listing"),
+        },
+        {
             "title": "Console des opérateurs",
             "description": "Personnes, exercices, structures, situations, nomenclatures, historique, revue des "
             "identités, contrats, habilitations et journal d'audit (mot de passe + code TOTP).",
