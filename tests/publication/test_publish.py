@@ -162,3 +162,11 @@ def test_the_command_publishes_and_reports(registry, capsys):
     call_command("publish_extractions", "--sans-progression")
     out = capsys.readouterr().out
     assert "PS_LibreAcces_" in out and "lignes" in out and "Porteurs_CPS_CPF_" in out
+
+
+def test_the_demo_publishes_only_once(registry, capsys):
+    from django.core.management import call_command
+
+    call_command("publish_extractions", "--sans-progression", "--si-aucune")
+    call_command("publish_extractions", "--sans-progression", "--si-aucune")
+    assert len(publish.publications()) == 1 and "rien n'est republié" in capsys.readouterr().out

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from rpps.publication.publish import PublicationError, publish
+from rpps.publication.publish import PublicationError, latest, publish
 
 
 class Command(BaseCommand):
@@ -11,8 +11,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--sans-progression", action="store_true", help="N'affiche pas la barre de progression.")
+        parser.add_argument(
+            "--si-aucune", action="store_true", help="Ne publie que s'il n'existe encore aucune publication (démo)."
+        )
 
     def handle(self, *args, **options):
+        if options["si_aucune"] and latest() is not None:
+            self.stdout.write(f"Publication {latest().stamp} déjà en place : rien n'est republié.")
+            return
         try:
             publication = publish(progress=not options["sans_progression"])
         except PublicationError as exc:
