@@ -99,8 +99,8 @@ def reindex_person(person: Person) -> None:
     from .models import IdentityIndex, IdentityKey
 
     IdentityKey.objects.filter(person_id=person.pk).delete()
-    if person.merged_into_id is not None:
-        # A retired alias is never a candidate again.
+    if person.merged_into_id is not None or person.birth_date is None:
+        # A retired alias is never a candidate again; a person without état civil cannot be compared.
         IdentityIndex.objects.filter(person_id=person.pk).delete()
         return
     row, keys = index_values(
@@ -140,7 +140,7 @@ def rebuild(*, full: bool, chunk: int = 20000, progress=None) -> int:
         with connection.cursor() as cursor:
             for model in models:
                 cursor.execute(f"DELETE FROM {model._meta.db_table}")
-    persons = Person.objects.current()
+    persons = Person.objects.current().filter(birth_date__isnull=False)
     if not full:
         persons = persons.exclude(identity_index__isnull=False)
     columns = ("id", "birth_name", "usage_name", "given_names", "sex_code", "birth_date", "birth_place_code")

@@ -88,13 +88,14 @@ def personne_activite(names: Labels, day: datetime.date | None = None):
          "act__structure__technical_id", "act__structure__name", "act__structure__trade_name"]
         + [f"act__structure__{f}" for f in STRUCTURE_ADDRESS]
         + ["registration_authority", "act__structure__sector_code", "act__pharmacist_section_code", "act__role_code",
-           "act__function_code", "act__genre_code"]
+           "act__function_code", "act__genre_code", "act__registration_authority"]
     )  # fmt: skip
     no_activity = ("",) * 20
     for row in public_values(query, *paths).iterator(CHUNK):
         (exercise_id, rpps, ex_civility, civility, last, first, profession, category, mode, siret, siren, finess,
          legal_finess, technical_id, name, trade_name) = row[:16]  # fmt: skip
-        authority, sector, section, role, function, genre = row[36:]
+        authority, sector, section, role, function, genre, line_authority = row[36:]
+        authority = line_authority or authority
         if mode is None:  # no open situation: the structure columns are empty
             mode = siret = siren = finess = legal_finess = technical_id = name = trade_name = ""
             sector = section = role = function = genre = ""

@@ -34,6 +34,7 @@ PUBLIC_FIELDS: dict[type, tuple[str, ...]] = {
         "genre_code",
         "role_code",
         "pharmacist_section_code",
+        "registration_authority",
         "updated_at",
     ),
     Structure: (

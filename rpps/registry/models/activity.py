@@ -43,6 +43,11 @@ class Activity(Recorded):
     start_date = models.DateField("date de début")
     end_date = models.DateField("date de fin", null=True, blank=True)
     end_reason_code = models.CharField("motif de fin", max_length=5, blank=True)
+    # Published files give the registration authority per situation line (a doctor's cabinet and
+    # hospital lines may differ); empty means the exercise's.
+    registration_authority = models.CharField(
+        "autorité d'enregistrement de la situation", max_length=60, blank=True, db_default=""
+    )
 
     objects = ActivityQuerySet.as_manager()
 

@@ -31,19 +31,23 @@ class Person(Recorded):
         help_text="Attribué une fois, à vie.",
     )
     civility_code = models.CharField("civilité", max_length=4, blank=True)
-    sex_code = models.CharField("sexe", max_length=1)
-    birth_name = models.CharField("nom de naissance", max_length=100)
+    # The état civil is unknown only for professionals loaded from a public extraction file (it
+    # holds none); every other way in (portal, admin, feeds) requires it through identity resolution.
+    sex_code = models.CharField("sexe", max_length=1, blank=True)
+    birth_name = models.CharField("nom de naissance", max_length=100, blank=True)
     given_names = models.CharField(
         "prénoms de naissance",
         max_length=200,
+        blank=True,
         help_text="Liste des prénoms de naissance séparés par des espaces, dans l'ordre de l'état civil "
         "(un prénom composé garde son trait d'union : « Jean-Christophe Marie »).",
     )
     usage_name = models.CharField("nom d'usage", max_length=100, blank=True)
-    birth_date = models.DateField("date de naissance")
+    birth_date = models.DateField("date de naissance", null=True, blank=True)
     birth_place_code = models.CharField(
         "lieu de naissance (code INSEE)",
         max_length=5,
+        blank=True,
         validators=[validators.validate_birth_place_code],
         help_text="Code commune COG, ou code pays 99xxx pour une naissance à l'étranger.",
     )
@@ -74,7 +78,8 @@ class Person(Recorded):
                 violation_error_message="Le numéro RPPS doit comporter exactement 11 chiffres.",
             ),
             models.CheckConstraint(
-                condition=models.Q(birth_place_code__regex=r"^([0-9]{2}|2[AB])[0-9]{3}$"),
+                condition=models.Q(birth_place_code="")
+                | models.Q(birth_place_code__regex=r"^([0-9]{2}|2[AB])[0-9]{3}$"),
                 name="person_birth_place_cog",
                 violation_error_message="Le lieu de naissance doit être un code commune ou pays INSEE à 5 caractères.",
             ),
@@ -84,7 +89,7 @@ class Person(Recorded):
                 violation_error_message="Une personne ne peut pas être fusionnée dans elle-même.",
             ),
             models.CheckConstraint(
-                condition=models.Q(sex_code__in=["F", "M"]),
+                condition=models.Q(sex_code__in=["F", "M", ""]),
                 name="person_sex_f_m",
                 violation_error_message="Le sexe doit être F ou M.",
             ),
@@ -109,8 +114,18 @@ class Person(Recorded):
             self.given_names = " ".join(self.given_names.split())
         super().clean()
 
+    @property
+    def civil_status_known(self) -> bool:
+        return self.birth_date is not None
+
     def collect_errors(self, errors):
         super().collect_errors(errors)
+        known = [bool(self.birth_name), bool(self.given_names), bool(self.sex_code), self.birth_date is not None]
+        if any(known) and not all(known):
+            errors.setdefault("birth_date", []).append(
+                "L'état civil doit être complet (nom et prénoms de naissance, sexe, date de naissance) ou absent "
+                "(professionnel connu seulement par une extraction publique)."
+            )
         if self.birth_date:
             if self.birth_date > datetime.date.today():
                 errors.setdefault("birth_date", []).append("La date de naissance ne peut pas être dans le futur.")

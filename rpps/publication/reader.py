@@ -1,0 +1,132 @@
+"""Reading PS_LibreAcces extraction files as existing clients do: by header name, tolerant of layouts.
+
+Accepts a zip, a directory or the `.txt` files themselves; files are recognised by their name
+prefix (the timestamp changes). The older 52-column layout (without rôle and genre d'activité) and
+the current 56-column one are both read; a UTF-8 BOM and CRLF line ends are tolerated. A line whose
+number of fields differs from the header is reported with its line number.
+"""
+
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import formats
+
+STEMS = (formats.PERSONNE_ACTIVITE.stem, formats.SAVOIR_FAIRE.stem, formats.DIPL_AUT_EXERC.stem)
+# Columns absent from the older 52-column Personne_activite layout.
+OPTIONAL_ACTIVITY_COLUMNS = {"Code rôle", "Libellé rôle", "Code genre activité", "Libellé genre activité"}
+
+
+class ExtractionError(Exception):
+    pass
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self):
+        return f"{self.file}, ligne {self.line} : {self.message}"
+
+
+@dataclass
+class Source:
+    stem: str
+    name: str
+    opener: object  # () -> binary file object
+
+
+@dataclass
+class Extraction:
+    sources: dict[str, Source]
+    problems: list[Problem] = field(default_factory=list)
+
+    def rows(self, stem: str) -> Iterator[tuple[int, dict[str, str]]]:
+        """(line number, {column: value}) for each well-formed line of one file; problems are collected."""
+        source = self.sources.get(stem)
+        if source is None:
+            return
+        with source.opener() as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+            header = _fields(text.readline())
+            expected = [c for c in _expected_columns(stem) if c not in OPTIONAL_ACTIVITY_COLUMNS]
+            missing = [c for c in expected if c not in header]
+            if missing:
+                raise ExtractionError(f"{source.name} : colonnes manquantes dans l'en-tête : {', '.join(missing)}.")
+            width = len(header)
+            for number, line in enumerate(text, start=2):
+                values = _fields(line)
+                if values == [""]:
+                    continue
+                if len(values) != width:
+                    self.problems.append(
+                        Problem(source.name, number, f"{len(values)} champ(s) au lieu de {width} : ligne ignorée.")
+                    )
+                    continue
+                yield number, dict(zip(header, values, strict=True))
+
+
+def _fields(line: str) -> list[str]:
+    line = line.rstrip("\r\n")
+    values = line.split(formats.SEPARATOR)
+    if len(values) > 1 and values[-1] == "":
+        values.pop()  # the trailing separator every line ends with
+    return values
+
+
+def _expected_columns(stem: str) -> list[str]:
+    return {f.stem: f for e in formats.EXTRACTIONS.values() for f in e.files}[stem].columns
+
+
+def _stem_of(name: str) -> str | None:
+    base = Path(name).name
+    for stem in STEMS:
+        if base.startswith(stem) and base.lower().endswith(".txt"):
+            return stem
+    return None
+
+
+def open_extraction(paths: list[str | Path]) -> Extraction:
+    sources: dict[str, Source] = {}
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise ExtractionError(f"{path} : fichier ou répertoire introuvable.")
+        candidates = sorted(path.iterdir()) if path.is_dir() else [path]
+        for candidate in candidates:
+            if zipfile.is_zipfile(candidate):
+                archive_path = candidate
+                with zipfile.ZipFile(archive_path) as archive:
+                    for member in archive.namelist():
+                        stem = _stem_of(member)
+                        if stem:
+                            sources[stem] = Source(stem, member, lambda a=archive_path, m=member: _zip_member(a, m))
+            else:
+                stem = _stem_of(candidate.name)
+                if stem:
+                    # Opened, and closed, by Extraction.rows.
+                    sources[stem] = Source(stem, candidate.name, lambda c=candidate: open(c, "rb"))  # noqa: SIM115
+    if formats.PERSONNE_ACTIVITE.stem not in sources:
+        raise ExtractionError(
+            "Aucun fichier PS_LibreAcces_Personne_activite_….txt trouvé (zip, répertoire ou fichiers .txt attendus)."
+        )
+    return Extraction(sources)
+
+
+class _zip_member:
+    """A zip member opened for reading, closing its archive with it."""
+
+    def __init__(self, archive_path, member):
+        self.archive = zipfile.ZipFile(archive_path)
+        self.handle = self.archive.open(member)
+
+    def __enter__(self):
+        return self.handle
+
+    def __exit__(self, *exc):
+        self.handle.close()
+        self.archive.close()
