@@ -14,15 +14,28 @@ allocates RPPS numbers only.
 """
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers
 from rpps.registry.history import Actor, acting_as
-from rpps.registry.models import Activity, Authorization, Diploma, Exercise, Expertise, Person, Structure
+from rpps.registry.models import (
+    Activity,
+    Authorization,
+    ChangeRecord,
+    Diploma,
+    Exercise,
+    Expertise,
+    Person,
+    Structure,
+)
+from rpps.registry.population.generator import COLUMNS
+from rpps.registry.population.writer import BulkWriter
 
 from . import formats
 from .reader import Extraction, Problem
@@ -192,117 +205,244 @@ def plan_load(extraction: Extraction, date: datetime.date | None = None) -> Plan
 
 
 def apply_plan(plan: Plan, *, max_removal_share: float = 0.05, force: bool = False) -> None:
-    """Writes the plan in one transaction, attributed to the loader."""
+    """Writes the plan in one transaction, attributed to the loader.
+
+    Additions (the bulk of a first load) are written with COPY on PostgreSQL (executemany elsewhere),
+    after checking every code against the nomenclatures and every identifier's key, with one history
+    record per new person and structure, as the other bulk loaders do; changes and removals (a few a
+    day) go through the models one by one.
+    """
     share = plan.removals / plan.registry_records if plan.registry_records else 0.0
     if share > max_removal_share and not force:
         raise LoadRefused(
             f"Le fichier retirerait {plan.removals} enregistrement(s) sur {plan.registry_records} "
             f"({share:.1%}, plus que {max_removal_share:.0%}) : fichier incomplet ? Relancez avec --forcer si c'est voulu."
         )
-    persons, exercises, structures, activities, expertises, diplomas, authorizations = plan.current
     with transaction.atomic(), acting_as(Actor.loader("load_extraction"), f"Extraction du {plan.date:%d/%m/%Y}"):
-        person_ids = dict(Person.objects.current().values_list("rpps", "pk"))
-        for rpps, civility in plan.persons.items():
-            if rpps not in persons:
-                person = Person(rpps=rpps, civility_code=civility)
-                person.full_clean()
-                person.save()
-                person_ids[rpps] = person.pk
-            elif persons[rpps] != civility:
-                person = Person.objects.get(rpps=rpps)
-                person.civility_code = civility
-                person.full_clean()
-                person.save()
-        exercise_ids = {
-            (r, p): pk for pk, r, p in Exercise.objects.values_list("pk", "person__rpps", "profession_code")
-        }
-        for key, values in plan.exercises.items():
-            if key not in exercises:
-                exercise = Exercise(person_id=person_ids[key[0]], profession_code=key[1], **values)
-                exercise.full_clean()
-                exercise.save()
-                exercise_ids[key] = exercise.pk
-            elif exercises[key] != values:
-                exercise = Exercise.objects.get(pk=exercise_ids[key])
-                for name, value in values.items():
-                    setattr(exercise, name, value)
-                exercise.full_clean()
-                exercise.save()
-        structure_ids = dict(Structure.objects.values_list("technical_id", "pk"))
-        for technical_id, values in plan.structures.items():
-            kind = identifiers.parse_structure_technical_id(technical_id)
-            fields = dict(values)
-            if kind.kind == "RPPS_RANG":
-                fields["rpps_rang"] = kind.number
-            fields["finess"] = fields["finess"] or None
-            if technical_id not in structures:
-                structure = Structure(**fields)
-                structure.full_clean()
-                structure.save()
-                structure_ids[technical_id] = structure.pk
-            elif structures[technical_id] != values:
-                structure = Structure.objects.get(pk=structure_ids[technical_id])
-                for name, value in fields.items():
-                    setattr(structure, name, value)
-                structure.full_clean()
-                structure.save()
-        for technical_id, legal_finess in plan.legal_entities.items():
-            legal = Structure.objects.filter(finess=legal_finess).exclude(technical_id=technical_id).first()
-            if legal is None:
-                # The file names a site's legal entity by its FINESS only: recorded as such, name unknown.
-                legal = Structure(
-                    finess=legal_finess, is_legal_entity=True, name=f"Entité juridique FINESS {legal_finess}"
-                )
-                legal.full_clean()
-                legal.save()
-            if legal is not None:
-                Structure.objects.filter(technical_id=technical_id).exclude(legal_entity=legal).update(
-                    legal_entity=legal
-                )
-        for key, values in plan.activities.items():
-            if key in activities:
-                continue
-            activity = Activity(exercise_id=exercise_ids[key[:2]], structure_id=structure_ids[key[2]],
-                                start_date=plan.date, **values)  # fmt: skip
-            activity.full_clean()
-            activity.save()
-        for key, pk in activities.items():
-            if key not in plan.activities:
-                activity = Activity.objects.get(pk=pk)
-                activity.end_date = plan.date
-                activity.save()
-        # Diplomas and authorisations name no profession: they go to the person's first exercise.
-        first_exercise: dict[str, int] = {}
-        for (rpps, _profession), pk in sorted(exercise_ids.items()):
-            first_exercise.setdefault(rpps, pk)
-        new = (
-            [
-                Expertise(exercise_id=exercise_ids.get((r, p)), type_code=t, code=c)
-                for r, p, t, c in sorted(plan.expertises - set(expertises))
-            ]
-            + [
-                Diploma(exercise_id=first_exercise.get(r), type_code=t, code=c, label=label)
-                for (r, t, c), label in sorted(plan.diplomas.items())
-                if (r, t, c) not in diplomas
-            ]
-            + [
-                Authorization(exercise_id=first_exercise.get(r), type_code=t, discipline_code=c, discipline_label=label)
-                for (r, t, c), label in sorted(plan.authorizations.items())
-                if (r, t, c) not in authorizations
-            ]
-        )
-        for obj in new:
-            if obj.exercise_id is None:
-                plan.problems.append(Problem("", 0, f"{obj._meta.verbose_name} sans exercice connu : non chargé."))
-                continue
+        _add(plan)
+        _change(plan)
+        _remove(plan)
+    BulkWriter().reset_sequences([Person, Exercise, Structure, Activity, Expertise, Diploma, Authorization,
+                                  ChangeRecord])  # fmt: skip
+
+
+class _Ids:
+    def __init__(self, models):
+        self.next = {model: (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1 for model in models}
+
+    def __call__(self, model) -> int:
+        value = self.next[model]
+        self.next[model] = value + 1
+        return value
+
+
+def _codes(table: str) -> set[str]:
+    return {entry.code for entry in lookup.entries(table, active_only=False)}
+
+
+def _structure_problem(technical_id: str, values: dict) -> str:
+    try:
+        kind = identifiers.parse_structure_technical_id(technical_id)
+        for name, check in (("finess", identifiers.validate_finess), ("siret", identifiers.validate_siret),
+                            ("siren", identifiers.validate_siren)):  # fmt: skip
+            if values[name]:
+                check(values[name])
+        if kind.kind == "FINESS" and values["finess"] != kind.number:
+            return f"structure {technical_id} : son FINESS ({values['finess']}) ne correspond pas à son identifiant."
+    except identifiers.InvalidIdentifier as exc:
+        return f"structure {technical_id} : {exc}"
+    return ""
+
+
+def _add(plan: Plan) -> None:
+    persons, exercises, structures, activities, expertises, diplomas, authorizations = plan.current
+    ids = _Ids([Person, Exercise, Structure, Activity, Expertise, Diploma, Authorization, ChangeRecord])
+    now, actor, reason = timezone.now(), "load_extraction", f"Extraction du {plan.date:%d/%m/%Y}"
+    rows = defaultdict(list)
+
+    def history(object_type, object_id, person_id, after):
+        rows[ChangeRecord].append((ids(ChangeRecord), now, "loader", actor, None, reason, "create", object_type,
+                                   object_id, person_id, None, after))  # fmt: skip
+
+    def problem(message):
+        plan.problems.append(Problem("", 0, message))
+
+    civilities, professions = _codes(catalog.CIVILITY), _codes(catalog.PROFESSION)
+    categories, exercise_civilities = _codes(catalog.CATEGORY), _codes(catalog.EXERCISE_CIVILITY)
+    modes, genres, sectors = _codes(catalog.ACTIVITY_MODE), _codes(catalog.ACTIVITY_GENRE), _codes(catalog.SECTOR)
+    functions = _codes(catalog.FUNCTION)
+    sections, specialties = _codes(catalog.PHARMACIST_SECTION), _codes(catalog.SPECIALTY)
+    diploma_types, authorization_types = _codes(catalog.DIPLOMA_TYPE), _codes(catalog.AUTHORIZATION_TYPE)
+
+    person_ids = dict(Person.objects.values_list("rpps", "pk"))
+    for rpps, civility in plan.persons.items():
+        if rpps in persons:
+            continue
+        if civility and civility not in civilities:
+            problem(f"RPPS {rpps} : civilité « {civility} » inconnue ; enregistrée vide.")
+            civility = ""
+        pid = person_ids[rpps] = ids(Person)
+        rows[Person].append((pid, rpps, civility, "", "", "", "", None, "", "", "", "", "", now, now))
+        history("registry.person", pid, pid, {"rpps": rpps, "source": "extraction publique"})
+
+    exercise_ids = {(r, p): pk for pk, r, p in Exercise.objects.values_list("pk", "person__rpps", "profession_code")}
+    for (rpps, profession), v in plan.exercises.items():
+        if (rpps, profession) in exercises or rpps not in person_ids:
+            continue
+        if (
+            profession not in professions
+            or v["category_code"] not in categories
+            or (v["exercise_civility_code"] and v["exercise_civility_code"] not in exercise_civilities)
+        ):
+            problem(
+                f"RPPS {rpps} : profession, catégorie ou civilité d'exercice inconnue : exercice {profession} non chargé."
+            )
+            continue
+        eid = exercise_ids[(rpps, profession)] = ids(Exercise)
+        rows[Exercise].append((eid, person_ids[rpps], profession, v["category_code"], v["exercise_civility_code"],
+                               v["last_name"], v["first_name"], v["registration_authority"], now, now))  # fmt: skip
+
+    structure_ids = dict(Structure.objects.values_list("technical_id", "pk"))
+    by_finess = dict(Structure.objects.exclude(finess=None).values_list("finess", "pk"))
+    new_structures = {}
+    for technical_id, v in plan.structures.items():
+        if technical_id in structures:
+            continue
+        message = _structure_problem(technical_id, v)
+        if v["sector_code"] and v["sector_code"] not in sectors:
+            message = message or f"structure {technical_id} : secteur « {v['sector_code']} » inconnu."
+        if message:
+            problem(message + " Structure et situations non chargées.")
+            continue
+        new_structures[technical_id] = v
+        structure_ids[technical_id] = ids(Structure)
+        if v["finess"]:
+            by_finess[v["finess"]] = structure_ids[technical_id]
+    for technical_id, legal_finess in plan.legal_entities.items():
+        if legal_finess not in by_finess and technical_id in new_structures:
             try:
-                obj.full_clean()
-            except ValidationError as exc:
-                plan.problems.append(Problem("", 0, f"{obj._meta.verbose_name} {obj} : {' '.join(exc.messages)}"))
+                identifiers.validate_finess(legal_finess)
+            except identifiers.InvalidIdentifier as exc:
+                problem(f"structure {technical_id} : entité juridique {legal_finess} : {exc}")
                 continue
-            obj.save()
-        for model, current, wanted in ((Expertise, expertises, plan.expertises), (Diploma, diplomas, plan.diplomas),
-                                       (Authorization, authorizations, plan.authorizations)):  # fmt: skip
-            for key, pk in current.items():
-                if key not in wanted:
-                    model.objects.get(pk=pk).delete()
+            # Named by its FINESS only in the file: recorded as such, name unknown.
+            sid = by_finess[legal_finess] = ids(Structure)
+            rows[Structure].append(_structure_row(sid, "F" + legal_finess, {"finess": legal_finess,
+                                   "name": f"Entité juridique FINESS {legal_finess}"}, None, True, now))  # fmt: skip
+            history("registry.structure", sid, None, {"technical_id": "F" + legal_finess})
+    for technical_id, v in new_structures.items():
+        sid = structure_ids[technical_id]
+        legal = by_finess.get(plan.legal_entities.get(technical_id, ""))
+        rows[Structure].append(_structure_row(sid, technical_id, v, legal if legal != sid else None, False, now))
+        history("registry.structure", sid, None, {"technical_id": technical_id})
+
+    for key, v in plan.activities.items():
+        if key in activities:
+            continue
+        rpps, profession, technical_id = key[:3]
+        exercise_id, structure_id = exercise_ids.get((rpps, profession)), structure_ids.get(technical_id)
+        if exercise_id is None or structure_id is None:
+            continue  # its exercise or structure was refused, and reported
+        if v["mode_code"] not in modes or (v["genre_code"] and v["genre_code"] not in genres) or (
+            v["function_code"] and v["function_code"] not in functions) or (
+            v["pharmacist_section_code"] and v["pharmacist_section_code"] not in sections
+        ):  # fmt: skip
+            problem(f"RPPS {rpps} : situation à {technical_id} avec un code inconnu : non chargée.")
+            continue
+        rows[Activity].append((ids(Activity), exercise_id, structure_id, v["mode_code"], v["function_code"],
+                               v["genre_code"], v["role_code"], v["pharmacist_section_code"], plan.date, None, "",
+                               v["registration_authority"], now, now))  # fmt: skip
+
+    first_exercise: dict[str, int] = {}
+    for (rpps, _profession), pk in sorted(exercise_ids.items()):
+        first_exercise.setdefault(rpps, pk)
+    for rpps, profession, type_code, code in sorted(plan.expertises - set(expertises)):
+        exercise_id = exercise_ids.get((rpps, profession))
+        if exercise_id is None:
+            continue
+        if type_code != "S" or code not in specialties:
+            problem(f"RPPS {rpps} : savoir-faire {type_code} {code} : seules les spécialités ordinales (type S) "
+                    "connues sont chargées.")  # fmt: skip
+            continue
+        rows[Expertise].append((ids(Expertise), exercise_id, type_code, code, now, now))
+    for (rpps, type_code, code), label in sorted(plan.diplomas.items()):
+        if (rpps, type_code, code) in diplomas or rpps not in first_exercise:
+            continue
+        if type_code not in diploma_types:
+            problem(f"RPPS {rpps} : type de diplôme « {type_code} » inconnu : non chargé.")
+            continue
+        rows[Diploma].append((ids(Diploma), first_exercise[rpps], type_code, code, label, "", None, "", now, now))
+    for (rpps, type_code, code), label in sorted(plan.authorizations.items()):
+        if (rpps, type_code, code) in authorizations or rpps not in first_exercise:
+            continue
+        if type_code not in authorization_types:
+            problem(f"RPPS {rpps} : type d'autorisation « {type_code} » inconnu : non chargée.")
+            continue
+        rows[Authorization].append(
+            (ids(Authorization), first_exercise[rpps], type_code, code, label, "", None, now, now)
+        )
+
+    writer = BulkWriter()
+    for model in (Structure, Person, Exercise, Expertise, Diploma, Authorization, Activity, ChangeRecord):
+        writer.write(model, COLUMNS[model] if model is not Activity else ACTIVITY_COLUMNS, rows[model])
+
+
+ACTIVITY_COLUMNS = (*COLUMNS[Activity][:-2], "registration_authority", "created_at", "updated_at")
+
+
+def _structure_row(sid, technical_id, values, legal_entity_id, is_legal_entity, now):
+    kind = identifiers.parse_structure_technical_id(technical_id)
+    v = {name: values.get(name, "") for name in STRUCTURE_COLUMNS.values()}
+    return (
+        sid, technical_id, v["finess"] or None, v["siret"], v["siren"], kind.number if kind.kind == "RPPS_RANG" else "",
+        legal_entity_id, is_legal_entity, v["name"], v["trade_name"], v["sector_code"], v["recipient_complement"],
+        v["place_complement"], v["street_number"], v["repetition_index"], v["street_type_code"],
+        v["street_type_label"], v["street_name"], v["distribution_mention"], v["cedex_office"], v["postal_code"],
+        v["commune_code"], v["commune_label"], v["country_code"], v["country_label"], v["department_code"],
+        v["department_label"], v["phone"], v["phone2"], v["fax"], v["email"], now, now,
+    )  # fmt: skip
+
+
+def _change(plan: Plan) -> None:
+    persons, exercises, structures, *_ = plan.current
+    for rpps, civility in plan.persons.items():
+        if rpps in persons and persons[rpps] != civility:
+            person = Person.objects.get(rpps=rpps)
+            person.civility_code = civility
+            person.full_clean()
+            person.save()
+    for (rpps, profession), values in plan.exercises.items():
+        if (rpps, profession) in exercises and exercises[(rpps, profession)] != values:
+            exercise = Exercise.objects.get(person__rpps=rpps, profession_code=profession)
+            for name, value in values.items():
+                setattr(exercise, name, value)
+            exercise.full_clean()
+            exercise.save()
+    for technical_id, values in plan.structures.items():
+        if technical_id in structures and structures[technical_id] != values:
+            structure = Structure.objects.get(technical_id=technical_id)
+            for name, value in values.items():
+                setattr(structure, name, value or (None if name == "finess" else ""))
+            structure.full_clean()
+            structure.save()
+    for technical_id, legal_finess in plan.legal_entities.items():
+        if technical_id in structures:
+            legal = Structure.objects.filter(finess=legal_finess).exclude(technical_id=technical_id).first()
+            structure = Structure.objects.get(technical_id=technical_id)
+            if legal is not None and structure.legal_entity_id != legal.pk:
+                structure.legal_entity = legal
+                structure.save()
+
+
+def _remove(plan: Plan) -> None:
+    persons, exercises, structures, activities, expertises, diplomas, authorizations = plan.current
+    for key, pk in activities.items():
+        if key not in plan.activities:
+            activity = Activity.objects.get(pk=pk)
+            activity.end_date = max(plan.date, activity.start_date)
+            activity.save()
+    for model, current, wanted in ((Expertise, expertises, plan.expertises), (Diploma, diplomas, plan.diplomas),
+                                   (Authorization, authorizations, plan.authorizations)):  # fmt: skip
+        for key, pk in current.items():
+            if key not in wanted:
+                model.objects.get(pk=pk).delete()
