@@ -337,7 +337,42 @@ print(json.dumps({{"seconds": time.perf_counter() - started, "bytes": total, "zi
 """
 
 
-def bench_publish(env: dict) -> list[dict]:
+LOAD_BASELINE_SCRIPT = r"""
+import json, sys, time, zipfile
+import pandas
+started = time.perf_counter()
+rows = 0
+with zipfile.ZipFile(sys.argv[1]) as archive:
+    for name in archive.namelist():
+        with archive.open(name) as handle:
+            rows += len(pandas.read_csv(handle, sep="|", dtype=str, keep_default_na=False))
+print(json.dumps({"seconds": time.perf_counter() - started, "rows": rows}))
+"""
+
+
+def bench_load(env: dict, zip_path: Path) -> list[dict]:
+    load_db = f"{DB}_load"
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{load_db}"')
+        conn.execute(f'CREATE DATABASE "{load_db}"')
+    load_env = env | {"DATABASE_URL": f"{PG}/{load_db}"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=load_env, check=True)
+    seconds, rss, out = run_measured(
+        [sys.executable, "manage.py", "load_extraction", str(zip_path), "--appliquer"], load_env
+    )
+    print(out.strip())
+    _, _, base_out = run_measured([sys.executable, "-c", LOAD_BASELINE_SCRIPT, str(zip_path)], load_env)
+    base = json.loads(base_out.strip().splitlines()[-1])
+    return [
+        {"figure": "load_extraction of the national PS_LibreAcces zip into an empty registry", "value": round(seconds, 1),
+         "unit": "s", "baseline": round(base["seconds"], 1),
+         "baseline_what": "pandas.read_csv(sep='|') of the same three files, nothing else",
+         "ratio": round(seconds / base["seconds"], 2), "target": "< 300 s",
+         "note": f"{thousands(base['rows'])} lines read; peak RSS {round(rss / 2**20)} MiB; {out.strip().splitlines()[1].strip()}"},
+    ]  # fmt: skip
+
+
+def bench_publish(env: dict, *, then_load: bool = True) -> list[dict]:
     folder = tempfile.mkdtemp(prefix="rpps-bench-publication-")
     run_env = env | {"PUBLICATION_DIR": folder}
     seconds, rss, out = run_measured(
@@ -348,8 +383,9 @@ def bench_publish(env: dict) -> list[dict]:
     _, _, base_out = run_measured([sys.executable, "-c", PUBLISH_BASELINE_SCRIPT.format()], run_env)
     base = json.loads(base_out.strip().splitlines()[-1])
     zips = sum(p.stat().st_size for p in Path(folder).rglob("*.zip"))
+    loaded = bench_load(env, next(Path(folder).rglob("PS_LibreAcces_*.zip"))) if then_load else []
     shutil.rmtree(folder, ignore_errors=True)
-    return [
+    return loaded + [
         {"figure": "publish_extractions (3 zips, all files) at 2 000 000 persons", "value": round(seconds, 1),
          "unit": "s", "baseline": round(base["seconds"], 1),
          "baseline_what": f"PostgreSQL COPY ... TO of the same {base['queries']} queries, zipped at the same level",
