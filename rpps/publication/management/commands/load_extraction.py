@@ -15,8 +15,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("chemins", nargs="+")
-        parser.add_argument("--appliquer", action="store_true", help="Écrit les changements, en une transaction.")
-        parser.add_argument("--forcer", action="store_true", help="Applique même au-delà du seuil de retraits.")
+        parser.add_argument(
+            "--appliquer", "--apply", action="store_true", help="Écrit les changements, en une transaction."
+        )
+        parser.add_argument(
+            "--forcer", "--force", action="store_true", help="Applique même au-delà du seuil de retraits."
+        )
         parser.add_argument("--seuil-retraits", type=float, default=5.0, help="Part maximale de retraits, en %% (5).")
         parser.add_argument(
             "--lignes-invalides", choices=["ignorer", "arreter"], default="ignorer",
