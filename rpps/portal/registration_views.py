@@ -38,6 +38,14 @@ def _refuse_unmanaged(request, what: str):
     raise Http404("Introuvable, ou hors de vos structures.")
 
 
+def _first_or_refuse(request, queryset, what: str):
+    """The one object the user may see, or a 404 (and an "accès refusé" audit event)."""
+    found = queryset.first()
+    if found is None:
+        _refuse_unmanaged(request, what)
+    return found
+
+
 def _form_error(form, exc):
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
@@ -83,17 +91,11 @@ def professional_new(request):
 
 
 def _visible_request(request, pk) -> RegistrationRequest:
-    found = (
-        RegistrationRequest.objects.filter(
-            Q(structure__in=permissions.managed_structures(request.account.national_id)) | Q(account=request.account),
-            pk=pk,
-        )
-        .select_related("structure", "person")
-        .first()
+    visible = RegistrationRequest.objects.filter(
+        Q(structure__in=permissions.managed_structures(request.account.national_id)) | Q(account=request.account),
+        pk=pk,
     )
-    if found is None:
-        _refuse_unmanaged(request, f"demande n° {pk}")
-    return found
+    return _first_or_refuse(request, visible.select_related("structure", "person"), f"demande n° {pk}")
 
 
 @portal_user_required
@@ -116,9 +118,11 @@ def registration_requests(request):
 
 @portal_user_required
 def instruct(request, pk):
-    found = registration.instructable(request.account.national_id).filter(pk=pk).select_related("structure").first()
-    if found is None:
-        _refuse_unmanaged(request, f"instruction de la demande n° {pk}")
+    found = _first_or_refuse(
+        request,
+        registration.instructable(request.account.national_id).filter(pk=pk).select_related("structure"),
+        f"instruction de la demande n° {pk}",
+    )
     structures = list(_managed(request))
     initial = dict(found.data) | {"structure": found.structure_id}
     form = ProfessionalForm(request.POST or None, structures=structures, initial=initial)
@@ -182,15 +186,8 @@ def professional_detail(request, rpps):
 
 
 def _managed_activity(request, pk) -> Activity:
-    activity = (
-        registration.managed_activities(request.account.national_id)
-        .filter(pk=pk)
-        .select_related("structure", "exercise__person")
-        .first()
-    )
-    if activity is None:
-        _refuse_unmanaged(request, f"situation n° {pk}")
-    return activity
+    activities = registration.managed_activities(request.account.national_id).filter(pk=pk)
+    return _first_or_refuse(request, activities.select_related("structure", "exercise__person"), f"situation n° {pk}")
 
 
 @portal_user_required
@@ -322,10 +319,9 @@ def bulk_upload(request):
 
 
 def _own_import(request, pk) -> BulkImport:
-    found = BulkImport.objects.filter(pk=pk, national_id=request.account.national_id).first()
-    if found is None:
-        _refuse_unmanaged(request, f"import n° {pk}")
-    return found
+    return _first_or_refuse(
+        request, BulkImport.objects.filter(pk=pk, national_id=request.account.national_id), f"import n° {pk}"
+    )
 
 
 @portal_user_required
