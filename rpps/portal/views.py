@@ -48,7 +48,7 @@ def _refused_page(request, message: str, status: int = 403):
 def home(request):
     account = getattr(request.user, "portal_account", None) if request.user.is_authenticated else None
     if account is None:
-        return render(request, "portal/welcome.html", {"title": "Portail RPPS+"})
+        return render(request, "portal/welcome.html", {"title": "Accueil"})
     national_id = account.national_id
     habilitations = (
         permissions.open_habilitations(national_id).select_related("structure", "contract").order_by("structure__name")
