@@ -226,6 +226,27 @@ def apply_plan(plan: Plan, *, max_removal_share: float = 0.05, force: bool = Fal
                                   ChangeRecord])  # fmt: skip
 
 
+class _Rows:
+    """New rows written by batches as they are made, parents flushed before their children."""
+
+    BATCH = 20000
+
+    def __init__(self, writer: BulkWriter):
+        self.writer = writer
+        self.pending = defaultdict(list)
+
+    def add(self, model, row):
+        rows = self.pending[model]
+        rows.append(row)
+        if len(rows) >= self.BATCH:
+            self.flush(model)
+
+    def flush(self, *models):
+        for model in models or list(self.pending):
+            self.writer.write(model, ACTIVITY_COLUMNS if model is Activity else COLUMNS[model], self.pending[model])
+            self.pending[model] = []
+
+
 class _Ids:
     def __init__(self, models):
         self.next = {model: (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1 for model in models}
@@ -258,10 +279,10 @@ def _add(plan: Plan) -> None:
     persons, exercises, structures, activities, expertises, diplomas, authorizations = plan.current
     ids = _Ids([Person, Exercise, Structure, Activity, Expertise, Diploma, Authorization, ChangeRecord])
     now, actor, reason = timezone.now(), "load_extraction", f"Extraction du {plan.date:%d/%m/%Y}"
-    rows = defaultdict(list)
+    out = _Rows(BulkWriter())
 
     def history(object_type, object_id, person_id, after):
-        rows[ChangeRecord].append((ids(ChangeRecord), now, "loader", actor, None, reason, "create", object_type,
+        out.add(ChangeRecord, (ids(ChangeRecord), now, "loader", actor, None, reason, "create", object_type,
                                    object_id, person_id, None, after))  # fmt: skip
 
     def problem(message):
@@ -282,9 +303,10 @@ def _add(plan: Plan) -> None:
             problem(f"RPPS {rpps} : civilité « {civility} » inconnue ; enregistrée vide.")
             civility = ""
         pid = person_ids[rpps] = ids(Person)
-        rows[Person].append((pid, rpps, civility, "", "", "", "", None, "", "", "", "", "", now, now))
+        out.add(Person, (pid, rpps, civility, "", "", "", "", None, "", "", "", "", "", now, now))
         history("registry.person", pid, pid, {"rpps": rpps, "source": "extraction publique"})
 
+    out.flush(Person)  # exercises refer to them
     exercise_ids = {(r, p): pk for pk, r, p in Exercise.objects.values_list("pk", "person__rpps", "profession_code")}
     for (rpps, profession), v in plan.exercises.items():
         if (rpps, profession) in exercises or rpps not in person_ids:
@@ -299,7 +321,7 @@ def _add(plan: Plan) -> None:
             )
             continue
         eid = exercise_ids[(rpps, profession)] = ids(Exercise)
-        rows[Exercise].append((eid, person_ids[rpps], profession, v["category_code"], v["exercise_civility_code"],
+        out.add(Exercise, (eid, person_ids[rpps], profession, v["category_code"], v["exercise_civility_code"],
                                v["last_name"], v["first_name"], v["registration_authority"], now, now))  # fmt: skip
 
     structure_ids = dict(Structure.objects.values_list("technical_id", "pk"))
@@ -327,15 +349,16 @@ def _add(plan: Plan) -> None:
                 continue
             # Named by its FINESS only in the file: recorded as such, name unknown.
             sid = by_finess[legal_finess] = ids(Structure)
-            rows[Structure].append(_structure_row(sid, "F" + legal_finess, {"finess": legal_finess,
+            out.add(Structure, _structure_row(sid, "F" + legal_finess, {"finess": legal_finess,
                                    "name": f"Entité juridique FINESS {legal_finess}"}, None, True, now))  # fmt: skip
             history("registry.structure", sid, None, {"technical_id": "F" + legal_finess})
     for technical_id, v in new_structures.items():
         sid = structure_ids[technical_id]
         legal = by_finess.get(plan.legal_entities.get(technical_id, ""))
-        rows[Structure].append(_structure_row(sid, technical_id, v, legal if legal != sid else None, False, now))
+        out.add(Structure, _structure_row(sid, technical_id, v, legal if legal != sid else None, False, now))
         history("registry.structure", sid, None, {"technical_id": technical_id})
 
+    out.flush(Exercise, Structure)  # situations refer to them
     for key, v in plan.activities.items():
         if key in activities:
             continue
@@ -349,7 +372,7 @@ def _add(plan: Plan) -> None:
         ):  # fmt: skip
             problem(f"RPPS {rpps} : situation à {technical_id} avec un code inconnu : non chargée.")
             continue
-        rows[Activity].append((ids(Activity), exercise_id, structure_id, v["mode_code"], v["function_code"],
+        out.add(Activity, (ids(Activity), exercise_id, structure_id, v["mode_code"], v["function_code"],
                                v["genre_code"], v["role_code"], v["pharmacist_section_code"], plan.date, None, "",
                                v["registration_authority"], now, now))  # fmt: skip
 
@@ -364,27 +387,23 @@ def _add(plan: Plan) -> None:
             problem(f"RPPS {rpps} : savoir-faire {type_code} {code} : seules les spécialités ordinales (type S) "
                     "connues sont chargées.")  # fmt: skip
             continue
-        rows[Expertise].append((ids(Expertise), exercise_id, type_code, code, now, now))
+        out.add(Expertise, (ids(Expertise), exercise_id, type_code, code, now, now))
     for (rpps, type_code, code), label in sorted(plan.diplomas.items()):
         if (rpps, type_code, code) in diplomas or rpps not in first_exercise:
             continue
         if type_code not in diploma_types:
             problem(f"RPPS {rpps} : type de diplôme « {type_code} » inconnu : non chargé.")
             continue
-        rows[Diploma].append((ids(Diploma), first_exercise[rpps], type_code, code, label, "", None, "", now, now))
+        out.add(Diploma, (ids(Diploma), first_exercise[rpps], type_code, code, label, "", None, "", now, now))
     for (rpps, type_code, code), label in sorted(plan.authorizations.items()):
         if (rpps, type_code, code) in authorizations or rpps not in first_exercise:
             continue
         if type_code not in authorization_types:
             problem(f"RPPS {rpps} : type d'autorisation « {type_code} » inconnu : non chargée.")
             continue
-        rows[Authorization].append(
-            (ids(Authorization), first_exercise[rpps], type_code, code, label, "", None, now, now)
-        )
+        out.add(Authorization, (ids(Authorization), first_exercise[rpps], type_code, code, label, "", None, now, now))
 
-    writer = BulkWriter()
-    for model in (Structure, Person, Exercise, Expertise, Diploma, Authorization, Activity, ChangeRecord):
-        writer.write(model, COLUMNS[model] if model is not Activity else ACTIVITY_COLUMNS, rows[model])
+    out.flush()
 
 
 ACTIVITY_COLUMNS = (*COLUMNS[Activity][:-2], "registration_authority", "created_at", "updated_at")
