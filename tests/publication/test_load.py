@@ -83,11 +83,7 @@ def test_missing_columns_or_files_are_refused(tmp_path):
     with pytest.raises(CommandError, match="colonnes manquantes"):
         load(bad)
     with pytest.raises(CommandError, match="Aucun fichier PS_LibreAcces_Personne_activite"):
-        load(
-            tmp_path / "PS_LibreAcces_SavoirFaire_202601010000.txt"
-            if False
-            else SAMPLES / "SYNTHETIC_PS_LibreAcces_SavoirFaire_202601010000.txt"
-        )
+        load(SAMPLES / "SYNTHETIC_PS_LibreAcces_SavoirFaire_202601010000.txt")
 
 
 def test_too_many_removals_are_refused_unless_forced(tmp_path):
