@@ -6,4 +6,5 @@ class PortalConfig(AppConfig):
     verbose_name = "Portail RPPS+"
 
     def ready(self):
-        from . import signals  # noqa: F401  (operator sign-ins go to the audit log)
+        from . import registration, signals  # noqa: F401  (their signal receivers: audit of operator sign-ins,
+        # registrations finished by an operator's identity decision)
