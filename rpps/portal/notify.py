@@ -9,6 +9,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from .services import exercise_names
+
 
 def _send(person, subject: str, template: str, context: dict):
     if not person.email:
@@ -20,13 +22,8 @@ def _send(person, subject: str, template: str, context: dict):
     )
 
 
-def _names(person):
-    exercise = person.exercises.order_by("pk").first()
-    return (exercise.first_name, exercise.last_name) if exercise else ("", "")
-
-
 def registered(person, structure, *, by_self: bool):
-    first, last = _names(person)
+    last, first = exercise_names(person)
     _send(
         person,
         f"Votre numéro RPPS : {person.rpps}",
@@ -36,7 +33,7 @@ def registered(person, structure, *, by_self: bool):
 
 
 def changed(person, structure, verb: str):
-    first, last = _names(person)
+    last, first = exercise_names(person)
     _send(
         person,
         "Votre situation dans le répertoire RPPS a été mise à jour",

@@ -138,11 +138,19 @@ def _identifier(structure: Structure) -> str:
     return structure.technical_id
 
 
+def _locked_in(contract: Contract, state: str, refusal: str) -> Contract:
+    """The contract, locked for the transition, if it is in `state`; else Refused ({} = its state)."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if contract.state != state:
+        raise Refused(refusal.format(contract.get_state_display()))
+    return contract
+
+
 def approve_contract(who: Who, contract: Contract) -> Habilitation:
     with audited(who, Action.CONTRACT_APPROVED, contract=contract):
-        contract = Contract.objects.select_for_update().get(pk=contract.pk)
-        if contract.state != Contract.State.REQUESTED:
-            raise Refused(f"Seule une demande peut être approuvée ; ce contrat est {contract.get_state_display()}.")
+        contract = _locked_in(
+            contract, Contract.State.REQUESTED, "Seule une demande peut être approuvée ; ce contrat est {}."
+        )
         contract.state = Contract.State.ACTIVE
         contract.decided_by = who.label
         contract.decided_at = timezone.now()
@@ -180,9 +188,9 @@ def reject_contract(who: Who, contract: Contract, reason: str) -> Contract:
         reason = (reason or "").strip()
         if not reason:
             raise Refused("Indiquez le motif du rejet : le demandeur le verra.", "reason")
-        contract = Contract.objects.select_for_update().get(pk=contract.pk)
-        if contract.state != Contract.State.REQUESTED:
-            raise Refused(f"Seule une demande peut être rejetée ; ce contrat est {contract.get_state_display()}.")
+        contract = _locked_in(
+            contract, Contract.State.REQUESTED, "Seule une demande peut être rejetée ; ce contrat est {}."
+        )
         contract.state = Contract.State.REJECTED
         contract.rejection_reason = reason
         contract.decided_by = who.label
@@ -196,9 +204,9 @@ def reject_contract(who: Who, contract: Contract, reason: str) -> Contract:
 
 def terminate_contract(who: Who, contract: Contract) -> Contract:
     with audited(who, Action.CONTRACT_TERMINATED, contract=contract):
-        contract = Contract.objects.select_for_update().get(pk=contract.pk)
-        if contract.state != Contract.State.ACTIVE:
-            raise Refused(f"Seul un contrat actif peut être résilié ; ce contrat est {contract.get_state_display()}.")
+        contract = _locked_in(
+            contract, Contract.State.ACTIVE, "Seul un contrat actif peut être résilié ; ce contrat est {}."
+        )
         contract.state = Contract.State.TERMINATED
         contract.terminated_at = timezone.now()
         contract.save()
