@@ -26,6 +26,7 @@ run: install
 	$(PY) manage.py load_demo
 	$(PY) manage.py load_portal_demo
 	$(PY) manage.py index_identities
+	$(PY) manage.py index_directory
 	$(PY) manage.py publish_extractions --sans-progression --si-aucune
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py runserver $(HOST)

@@ -6,6 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("portail/", include("rpps.portal.urls")),
     path("", include("rpps.publication.urls")),
+    path("", include("rpps.directory.urls")),
     path("", include("rpps.www.urls")),
 ]
 if settings.DEV_PSC_ENABLED:

@@ -1,4 +1,8 @@
+import os
+import shutil
+
 import pytest
+from django.db import connections
 
 from rpps.registry.history import Actor, acting_as
 
@@ -70,3 +74,29 @@ def flushable_sqlite(transactional_db):
         for table, prefix in TABLES:
             for sql in statements(table, prefix)[1]["sqlite"]:
                 cursor.execute(sql)
+
+
+# End-to-end tests drive Debian's chromium through Playwright (never a downloaded browser). Without
+# it they are skipped and say so, unless RPPS_REQUIRE_BROWSER is set, as `.ci/run` does: there a
+# missing browser is a failure.
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser():
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("RPPS_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} est absent alors que RPPS_REQUIRE_BROWSER est défini (apt-get install chromium).")
+        pytest.skip(f"{CHROMIUM} absent : test de bout en bout non joué (.ci/run installe chromium et le joue).")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield chromium
+        # The ORM calls made in Playwright's context opened their own connection: close it, or
+        # PostgreSQL refuses to drop the test database at the end of the run.
+        connections.close_all()
+        chromium.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

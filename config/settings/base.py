@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "rpps.identity",
     "rpps.portal",
     "rpps.publication",
+    "rpps.directory",
     "rpps.www",
 ]
 

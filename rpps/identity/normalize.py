@@ -11,20 +11,31 @@ from functools import lru_cache
 # Letters NFKD does not decompose into a base letter + accent.
 _SPECIAL = str.maketrans({"Œ": "OE", "Æ": "AE", "ß": "SS", "Ø": "O", "Ð": "D", "Þ": "TH", "Ł": "L", "ı": "I"})
 _NOT_LETTER = re.compile(r"[^A-Z ]+")
+_NOT_LETTER_OR_DIGIT = re.compile(r"[^A-Z0-9 ]+")
 _SPACES = re.compile(r" +")
+
+
+def _fold(value: str, other: re.Pattern) -> str:
+    text = value.upper().translate(_SPECIAL)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.upper().translate(_SPECIAL)
+    text = other.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
 
 
 @lru_cache(maxsize=200_000)  # names repeat a lot: bulk indexing mostly hits the cache
 def normalize_name(value: str) -> str:
     """'  N’Diaye-dé la Rosa ' -> 'N DIAYE DE LA ROSA'."""
-    if not value:
-        return ""
-    text = value.upper().translate(_SPECIAL)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.upper().translate(_SPECIAL)
-    text = _NOT_LETTER.sub(" ", text)  # hyphens, apostrophes (’ and '), dots, digits
-    return _SPACES.sub(" ", text).strip()
+    # hyphens, apostrophes (’ and '), dots and digits read as spaces
+    return _fold(value, _NOT_LETTER) if value else ""
+
+
+@lru_cache(maxsize=200_000)
+def fold_text(value: str) -> str:
+    """normalize_name keeping digits, for names of places and structures ('Ehpad n°2 — Saint-Étienne' ->
+    'EHPAD N 2 SAINT ETIENNE'). Every character a LIKE pattern treats specially is gone."""
+    return _fold(value, _NOT_LETTER_OR_DIGIT) if value else ""
 
 
 def normalize_given_names(value: str) -> str:

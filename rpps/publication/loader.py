@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from rpps.nomenclatures import catalog, lookup
-from rpps.registry import identifiers
+from rpps.registry import identifiers, signals
 from rpps.registry.history import Actor, acting_as
 from rpps.registry.models import (
     Activity,
@@ -224,6 +224,7 @@ def apply_plan(plan: Plan, *, max_removal_share: float = 0.05, force: bool = Fal
         _remove(plan)
     BulkWriter().reset_sequences([Person, Exercise, Structure, Activity, Expertise, Diploma, Authorization,
                                   ChangeRecord])  # fmt: skip
+    signals.bulk_written.send(sender=apply_plan)
 
 
 class _Rows:

@@ -7,6 +7,12 @@ from rpps.registry.models import Activity, Person, Structure
 def home(request):
     links = [
         {
+            "title": "Rechercher un professionnel",
+            "description": "L'annuaire public : un professionnel par son nom, sa profession, sa spécialité, son lieu "
+            "d'exercice ou son numéro RPPS ; une structure par son nom, son FINESS ou son SIRET.",
+            "url": reverse("directory:search"),
+        },
+        {
             "title": "Portail RPPS+",
             "description": "Structures sanitaires, sociales et médico-sociales : contrat, habilitation des "
             "gestionnaires, connexion Pro Santé Connect.",

@@ -1,17 +1,10 @@
-"""From a contract request to a designated gestionnaire signing in, in real headless Chromium.
-
-Debian's chromium is driven by Playwright (never a downloaded browser). Without /usr/bin/chromium
-the test is skipped and says so, unless RPPS_REQUIRE_BROWSER is set, as `.ci/run` does: there a
-missing browser is a failure.
-"""
+"""From a contract request to a designated gestionnaire signing in, in real headless Chromium
+(the ``browser`` fixture of tests/conftest.py)."""
 
 import datetime
-import os
-import shutil
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connections
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -20,29 +13,7 @@ from rpps.registry.history import Actor, acting_as
 from rpps.registry.models import Person
 from tests import factories
 
-CHROMIUM = "/usr/bin/chromium"
-
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def browser():
-    if not shutil.which(CHROMIUM):
-        if os.environ.get("RPPS_REQUIRE_BROWSER"):
-            pytest.fail(f"{CHROMIUM} est absent alors que RPPS_REQUIRE_BROWSER est défini (apt-get install chromium).")
-        pytest.skip(f"{CHROMIUM} absent : test de bout en bout non joué (.ci/run installe chromium et le joue).")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield chromium
-        # The ORM calls made in Playwright's context opened their own connection: close it, or
-        # PostgreSQL refuses to drop the test database at the end of the run.
-        connections.close_all()
-        chromium.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def _professional(name, first):

@@ -76,6 +76,8 @@ class Expertise(ExerciseChild):
                 violation_error_message="Ce savoir-faire est déjà enregistré pour cet exercice.",
             )
         ]
+        # The public search filters exercises by savoir-faire.
+        indexes = [models.Index(fields=["code", "exercise"], name="expertise_code")]
 
     def __str__(self):
         return f"{self.type_code} {self.code}"

@@ -84,6 +84,8 @@ class Structure(Recorded):
                 violation_error_message="Une structure ne peut pas être sa propre entité juridique.",
             ),
         ]
+        # The public search finds structures by SIRET (FINESS is unique, hence indexed already).
+        indexes = [models.Index(fields=["siret"], name="structure_siret")]
 
     def __str__(self):
         return f"{self.technical_id} — {self.name}"

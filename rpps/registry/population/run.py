@@ -7,6 +7,7 @@ from django.db.models import Max
 from django.utils import timezone
 from tqdm import tqdm
 
+from .. import signals
 from ..models import Person
 from .bulkmode import postgres_bulk_mode
 from .generator import COLUMNS, WRITE_ORDER, PopulationGenerator
@@ -66,4 +67,5 @@ def generate(persons: int, seed: int, *, batch_size: int = 5000, progress: bool 
     finally:
         bar.close()
     BulkWriter(connection).reset_sequences(WRITE_ORDER)
+    signals.bulk_written.send(sender=generate)
     return counts

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class DirectoryConfig(AppConfig):
+    name = "rpps.directory"
+    verbose_name = "Annuaire public"
+
+    def ready(self):
+        from . import index
+
+        index.connect()

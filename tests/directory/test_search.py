@@ -1,0 +1,165 @@
+"""The public search, as a visitor uses it: criteria, accents, paging, and the index following the registry."""
+
+import datetime
+import re
+
+import pytest
+
+from rpps.directory import search
+from rpps.directory.models import Entry
+from rpps.identity.services import merge_persons
+from rpps.registry.models import Activity, Person
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def found(client, **params) -> list[str]:
+    """The RPPS numbers listed on the results page, in order."""
+    response = client.get("/recherche/", params)
+    assert response.status_code == 200
+    return re.findall(r'href="/professionnel/(\d{11})/"', response.content.decode())
+
+
+def heading(client, **params) -> str:
+    html = client.get("/recherche/", params).content.decode()
+    return re.search(r'<h2 id="resultats">([^<]*)</h2>', html).group(1)
+
+
+@pytest.mark.parametrize("typed", ["beranger", "BERANGER", "Béranger", "bér", "helene ber", "Hélène", "  béRANGER  "])
+def test_name_without_accents_or_case_finds_the_professional(client, directory, typed):
+    assert found(client, nom=typed) == [directory["helene"].rpps]
+
+
+def test_contains_finds_the_middle_of_a_name_and_prefix_does_not(client, directory):
+    assert found(client, nom="range", mode="contient") == [directory["helene"].rpps]
+    assert found(client, nom="range") == []
+    # Spaces and punctuation do not count: N'DIAYE is found as ndiaye, n diaye or n'diaye.
+    for typed in ["ndiaye", "n diaye", "N'Diaye awa", "awa n"]:
+        assert found(client, nom=typed) == [directory["social"].rpps], typed
+    assert found(client, nom="diaye", mode="contient") == [directory["social"].rpps]
+
+
+def test_birth_names_are_private_and_never_searched(client, directory):
+    # Hélène's birth name is MARTIN; the directory knows her by her name of exercise only.
+    assert found(client, nom="martin") == []
+    assert found(client, nom="artin", mode="contient") == []
+
+
+def test_profession_specialty_and_role_filters(client, directory):
+    assert found(client, profession="60") == [directory["nurse"].rpps]
+    assert found(client, savoir_faire="SM54") == [directory["helene"].rpps]
+    assert found(client, role="313") == [directory["social"].rpps]
+    assert found(client, profession="10", savoir_faire="SM26") == []
+
+
+@pytest.mark.parametrize(
+    ("lieu", "who"),
+    [("49", ["doctor", "nurse"]), ("49100", ["doctor", "nurse"]), ("Angers", ["doctor", "nurse"]),
+     ("ang", ["doctor", "nurse"]), ("44", ["doctor", "social"]), ("nantes", ["doctor", "social"]), ("75", [])],
+)  # fmt: skip
+def test_place_filters_any_open_situation_and_count_each_professional_once(client, directory, lieu, who):
+    expected = sorted({"doctor": directory["helene"], "nurse": directory["nurse"], "social": directory["social"]}[w].rpps
+                      for w in who)  # fmt: skip
+    assert sorted(found(client, lieu=lieu)) == expected
+
+
+def test_a_professional_at_two_matching_places_is_one_result(client, directory):
+    factories.activity(directory["doctor"], factories.structure(name="CLINIQUE", postal_code="49000",
+                                                                commune_label="Angers", department_code="49"))  # fmt: skip
+    assert found(client, lieu="49", profession="10") == [directory["helene"].rpps]
+    assert heading(client, lieu="49", profession="10") == "1 résultat"
+
+
+def test_structure_name_and_identifiers(client, directory):
+    assert found(client, structure="saint jacq") == sorted([directory["helene"].rpps, directory["social"].rpps],
+                                                           key=lambda r: r != directory["helene"].rpps)  # fmt: skip
+    assert found(client, identifiant=directory["nurse"].rpps) == [directory["nurse"].rpps]
+    assert found(client, identifiant="8" + directory["nurse"].rpps) == [directory["nurse"].rpps]
+    # A legal entity's FINESS finds the professionals of its sites, and links to the structure.
+    response = client.get("/recherche/", {"identifiant": directory["legal"].finess})
+    assert f'href="/structure/{directory["legal"].technical_id}/"' in response.content.decode()
+    assert sorted(found(client, identifiant=directory["legal"].finess)) == sorted(
+        [directory["helene"].rpps, directory["social"].rpps]
+    )
+    assert sorted(found(client, identifiant=directory["site"].siret)) == sorted(
+        [directory["helene"].rpps, directory["social"].rpps]
+    )
+
+
+def test_results_show_name_profession_specialty_and_main_place(client, directory):
+    html = client.get("/recherche/", {"nom": "beranger"}).content.decode()
+    assert "Docteur Hélène BÉRANGER" in html
+    assert "Médecin" in html and "Cardiologie" in html
+    assert "HÔPITAL SAINT-JACQUES — 44093 Nantes" in html
+
+
+def test_paging_total_sort_and_the_cap(client, recording, monkeypatch):
+    structure = factories.structure()
+    for i in range(45):
+        exercise = factories.exercise(factories.person(), last_name=f"NOM{chr(65 + i // 26)}{chr(65 + i % 26)}")
+        factories.activity(exercise, structure)
+    assert heading(client, profession="10") == "45 résultats — page 1 sur 3"
+    page3 = found(client, profession="10", page=3)
+    assert len(page3) == 5
+    assert found(client, profession="10", tri="-nom")[0] == page3[-1]  # Z → A starts where A → Z ends
+    # Past the end: the last page; odd page numbers: the first.
+    assert found(client, profession="10", page=7) == page3
+    for odd in ["abc", "-3", "0", "1e9", "9" * 40]:
+        assert client.get("/recherche/", {"profession": "10", "page": odd}).status_code == 200
+    # Deep pages are capped: the page sends to the extraction files.
+    monkeypatch.setattr(search, "MAX_PAGES", 2)
+    response = client.get("/recherche/", {"profession": "10", "page": 3})
+    html = response.content.decode()
+    assert "Page non disponible" in html and 'href="/extractions/"' in html
+    assert re.findall(r'href="/professionnel/', html) == []
+    assert "fichiers d'extraction" in client.get("/recherche/", {"profession": "10"}).content.decode()
+
+
+def test_the_index_follows_registry_writes(client, directory, recording):
+    doctor = directory["doctor"]
+    doctor.last_name = "BÉRANGER-LEROUX"
+    doctor.full_clean()
+    doctor.save()
+    assert found(client, nom="leroux", mode="contient") == [directory["helene"].rpps]
+    # A situation closed yesterday is no longer a place of practice.
+    for activity in Activity.objects.filter(exercise=doctor, structure=directory["cabinet"]):
+        activity.end_date = datetime.date.today() - datetime.timedelta(days=1)
+        activity.save()
+    assert found(client, lieu="49100", profession="10") == []
+    # A structure that moves takes its professionals with it.
+    cabinet = directory["cabinet"]
+    cabinet.commune_label, cabinet.postal_code = "Saumur", "49400"
+    cabinet.save()
+    assert found(client, lieu="saumur") == [directory["nurse"].rpps]
+
+
+def test_a_merged_number_leaves_the_index(client, directory, recording):
+    twin = factories.person(birth_name="DURAND", given_names="Paul", sex_code="M", civility_code="M")
+    factories.exercise(twin, profession_code="60", category_code="C", exercise_civility_code="", last_name="DURAND",
+                       first_name="Paul", registration_authority="ONI/ONI/ARS")  # fmt: skip
+    assert len(found(client, nom="durand")) == 2
+    merge_persons(Person.objects.get(pk=directory["nurse"].pk), twin)
+    assert found(client, nom="durand") == [directory["nurse"].rpps]
+    assert not Entry.objects.filter(person_id=twin.pk).exists()
+
+
+def test_rebuild_gives_the_same_index_as_the_writes(directory):
+    from rpps.directory import index
+
+    columns = list(index.COLUMNS)
+    before = sorted(Entry.objects.values_list(*columns))
+    index.rebuild()
+    assert sorted(Entry.objects.values_list(*columns)) == before
+    assert len(before) == 4  # doctor at two sites, nurse, RPPS+ professional
+
+
+def test_search_page_query_count(client, directory, recording, django_assert_max_num_queries):
+    for i in range(25):
+        factories.activity(factories.exercise(factories.person(), last_name=f"DUPONT{i}"), directory["site"])
+    client.get("/recherche/", {"lieu": "44"})  # nomenclature labels are cached per process
+    # count, page (grouped), its lines with their structures, specialties + django-dsfr's 2 config reads
+    with django_assert_max_num_queries(6):
+        assert client.get("/recherche/", {"lieu": "44", "profession": "10"}).status_code == 200
+    with django_assert_max_num_queries(5):
+        assert client.get("/recherche/", {"nom": "dupont"}).status_code == 200
