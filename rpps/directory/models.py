@@ -31,12 +31,15 @@ class Entry(models.Model):
 
     class Meta:
         verbose_name = "ligne de l'index de recherche"
+        # Name prefixes are key ranges (keys hold [0-9A-Z] only), so these btrees both find and order;
+        # each combination of the common searches reads its lines in name order (rpps.directory.search).
         indexes = [
-            models.Index(fields=["is_main", "name_key"], name="directory_main_name"),
+            models.Index(fields=["name_key"], name="directory_name"),
+            models.Index(fields=["reverse_key"], name="directory_reverse"),
             models.Index(fields=["profession_code", "name_key"], name="directory_profession_name"),
-            models.Index(fields=["department_code", "profession_code"], name="directory_department"),
-            models.Index(fields=["postal_code", "profession_code"], name="directory_postal"),
-            models.Index(fields=["commune_key"], name="directory_commune"),
+            models.Index(fields=["department_code", "profession_code", "name_key"], name="directory_department"),
+            models.Index(fields=["postal_code", "profession_code", "name_key"], name="directory_postal"),
+            models.Index(fields=["commune_key", "name_key"], name="directory_commune"),
             models.Index(fields=["structure", "name_key"], name="directory_structure_name"),
             models.Index(fields=["exercise_id"], name="directory_exercise"),
             models.Index(fields=["role_code"], name="directory_role", condition=~models.Q(role_code="")),

@@ -5,11 +5,12 @@ exercise (``is_main``), with one they read the matching lines and count exercise
 capped: bulk needs are served by the extraction files.
 """
 
+import heapq
 import re
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db.models import Min, Q
+from django.db.models import Count, Q
 from dsfr.forms import DsfrBaseForm
 
 from rpps.nomenclatures import catalog, lookup
@@ -23,6 +24,7 @@ from .models import Entry
 PAGE_SIZE = 20
 MAX_PAGES = 50  # 1,000 results at most: beyond that, the extraction files
 MAX_TEXT = 100
+COUNT_CAP = 10_000  # totals are exact up to this; beyond, "plus de 10 000"
 CONTAINS_MIN = 3
 _DEPARTMENT = re.compile(r"^(?:\d{2}|2[AB]|9[78]\d)$")
 _POSTAL = re.compile(r"^\d{5}$")
@@ -130,6 +132,7 @@ class SearchForm(DsfrBaseForm):
 @dataclass
 class Results:
     total: int = 0
+    total_capped: bool = False  # more than COUNT_CAP results: the total says "plus de"
     page: int = 1
     pages: int = 0
     capped: bool = False  # the page asked for is beyond MAX_PAGES
@@ -139,6 +142,13 @@ class Results:
     @property
     def shown_pages(self) -> int:
         return min(self.pages, MAX_PAGES)
+
+    @property
+    def total_label(self) -> str:
+        number = f"{self.total:,}".replace(",", "\u202f")  # French thousands separator
+        if self.total_capped:
+            return f"Plus de {number} résultats"
+        return f"{number} résultat{'s' if self.total > 1 else ''}"
 
 
 def parse_page(value) -> int:
@@ -150,68 +160,114 @@ def parse_page(value) -> int:
     return max(page, 1)
 
 
-def run(criteria: dict, page: int) -> Results:
-    """Run a search from a valid SearchForm's cleaned_data."""
-    results = Results(page=page)
-    lines = Entry.objects.all()
-    place = False
+def _after(prefix: str) -> str | None:
+    """The smallest key greater than every key starting with ``prefix`` (keys are [0-9A-Z] only)."""
+    stripped = prefix.rstrip("Z")
+    if not stripped:
+        return None
+    last = stripped[-1]
+    return stripped[:-1] + ("A" if last == "9" else chr(ord(last) + 1))
+
+
+def _prefix(column: str, key: str) -> Q:
+    """``column`` starts with ``key``, written as a range so that an ordered index serves it."""
+    upper = _after(key)
+    return Q(**{f"{column}__gte": key}) & (Q(**{f"{column}__lt": upper}) if upper else Q())
+
+
+def _filters(criteria: dict, results: Results) -> tuple[list[Q], Q, bool]:
+    """(name alternatives, other conditions, whether a place criterion applies)."""
+    names, where, place = [Q()], Q(), False
     if criteria.get("nom"):
         key = criteria["nom"]
         if criteria.get("mode") == "contient":
-            lines = lines.filter(name_key__contains=key)
-        else:
-            lines = lines.filter(Q(name_key__startswith=key) | Q(reverse_key__startswith=key))
+            names = [Q(name_key__contains=key)]
+        else:  # the name of exercise as "LAST FIRST" or as "FIRST LAST"
+            names = [_prefix("name_key", key), _prefix("reverse_key", key)]
     if criteria.get("profession"):
-        lines = lines.filter(profession_code=criteria["profession"])
+        where &= Q(profession_code=criteria["profession"])
     if criteria.get("savoir_faire"):
-        lines = lines.filter(
-            exercise_id__in=Expertise.objects.filter(code=criteria["savoir_faire"]).values("exercise_id")
-        )
+        where &= Q(exercise_id__in=Expertise.objects.filter(code=criteria["savoir_faire"]).values("exercise_id"))
     if criteria.get("role"):
-        lines, place = lines.filter(role_code=criteria["role"]), True
+        where, place = where & Q(role_code=criteria["role"]), True
     if criteria.get("lieu"):
         column, value = criteria["lieu"]
-        lookup_name = "commune_key__startswith" if column == "commune_key" else column
-        lines, place = lines.filter(**{lookup_name: value}), True
+        where, place = where & (_prefix(column, value) if column == "commune_key" else Q(**{column: value})), True
     if criteria.get("structure"):
-        lines, place = lines.filter(structure_key__contains=criteria["structure"]), True
+        where, place = where & Q(structure_key__contains=criteria["structure"]), True
     if criteria.get("structure_id"):  # the professionals of one structure page
-        lines, place = lines.filter(structure_id=criteria["structure_id"]), True
+        where, place = where & Q(structure_id=criteria["structure_id"]), True
     if criteria.get("identifiant"):
         kind, number = criteria["identifiant"]
         if kind == "rpps":
             person = resolve_rpps(number)
-            lines = lines.filter(person_id=person.pk if person else None)
+            where &= Q(person_id=person.pk if person else None)
         else:
-            structures = Structure.objects.filter(**{kind: number})
-            results.structures = list(structures.order_by("technical_id")[:10])
+            results.structures = list(Structure.objects.filter(**{kind: number}).order_by("technical_id")[:10])
             ids = [s.pk for s in results.structures]
             site_ids = Structure.objects.filter(legal_entity_id__in=ids).values("id")
-            lines, place = lines.filter(Q(structure_id__in=ids) | Q(structure_id__in=site_ids)), True
+            where, place = where & (Q(structure_id__in=ids) | Q(structure_id__in=site_ids)), True
+    if not place:
+        where &= Q(is_main=True)  # one line per exercise
+    return names, where, place
 
-    descending = criteria.get("tri") == "-nom"
-    if place:
-        exercises = lines.values("exercise_id")
-        results.total = exercises.distinct().count()
-    else:
-        lines = lines.filter(is_main=True)
-        results.total = lines.count()
-    results.pages = -(-results.total // PAGE_SIZE)
+
+def _count(lines, place: bool) -> tuple[int, bool]:
+    """The number of professionals found, exact up to COUNT_CAP (counting further costs and serves nobody)."""
+    if not place:
+        found = lines.values("id")[: COUNT_CAP + 1].count()
+        return min(found, COUNT_CAP), found > COUNT_CAP
+    # Lines of one exercise are few: 2 × COUNT_CAP lines hold more than COUNT_CAP exercises unless
+    # most are repeats, in which case the exact count is made.
+    window = Entry.objects.filter(pk__in=lines.values("id")[: 2 * COUNT_CAP + 1])
+    counts = window.aggregate(lines=Count("id"), exercises=Count("exercise_id", distinct=True))
+    if counts["exercises"] > COUNT_CAP:
+        return COUNT_CAP, True
+    if counts["lines"] > 2 * COUNT_CAP:
+        return lines.values("exercise_id").distinct().count(), False
+    return counts["exercises"], False
+
+
+def _page(branches, start: int, descending: bool) -> list[Entry]:
+    """Lines of the distinct exercises ranked [start, start + PAGE_SIZE) by name.
+
+    Each name alternative is read in index order up to what the page needs (lines of one exercise
+    are adjacent in that order), then the alternatives are merged and repeated exercises dropped.
+    """
+    order = ("-name_key", "-exercise_id", "id") if descending else ("name_key", "exercise_id", "id")
+    wanted = start + PAGE_SIZE
+    limit = wanted * 2
+    while True:
+        fetched = [list(b.order_by(*order).values_list("name_key", "exercise_id", "id")[:limit]) for b in branches]
+        merged = heapq.merge(*fetched, key=lambda r: (r[0], r[1]), reverse=descending)
+        chosen, seen = [], set()
+        for _, exercise_id, line in merged:
+            if exercise_id not in seen:
+                seen.add(exercise_id)
+                chosen.append(line)
+        complete = all(len(f) < limit for f in fetched)
+        if len(chosen) >= wanted or complete:
+            break
+        limit *= 4
+    lines = Entry.objects.select_related("structure").in_bulk(chosen[start:wanted])
+    return [lines[i] for i in chosen[start:wanted]]
+
+
+def run(criteria: dict, page: int) -> Results:
+    """Run a search from a valid SearchForm's cleaned_data."""
+    results = Results(page=page)
+    names, where, place = _filters(criteria, results)
+    either = Q()
+    for name in names:
+        either |= name
+    results.total, results.total_capped = _count(Entry.objects.filter(either, where), place)
+    results.pages = -(-results.total // PAGE_SIZE) + (1 if results.total_capped else 0)
     page = results.page = max(min(page, results.pages), 1)  # past the end: the last page
     if page > MAX_PAGES:
         results.capped = True
         return results
-    start = (page - 1) * PAGE_SIZE
-    if place:
-        # One line per exercise: the first matching one (a professional practising twice in the town
-        # appears once, at one of those places).
-        order = ("-key", "-exercise_id") if descending else ("key", "exercise_id")
-        chosen = exercises.annotate(key=Min("name_key"), line=Min("id")).order_by(*order)[start : start + PAGE_SIZE]
-        by_id = Entry.objects.select_related("structure").in_bulk([c["line"] for c in chosen])
-        results.entries = [by_id[c["line"]] for c in chosen]
-    else:
-        order = ("-name_key", "-exercise_id") if descending else ("name_key", "exercise_id")
-        results.entries = list(lines.select_related("structure").order_by(*order)[start : start + PAGE_SIZE])
+    branches = [Entry.objects.filter(name, where) for name in names]
+    results.entries = _page(branches, (page - 1) * PAGE_SIZE, criteria.get("tri") == "-nom")
     _describe(results.entries)
     return results
 

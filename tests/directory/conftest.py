@@ -15,7 +15,9 @@ def pdf_text(content: bytes) -> str:
         if data.endswith(b"~>"):
             data = base64.a85decode(data[:-2].replace(b"\n", b""), adobe=False)
         text += zlib.decompress(data).decode("cp1252")
-    return text
+    # PDF string escapes: \ddd (octal byte, Windows-1252 here), \( \) \\
+    text = re.sub(r"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]).decode("cp1252"), text)
+    return re.sub(r"\\([()\\])", r"\1", text)
 
 
 @pytest.fixture

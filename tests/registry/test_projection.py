@@ -4,19 +4,13 @@ import datetime
 import json
 
 import pytest
-from django.db import DataError, IntegrityError, models, transaction
 
 from rpps.registry import projection
 from rpps.registry.models import RECORDED_MODELS, Activity, Authorization, Mailbox
 from tests import factories
+from tests.canary import CANARY, CANARY_CODE, CANARY_DATE, plant_canaries
 
 pytestmark = pytest.mark.django_db
-
-CANARY = "CANARI-PRIVE"
-CANARY_DATE = datetime.date(1901, 2, 3)
-CANARY_CODE = "99999"  # fits the 5-character INSEE code constraint, appears nowhere else
-# Fields whose database constraint admits no recognisable value (F/M): checked by review of the allow-list.
-UNPLANTABLE = {"sex_code"}
 
 
 def test_allow_list_names_only_real_fields_of_every_registry_model():
@@ -24,39 +18,6 @@ def test_allow_list_names_only_real_fields_of_every_registry_model():
     for model, names in projection.PUBLIC_FIELDS.items():
         attnames = {f.attname for f in model._meta.concrete_fields}
         assert set(names) <= attnames, model
-
-
-def _private_fields(model):
-    public = set(projection.PUBLIC_FIELDS[model])
-    return [f for f in model._meta.concrete_fields if f.attname not in public and not f.primary_key]
-
-
-def _plant_canaries(obj):
-    """Put a recognisable value in every private field that can hold one; return what was planted."""
-    planted = []
-    for f in _private_fields(type(obj)):
-        if isinstance(f, (models.ForeignKey, models.BooleanField)) or f.attname in {"created_at"}:
-            continue
-        if isinstance(f, models.EmailField):
-            value = "canari-prive@example.org"
-        elif isinstance(f, models.DateField) and not isinstance(f, models.DateTimeField):
-            value = CANARY_DATE
-        elif isinstance(f, models.CharField):
-            value = CANARY[: f.max_length]
-        else:
-            continue
-        candidates = [value] + ([CANARY_CODE] if getattr(f, "max_length", 0) and f.max_length >= 5 else [])
-        for candidate in candidates:
-            try:
-                with transaction.atomic():
-                    type(obj).objects.filter(pk=obj.pk).update(**{f.attname: candidate})
-            except (IntegrityError, DataError):
-                continue
-            planted.append(f.attname)
-            break
-        else:
-            assert f.attname in UNPLANTABLE, f"no canary fits {type(obj).__name__}.{f.attname}"
-    return planted
 
 
 def test_no_private_field_can_be_read_through_the_projection(recording):
@@ -73,7 +34,7 @@ def test_no_private_field_can_be_read_through_the_projection(recording):
     planted = {}
     for obj in [person, exercise, activity, activity.structure, *exercise.expertises.all(), *exercise.diplomas.all(),
                 *exercise.authorizations.all(), *person.mailboxes.all(), *person.cards.all()]:  # fmt: skip
-        planted[type(obj).__name__] = _plant_canaries(obj)
+        planted[type(obj).__name__] = plant_canaries(obj)
     # The canary must really be in the private fields (otherwise this test proves nothing).
     assert set(planted["Person"]) >= {"birth_name", "given_names", "birth_date", "birth_place_code", "email", "phone",
                                       "birth_city_abroad", "nationality_code", "usage_name"}  # fmt: skip

@@ -1,17 +1,13 @@
-"""PostgreSQL indexes for name searches: prefix (LIKE 'X%' under a non-C collation needs the
-pattern operator class) and contains (trigram GIN). Other databases search with plain LIKE."""
+"""PostgreSQL trigram indexes for "contains" searches on names and structure names (LIKE '%X%').
+Other databases search with a plain LIKE; prefixes use the ordinary btrees of 0001."""
 
 from django.db import migrations
 
 INDEXES = [
-    "CREATE INDEX directory_name_prefix ON directory_entry (name_key varchar_pattern_ops)",
-    "CREATE INDEX directory_reverse_prefix ON directory_entry (reverse_key varchar_pattern_ops)",
-    "CREATE INDEX directory_commune_prefix ON directory_entry (commune_key varchar_pattern_ops)",
     "CREATE INDEX directory_name_trigram ON directory_entry USING gin (name_key gin_trgm_ops)",
     "CREATE INDEX directory_structure_trigram ON directory_entry USING gin (structure_key gin_trgm_ops)",
 ]
-NAMES = ["directory_name_prefix", "directory_reverse_prefix", "directory_commune_prefix", "directory_name_trigram",
-         "directory_structure_trigram"]  # fmt: skip
+NAMES = ["directory_name_trigram", "directory_structure_trigram"]
 
 
 def forwards(apps, schema_editor):

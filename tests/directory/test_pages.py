@@ -1,0 +1,100 @@
+"""Practitioner and structure pages, and the one-page PDF sheet."""
+
+import re
+
+import pytest
+
+from rpps.identity.services import merge_persons
+from rpps.registry.models import Person
+from tests import factories
+
+from .conftest import pdf_text
+
+pytestmark = pytest.mark.django_db
+
+
+def test_practitioner_page_shows_the_public_record(client, directory):
+    helene = directory["helene"]
+    response = client.get(f"/professionnel/{helene.rpps}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Docteur Hélène BÉRANGER</h1>" in html
+    for shown in [f"RPPS {helene.rpps}", f"IDNPS 8{helene.rpps}", "Médecin", "Civil", "Médecine générale (SM)",
+                  "DE Docteur en médecine", "HÔPITAL SAINT-JACQUES", "85 Rue Saint-Jacques", "44093 Nantes",
+                  "CABINET DU PARC", "helene.beranger@medecin.mssante.fr", "Télécharger la fiche (PDF)"]:  # fmt: skip
+        assert shown in html, shown
+    assert f'href="/structure/{directory["site"].technical_id}/"' in html
+
+
+def test_practitioner_page_stable_urls(client, directory, recording):
+    nurse = directory["nurse"]
+    twin = factories.person(birth_name="DURAND", given_names="Paul", sex_code="M", civility_code="M")
+    merge_persons(Person.objects.get(pk=nurse.pk), twin)
+    # A number retired by a merge leads to the number that stays, for ever.
+    response = client.get(f"/professionnel/{twin.rpps}/")
+    assert response.status_code == 301 and response["Location"] == f"/professionnel/{nurse.rpps}/"
+    assert client.get(f"/professionnel/{twin.rpps}/fiche.pdf")["Location"] == f"/professionnel/{nurse.rpps}/fiche.pdf"
+    for unknown in ["10000000000", "abc", "1" * 200, "%27%20OR%201%3D1"]:
+        response = client.get(f"/professionnel/{unknown}/")
+        assert response.status_code == 404
+        assert "Page introuvable" in response.content.decode()
+
+
+def test_practitioner_page_query_count(client, directory, django_assert_max_num_queries):
+    client.get(f"/professionnel/{directory['nurse'].rpps}/")  # nomenclature labels are cached per process
+    # person, exercises, per exercise: situations, savoir-faire, diplomas, authorizations; mailboxes,
+    # cards; django-dsfr's 2 config reads
+    with django_assert_max_num_queries(11):
+        assert client.get(f"/professionnel/{directory['helene'].rpps}/").status_code == 200
+
+
+def test_pdf_sheet_is_one_page_with_the_public_information(client, directory):
+    helene = directory["helene"]
+    response = client.get(f"/professionnel/{helene.rpps}/fiche.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="fiche-rpps-{helene.rpps}.pdf"'
+    assert response.content.startswith(b"%PDF-")
+    assert len(re.findall(rb"/Type /Page\b", response.content)) == 1
+    text = pdf_text(response.content)
+    for shown in [helene.rpps, "BÉRANGER", "Médecin", "Médecine générale (SM)", "HÔPITAL SAINT-JACQUES", "44093 Nantes",
+                  "helene.beranger@medecin.mssante.fr", f"/professionnel/{helene.rpps}/"]:  # fmt: skip
+        assert shown in text, shown
+
+
+def test_pdf_sheet_stays_one_page_when_there_is_too_much(client, recording):
+    exercise = factories.exercise()
+    for i in range(60):
+        factories.activity(exercise, factories.structure(name=f"CENTRE DE SANTÉ NUMÉRO {i}"))
+    response = client.get(f"/professionnel/{exercise.person.rpps}/fiche.pdf")
+    assert len(re.findall(rb"/Type /Page\b", response.content)) == 1
+    text = pdf_text(response.content)
+    assert "CENTRE DE SANTÉ NUMÉRO 0" in text and "CENTRE DE SANTÉ NUMÉRO 59" not in text
+    assert "la suite de cette fiche est sur la page web" in text
+
+
+def test_structure_page(client, directory, recording, monkeypatch):
+    site, legal = directory["site"], directory["legal"]
+    html = client.get(f"/structure/{site.technical_id}/").content.decode()
+    for shown in ["<h1>HÔPITAL SAINT-JACQUES</h1>", site.finess, site.siret, "85 Rue Saint-Jacques",
+                  "CHU DE NANTES", "Professionnels exerçant ici (2 résultats)",
+                  "BÉRANGER", "N&#x27;DIAYE"]:  # fmt: skip
+        assert shown in html, shown
+    assert f'href="/structure/{legal.technical_id}/"' in html
+    legal_html = client.get(f"/structure/{legal.technical_id}/").content.decode()
+    assert "Établissements rattachés (1)" in legal_html and "HÔPITAL SAINT-JACQUES" in legal_html
+    assert "Etablissement public de santé" in legal_html  # sector label
+    assert client.get("/structure/F000000000/").status_code == 404
+    assert client.get("/structure/" + "x" * 300 + "/").status_code == 404
+
+
+def test_structure_page_pages_its_professionals(client, recording, monkeypatch):
+    from rpps.directory import search
+
+    monkeypatch.setattr(search, "PAGE_SIZE", 2)
+    structure = factories.structure(name="MAISON DE SANTÉ")
+    for name in ["ALPHA", "BRAVO", "CHARLIE", "DELTA", "ECHO"]:
+        factories.activity(factories.exercise(last_name=name), structure)
+    page2 = client.get(f"/structure/{structure.technical_id}/", {"page": 2}).content.decode()
+    assert "CHARLIE" in page2 and "DELTA" in page2 and "ALPHA" not in page2 and "ECHO" not in page2
+    assert "(5 résultats)" in page2
