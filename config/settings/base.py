@@ -124,6 +124,10 @@ TEMPLATES = [
     },
 ]
 
+# django-dsfr's forms otherwise build a new renderer, hence a new template engine that parses every
+# form template again, for each form (most of a search page's time); named here, it is built once.
+FORM_RENDERER = "dsfr.forms.DsfrDjangoTemplates"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},

@@ -33,14 +33,24 @@ class Entry(models.Model):
         verbose_name = "ligne de l'index de recherche"
         # Name prefixes are key ranges (keys hold [0-9A-Z] only), so these btrees both find and order;
         # each combination of the common searches reads its lines in name order (rpps.directory.search).
+        # Every search reads one of these in name order, and finds in it all it needs (index-only
+        # scans): the filter columns, then name_key, exercise_id, id (pages are ordered by
+        # (name_key, exercise_id); id names the line) and is_main where searches filter on it.
         indexes = [
-            models.Index(fields=["name_key"], name="directory_name"),
-            models.Index(fields=["reverse_key"], name="directory_reverse"),
-            models.Index(fields=["profession_code", "name_key"], name="directory_profession_name"),
-            models.Index(fields=["department_code", "profession_code", "name_key"], name="directory_department"),
-            models.Index(fields=["postal_code", "profession_code", "name_key"], name="directory_postal"),
-            models.Index(fields=["commune_key", "name_key"], name="directory_commune"),
-            models.Index(fields=["structure", "name_key"], name="directory_structure_name"),
+            models.Index(fields=["name_key", "exercise_id", "id", "is_main"], name="directory_name"),
+            models.Index(fields=["reverse_key", "is_main", "name_key", "exercise_id", "id"], name="directory_reverse"),
+            models.Index(
+                fields=["profession_code", "name_key", "exercise_id", "id", "is_main"], name="directory_profession"
+            ),
+            models.Index(
+                fields=["department_code", "profession_code", "name_key", "exercise_id", "id"],
+                name="directory_department",
+            ),
+            models.Index(
+                fields=["postal_code", "profession_code", "name_key", "exercise_id", "id"], name="directory_postal"
+            ),
+            models.Index(fields=["commune_key", "name_key", "exercise_id", "id"], name="directory_commune"),
+            models.Index(fields=["structure", "name_key", "exercise_id", "id"], name="directory_structure"),
             models.Index(fields=["exercise_id"], name="directory_exercise"),
             models.Index(fields=["role_code"], name="directory_role", condition=~models.Q(role_code="")),
         ]

@@ -10,7 +10,11 @@ import re
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, F, Q, Value
+from django.db.models.functions import Concat
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from dsfr.forms import DsfrBaseForm
 
 from rpps.nomenclatures import catalog, lookup
@@ -30,6 +34,22 @@ _DEPARTMENT = re.compile(r"^(?:\d{2}|2[AB]|9[78]\d)$")
 _POSTAL = re.compile(r"^\d{5}$")
 
 
+class CodeSelect(forms.Select):
+    """A select of code-table entries written in Python: Django's widget renders each of the hundreds
+    of options through a template, which was most of the search page's time."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = str(value[0] if isinstance(value, (list, tuple)) and value else value or "")
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((code, mark_safe(" selected") if str(code) == selected else "", label) for code, label in self.choices),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        )
+
+
 def _coded_choices(table: str, empty: str) -> list[tuple[str, str]]:
     return [("", empty)] + [
         (e.code, e.label) for e in sorted(lookup.entries(table, active_only=False), key=lambda e: e.label)
@@ -45,9 +65,11 @@ class SearchForm(DsfrBaseForm):
         label="Le nom", choices=[("debut", "commence par"), ("contient", "contient")], required=False,
         widget=forms.RadioSelect,
     )  # fmt: skip
-    profession = forms.ChoiceField(label="Profession", required=False)
-    savoir_faire = forms.ChoiceField(label="Spécialité ou savoir-faire", required=False)
-    role = forms.ChoiceField(label="Rôle (professionnels enregistrés par leur structure)", required=False)
+    profession = forms.ChoiceField(label="Profession", required=False, widget=CodeSelect)
+    savoir_faire = forms.ChoiceField(label="Spécialité ou savoir-faire", required=False, widget=CodeSelect)
+    role = forms.ChoiceField(
+        label="Rôle (professionnels enregistrés par leur structure)", required=False, widget=CodeSelect
+    )
     lieu = forms.CharField(
         label="Commune, code postal ou département", max_length=MAX_TEXT, required=False,
         help_text="Par exemple « Angers », « 49000 » ou « 49 ».",
@@ -212,15 +234,14 @@ def _filters(criteria: dict, results: Results) -> tuple[list[Q], Q, bool]:
     return names, where, place
 
 
-def _count(lines, place: bool) -> tuple[int, bool]:
-    """The number of professionals found, exact up to COUNT_CAP (counting further costs and serves nobody)."""
+def _count_one(lines, place: bool) -> tuple[int, bool]:
     if not place:
-        found = lines.values("id")[: COUNT_CAP + 1].count()
+        found = lines.values("exercise_id")[: COUNT_CAP + 1].count()
         return min(found, COUNT_CAP), found > COUNT_CAP
     # Lines of one exercise are few: 2 × COUNT_CAP lines hold more than COUNT_CAP exercises unless
     # most are repeats, in which case the exact count is made.
-    window = Entry.objects.filter(pk__in=lines.values("id")[: 2 * COUNT_CAP + 1])
-    counts = window.aggregate(lines=Count("id"), exercises=Count("exercise_id", distinct=True))
+    window = lines.values("exercise_id")[: 2 * COUNT_CAP + 1]
+    counts = window.aggregate(lines=Count("exercise_id"), exercises=Count("exercise_id", distinct=True))
     if counts["exercises"] > COUNT_CAP:
         return COUNT_CAP, True
     if counts["lines"] > 2 * COUNT_CAP:
@@ -228,13 +249,34 @@ def _count(lines, place: bool) -> tuple[int, bool]:
     return counts["exercises"], False
 
 
-def _page(branches, start: int, descending: bool) -> list[Entry]:
+def _count(branches, place: bool) -> tuple[int, bool, list]:
+    """The number of professionals found, exact up to COUNT_CAP (counting further costs and serves
+    nobody), and the branches that found any.
+
+    Branches (the name read as "LAST FIRST" and as "FIRST LAST") are counted one by one, each from
+    its own index, and their overlap taken away once.
+    """
+    totals = [_count_one(b, place) for b in branches]
+    found = [b for b, (n, _) in zip(branches, totals, strict=True) if n]
+    if any(capped for _, capped in totals):
+        return COUNT_CAP, True, found
+    total = sum(n for n, _ in totals)
+    if len(found) == 2:
+        total -= _count_one(found[0] & found[1], place)[0]
+    return min(total, COUNT_CAP), total > COUNT_CAP, found
+
+
+def _page(branches, start: int, descending: bool, *, few: bool) -> list[Entry]:
     """Lines of the distinct exercises ranked [start, start + PAGE_SIZE) by name.
 
-    Each name alternative is read in index order up to what the page needs (lines of one exercise
+    Each name alternative is read in name order up to what the page needs (lines of one exercise
     are adjacent in that order), then the alternatives are merged and repeated exercises dropped.
+    With many results an index read in name order finds the page at once; with ``few`` the
+    database is kept from walking that index in the hope of meeting them (it would read most of
+    it): it selects them first, then sorts them.
     """
-    order = ("-name_key", "-exercise_id", "id") if descending else ("name_key", "exercise_id", "id")
+    key = Concat("name_key", Value(""), output_field=CharField()) if few else F("name_key")
+    order = (key.desc(), F("exercise_id").desc(), "id") if descending else (key.asc(), "exercise_id", "id")
     wanted = start + PAGE_SIZE
     limit = wanted * 2
     while True:
@@ -257,17 +299,17 @@ def run(criteria: dict, page: int) -> Results:
     """Run a search from a valid SearchForm's cleaned_data."""
     results = Results(page=page)
     names, where, place = _filters(criteria, results)
-    either = Q()
-    for name in names:
-        either |= name
-    results.total, results.total_capped = _count(Entry.objects.filter(either, where), place)
+    branches = [Entry.objects.filter(name, where) for name in names]
+    results.total, results.total_capped, branches = _count(branches, place)
     results.pages = -(-results.total // PAGE_SIZE) + (1 if results.total_capped else 0)
     page = results.page = max(min(page, results.pages), 1)  # past the end: the last page
     if page > MAX_PAGES:
         results.capped = True
         return results
-    branches = [Entry.objects.filter(name, where) for name in names]
-    results.entries = _page(branches, (page - 1) * PAGE_SIZE, criteria.get("tri") == "-nom")
+    if not branches:
+        return results
+    descending = criteria.get("tri") == "-nom"
+    results.entries = _page(branches, (page - 1) * PAGE_SIZE, descending, few=not results.total_capped)
     _describe(results.entries)
     return results
 

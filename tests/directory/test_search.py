@@ -163,5 +163,27 @@ def test_search_page_query_count(client, directory, recording, django_assert_max
     # + django-dsfr's 2 config reads; whatever the number of results
     with django_assert_max_num_queries(6):
         assert client.get("/recherche/", {"lieu": "44", "profession": "10"}).status_code == 200
-    with django_assert_max_num_queries(7):  # a name is read twice: as "LAST FIRST" and as "FIRST LAST"
+    # a name is read as "LAST FIRST" and as "FIRST LAST": counted twice (and their overlap when both
+    # find someone), its page read from each reading that found someone
+    with django_assert_max_num_queries(8):
         assert client.get("/recherche/", {"nom": "dupont"}).status_code == 200
+
+
+def test_a_name_matching_both_ways_is_counted_once(client, recording):
+    factories.exercise(last_name="MARTIN", first_name="Martine")
+    factories.exercise(last_name="MARTEL", first_name="Paul")
+    factories.exercise(last_name="DUBOIS", first_name="Marthe")
+    assert heading(client, nom="mart") == "3 résultats"
+    assert len(found(client, nom="mart")) == 3
+    assert heading(client, nom="martin") == "1 résultat"
+
+
+def test_totals_beyond_the_cap_say_so(client, recording, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    structure = factories.structure()
+    for name in ["AA", "AB", "AC", "AD", "AE"]:
+        factories.activity(factories.exercise(last_name=name), structure)
+    assert heading(client, nom="a").startswith("Plus de 3 résultats")
+    assert heading(client, lieu="49").startswith("Plus de 3 résultats")  # counting lines of places too
+    assert heading(client, nom="aa") == "1 résultat"
+    assert len(found(client, nom="a")) == 5  # the page still lists them all
