@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from dsfr.forms import DsfrBaseForm
 
+from rpps.identity.normalize import normalize_name
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers
 from rpps.registry.lookup import resolve_rpps
@@ -99,6 +100,7 @@ class SearchForm(DsfrBaseForm):
         key = name_key(value)
         if value.strip() and not key:
             raise forms.ValidationError("Le nom doit contenir au moins une lettre.")
+        self.cleaned_data["words"] = len(normalize_name(value).split())
         return key
 
     def clean_lieu(self):
@@ -204,8 +206,10 @@ def _filters(criteria: dict, results: Results) -> tuple[list[Q], Q, bool]:
         key = criteria["nom"]
         if criteria.get("mode") == "contient":
             names = [Q(name_key__contains=key)]
-        else:  # the name of exercise as "LAST FIRST" or as "FIRST LAST"
+        elif criteria.get("words", 1) > 1:  # "dupont jean" or "jean dupont"
             names = [_prefix("name_key", key), _prefix("reverse_key", key)]
+        else:  # one word is the start of the name of exercise
+            names = [_prefix("name_key", key)]
     if criteria.get("profession"):
         where &= Q(profession_code=criteria["profession"])
     if criteria.get("savoir_faire"):
@@ -214,7 +218,11 @@ def _filters(criteria: dict, results: Results) -> tuple[list[Q], Q, bool]:
         where, place = where & Q(role_code=criteria["role"]), True
     if criteria.get("lieu"):
         column, value = criteria["lieu"]
-        where, place = where & (_prefix(column, value) if column == "commune_key" else Q(**{column: value})), True
+        if column == "commune_key" and not Entry.objects.filter(commune_key=value).exists():
+            where &= _prefix(column, value)  # not a whole commune name: the communes starting with it
+        else:
+            where &= Q(**{column: value})
+        place = True
     if criteria.get("structure"):
         where, place = where & Q(structure_key__contains=criteria["structure"]), True
     if criteria.get("structure_id"):  # the professionals of one structure page
