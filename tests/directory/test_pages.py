@@ -98,3 +98,13 @@ def test_structure_page_pages_its_professionals(client, recording, monkeypatch):
     page2 = client.get(f"/structure/{structure.technical_id}/", {"page": 2}).content.decode()
     assert "CHARLIE" in page2 and "DELTA" in page2 and "ALPHA" not in page2 and "ECHO" not in page2
     assert "(5 résultats)" in page2
+
+
+def test_structure_page_query_count(client, directory, recording, django_assert_max_num_queries):
+    for i in range(30):
+        factories.activity(factories.exercise(last_name=f"NOM{i:02d}"), directory["site"])
+    client.get(f"/structure/{directory['site'].technical_id}/")  # nomenclature labels are cached per process
+    # structure with its legal entity, sites (and their count), professionals: count, page, lines,
+    # specialties; django-dsfr's 2 config reads — whatever the number of professionals
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/structure/{directory['site'].technical_id}/").status_code == 200
