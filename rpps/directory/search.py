@@ -59,8 +59,9 @@ def _coded_choices(table: str, empty: str) -> list[tuple[str, str]]:
 
 class SearchForm(DsfrBaseForm):
     nom = forms.CharField(
-        label="Nom ou prénom", max_length=MAX_TEXT, required=False,
-        help_text="Sans tenir compte des accents ni des majuscules, par exemple « helene dupont ».",
+        label="Nom", max_length=MAX_TEXT, required=False,
+        help_text="Le nom d'exercice, suivi ou précédé du prénom si vous voulez : « dupont », « dupont hélène » ou "
+        "« helene dupont ». Accents et majuscules sont sans importance.",
     )  # fmt: skip
     mode = forms.ChoiceField(
         label="Le nom", choices=[("debut", "commence par"), ("contient", "contient")], required=False,

@@ -1,6 +1,8 @@
 """A visitor searches a name with an accent typed without it, opens the page and downloads the sheet,
 in real headless Chromium (the ``browser`` fixture of tests/conftest.py)."""
 
+import re
+
 import pytest
 from django.db import connections
 
@@ -21,7 +23,7 @@ def test_search_open_the_page_and_download_the_pdf(flushable_sqlite, browser, li
     page = browser.new_page()
     page.goto(f"{live_server.url}/")
     page.get_by_role("link", name="Rechercher un professionnel").first.click()
-    page.get_by_label("Nom ou prénom").fill("eloise lefevre")
+    page.get_by_role("textbox", name=re.compile(r"^Nom Le nom")).fill("eloise lefevre")
     page.get_by_role("button", name="Rechercher").click()
     assert page.locator("#resultats").inner_text() == "1 résultat"
     page.get_by_role("link", name="Docteur Éloïse LEFÈVRE").click()
