@@ -65,7 +65,7 @@ class SearchForm(DsfrBaseForm):
     )  # fmt: skip
     mode = forms.ChoiceField(
         label="Le nom", choices=[("debut", "commence par"), ("contient", "contient")], required=False,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect, initial="debut",
     )  # fmt: skip
     profession = forms.ChoiceField(label="Profession", required=False, widget=CodeSelect)
     savoir_faire = forms.ChoiceField(label="Spécialité ou savoir-faire", required=False, widget=CodeSelect)
