@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "rpps.portal",
     "rpps.publication",
     "rpps.directory",
+    "rpps.fhir",
     "rpps.www",
 ]
 
@@ -207,3 +208,6 @@ PSC_HTTP_TIMEOUT = float(os.environ.get("PSC_HTTP_TIMEOUT", "10"))
 DEV_PSC_ENABLED = False
 DEV_PSC_CLIENT_ID = "rpps-plus-dev"
 DEV_PSC_CLIENT_SECRET = "dev-psc-client-secret"
+
+# FHIR API (rpps.fhir): requests per second per API key (the official API: 17 per application).
+FHIR_RATE_LIMIT = int(os.environ.get("FHIR_RATE_LIMIT", "17"))

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FhirConfig(AppConfig):
+    name = "rpps.fhir"
+    verbose_name = "API FHIR"

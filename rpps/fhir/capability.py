@@ -1,0 +1,60 @@
+"""The CapabilityStatement served at /fhir/v2/metadata: built from what this server supports (the
+parameters of rpps.fhir.search), with the definitions and French documentation of the official
+IG's statement (data/api-search-params.derived.json) for the parameters they describe."""
+
+import json
+from functools import cache
+from pathlib import Path
+
+from django.utils import timezone
+
+from .resources import IG, IG_VERSION, PROFILES
+from .search import DEFAULT_COUNT, MAX_COUNT, PARAMETERS
+
+DERIVED = Path(__file__).resolve().parent / "data" / "api-search-params.derived.json"
+TYPES = {"_id": "token", "_lastUpdated": "date"}
+
+
+@cache
+def _official() -> dict:
+    return json.loads(DERIVED.read_text())["resources"]
+
+
+def statement(base: str) -> dict:
+    resources = []
+    for resource_type, parameters in PARAMETERS.items():
+        official = {p["name"]: p for p in _official().get(resource_type, {}).get("searchParams", [])}
+        params = []
+        for name in parameters:
+            described = official.get(name, {})
+            entry = {"name": name, "type": described.get("type", TYPES.get(name, "string"))}
+            if described.get("definition"):
+                entry["definition"] = described["definition"]
+            if described.get("documentation"):
+                entry["documentation"] = described["documentation"]
+            params.append(entry)
+        resources.append({
+            "type": resource_type,
+            "profile": PROFILES[resource_type][1],
+            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "searchParam": params,
+        })  # fmt: skip
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": timezone.now().date().isoformat(),
+        "publisher": "Répertoire RPPS (implémentation ouverte)",
+        "kind": "instance",
+        "implementation": {"description": "API FHIR de l'annuaire, compatible avec l'API Annuaire Santé v2",
+                           "url": base},  # fmt: skip
+        "fhirVersion": "4.0.1",
+        "format": ["application/fhir+json", "json"],
+        "instantiates": [f"{IG}/CapabilityStatement/AsServerDPCapabilityStatement|{IG_VERSION}"],
+        "rest": [{
+            "mode": "server",
+            "documentation": f"Clé d'API dans l'en-tête ESANTE-API-KEY. _count : {DEFAULT_COUNT} par défaut, "
+            f"{MAX_COUNT} au plus. Pages suivantes par le lien next (/fhir/v2/_page?id=…). _total : none, "
+            "estimate, accurate ; par défaut, compté si le comptage tient en une seconde.",
+            "resource": resources,
+        }],
+    }  # fmt: skip

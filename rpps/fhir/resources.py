@@ -1,0 +1,268 @@
+"""FHIR resources shaped after the public profiles as-dp-practitioner, as-dp-practitionerrole and
+as-dp-organization (reference/fhir.md §2.2–2.3), built in bulk from the public projection.
+
+Mapping: Practitioner = an exercise (profession practised by a person, with its names of exercise);
+PractitionerRole = a situation (exercise at a structure); Organization = a structure. Technical ids
+are stable: "003-" + exercise id, "005-" + situation id, "001-" + structure id.
+"""
+
+import datetime
+from collections import defaultdict
+
+from django.utils import timezone
+
+from rpps.nomenclatures import catalog, lookup
+from rpps.registry import identifiers
+from rpps.registry.models import Activity, Diploma, Exercise, Expertise, Mailbox, Structure
+from rpps.registry.projection import public_values
+
+SOURCE = "https://annuaire.esante.gouv.fr"
+IG = "https://interop.esante.gouv.fr/ig/fhir/annuaire"
+IG_VERSION = "1.2.0-snapshot-2"
+FR_CORE = "https://hl7.fr/ig/fhir/core"
+V2_0203 = f"{FR_CORE}/CodeSystem/fr-core-cs-v2-0203"
+PROFILES = {
+    "Practitioner": [f"{FR_CORE}/StructureDefinition/fr-core-practitioner|2.2.0",
+                     f"{IG}/StructureDefinition/as-dp-practitioner|{IG_VERSION}"],
+    "PractitionerRole": [f"{FR_CORE}/StructureDefinition/fr-core-practitioner-role|2.2.0",
+                         f"{IG}/StructureDefinition/as-dp-practitionerrole|{IG_VERSION}"],
+    "Organization": [f"{FR_CORE}/StructureDefinition/fr-core-organization|2.2.0",
+                     f"{IG}/StructureDefinition/as-dp-organization|{IG_VERSION}"],
+}  # fmt: skip
+PREFIXES = {"Practitioner": "003-", "PractitionerRole": "005-", "Organization": "001-"}
+MODELS = {"Practitioner": Exercise, "PractitionerRole": Activity, "Organization": Structure}
+# NOS code systems (reference/fhir.md §2.4); our tables hold the same codes.
+TABLE_SYSTEMS = {
+    catalog.PROFESSION: "TRE_G15-ProfessionSante",
+    catalog.CATEGORY: "TRE_R09-CategorieProfessionnelle",
+    catalog.SPECIALTY: "TRE_R38-SpecialiteOrdinale",
+    catalog.EXPERTISE_TYPE: "TRE_R04-TypeSavoirFaire",
+    catalog.DIPLOMA_TYPE: "TRE_R14-TypeDiplome",
+    catalog.ACTIVITY_GENRE: "TRE_R22-GenreActivite",
+    catalog.ACTIVITY_MODE: "TRE_R23-ModeExercice",
+    catalog.FUNCTION: "TRE_R21-Fonction",
+    catalog.ROLE: "TRE_R85-RolePriseCharge",
+    catalog.PHARMACIST_SECTION: "TRE_R06-SectionTableauCNOP",
+    catalog.SECTOR: "TRE_R02-SecteurActivite",
+    catalog.EXERCISE_CIVILITY: "TRE_R11-CiviliteExercice",
+    catalog.CIVILITY: "TRE_R81-Civilite",
+}
+DIPLOMA_SYSTEM = "TRE_R48-DiplomeEtatFrancais"
+
+
+def nos_system(name: str) -> str:
+    return f"https://mos.esante.gouv.fr/NOS/{name}/FHIR/{name.replace('_', '-')}"
+
+
+def coding(table: str, code: str) -> dict:
+    result = {"system": nos_system(TABLE_SYSTEMS[table]), "code": code}
+    label = lookup.label(table, code)
+    return result | {"display": label} if label else result
+
+
+def technical_id(resource_type: str, pk: int) -> str:
+    return f"{PREFIXES[resource_type]}{pk}"
+
+
+def parse_id(resource_type: str, value: str) -> int | None:
+    prefix = PREFIXES[resource_type]
+    if value.startswith(prefix) and value[len(prefix) :].isdigit() and len(value) < 30:
+        return int(value[len(prefix) :])
+    return None
+
+
+def instant(value: datetime.datetime) -> str:
+    return timezone.localtime(value).isoformat(timespec="milliseconds")
+
+
+def _meta(resource_type: str, updated_at: datetime.datetime) -> dict:
+    return {
+        "versionId": str(int(updated_at.timestamp() * 1000)),
+        "lastUpdated": instant(updated_at),
+        "source": SOURCE,
+        "profile": PROFILES[resource_type],
+    }
+
+
+def _identifier(system: str, value: str, type_code: str | None = None) -> dict:
+    result = {"use": "official"} if type_code else {}
+    if type_code:
+        result["type"] = {"coding": [{"system": V2_0203, "code": type_code}]}
+    return result | {"system": system, "value": value}
+
+
+def _mailbox(address: str) -> dict:
+    return {
+        "extension": [{"url": f"{FR_CORE}/StructureDefinition/fr-core-contact-point-email-type",
+                       "valueCoding": {"system": nos_system("TRE_R256-TypeMessagerie"), "code": "MSSANTE"}}],
+        "system": "email",
+        "value": address,
+    }  # fmt: skip
+
+
+def _tombstone(resource_type: str, pk: int, updated_at, identifiers_: list) -> dict:
+    return {"resourceType": resource_type, "id": technical_id(resource_type, pk),
+            "meta": _meta(resource_type, updated_at), "language": "fr", "identifier": identifiers_, "active": False}  # fmt: skip
+
+
+# --- Practitioner ------------------------------------------------------------------------------
+
+
+def practitioners(ids) -> dict[int, dict]:
+    """Practitioner resources of these exercise ids (absent ids are missing from the result)."""
+    rows = list(public_values(Exercise.objects.filter(id__in=ids), "id", "person__id", "person__rpps",
+                              "person__civility_code", "exercise_civility_code", "last_name", "first_name",
+                              "profession_code", "category_code", "updated_at", "person__updated_at"))  # fmt: skip
+    current = set(Exercise.objects.filter(id__in=ids, person__merged_into__isnull=True).values_list("id", flat=True))
+    expertises, diplomas, mailboxes = defaultdict(list), defaultdict(list), defaultdict(list)
+    for exercise_id, type_code, code in public_values(
+        Expertise.objects.filter(exercise_id__in=ids).order_by("id"), "exercise__id", "type_code", "code"
+    ):
+        expertises[exercise_id].append((type_code, code))
+    for exercise_id, type_code, code, label in public_values(
+        Diploma.objects.filter(exercise_id__in=ids).order_by("id"), "exercise__id", "type_code", "code", "label"
+    ):
+        diplomas[exercise_id].append((type_code, code, label))
+    person_ids = [r[1] for r in rows]
+    for person_id, address in public_values(
+        Mailbox.objects.filter(person_id__in=person_ids, red_list=False).order_by("id"), "person__id", "address"
+    ):
+        mailboxes[person_id].append(address)
+    result = {}
+    for (pk, person_id, rpps, civility, exercise_civility, last, first, profession, category, updated,
+         person_updated) in rows:  # fmt: skip
+        updated = max(updated, person_updated)
+        ids_ = [_identifier("urn:oid:1.2.250.1.71.4.2.1", identifiers.IDNPS_RPPS_PREFIX + rpps, "IDNPS"),
+                _identifier("https://rpps.esante.gouv.fr", rpps, "RPPS")]  # fmt: skip
+        if pk not in current:
+            result[pk] = _tombstone("Practitioner", pk, updated, ids_)
+            continue
+        name = {"use": "usual", "family": last}
+        if first:
+            name["given"] = [first]
+        if civility:
+            name["prefix"] = [civility]
+        if exercise_civility:
+            name["suffix"] = [exercise_civility]
+        qualifications = [{"code": {"coding": [coding(catalog.PROFESSION, profession)]
+                                    + ([coding(catalog.CATEGORY, category)] if category else [])}}]  # fmt: skip
+        for type_code, code in expertises[pk]:
+            codings = [coding(catalog.SPECIALTY, code)] if type_code == "S" else [{"code": code}]
+            qualifications.append({"code": {"coding": [*codings, coding(catalog.EXPERTISE_TYPE, type_code)]}})
+        for type_code, code, label in diplomas[pk]:
+            codings = ([{"system": nos_system(DIPLOMA_SYSTEM), "code": code}] if code else []) + [
+                coding(catalog.DIPLOMA_TYPE, type_code)
+            ]
+            qualifications.append({"code": {"coding": codings, "text": label}})
+        resource = {"resourceType": "Practitioner", "id": technical_id("Practitioner", pk),
+                    "meta": _meta("Practitioner", updated), "language": "fr", "identifier": ids_, "active": True,
+                    "name": [name]}  # fmt: skip
+        if mailboxes[person_id]:
+            resource["telecom"] = [_mailbox(a) for a in mailboxes[person_id]]
+        resource["qualification"] = qualifications
+        result[pk] = resource
+    return result
+
+
+# --- PractitionerRole --------------------------------------------------------------------------
+
+
+def practitioner_roles(ids, *, day: datetime.date | None = None) -> dict[int, dict]:
+    rows = public_values(Activity.objects.filter(id__in=ids), "id", "exercise__id", "structure_id", "mode_code",
+                         "function_code", "genre_code", "role_code", "pharmacist_section_code", "updated_at")  # fmt: skip
+    open_ids = set(
+        Activity.objects.open_on(day or datetime.date.today()).filter(id__in=ids).values_list("id", flat=True)
+    )
+    result = {}
+    for pk, exercise_id, structure_id, mode, function, genre, role, section, updated in rows:
+        ids_ = [_identifier("https://rpps.esante.gouv.fr", str(pk))]
+        if pk not in open_ids:
+            result[pk] = _tombstone("PractitionerRole", pk, updated, ids_)
+            continue
+        codes = [coding(table, code) for table, code in ((catalog.ACTIVITY_GENRE, genre), (catalog.ACTIVITY_MODE, mode),
+                 (catalog.FUNCTION, function), (catalog.ROLE, role), (catalog.PHARMACIST_SECTION, section)) if code]  # fmt: skip
+        result[pk] = {
+            "resourceType": "PractitionerRole", "id": technical_id("PractitionerRole", pk),
+            "meta": _meta("PractitionerRole", updated), "language": "fr", "identifier": ids_, "active": True,
+            "practitioner": {"reference": f"Practitioner/{technical_id('Practitioner', exercise_id)}"},
+            "organization": {"reference": f"Organization/{technical_id('Organization', structure_id)}"},
+            "code": [{"coding": [c]} for c in codes],
+        }  # fmt: skip
+    return result
+
+
+# --- Organization ------------------------------------------------------------------------------
+
+_STRUCTURE_FIELDS = ("id", "technical_id", "finess", "siret", "siren", "rpps_rang", "legal_entity_id", "is_legal_entity", "name",
+                     "trade_name", "sector_code", "street_number", "repetition_index", "street_type_code",
+                     "street_type_label", "street_name", "place_complement", "distribution_mention", "cedex_office",
+                     "postal_code", "commune_code", "commune_label", "country_label", "phone", "phone2", "fax",
+                     "email", "updated_at")  # fmt: skip
+
+
+def _organization_identifiers(s: dict) -> list[dict]:
+    # idNatSt: the TRE_G07 digit + identifier (1 FINESS, 3 SIRET, 4 RPPS-rang), as the registry writes it
+    idnst = identifiers.parse_structure_technical_id(s["technical_id"]).old_id
+    result = [_identifier("urn:oid:1.2.250.1.71.4.2.2", idnst, "IDNST")]
+    if s["finess"]:
+        result.append(_identifier("https://finess.esante.gouv.fr", s["finess"],
+                                  "FINEJ" if s["is_legal_entity"] else "FINEG"))  # fmt: skip
+    if s["siren"]:
+        result.append(_identifier("https://sirene.fr", s["siren"], "SIREN"))
+    if s["siret"]:
+        result.append(_identifier("https://sirene.fr", s["siret"], "SIRET"))
+    if s["rpps_rang"]:
+        result.append(_identifier("https://rppsrang.esante.gouv.fr", s["rpps_rang"], "RPPSRG"))
+    return result
+
+
+def _address(s: dict) -> dict | None:
+    line_parts = [p for p in (s["street_number"], s["repetition_index"], s["street_type_label"] or s["street_type_code"],
+                              s["street_name"]) if p]  # fmt: skip
+    address = {}
+    if s["commune_code"]:
+        address["extension"] = [{"url": f"{FR_CORE}/StructureDefinition/fr-core-address-insee-code",
+                                 "valueCoding": {"system": nos_system("TRE_R13-Commune"), "code": s["commune_code"]}}]  # fmt: skip
+    lines = [line for line in (s["place_complement"], " ".join(line_parts), s["distribution_mention"]) if line]
+    if lines:
+        address["line"] = lines
+    if s["commune_label"]:
+        address["city"] = s["commune_label"]
+    if s["postal_code"]:
+        address["postalCode"] = s["postal_code"]
+    if s["country_label"]:
+        address["country"] = s["country_label"]
+    return address or None
+
+
+def organizations(ids) -> dict[int, dict]:
+    result = {}
+    for values in public_values(Structure.objects.filter(id__in=ids), *_STRUCTURE_FIELDS):
+        s = dict(zip(_STRUCTURE_FIELDS, values, strict=True))
+        kind = "LEGAL-ENTITY" if s["is_legal_entity"] else "GEOGRAPHICAL-ENTITY"
+        types = [{"extension": [{"url": f"{IG}/StructureDefinition/as-ext-organization-types",
+                                 "valueCode": "organizationType"}],
+                  "coding": [{"system": f"{FR_CORE}/CodeSystem/fr-core-cs-v2-3307", "code": kind}]}]  # fmt: skip
+        if s["sector_code"]:
+            types.append({"extension": [{"url": f"{IG}/StructureDefinition/as-ext-organization-types",
+                                         "valueCode": "secteurActiviteRASS"}],
+                          "coding": [coding(catalog.SECTOR, s["sector_code"])]})  # fmt: skip
+        resource = {"resourceType": "Organization", "id": technical_id("Organization", s["id"]),
+                    "meta": _meta("Organization", s["updated_at"]), "language": "fr",
+                    "identifier": _organization_identifiers(s), "active": True, "type": types, "name": s["name"]}  # fmt: skip
+        if s["trade_name"]:
+            resource["alias"] = [s["trade_name"]]
+        telecom = [{"system": system, "value": s[field]} for system, field in
+                   (("phone", "phone"), ("phone", "phone2"), ("fax", "fax"), ("email", "email")) if s[field]]  # fmt: skip
+        if telecom:
+            resource["telecom"] = telecom
+        address = _address(s)
+        if address:
+            resource["address"] = [address]
+        if s["legal_entity_id"]:
+            resource["partOf"] = {"reference": f"Organization/{technical_id('Organization', s['legal_entity_id'])}"}
+        result[s["id"]] = resource
+    return result
+
+
+BUILDERS = {"Practitioner": practitioners, "PractitionerRole": practitioner_roles, "Organization": organizations}

@@ -1,0 +1,349 @@
+"""FHIR search: parameters as the official API declares them, with FHIR semantics (reference/fhir.md §1.6).
+
+Each parameter turns its values into a condition on the registry model behind the resource type;
+repeated parameters are AND, comma-separated values OR. Unknown parameters, modifiers and bad
+values raise SearchError (a 400 OperationOutcome naming them), as the official API does.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from rpps.directory.keys import name_key
+from rpps.directory.models import Entry
+from rpps.registry.models import Activity, Diploma, Exercise, Expertise, Mailbox, Structure
+
+from .resources import PREFIXES, parse_id
+
+RESULT_PARAMETERS = {"_count", "_format", "_pretty", "_total"}
+DEFAULT_COUNT = 50
+MAX_COUNT = 1000
+RPPS_SYSTEM = "https://rpps.esante.gouv.fr"
+IDNPS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"
+IDNST_SYSTEM = "urn:oid:1.2.250.1.71.4.2.2"
+FINESS_SYSTEM = "https://finess.esante.gouv.fr"
+SIRENE_SYSTEM = "https://sirene.fr"
+RPPS_RANG_SYSTEM = "https://rppsrang.esante.gouv.fr"
+_DATE = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4})(-\d{2})?(-\d{2})?(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?$")
+
+
+class SearchError(ValueError):
+    """A 400: the message names the parameter (and the value)."""
+
+
+@dataclass(frozen=True)
+class Token:
+    system: str | None  # None: any system; "": no system
+    code: str
+
+
+def _token(value: str) -> Token:
+    if "|" in value:
+        system, _, code = value.partition("|")
+        return Token(system, code)
+    return Token(None, value)
+
+
+def _split(value: str) -> list[str]:
+    """Comma-separated alternatives; `\\,` is a literal comma."""
+    parts = re.split(r"(?<!\\),", value)
+    return [p.replace("\\,", ",") for p in parts]
+
+
+# --- value types ---------------------------------------------------------------------------------
+
+
+def _bool(value: str) -> bool:
+    if value not in ("true", "false"):
+        raise SearchError(f"valeur « {value} » : true ou false attendu")
+    return value == "true"
+
+
+def date_range(value: str) -> tuple[str, datetime.datetime, datetime.datetime]:
+    """(prefix, start, end) of a FHIR date value at its own precision (year, month, day or instant)."""
+    match = _DATE.match(value)
+    if not match:
+        raise SearchError(
+            f"date « {value} » invalide (AAAA, AAAA-MM, AAAA-MM-JJ ou instant, préfixes eq ne gt lt ge le sa eb ap)"
+        )
+    prefix = match.group(1) or "eq"
+    year, month, day, time = match.group(2), match.group(3), match.group(4), match.group(5)
+    tz = timezone.get_current_timezone()
+    try:
+        if time:
+            text = f"{year}{month}{day}{time}".replace("Z", "+00:00")
+            start = datetime.datetime.fromisoformat(text)
+            if start.tzinfo is None:
+                start = start.replace(tzinfo=tz)
+            end = start + datetime.timedelta(milliseconds=1 if "." in time else 1000)
+        elif day:
+            start = datetime.datetime(int(year), int(month[1:]), int(day[1:]), tzinfo=tz)
+            end = start + datetime.timedelta(days=1)
+        elif month:
+            start = datetime.datetime(int(year), int(month[1:]), 1, tzinfo=tz)
+            end = (start + datetime.timedelta(days=32)).replace(day=1)
+        else:
+            start = datetime.datetime(int(year), 1, 1, tzinfo=tz)
+            end = start.replace(year=start.year + 1)
+    except ValueError:
+        raise SearchError(f"date « {value} » invalide") from None
+    return prefix, start, end
+
+
+def _date(field: str):
+    def condition(value: str, modifier: str) -> Q:
+        if modifier:
+            raise SearchError(f"modificateur « :{modifier} » non pris en charge")
+        prefix, start, end = date_range(value)
+        inside = Q(**{f"{field}__gte": start, f"{field}__lt": end})
+        return {
+            "eq": inside, "ne": ~inside, "gt": Q(**{f"{field}__gte": end}), "sa": Q(**{f"{field}__gte": end}),
+            "lt": Q(**{f"{field}__lt": start}), "eb": Q(**{f"{field}__lt": start}),
+            "ge": Q(**{f"{field}__gte": start}), "le": Q(**{f"{field}__lt": end}),
+            # ap: within 10 % of the distance to now, at least the value's own precision (FHIR R4 §3.1.1.4.4)
+            "ap": _approximately(field, start, end),
+        }[prefix]  # fmt: skip
+
+    return condition
+
+
+def _approximately(field: str, start: datetime.datetime, end: datetime.datetime) -> Q:
+    margin = abs(timezone.now() - start) / 10
+    return Q(**{f"{field}__gte": start - margin, f"{field}__lt": end + margin})
+
+
+def _token_param(match):
+    """A token parameter: ``match(token) -> Q``; handles :not."""
+
+    def condition(value: str, modifier: str) -> Q:
+        if modifier not in ("", "not"):
+            raise SearchError(f"modificateur « :{modifier} » non pris en charge")
+        q = match(_token(value))
+        return ~q if modifier == "not" else q
+
+    return condition
+
+
+def _ids(resource_type: str, field: str = "pk"):
+    def match(token: Token) -> Q:
+        pk = parse_id(resource_type, token.code)
+        return Q(**{field: pk}) if pk is not None else Q(pk__in=[])
+
+    return _token_param(match)
+
+
+def _active(field_q):
+    return _token_param(lambda token: field_q if _bool(token.code) else ~field_q)
+
+
+def _reference(resource_type: str, field: str):
+    def condition(value: str, modifier: str) -> Q:
+        if modifier and modifier != resource_type:
+            raise SearchError(f"modificateur « :{modifier} » non pris en charge")
+        reference = value.rsplit("/", 1)[-1] if "/" in value else value
+        if "/" in value and not value.split("/")[-2] == resource_type:
+            raise SearchError(f"référence « {value} » : {resource_type}/[id] attendu")
+        pk = parse_id(resource_type, reference)
+        return Q(**{field: pk}) if pk is not None else Q(pk__in=[])
+
+    return condition
+
+
+# --- parameters per resource type ----------------------------------------------------------------
+
+
+def _practitioner_identifier(token: Token) -> Q:
+    code = token.code
+    if token.system in (None, RPPS_SYSTEM) and re.fullmatch(r"\d{11}", code):
+        return Q(person__rpps=code)
+    if token.system in (None, IDNPS_SYSTEM) and re.fullmatch(r"8\d{11}", code):
+        return Q(person__rpps=code[1:])
+    if token.system in (RPPS_SYSTEM, IDNPS_SYSTEM) and code == "":
+        return Q()
+    return Q(pk__in=[])
+
+
+def _qualification(token: Token) -> Q:
+    code = token.code
+    expertise = Expertise.objects.filter(code=code).values("exercise_id")
+    diploma = Diploma.objects.filter(code=code).values("exercise_id")
+    return Q(profession_code=code) | Q(category_code=code) | Q(pk__in=expertise) | Q(pk__in=diploma)
+
+
+def _exercise_names(key_field: str, contains_field: str):
+    """Name parameters read the public search index's folded keys (rpps.directory)."""
+
+    def condition(value: str, modifier: str) -> Q:
+        if modifier == "exact":
+            field = {"name_key": "last_name", "reverse_key": "first_name"}[key_field]
+            return Q(**{field: value})
+        key = name_key(value)
+        if modifier == "contains":
+            lookup = {f"{contains_field}__contains": key}
+        elif modifier:
+            raise SearchError(f"modificateur « :{modifier} » non pris en charge")
+        else:
+            lookup = {f"{key_field}__startswith": key}
+        return Q(pk__in=Entry.objects.filter(is_main=True, **lookup).values("exercise_id"))
+
+    return condition
+
+
+def _mailbox_of(person_field: str):
+    def condition(value: str, modifier: str) -> Q:
+        boxes = Mailbox.objects.filter(red_list=False)
+        if modifier == "exact":
+            boxes = boxes.filter(address=value)
+        elif modifier == "contains":
+            boxes = boxes.filter(address__icontains=value)
+        elif modifier:
+            raise SearchError(f"modificateur « :{modifier} » non pris en charge")
+        else:
+            boxes = boxes.filter(address__istartswith=value)
+        return Q(**{f"{person_field}__in": boxes.values("person_id")})
+
+    return condition
+
+
+def _organization_identifier(token: Token) -> Q:
+    code, system = token.code, token.system
+    q = Q(pk__in=[])
+    if system in (None, FINESS_SYSTEM):
+        q |= Q(finess=code)
+    if system in (None, SIRENE_SYSTEM):
+        q |= Q(siret=code) | Q(siren=code)
+    if system in (None, RPPS_RANG_SYSTEM):
+        q |= Q(rpps_rang=code)
+    if system in (None, IDNST_SYSTEM) and code[:1] in "134" and len(code) > 1:
+        q |= Q(technical_id={"1": "F", "3": "C", "4": "R"}[code[0]] + code[1:])
+    return q
+
+
+def _organization_type(token: Token) -> Q:
+    code = token.code
+    if code == "LEGAL-ENTITY":
+        return Q(is_legal_entity=True)
+    if code == "GEOGRAPHICAL-ENTITY":
+        return Q(is_legal_entity=False)
+    return Q(sector_code=code)
+
+
+def _role_code(token: Token) -> Q:
+    code = token.code
+    return (
+        Q(genre_code=code)
+        | Q(mode_code=code)
+        | Q(function_code=code)
+        | Q(role_code=code)
+        | Q(pharmacist_section_code=code)
+    )
+
+
+def _city(value: str, modifier: str) -> Q:
+    if modifier == "exact":
+        return Q(commune_label=value)
+    if modifier == "contains":
+        return Q(commune_label__icontains=value)
+    if modifier:
+        raise SearchError(f"modificateur « :{modifier} » non pris en charge")
+    return Q(commune_label__istartswith=value)
+
+
+def _simple_string(field: str):
+    def condition(value: str, modifier: str) -> Q:
+        if modifier == "exact":
+            return Q(**{field: value})
+        if modifier == "contains":
+            return Q(**{f"{field}__icontains": value})
+        if modifier:
+            raise SearchError(f"modificateur « :{modifier} » non pris en charge")
+        return Q(**{f"{field}__istartswith": value})
+
+    return condition
+
+
+def _organization_name(value: str, modifier: str) -> Q:
+    return _simple_string("name")(value, modifier) | _simple_string("trade_name")(value, modifier)
+
+
+def _open_situation() -> Q:
+    today = datetime.date.today()
+    return Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
+
+
+PARAMETERS = {
+    "Practitioner": {
+        "_id": _ids("Practitioner"),
+        "_lastUpdated": _date("updated_at"),
+        "active": _active(Q(person__merged_into__isnull=True)),
+        "identifier": _token_param(_practitioner_identifier),
+        "identifier-type": _token_param(lambda t: Q() if t.code in ("RPPS", "IDNPS") else Q(pk__in=[])),
+        "family": _exercise_names("name_key", "name_key"),
+        "given": _exercise_names("reverse_key", "reverse_key"),
+        "name": _exercise_names("name_key", "name_key"),
+        "qualification-code": _token_param(_qualification),
+        "mailbox-mss": _mailbox_of("person_id"),
+        "data-registration-authority": _token_param(lambda t: Q(registration_authority__startswith=t.code)),
+    },
+    "PractitionerRole": {
+        "_id": _ids("PractitionerRole"),
+        "_lastUpdated": _date("updated_at"),
+        "active": _active(_open_situation()),
+        "identifier": _token_param(
+            lambda t: Q(pk=int(t.code)) if t.code.isdigit() and t.system in (None, RPPS_SYSTEM) else Q(pk__in=[])
+        ),
+        "organization": _reference("Organization", "structure_id"),
+        "practitioner": _reference("Practitioner", "exercise_id"),
+        "role": _token_param(_role_code),
+        "mailbox-mss": _mailbox_of("exercise__person_id"),
+    },
+    "Organization": {
+        "_id": _ids("Organization"),
+        "_lastUpdated": _date("updated_at"),
+        "active": _active(Q()),
+        "identifier": _token_param(_organization_identifier),
+        "name": _organization_name,
+        "address-city": _city,
+        "address-postalcode": _simple_string("postal_code"),
+        "address": _simple_string("street_name"),
+        "type": _token_param(_organization_type),
+        "partof": _reference("Organization", "legal_entity_id"),
+    },
+}
+MODELS = {"Practitioner": Exercise, "PractitionerRole": Activity, "Organization": Structure}
+assert set(PARAMETERS) == set(PREFIXES)
+
+
+def conditions(resource_type: str, params: list[tuple[str, str]]) -> Q:
+    """The condition of a search: AND of the parameters, OR inside each one."""
+    known = PARAMETERS[resource_type]
+    where = Q()
+    for raw_name, raw_value in params:
+        if raw_name in RESULT_PARAMETERS:
+            continue
+        name, _, modifier = raw_name.partition(":")
+        if name not in known:
+            raise SearchError(f"Paramètre « {raw_name} » inconnu pour la ressource {resource_type}")
+        alternatives = Q(pk__in=[])
+        try:
+            for value in _split(raw_value):
+                if value == "":
+                    raise SearchError("valeur vide")
+                alternatives |= known[name](value, modifier)
+        except SearchError as exc:
+            raise SearchError(f"Paramètre « {raw_name} », valeur « {raw_value} » : {exc}") from None
+        where &= alternatives
+    return where
+
+
+def count_parameter(params: list[tuple[str, str]]) -> int:
+    values = [v for k, v in params if k == "_count"]
+    if not values:
+        return DEFAULT_COUNT
+    value = values[-1]
+    if not value.isdigit() or not 0 <= int(value) <= MAX_COUNT:
+        raise SearchError(f"Paramètre « _count », valeur « {value} » : entier de 0 à {MAX_COUNT} attendu")
+    return int(value)

@@ -1,0 +1,14 @@
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "fhir"
+TYPES = "(?P<resource_type>Practitioner|PractitionerRole|Organization)"
+urlpatterns = [
+    path("metadata", views.metadata, name="metadata"),
+    path("_page", views.page, name="page"),
+    re_path(rf"^{TYPES}/_search$", views.search, name="search_post"),
+    re_path(rf"^{TYPES}/(?P<resource_id>[^/]+)$", views.read, name="read"),
+    re_path(rf"^{TYPES}$", views.search, name="search"),
+    re_path(r"^(?P<rest>.*)$", views.unknown),
+]

@@ -1,0 +1,196 @@
+"""The FHIR R4 API at /fhir/v2/, compatible with the Annuaire Santé API v2 (reference/fhir.md §1)."""
+
+import json
+import logging
+import time
+import uuid
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from . import capability
+from .models import ApiKey
+from .resources import BUILDERS, MODELS, instant, parse_id, technical_id
+from .search import SearchError, conditions, count_parameter
+
+logger = logging.getLogger("rpps.fhir")
+CONTENT_TYPE = "application/fhir+json; charset=utf-8"
+JSON_FORMATS = {"json", "application/json", "application/fhir+json"}
+PAGE_SALT = "rpps.fhir.page"
+COUNT_BUDGET_MS = 1000  # best-effort total: left out when counting takes longer, as the official API
+
+
+def _response(body: dict, status: int = 200, *, pretty: bool = False, headers: dict | None = None) -> HttpResponse:
+    text = json.dumps(body, ensure_ascii=False, indent=2 if pretty else None, separators=None if pretty else (",", ":"))
+    response = HttpResponse(text, status=status, content_type=CONTENT_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def outcome(status: int, message: str, code: str = "processing", **headers) -> HttpResponse:
+    body = {"resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": code, "diagnostics": message}]}  # fmt: skip
+    return _response(body, status, headers=headers)
+
+
+def _params(request) -> list[tuple[str, str]]:
+    source = request.POST if request.method == "POST" else request.GET
+    return [(k, v) for k in source for v in source.getlist(k)]
+
+
+def _pretty(params) -> bool:
+    return any(k == "_pretty" and v == "true" for k, v in params)
+
+
+def api(view):
+    """API key, per-key rate limit, JSON only, access log (key prefix, path, status, time; no body)."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        started = time.perf_counter()
+        key = ApiKey.find(request.headers.get("ESANTE-API-KEY", ""))
+        if key is None:
+            response = outcome(401, "Clé d'API absente ou invalide : en-tête ESANTE-API-KEY.", "login")
+        elif not _within_rate(key):
+            response = outcome(429, f"Trop de requêtes : {settings.FHIR_RATE_LIMIT} par seconde au plus pour une clé.",
+                               "throttled", **{"Retry-After": "1"})  # fmt: skip
+        else:
+            formats = [v for k, v in _params(request) if k == "_format"]
+            if any(f not in JSON_FORMATS for f in formats):
+                response = outcome(400, "Paramètre « _format » : seul JSON est servi (json, application/fhir+json).",
+                                   "not-supported")  # fmt: skip
+            else:
+                try:
+                    response = view(request, *args, **kwargs)
+                except SearchError as exc:
+                    response = outcome(400, str(exc), "invalid")
+        logger.info("%s %s %s %s %.1fms", key.prefix if key else "-", request.method, request.path,
+                    response.status_code, (time.perf_counter() - started) * 1000)  # fmt: skip
+        return response
+
+    return wrapper
+
+
+def _within_rate(key: ApiKey) -> bool:
+    bucket = f"fhir-rate:{key.pk}:{int(time.time())}"
+    cache.add(bucket, 0, timeout=2)
+    try:
+        return cache.incr(bucket) <= settings.FHIR_RATE_LIMIT
+    except ValueError:  # expired between add and incr
+        return True
+
+
+def _base(request) -> str:
+    return request.build_absolute_uri("/fhir/v2/")
+
+
+# --- metadata, read ------------------------------------------------------------------------------
+
+
+@csrf_exempt
+def metadata(request):
+    if request.method not in ("GET", "HEAD"):
+        return outcome(405, "Seule la lecture (GET) est possible sur metadata.", "not-supported")
+    return _response(capability.statement(_base(request)), pretty=request.GET.get("_pretty") == "true")
+
+
+@api
+def read(request, resource_type: str, resource_id: str):
+    if request.method not in ("GET", "HEAD"):
+        return outcome(405, f"Interaction {request.method} non prise en charge : l'API est en lecture seule.",
+                       "not-supported")  # fmt: skip
+    pk = parse_id(resource_type, resource_id)
+    resource = BUILDERS[resource_type]([pk]).get(pk) if pk is not None else None
+    if resource is None:
+        return outcome(404, f"Ressource {resource_type}/{resource_id[:64]} introuvable.", "not-found")
+    return _response(resource, pretty=_pretty(_params(request)))
+
+
+# --- search and paging ---------------------------------------------------------------------------
+
+
+@api
+def search(request, resource_type: str):
+    if request.method not in ("GET", "HEAD") and not request.path.endswith("/_search"):
+        return outcome(405, f"Interaction {request.method} non prise en charge : l'API est en lecture seule.",
+                       "not-supported")  # fmt: skip
+    params = _params(request)
+    return _bundle(request, resource_type, params, after=0, total=None, started_at=timezone.now())
+
+
+@api
+def page(request):
+    try:
+        state = signing.loads(request.GET.get("id", ""), salt=PAGE_SALT, max_age=24 * 3600)
+    except signing.BadSignature:
+        return outcome(400, "Lien de page invalide ou expiré (24 h) : relancez la recherche.", "invalid")
+    return _bundle(request, state["type"], [tuple(p) for p in state["params"]], after=state["after"],
+                   total=state["total"], started_at=timezone.datetime.fromisoformat(state["at"]))  # fmt: skip
+
+
+def _total(queryset, mode: str) -> int | None:
+    if mode == "none":
+        return None
+    if mode in ("accurate", "estimate") or connection.vendor != "postgresql":
+        return queryset.count()
+    try:  # best effort within a time budget
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL statement_timeout = {COUNT_BUDGET_MS}")
+            return queryset.count()
+    except DatabaseError:
+        return None
+
+
+def _bundle(request, resource_type, params, *, after: int, total, started_at) -> HttpResponse:
+    model = MODELS[resource_type]
+    count = count_parameter(params)
+    where = conditions(resource_type, params)
+    queryset = model.objects.filter(where)
+    total_mode = next((v for k, v in params if k == "_total"), "")
+    if total_mode not in ("", "none", "estimate", "accurate"):
+        raise SearchError(f"Paramètre « _total », valeur « {total_mode} » : none, estimate ou accurate attendu")
+    if after == 0:
+        total = _total(queryset, total_mode)
+    # Keyset paging on the technical id: each page starts after the last id of the previous one.
+    ids = list(queryset.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[: count + 1])
+    more = len(ids) > count
+    ids = ids[:count]
+    resources = BUILDERS[resource_type](ids)
+    base = _base(request)
+    bundle = {"resourceType": "Bundle", "id": str(uuid.uuid4()), "meta": {"lastUpdated": instant(timezone.now())},
+              "type": "searchset"}  # fmt: skip
+    if total is not None:
+        bundle["total"] = total
+    shown = [(k, v) for k, v in params if k not in ("_format", "_pretty")]
+    links = [{"relation": "self", "url": f"{base}{resource_type}?{urlencode(shown)}"}]
+    if more:
+        state = {"type": resource_type, "params": shown, "after": ids[-1], "total": total,
+                 "at": started_at.isoformat()}  # fmt: skip
+        links.append(
+            {
+                "relation": "next",
+                "url": f"{base}_page?{urlencode({'id': signing.dumps(state, salt=PAGE_SALT, compress=True)})}",
+            }
+        )
+    bundle["link"] = links
+    bundle["entry"] = [
+        {"fullUrl": f"{base}{resource_type}/{technical_id(resource_type, pk)}", "resource": resources[pk],
+         "search": {"mode": "match"}}
+        for pk in ids if pk in resources
+    ]  # fmt: skip
+    return _response(bundle, pretty=_pretty(params))
+
+
+@csrf_exempt
+def unknown(request, rest: str = ""):
+    return outcome(404, f"Type de ressource ou opération inconnu : {rest[:64]}. Ressources servies : "
+                        "Practitioner, PractitionerRole, Organization.", "not-supported")  # fmt: skip
