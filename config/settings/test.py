@@ -26,3 +26,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
 # No persistent connections: live-server threads must not keep the test database open at teardown.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Tests call the FHIR API faster than 17 requests per second; the limit is tested with its own value.
+FHIR_RATE_LIMIT = 10_000

@@ -1,0 +1,250 @@
+"""The FHIR API as its clients use it: resources, search semantics, paging, errors and access."""
+
+import datetime
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client, override_settings
+from django.utils import timezone
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+from fhir.resources.R4B.organization import Organization
+from fhir.resources.R4B.practitioner import Practitioner
+from fhir.resources.R4B.practitionerrole import PractitionerRole
+
+from rpps.fhir.models import ApiKey
+from rpps.registry.models import Exercise, Person
+from tests import factories
+from tests.canary import assert_no_canary, plant_canaries
+
+pytestmark = pytest.mark.django_db
+MODELS = {"Practitioner": Practitioner, "PractitionerRole": PractitionerRole, "Organization": Organization}
+
+
+def ids(bundle: dict) -> list[str]:
+    return [e["resource"]["id"] for e in bundle.get("entry", [])]
+
+
+def search(api, resource_type, **params):
+    response = api.get(f"/fhir/v2/{resource_type}", params)
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
+    bundle = response.json()
+    Bundle.model_validate(bundle)
+    for entry in bundle.get("entry", []):
+        MODELS[entry["resource"]["resourceType"]].model_validate(entry["resource"])
+    return bundle
+
+
+@pytest.fixture
+def data(recording):
+    legal = factories.structure(name="CHU DE NANTES", is_legal_entity=True, sector_code="SA01")
+    site = factories.structure(name="HÔPITAL NORD", legal_entity=legal, commune_label="Nantes", postal_code="44093",
+                               street_number="85", street_type_label="Rue", street_name="Saint-Jacques")  # fmt: skip
+    helene = factories.person()
+    doctor = factories.exercise(helene, last_name="BÉRANGER", first_name="Hélène")
+    factories.expertise(doctor, code="SM54")
+    role = factories.activity(doctor, site, function_code="FON-33")
+    factories.mailbox(helene, address="helene.beranger@medecin.mssante.fr")
+    factories.mailbox(helene, address="secret@medecin.mssante.fr", red_list=True)
+    nurse = factories.exercise(profession_code="60", exercise_civility_code="", last_name="DURAND", first_name="Paul")
+    return {"legal": legal, "site": site, "doctor": doctor, "role": role, "nurse": nurse}
+
+
+def test_resources_parse_and_follow_the_public_profiles(api, data):
+    doctor, role, site = data["doctor"], data["role"], data["site"]
+    practitioner = api.get(f"/fhir/v2/Practitioner/003-{doctor.pk}").json()
+    Practitioner.model_validate(practitioner)
+    rpps = doctor.person.rpps
+    assert [(i["system"], i["value"], i["type"]["coding"][0]["code"]) for i in practitioner["identifier"]] == [
+        ("urn:oid:1.2.250.1.71.4.2.1", "8" + rpps, "IDNPS"), ("https://rpps.esante.gouv.fr", rpps, "RPPS")]  # fmt: skip
+    assert practitioner["meta"]["profile"][1].startswith(
+        "https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefinition/as-dp-practitioner|"
+    )
+    assert practitioner["language"] == "fr" and practitioner["meta"]["source"] == "https://annuaire.esante.gouv.fr"
+    assert practitioner["name"] == [{"use": "usual", "family": "BÉRANGER", "given": ["Hélène"], "prefix": ["MME"],
+                                     "suffix": ["DR"]}]  # fmt: skip
+    assert [t["value"] for t in practitioner["telecom"]] == ["helene.beranger@medecin.mssante.fr"]  # no red list
+    codes = [
+        {(c["system"].split("/")[4], c["code"]) for c in q["code"]["coding"]} for q in practitioner["qualification"]
+    ]
+    assert {("TRE_G15-ProfessionSante", "10"), ("TRE_R09-CategorieProfessionnelle", "C")} in codes
+    assert {("TRE_R38-SpecialiteOrdinale", "SM54"), ("TRE_R04-TypeSavoirFaire", "S")} in codes
+
+    practitioner_role = api.get(f"/fhir/v2/PractitionerRole/005-{role.pk}").json()
+    PractitionerRole.model_validate(practitioner_role)
+    assert practitioner_role["practitioner"] == {"reference": f"Practitioner/003-{doctor.pk}"}
+    assert practitioner_role["organization"] == {"reference": f"Organization/001-{site.pk}"}
+    assert {c["coding"][0]["code"] for c in practitioner_role["code"]} == {"GENR01", "S", "FON-33"}
+
+    organization = api.get(f"/fhir/v2/Organization/001-{site.pk}").json()
+    Organization.model_validate(organization)
+    assert organization["partOf"] == {"reference": f"Organization/001-{data['legal'].pk}"}
+    assert {(i["type"]["coding"][0]["code"], i["value"]) for i in organization["identifier"]} == {
+        ("IDNST", "1" + site.finess), ("FINEG", site.finess)}  # fmt: skip
+    assert organization["type"][0]["coding"][0]["code"] == "GEOGRAPHICAL-ENTITY"
+    assert organization["address"][0]["line"] == ["85 Rue Saint-Jacques"]
+    assert organization["address"][0]["city"] == "Nantes"
+
+
+def test_ig_example_practitioner_is_reproduced(api, recording):
+    example = json.loads((Path(__file__).parent / "Practitioner-334081DP.json").read_text())  # from the IG
+    person = factories.person(civility_code="M")
+    # The IG's fictitious number fails the RPPS key: written past the model's checks, as a load would.
+    Person.objects.filter(pk=person.pk).update(rpps="10003461033")
+    exercise = factories.exercise(person, last_name="Saucier", first_name="Arthur", exercise_civility_code="",
+                                  profession_code="10", category_code="C")  # fmt: skip
+    factories.diploma(exercise, type_code="DE", code="DE05", label="DE Docteur en médecine")
+    factories.mailbox(person, address="jeromebonnet@pro.mssante.fr")
+    ours = api.get(f"/fhir/v2/Practitioner/003-{exercise.pk}").json()
+    for element in ("identifier", "active", "name", "telecom", "language"):
+        assert ours[element] == example[element], element
+    assert ours["meta"]["source"] == example["meta"]["source"] and ours["meta"]["profile"] == example["meta"]["profile"]
+
+    def codings(resource):
+        return sorted(sorted((c["system"], c["code"]) for c in q["code"]["coding"]) for q in resource["qualification"])
+
+    assert codings(ours) == codings(example)
+
+
+def test_string_token_and_date_search(api, data):
+    doctor, nurse = data["doctor"], data["nurse"]
+    d, n = f"003-{doctor.pk}", f"003-{nurse.pk}"
+    assert ids(search(api, "Practitioner", family="beranger")) == [d]  # accents and case ignored, prefix
+    assert ids(search(api, "Practitioner", family="ber")) == [d]
+    assert ids(search(api, "Practitioner", **{"family:exact": "BERANGER"})) == []
+    assert ids(search(api, "Practitioner", **{"family:exact": "BÉRANGER"})) == [d]
+    assert ids(search(api, "Practitioner", **{"family:contains": "rang"})) == [d]
+    assert ids(search(api, "Practitioner", given="helene")) == [d]
+    assert ids(search(api, "Practitioner", identifier=doctor.person.rpps)) == [d]
+    assert ids(search(api, "Practitioner", identifier=f"https://rpps.esante.gouv.fr|{doctor.person.rpps}")) == [d]
+    assert ids(search(api, "Practitioner", identifier=f"urn:oid:1.2.250.1.71.4.2.1|8{doctor.person.rpps}")) == [d]
+    assert ids(search(api, "Practitioner", identifier=f"https://finess.esante.gouv.fr|{doctor.person.rpps}")) == []
+    assert ids(search(api, "Practitioner", **{"qualification-code": "SM54"})) == [d]
+    assert sorted(ids(search(api, "Practitioner", **{"qualification-code": "10,60"}))) == sorted([d, n])  # OR
+    assert ids(search(api, "Practitioner", **{"qualification-code:not": "10"})) == [n]
+    # AND: repeated parameter
+    response = api.get("/fhir/v2/Practitioner?qualification-code=10&qualification-code=SM54&family=ber")
+    assert ids(response.json()) == [d]
+    assert ids(search(api, "Practitioner", **{"mailbox-mss": "helene.beranger"})) == [d]
+    assert ids(search(api, "Practitioner", **{"mailbox-mss": "secret"})) == []  # red list
+    today = timezone.localdate()
+    assert len(ids(search(api, "Practitioner", _lastUpdated=f"ge{today:%Y-%m-%d}"))) == 2
+    assert ids(search(api, "Practitioner", _lastUpdated=f"lt{today:%Y}")) == []
+    assert len(ids(search(api, "Practitioner", _lastUpdated=f"eq{today:%Y}"))) == 2
+    assert ids(search(api, "PractitionerRole", practitioner=f"Practitioner/{d}")) == [f"005-{data['role'].pk}"]
+    assert ids(search(api, "PractitionerRole", organization=f"001-{data['site'].pk}", role="FON-33")) == [
+        f"005-{data['role'].pk}"]  # fmt: skip
+    assert ids(search(api, "Organization", partof=f"001-{data['legal'].pk}")) == [f"001-{data['site'].pk}"]
+    assert ids(search(api, "Organization", type="LEGAL-ENTITY")) == [f"001-{data['legal'].pk}"]
+    assert ids(search(api, "Organization", **{"address-city": "nan"})) == [f"001-{data['site'].pk}"]
+    assert ids(search(api, "Organization", identifier=data["site"].finess)) == [f"001-{data['site'].pk}"]
+
+
+def test_paging_follows_next_links_relative_to_the_request_host(api, recording):
+    for i in range(7):
+        factories.exercise(last_name=f"PAGE{i}")
+    first = search(api, "Practitioner", _count=3, family="page")
+    assert first["total"] == 7 and len(first["entry"]) == 3
+    seen, bundle = ids(first), first
+    while next_links := [link["url"] for link in bundle["link"] if link["relation"] == "next"]:
+        url = urlsplit(next_links[0])
+        assert url.netloc == "testserver" and url.path == "/fhir/v2/_page"
+        bundle = api.get(f"{url.path}?{url.query}").json()
+        Bundle.model_validate(bundle)
+        seen += ids(bundle)
+    assert len(seen) == 7 == len(set(seen))
+    assert api.get("/fhir/v2/_page?id=forged").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "words"),
+    [("/fhir/v2/Practitioner?address-city=Angers", 400, "address-city"),
+     ("/fhir/v2/Practitioner?family:soundex=x", 400, "soundex"),
+     ("/fhir/v2/Practitioner?_count=5000", 400, "_count"),
+     ("/fhir/v2/Practitioner?_lastUpdated=ge2024-13-45", 400, "2024-13-45"),
+     ("/fhir/v2/Practitioner?active=maybe", 400, "maybe"),
+     ("/fhir/v2/Practitioner?_format=xml", 400, "JSON"),
+     ("/fhir/v2/Practitioner/003-999999", 404, "introuvable"),
+     ("/fhir/v2/Patient", 404, "Practitioner, PractitionerRole, Organization")],
+)  # fmt: skip
+def test_errors_are_operation_outcomes_naming_the_problem(api, data, url, status, words):
+    response = api.get(url)
+    assert response.status_code == status
+    body = response.json()
+    OperationOutcome.model_validate(body)
+    assert words in body["issue"][0]["diagnostics"]
+
+
+def test_write_interactions_are_refused(api, data):
+    url = f"/fhir/v2/Practitioner/003-{data['doctor'].pk}"
+    for method in (api.put, api.delete, api.patch):
+        assert method(url, "{}", content_type="application/fhir+json").status_code == 405
+    assert api.post("/fhir/v2/Practitioner", "{}", content_type="application/fhir+json").status_code == 405
+    assert Exercise.objects.filter(pk=data["doctor"].pk).exists()
+
+
+def test_post_search_is_the_same_search(api, data):
+    response = api.post("/fhir/v2/Practitioner/_search", {"family": "beranger"})
+    assert ids(response.json()) == [f"003-{data['doctor'].pk}"]
+
+
+def test_access_needs_a_valid_key_and_is_rate_limited(data, api_key):
+    assert Client().get("/fhir/v2/Practitioner").status_code == 401
+    assert Client(HTTP_ESANTE_API_KEY="nope").get("/fhir/v2/Practitioner").status_code == 401
+    assert Client().get("/fhir/v2/metadata").status_code == 200  # the CapabilityStatement is public
+    client = Client(HTTP_ESANTE_API_KEY=api_key)
+    with override_settings(FHIR_RATE_LIMIT=3):
+        statuses = [client.get("/fhir/v2/Organization").status_code for _ in range(5)]
+    assert statuses[0] == 200 and 429 in statuses
+    ApiKey.objects.update(revoked_at=timezone.now())
+    assert client.get("/fhir/v2/Organization").status_code == 401
+
+
+def test_rate_limited_answer_says_when_to_retry(data, api_key):
+    client = Client(HTTP_ESANTE_API_KEY=api_key)
+    with override_settings(FHIR_RATE_LIMIT=1):
+        responses = [client.get("/fhir/v2/Organization") for _ in range(3)]
+    limited = [r for r in responses if r.status_code == 429]
+    assert limited and limited[0]["Retry-After"] == "1"
+    assert "par seconde" in limited[0].json()["issue"][0]["diagnostics"]
+
+
+def test_capability_statement_lists_what_is_served(data):
+    body = Client().get("/fhir/v2/metadata").json()
+    CapabilityStatement.model_validate(body)
+    practitioner = next(r for r in body["rest"][0]["resource"] if r["type"] == "Practitioner")
+    names = {p["name"] for p in practitioner["searchParam"]}
+    assert {"family", "given", "identifier", "qualification-code", "_lastUpdated"} <= names
+    assert "address-city" not in names
+
+
+def test_no_private_field_in_any_resource(api, data):
+    doctor = data["doctor"]
+    for obj in [doctor.person, doctor, data["role"], data["site"], *doctor.expertises.all()]:
+        plant_canaries(obj)
+    from rpps.registry.models import Activity
+
+    Activity.objects.update(end_date=datetime.date(2999, 1, 1))
+    text = ""
+    for url in [f"/fhir/v2/Practitioner/003-{doctor.pk}", f"/fhir/v2/PractitionerRole/005-{data['role'].pk}",
+                f"/fhir/v2/Organization/001-{data['site'].pk}", "/fhir/v2/Practitioner?_count=100",
+                "/fhir/v2/PractitionerRole", "/fhir/v2/Organization"]:  # fmt: skip
+        text += api.get(url).content.decode()
+    assert doctor.person.rpps in text
+    assert_no_canary(text)
+    assert "2999" not in text
+
+
+def test_closed_situations_stay_as_inactive_roles_with_their_identifiers_only(api, data, recording):
+    role = data["role"]
+    role.end_date, role.end_reason_code = datetime.date.today() - datetime.timedelta(days=1), ""
+    role.save()
+    body = api.get(f"/fhir/v2/PractitionerRole/005-{role.pk}").json()
+    PractitionerRole.model_validate(body)
+    assert body["active"] is False
+    assert set(body) == {"resourceType", "id", "meta", "language", "identifier", "active"}
+    assert ids(search(api, "PractitionerRole", active="false")) == [f"005-{role.pk}"]
