@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from rpps.directory.keys import name_key
 from rpps.directory.models import Entry
-from rpps.registry.models import Activity, Diploma, Exercise, Expertise, Mailbox, Structure
+from rpps.registry.models import Activity, Card, Diploma, Exercise, Expertise, Mailbox, Structure
 
 from .resources import PREFIXES, parse_id
 
@@ -274,6 +274,83 @@ def _open_situation() -> Q:
     return Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
 
 
+def _information_system(systems: set[str]):
+    """data-information-system: RPPS for professionals; FINESS or RPPS for structures (by origin)."""
+
+    def match(token: Token) -> Q:
+        return Q() if token.code in systems else Q(pk__in=[])
+
+    return _token_param(match)
+
+
+def _structure_system(token: Token) -> Q:
+    if token.code == "FINESS":
+        return Q(finess__isnull=False)
+    if token.code == "RPPS":
+        return Q(finess__isnull=True)
+    return Q(pk__in=[])
+
+
+def _registration_authority(field: str):
+    return _token_param(lambda t: Q(**{f"{field}__startswith": t.code}))
+
+
+def _cards(field: str):
+    def condition(value: str, modifier: str) -> Q:
+        cards = Card.objects.all()
+        if modifier == "exact":
+            cards = cards.filter(number=value)
+        elif modifier == "contains":
+            cards = cards.filter(number__contains=value)
+        elif modifier:
+            raise SearchError(f"modificateur « :{modifier} » non pris en charge")
+        else:
+            cards = cards.filter(number__startswith=value)
+        return Q(**{f"{field}__in": cards.values("person_id")})
+
+    return condition
+
+
+def _card_type(token: Token) -> Q:
+    return Q(person_id__in=Card.objects.filter(type_code=token.code).values("person_id"))
+
+
+def _organization_identifier_type(token: Token) -> Q:
+    return {
+        "IDNST": Q(), "FINEG": Q(finess__isnull=False, is_legal_entity=False),
+        "FINEJ": Q(finess__isnull=False, is_legal_entity=True), "SIRET": ~Q(siret=""), "SIREN": ~Q(siren=""),
+        "RPPSRG": ~Q(rpps_rang=""),
+    }.get(token.code, Q(pk__in=[]))  # fmt: skip
+
+
+def _address_fields(*fields: str):
+    def condition(value: str, modifier: str) -> Q:
+        q = Q(pk__in=[])
+        for field in fields:
+            q |= _simple_string(field)(value, modifier)
+        return q
+
+    return condition
+
+
+def _structure_mailboxes(value: str, modifier: str) -> Q:
+    boxes = Mailbox.objects.filter(red_list=False, structure__isnull=False)
+    if modifier == "exact":
+        boxes = boxes.filter(address=value)
+    elif modifier == "contains":
+        boxes = boxes.filter(address__icontains=value)
+    elif modifier:
+        raise SearchError(f"modificateur « :{modifier} » non pris en charge")
+    else:
+        boxes = boxes.filter(address__istartswith=value)
+    return Q(pk__in=boxes.values("structure_id"))
+
+
+def _nothing(value: str, modifier: str) -> Q:
+    """A parameter of the official API for data this registry does not hold (e.g. pharmacy licences)."""
+    return Q(pk__in=[])
+
+
 PARAMETERS = {
     "Practitioner": {
         "_id": _ids("Practitioner"),
@@ -286,7 +363,10 @@ PARAMETERS = {
         "name": _exercise_names("name_key", "name_key"),
         "qualification-code": _token_param(_qualification),
         "mailbox-mss": _mailbox_of("person_id"),
-        "data-registration-authority": _token_param(lambda t: Q(registration_authority__startswith=t.code)),
+        "number-smartcard": _cards("person_id"),
+        "type-smartcard": _token_param(_card_type),
+        "data-information-system": _information_system({"RPPS"}),
+        "data-registration-authority": _registration_authority("registration_authority"),
     },
     "PractitionerRole": {
         "_id": _ids("PractitionerRole"),
@@ -299,6 +379,13 @@ PARAMETERS = {
         "practitioner": _reference("Practitioner", "exercise_id"),
         "role": _token_param(_role_code),
         "mailbox-mss": _mailbox_of("exercise__person_id"),
+        "data-information-system": _information_system({"RPPS"}),
+        "data-registration-authority": _token_param(
+            lambda t: (
+                Q(registration_authority__startswith=t.code)
+                | Q(registration_authority="", exercise__registration_authority__startswith=t.code)
+            )
+        ),
     },
     "Organization": {
         "_id": _ids("Organization"),
@@ -308,9 +395,23 @@ PARAMETERS = {
         "name": _organization_name,
         "address-city": _city,
         "address-postalcode": _simple_string("postal_code"),
-        "address": _simple_string("street_name"),
+        "address": _address_fields(
+            "street_name",
+            "place_complement",
+            "distribution_mention",
+            "commune_label",
+            "postal_code",
+            "cedex_office",
+            "country_label",
+        ),
+        "address-line": _address_fields("street_name", "place_complement", "distribution_mention"),
+        "identifier-type": _token_param(_organization_identifier_type),
+        "mailbox-mss": _structure_mailboxes,
         "type": _token_param(_organization_type),
         "partof": _reference("Organization", "legal_entity_id"),
+        "data-information-system": _token_param(_structure_system),
+        "data-registration-authority": _nothing,
+        "pharmacy-licence": _nothing,
     },
 }
 MODELS = {"Practitioner": Exercise, "PractitionerRole": Activity, "Organization": Structure}

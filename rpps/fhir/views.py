@@ -81,7 +81,7 @@ def api(view):
 
 
 def _within_rate(key: ApiKey) -> bool:
-    bucket = f"fhir-rate:{key.pk}:{int(time.time())}"
+    bucket = f"fhir-rate:{key.digest[:16]}:{int(time.time())}"
     cache.add(bucket, 0, timeout=2)
     try:
         return cache.incr(bucket) <= settings.FHIR_RATE_LIMIT

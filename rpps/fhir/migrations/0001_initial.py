@@ -4,28 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="L'application ou l'organisation qui l'utilise.", max_length=100, verbose_name='nom')),
-                ('prefix', models.CharField(editable=False, max_length=8, verbose_name='début de la clé')),
-                ('digest', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
-                ('created_by', models.CharField(blank=True, editable=False, max_length=150, verbose_name='créée par')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='révoquée le')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="L'application ou l'organisation qui l'utilise.", max_length=100, verbose_name="nom"
+                    ),
+                ),
+                ("prefix", models.CharField(editable=False, max_length=8, verbose_name="début de la clé")),
+                ("digest", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
+                ("created_by", models.CharField(blank=True, editable=False, max_length=150, verbose_name="créée par")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="révoquée le")),
             ],
             options={
-                'verbose_name': "clé d'API",
-                'verbose_name_plural': "clés d'API",
-                'ordering': ['-created_at'],
+                "verbose_name": "clé d'API",
+                "verbose_name_plural": "clés d'API",
+                "ordering": ["-created_at"],
             },
         ),
     ]
