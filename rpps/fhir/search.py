@@ -18,7 +18,7 @@ from rpps.registry.models import Activity, Card, Diploma, Exercise, Expertise, M
 
 from .resources import PREFIXES, parse_id
 
-RESULT_PARAMETERS = {"_count", "_format", "_pretty", "_total"}
+RESULT_PARAMETERS = {"_count", "_format", "_pretty", "_total", "_include", "_revinclude", "_elements", "_summary"}
 DEFAULT_COUNT = 50
 MAX_COUNT = 1000
 RPPS_SYSTEM = "https://rpps.esante.gouv.fr"

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from . import capability
+from .includes import included, includes_of
 from .models import ApiKey
-from .resources import BUILDERS, MODELS, instant, parse_id, technical_id
+from .resources import BUILDERS, MODELS, instant, parse_id
 from .search import SearchError, conditions, count_parameter
 
 logger = logging.getLogger("rpps.fhir")
@@ -158,6 +159,15 @@ def _bundle(request, resource_type, params, *, after: int, total, started_at) ->
     total_mode = next((v for k, v in params if k == "_total"), "")
     if total_mode not in ("", "none", "estimate", "accurate"):
         raise SearchError(f"Paramètre « _total », valeur « {total_mode} » : none, estimate ou accurate attendu")
+    summary = next((v for k, v in params if k == "_summary"), "false")
+    if summary not in ("count", "false"):
+        raise SearchError(f"Paramètre « _summary », valeur « {summary} » : seuls count et false sont pris en charge")
+    if summary == "count":
+        total = queryset.count()
+        return _response({"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "searchset", "total": total,
+                          "meta": {"lastUpdated": instant(timezone.now())}}, pretty=_pretty(params))  # fmt: skip
+    includes = includes_of(resource_type, params)
+    elements = _elements(params)
     if after == 0:
         total = _total(queryset, total_mode)
     # Keyset paging on the technical id: each page starts after the last id of the previous one.
@@ -182,12 +192,37 @@ def _bundle(request, resource_type, params, *, after: int, total, started_at) ->
             }
         )
     bundle["link"] = links
+    entries = [(resource_type, resources[pk], "match") for pk in ids if pk in resources]
+    seen = {(resource_type, pk) for pk in ids}
+    for kind, wanted in included(includes, ids):
+        for pk, resource in BUILDERS[kind](wanted).items():
+            if (kind, pk) not in seen:
+                seen.add((kind, pk))
+                entries.append((kind, resource, "include"))
     bundle["entry"] = [
-        {"fullUrl": f"{base}{resource_type}/{technical_id(resource_type, pk)}", "resource": resources[pk],
-         "search": {"mode": "match"}}
-        for pk in ids if pk in resources
+        {"fullUrl": f"{base}{kind}/{resource['id']}", "resource": _subset(resource, elements) if elements else resource,
+         "search": {"mode": mode}}
+        for kind, resource, mode in entries
     ]  # fmt: skip
     return _response(bundle, pretty=_pretty(params))
+
+
+def _elements(params) -> set[str] | None:
+    values = [v for k, v in params if k == "_elements"]
+    if not values:
+        return None
+    return {name.strip() for value in values for name in value.split(",") if name.strip()}
+
+
+SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED",
+             "display": "subsetted"}  # fmt: skip
+
+
+def _subset(resource: dict, elements: set[str]) -> dict:
+    """_elements: the elements asked for, plus those a resource cannot go without, tagged SUBSETTED."""
+    kept = {k: v for k, v in resource.items() if k in elements or k in ("resourceType", "id", "meta")}
+    kept["meta"] = kept["meta"] | {"tag": [SUBSETTED]}
+    return kept
 
 
 @csrf_exempt

@@ -248,3 +248,30 @@ def test_closed_situations_stay_as_inactive_roles_with_their_identifiers_only(ap
     assert body["active"] is False
     assert set(body) == {"resourceType", "id", "meta", "language", "identifier", "active"}
     assert ids(search(api, "PractitionerRole", active="false")) == [f"005-{role.pk}"]
+
+
+def test_include_revinclude_elements_and_summary(api, data):
+    role, doctor, site, legal = data["role"], data["doctor"], data["site"], data["legal"]
+    bundle = search(api, "PractitionerRole", _id=f"005-{role.pk}", _include="*")
+    modes = {(e["resource"]["resourceType"], e["resource"]["id"]): e["search"]["mode"] for e in bundle["entry"]}
+    assert modes == {("PractitionerRole", f"005-{role.pk}"): "match", ("Practitioner", f"003-{doctor.pk}"): "include",
+                     ("Organization", f"001-{site.pk}"): "include"}  # fmt: skip
+    bundle = search(api, "PractitionerRole", _id=f"005-{role.pk}", _include="PractitionerRole:organization")
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["PractitionerRole", "Organization"]
+    bundle = search(api, "Practitioner", _id=f"003-{doctor.pk}", _revinclude="PractitionerRole:practitioner")
+    assert [(e["resource"]["id"], e["search"]["mode"]) for e in bundle["entry"]] == [
+        (f"003-{doctor.pk}", "match"), (f"005-{role.pk}", "include")]  # fmt: skip
+    bundle = search(api, "Organization", _id=f"001-{legal.pk}", _revinclude="Organization:partof")
+    assert [e["resource"]["id"] for e in bundle["entry"]] == [f"001-{legal.pk}", f"001-{site.pk}"]
+    bundle = search(api, "Organization", _id=f"001-{site.pk}", _include="Organization:partof")
+    assert bundle["total"] == 1 and len(bundle["entry"]) == 2  # the total counts matches only
+    response = api.get("/fhir/v2/Practitioner", {"_include": "Practitioner:organization"})
+    assert response.status_code == 400 and "Practitioner:organization" in response.json()["issue"][0]["diagnostics"]
+
+    bundle = search(api, "Practitioner", _id=f"003-{doctor.pk}", _elements="identifier,active")
+    resource = bundle["entry"][0]["resource"]
+    assert set(resource) == {"resourceType", "id", "meta", "identifier", "active"}
+    assert resource["meta"]["tag"][0]["code"] == "SUBSETTED"
+    counted = api.get("/fhir/v2/Practitioner", {"_summary": "count"}).json()
+    assert counted["total"] == 2 and "entry" not in counted
+    assert api.get("/fhir/v2/Practitioner", {"_summary": "text"}).status_code == 400
