@@ -211,3 +211,5 @@ DEV_PSC_CLIENT_SECRET = "dev-psc-client-secret"
 
 # FHIR API (rpps.fhir): requests per second per API key (the official API: 17 per application).
 FHIR_RATE_LIMIT = int(os.environ.get("FHIR_RATE_LIMIT", "17"))
+# Deleted resources stay as tombstones this many days (at least 30, the official delta window).
+FHIR_TOMBSTONE_DAYS = int(os.environ.get("FHIR_TOMBSTONE_DAYS", "90"))

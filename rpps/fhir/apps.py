@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class FhirConfig(AppConfig):
     name = "rpps.fhir"
     verbose_name = "API FHIR"
+
+    def ready(self):
+        from . import gone
+
+        gone.connect()

@@ -44,3 +44,22 @@ class ApiKey(models.Model):
         if not key or len(key) > 200:
             return None
         return cls.objects.active().filter(digest=cls.hash(key)).first()
+
+
+class Tombstone(models.Model):
+    """A resource whose registry record was deleted (a merged duplicate's exercise, a removed situation or
+    structure): served with active=false and its identifiers only, so that delta clients see it go.
+    Kept FHIR_TOMBSTONE_DAYS days (at least 30: the official API's delta window)."""
+
+    resource_type = models.CharField(max_length=20)
+    resource_id = models.BigIntegerField()
+    identifiers = models.JSONField()
+    identifier_values = models.TextField(help_text="« v1 v2 … » : the identifier values, for identifier searches.")
+    deleted_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "ressource supprimée"
+        constraints = [models.UniqueConstraint(fields=["resource_type", "resource_id"], name="tombstone_unique")]
+
+    def __str__(self):
+        return f"{self.resource_type}/{self.resource_id} (supprimée le {self.deleted_at:%d/%m/%Y})"

@@ -428,16 +428,26 @@ def conditions(resource_type: str, params: list[tuple[str, str]]) -> Q:
         name, _, modifier = raw_name.partition(":")
         if name not in known:
             raise SearchError(f"Paramètre « {raw_name} » inconnu pour la ressource {resource_type}")
-        alternatives = Q(pk__in=[])
         try:
+            alternatives = []
             for value in _split(raw_value):
                 if value == "":
                     raise SearchError("valeur vide")
-                alternatives |= known[name](value, modifier)
+                alternatives.append(known[name](value, modifier))
         except SearchError as exc:
             raise SearchError(f"Paramètre « {raw_name} », valeur « {raw_value} » : {exc}") from None
-        where &= alternatives
+        where &= any_of(alternatives)
     return where
+
+
+def any_of(alternatives: list[Q]) -> Q:
+    """OR of conditions; an empty Q matches everything (Django drops it from an OR: it must win)."""
+    if any(not q for q in alternatives):
+        return Q()
+    result = alternatives[0]
+    for q in alternatives[1:]:
+        result |= q
+    return result
 
 
 def count_parameter(params: list[tuple[str, str]]) -> int:

@@ -15,9 +15,9 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from . import capability
+from . import capability, gone
 from .includes import included, includes_of
-from .models import ApiKey
+from .models import ApiKey, Tombstone
 from .resources import BUILDERS, MODELS, instant, parse_id
 from .search import SearchError, conditions, count_parameter
 
@@ -110,7 +110,7 @@ def read(request, resource_type: str, resource_id: str):
         return outcome(405, f"Interaction {request.method} non prise en charge : l'API est en lecture seule.",
                        "not-supported")  # fmt: skip
     pk = parse_id(resource_type, resource_id)
-    resource = BUILDERS[resource_type]([pk]).get(pk) if pk is not None else None
+    resource = (BUILDERS[resource_type]([pk]).get(pk) or gone.read(resource_type, pk)) if pk is not None else None
     if resource is None:
         return outcome(404, f"Ressource {resource_type}/{resource_id[:64]} introuvable.", "not-found")
     return _response(resource, pretty=_pretty(_params(request)))
@@ -125,7 +125,7 @@ def search(request, resource_type: str):
         return outcome(405, f"Interaction {request.method} non prise en charge : l'API est en lecture seule.",
                        "not-supported")  # fmt: skip
     params = _params(request)
-    return _bundle(request, resource_type, params, after=0, total=None, started_at=timezone.now())
+    return _bundle(request, resource_type, params, after=0, gone_after=0, total=None, started_at=timezone.now())
 
 
 @api
@@ -135,7 +135,8 @@ def page(request):
     except signing.BadSignature:
         return outcome(400, "Lien de page invalide ou expiré (24 h) : relancez la recherche.", "invalid")
     return _bundle(request, state["type"], [tuple(p) for p in state["params"]], after=state["after"],
-                   total=state["total"], started_at=timezone.datetime.fromisoformat(state["at"]))  # fmt: skip
+                   gone_after=state["gone_after"], total=state["total"],
+                   started_at=timezone.datetime.fromisoformat(state["at"]))  # fmt: skip
 
 
 def _total(queryset, mode: str) -> int | None:
@@ -151,7 +152,7 @@ def _total(queryset, mode: str) -> int | None:
         return None
 
 
-def _bundle(request, resource_type, params, *, after: int, total, started_at) -> HttpResponse:
+def _bundle(request, resource_type, params, *, after: int, gone_after: int, total, started_at) -> HttpResponse:
     model = MODELS[resource_type]
     count = count_parameter(params)
     where = conditions(resource_type, params)
@@ -162,18 +163,32 @@ def _bundle(request, resource_type, params, *, after: int, total, started_at) ->
     summary = next((v for k, v in params if k == "_summary"), "false")
     if summary not in ("count", "false"):
         raise SearchError(f"Paramètre « _summary », valeur « {summary} » : seuls count et false sont pris en charge")
+    tombstones = gone.conditions(resource_type, params)
+    gone_queryset = Tombstone.objects.filter(tombstones) if tombstones is not None else Tombstone.objects.none()
     if summary == "count":
-        total = queryset.count()
+        total = queryset.count() + gone_queryset.count()
         return _response({"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "searchset", "total": total,
                           "meta": {"lastUpdated": instant(timezone.now())}}, pretty=_pretty(params))  # fmt: skip
     includes = includes_of(resource_type, params)
     elements = _elements(params)
-    if after == 0:
+    if after == 0 and gone_after == 0:
         total = _total(queryset, total_mode)
-    # Keyset paging on the technical id: each page starts after the last id of the previous one.
-    ids = list(queryset.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[: count + 1])
-    more = len(ids) > count
-    ids = ids[:count]
+        if total is not None:
+            total += gone_queryset.count()
+    # Keyset paging on the technical id: each page starts after the last id of the previous one; the
+    # tombstones the search finds come after the live resources (after = -1: live ones done).
+    ids = []
+    if after >= 0:
+        ids = list(queryset.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[: count + 1])
+    dead = []
+    if len(ids) <= count:
+        dead = list(gone_queryset.filter(pk__gt=gone_after).order_by("pk")[: count - len(ids) + 1])
+    more = len(ids) + len(dead) > count
+    if len(ids) > count:
+        ids, dead, state_after = ids[:count], [], {"after": ids[count - 1], "gone_after": 0}
+    else:
+        dead = dead[: count - len(ids)]
+        state_after = {"after": -1, "gone_after": dead[-1].pk if dead else gone_after}
     resources = BUILDERS[resource_type](ids)
     base = _base(request)
     bundle = {"resourceType": "Bundle", "id": str(uuid.uuid4()), "meta": {"lastUpdated": instant(timezone.now())},
@@ -183,8 +198,7 @@ def _bundle(request, resource_type, params, *, after: int, total, started_at) ->
     shown = [(k, v) for k, v in params if k not in ("_format", "_pretty")]
     links = [{"relation": "self", "url": f"{base}{resource_type}?{urlencode(shown)}"}]
     if more:
-        state = {"type": resource_type, "params": shown, "after": ids[-1], "total": total,
-                 "at": started_at.isoformat()}  # fmt: skip
+        state = {"type": resource_type, "params": shown, "total": total, "at": started_at.isoformat()} | state_after
         links.append(
             {
                 "relation": "next",
@@ -193,6 +207,7 @@ def _bundle(request, resource_type, params, *, after: int, total, started_at) ->
         )
     bundle["link"] = links
     entries = [(resource_type, resources[pk], "match") for pk in ids if pk in resources]
+    entries += [(resource_type, gone.resource(t), "match") for t in dead]
     seen = {(resource_type, pk) for pk in ids}
     for kind, wanted in included(includes, ids):
         for pk, resource in BUILDERS[kind](wanted).items():

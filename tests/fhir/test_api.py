@@ -126,6 +126,8 @@ def test_string_token_and_date_search(api, data):
     assert ids(search(api, "Practitioner", **{"qualification-code": "SM54"})) == [d]
     assert sorted(ids(search(api, "Practitioner", **{"qualification-code": "10,60"}))) == sorted([d, n])  # OR
     assert ids(search(api, "Practitioner", **{"qualification-code:not": "10"})) == [n]
+    assert sorted(ids(search(api, "Practitioner", **{"identifier-type": "RPPS,XYZ"}))) == sorted([d, n])
+    assert ids(search(api, "Practitioner", **{"identifier-type": "XYZ"})) == []
     # AND: repeated parameter
     response = api.get("/fhir/v2/Practitioner?qualification-code=10&qualification-code=SM54&family=ber")
     assert ids(response.json()) == [d]
@@ -275,3 +277,30 @@ def test_include_revinclude_elements_and_summary(api, data):
     counted = api.get("/fhir/v2/Practitioner", {"_summary": "count"}).json()
     assert counted["total"] == 2 and "entry" not in counted
     assert api.get("/fhir/v2/Practitioner", {"_summary": "text"}).status_code == 400
+
+
+def test_deleted_resources_stay_as_tombstones_and_come_in_deltas(api, recording):
+    from rpps.identity.services import merge_persons
+
+    kept = factories.exercise(last_name="GARDE")
+    twin = factories.exercise(factories.person(birth_name="DUPONT"), last_name="GARDE")
+    twin_rpps = twin.person.rpps
+    merge_persons(kept.person, twin.person)  # same profession: the twin's exercise is deleted
+    assert not Exercise.objects.filter(pk=twin.pk).exists()
+    body = api.get(f"/fhir/v2/Practitioner/003-{twin.pk}").json()
+    Practitioner.model_validate(body)
+    assert body["active"] is False and "name" not in body
+    assert body["identifier"][1]["value"] == twin_rpps
+    # Deltas see it go; so do identifier searches.
+    today = timezone.localdate()
+    delta = search(api, "Practitioner", _lastUpdated=f"ge{today:%Y-%m-%d}", _count=1)
+    assert delta["total"] == 2
+    seen, bundle = ids(delta), delta
+    while next_links := [link["url"] for link in bundle["link"] if link["relation"] == "next"]:
+        url = urlsplit(next_links[0])
+        bundle = api.get(f"{url.path}?{url.query}").json()
+        seen += ids(bundle)
+    assert sorted(seen) == sorted([f"003-{kept.pk}", f"003-{twin.pk}"])
+    assert ids(search(api, "Practitioner", identifier=twin_rpps)) == [f"003-{twin.pk}"]
+    assert ids(search(api, "Practitioner", active="false")) == [f"003-{twin.pk}"]
+    assert ids(search(api, "Practitioner", family="garde")) == [f"003-{kept.pk}"]  # names are gone with it

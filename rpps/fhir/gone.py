@@ -1,0 +1,98 @@
+"""Tombstones: resources whose registry record was deleted stay readable and searchable (deltas) with
+active=false and their identifiers only (reference/fhir.md §1.6)."""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Q
+from django.db.models.signals import pre_delete
+from django.utils import timezone
+
+from .models import Tombstone
+from .resources import BUILDERS, MODELS, PROFILES, instant, parse_id, technical_id
+from .search import RESULT_PARAMETERS, SearchError, _split, _token, any_of, date_range
+
+# The parameters a tombstone can answer: it holds nothing else.
+APPLICABLE = {"_id", "_lastUpdated", "identifier", "active"}
+
+
+def record(resource_type: str, pk: int) -> None:
+    resource = BUILDERS[resource_type]([pk]).get(pk)
+    if resource is None:
+        return
+    identifiers = resource.get("identifier", [])
+    Tombstone.objects.update_or_create(
+        resource_type=resource_type, resource_id=pk,
+        defaults={"identifiers": identifiers, "deleted_at": timezone.now(),
+                  "identifier_values": " " + " ".join(i["value"] for i in identifiers) + " "},
+    )  # fmt: skip
+    keep = datetime.timedelta(days=max(settings.FHIR_TOMBSTONE_DAYS, 30))
+    Tombstone.objects.filter(deleted_at__lt=timezone.now() - keep).delete()
+
+
+def resource(tombstone: Tombstone) -> dict:
+    when = instant(tombstone.deleted_at)
+    return {"resourceType": tombstone.resource_type, "id": technical_id(tombstone.resource_type, tombstone.resource_id),
+            "meta": {"versionId": str(int(tombstone.deleted_at.timestamp() * 1000)), "lastUpdated": when,
+                     "source": "https://annuaire.esante.gouv.fr", "profile": PROFILES[tombstone.resource_type]},
+            "language": "fr", "identifier": tombstone.identifiers, "active": False}  # fmt: skip
+
+
+def read(resource_type: str, pk: int) -> dict | None:
+    found = Tombstone.objects.filter(resource_type=resource_type, resource_id=pk).first()
+    return resource(found) if found else None
+
+
+def conditions(resource_type: str, params) -> Q | None:
+    """The tombstones a search also finds, or None when one of its parameters cannot apply to them."""
+    where = Q(resource_type=resource_type)
+    for raw_name, raw_value in params:
+        if raw_name in RESULT_PARAMETERS:
+            continue
+        name, _, modifier = raw_name.partition(":")
+        if name not in APPLICABLE or modifier:
+            return None
+        alternatives = []
+        for value in _split(raw_value):
+            if name == "_id":
+                pk = parse_id(resource_type, value)
+                alternatives.append(Q(resource_id=pk) if pk is not None else Q(pk__in=[]))
+            elif name == "identifier":
+                alternatives.append(Q(identifier_values__contains=f" {_token(value).code} "))
+            elif name == "active":
+                alternatives.append(Q() if value == "false" else Q(pk__in=[]))
+            else:
+                alternatives.append(_date_condition(value))
+        where &= any_of(alternatives)
+    return where
+
+
+def _date_condition(value: str) -> Q:
+    prefix, start, end = date_range(value)
+    inside = Q(deleted_at__gte=start, deleted_at__lt=end)
+    if prefix in ("gt", "sa"):
+        return Q(deleted_at__gte=end)
+    if prefix in ("lt", "eb"):
+        return Q(deleted_at__lt=start)
+    if prefix == "ge":
+        return Q(deleted_at__gte=start)
+    if prefix == "le":
+        return Q(deleted_at__lt=end)
+    if prefix == "ne":
+        return ~inside
+    if prefix in ("eq", "ap"):
+        return inside
+    raise SearchError(f"préfixe {prefix} inconnu")
+
+
+def _deleted(resource_type: str):
+    def receiver(sender, instance, **kwargs):
+        record(resource_type, instance.pk)
+
+    return receiver
+
+
+def connect() -> None:
+    for resource_type, model in MODELS.items():
+        pre_delete.connect(_deleted(resource_type), sender=model, dispatch_uid=f"fhir-tombstone-{resource_type}",
+                           weak=False)  # fmt: skip
