@@ -5,6 +5,8 @@ Upper case, no accents, and neither punctuation nor spaces, so that "N'Diaye", "
 rpps.identity.normalize (digits are kept for structures and places).
 """
 
+from django.db.models import Q
+
 from rpps.identity.normalize import fold_text, normalize_name
 
 
@@ -14,3 +16,18 @@ def name_key(*parts: str) -> str:
 
 def text_key(*parts: str) -> str:
     return "".join(fold_text(p) for p in parts).replace(" ", "")
+
+
+def _after(prefix: str) -> str | None:
+    """The smallest key greater than every key starting with ``prefix`` (keys are [0-9A-Z] only)."""
+    stripped = prefix.rstrip("Z")
+    if not stripped:
+        return None
+    last = stripped[-1]
+    return stripped[:-1] + ("A" if last == "9" else chr(ord(last) + 1))
+
+
+def prefix_condition(column: str, key: str) -> Q:
+    """``column`` starts with ``key``, written as a range so that a plain btree serves it in any collation."""
+    upper = _after(key)
+    return Q(**{f"{column}__gte": key}) & (Q(**{f"{column}__lt": upper}) if upper else Q())

@@ -23,7 +23,7 @@ from rpps.registry import identifiers
 from rpps.registry.lookup import resolve_rpps
 from rpps.registry.models import Expertise, Structure
 
-from .keys import name_key, text_key
+from .keys import name_key, prefix_condition, text_key
 from .models import Entry
 
 PAGE_SIZE = 20
@@ -185,21 +185,6 @@ def parse_page(value) -> int:
     return max(page, 1)
 
 
-def _after(prefix: str) -> str | None:
-    """The smallest key greater than every key starting with ``prefix`` (keys are [0-9A-Z] only)."""
-    stripped = prefix.rstrip("Z")
-    if not stripped:
-        return None
-    last = stripped[-1]
-    return stripped[:-1] + ("A" if last == "9" else chr(ord(last) + 1))
-
-
-def _prefix(column: str, key: str) -> Q:
-    """``column`` starts with ``key``, written as a range so that an ordered index serves it."""
-    upper = _after(key)
-    return Q(**{f"{column}__gte": key}) & (Q(**{f"{column}__lt": upper}) if upper else Q())
-
-
 def _filters(criteria: dict, results: Results) -> tuple[list[Q], Q, bool]:
     """(name alternatives, other conditions, whether a place criterion applies)."""
     names, where, place = [Q()], Q(), False
@@ -208,9 +193,9 @@ def _filters(criteria: dict, results: Results) -> tuple[list[Q], Q, bool]:
         if criteria.get("mode") == "contient":
             names = [Q(name_key__contains=key)]
         elif criteria.get("words", 1) > 1:  # "dupont jean" or "jean dupont"
-            names = [_prefix("name_key", key), _prefix("reverse_key", key)]
+            names = [prefix_condition("name_key", key), prefix_condition("reverse_key", key)]
         else:  # one word is the start of the name of exercise
-            names = [_prefix("name_key", key)]
+            names = [prefix_condition("name_key", key)]
     if criteria.get("profession"):
         where &= Q(profession_code=criteria["profession"])
     if criteria.get("savoir_faire"):
@@ -220,7 +205,7 @@ def _filters(criteria: dict, results: Results) -> tuple[list[Q], Q, bool]:
     if criteria.get("lieu"):
         column, value = criteria["lieu"]
         if column == "commune_key" and not Entry.objects.filter(commune_key=value).exists():
-            where &= _prefix(column, value)  # not a whole commune name: the communes starting with it
+            where &= prefix_condition(column, value)  # not a whole commune name: the communes starting with it
         else:
             where &= Q(**{column: value})
         place = True

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from rpps.directory.keys import name_key
+from rpps.directory.keys import name_key, prefix_condition
 from rpps.directory.models import Entry
 from rpps.registry.models import Activity, Card, Diploma, Exercise, Expertise, Mailbox, Structure
 
@@ -178,16 +178,22 @@ def _exercise_names(key_field: str, contains_field: str):
 
     def condition(value: str, modifier: str) -> Q:
         if modifier == "exact":
+            if key_field == "name":
+                return Q(last_name=value) | Q(first_name=value)
             field = {"name_key": "last_name", "reverse_key": "first_name"}[key_field]
             return Q(**{field: value})
         key = name_key(value)
+        if not key:
+            raise SearchError("au moins une lettre attendue")
         if modifier == "contains":
-            lookup = {f"{contains_field}__contains": key}
+            condition = Q(**{f"{contains_field}__contains": key})
         elif modifier:
             raise SearchError(f"modificateur « :{modifier} » non pris en charge")
+        elif key_field == "name":  # the whole name, either way round
+            condition = prefix_condition("name_key", key) | prefix_condition("reverse_key", key)
         else:
-            lookup = {f"{key_field}__startswith": key}
-        return Q(pk__in=Entry.objects.filter(is_main=True, **lookup).values("exercise_id"))
+            condition = prefix_condition(key_field, key)
+        return Q(pk__in=Entry.objects.filter(condition, is_main=True).values("exercise_id"))
 
     return condition
 
@@ -360,7 +366,7 @@ PARAMETERS = {
         "identifier-type": _token_param(lambda t: Q() if t.code in ("RPPS", "IDNPS") else Q(pk__in=[])),
         "family": _exercise_names("name_key", "name_key"),
         "given": _exercise_names("reverse_key", "reverse_key"),
-        "name": _exercise_names("name_key", "name_key"),
+        "name": _exercise_names("name", "name_key"),
         "qualification-code": _token_param(_qualification),
         "mailbox-mss": _mailbox_of("person_id"),
         "number-smartcard": _cards("person_id"),
