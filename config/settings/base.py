@@ -211,5 +211,8 @@ DEV_PSC_CLIENT_SECRET = "dev-psc-client-secret"
 
 # FHIR API (rpps.fhir): requests per second per API key (the official API: 17 per application).
 FHIR_RATE_LIMIT = int(os.environ.get("FHIR_RATE_LIMIT", "17"))
+# Bundle.total by default: counted if the count takes less than this, else left out (as the official
+# API does with 1,000 ms; its searches take seconds, ours tens of milliseconds).
+FHIR_COUNT_BUDGET_MS = int(os.environ.get("FHIR_COUNT_BUDGET_MS", "25"))
 # Deleted resources stay as tombstones this many days (at least 30, the official delta window).
 FHIR_TOMBSTONE_DAYS = int(os.environ.get("FHIR_TOMBSTONE_DAYS", "90"))

@@ -54,7 +54,8 @@ def statement(base: str) -> dict:
             "mode": "server",
             "documentation": f"Clé d'API dans l'en-tête ESANTE-API-KEY. _count : {DEFAULT_COUNT} par défaut, "
             f"{MAX_COUNT} au plus. Pages suivantes par le lien next (/fhir/v2/_page?id=…). _total : none, "
-            "estimate, accurate ; par défaut, compté si le comptage tient en une seconde.",
+            "estimate (estimation du planificateur), accurate ; par défaut, compté si le comptage tient dans le budget "
+            "de temps (FHIR_COUNT_BUDGET_MS), sinon absent.",
             "resource": resources,
         }],
     }  # fmt: skip

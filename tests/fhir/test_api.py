@@ -304,3 +304,11 @@ def test_deleted_resources_stay_as_tombstones_and_come_in_deltas(api, recording)
     assert ids(search(api, "Practitioner", identifier=twin_rpps)) == [f"003-{twin.pk}"]
     assert ids(search(api, "Practitioner", active="false")) == [f"003-{twin.pk}"]
     assert ids(search(api, "Practitioner", family="garde")) == [f"003-{kept.pk}"]  # names are gone with it
+
+
+def test_total_modes(api, data):
+    assert "total" not in search(api, "Practitioner", _total="none")
+    assert search(api, "Practitioner", _total="accurate")["total"] == 2
+    assert isinstance(search(api, "Practitioner", _total="estimate")["total"], int)
+    assert search(api, "Practitioner")["total"] == 2  # small: counted within the budget
+    assert api.get("/fhir/v2/Practitioner", {"_total": "maybe"}).status_code == 400
