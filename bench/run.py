@@ -20,6 +20,10 @@ ratio says how far the product is from what the database itself needs for the sa
    (names, name + city, profession + department, contains) through Django's full stack in-process;
    server-time percentiles next to the same SQL statements replayed alone.
 
+5. FHIR API (bench/fhir_scenarios.py, bench/fhir_load.py): gunicorn with 2 workers on loopback, load
+   from a separate process (identifier, family prefix, name:contains, pages of 1000), each next to
+   the same SQL statements replayed directly.
+
 The populated database (`rpps_bench`) is kept for later benchmarks.
 """
 
@@ -34,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import psycopg
@@ -433,6 +438,48 @@ def bench_search(env: dict, per_kind: int) -> list[dict]:
     ]  # fmt: skip
 
 
+FHIR_TARGETS = {"identifier": "p99 <= 20 ms, >= 300 req/s", "family": "p99 <= 50 ms",
+                "name:contains": "p99 <= 200 ms", "page of 1000": "<= 500 ms"}  # fmt: skip
+
+
+def bench_fhir(env: dict, per_kind: int) -> list[dict]:
+    """The FHIR API under load: gunicorn with 2 workers, requests from another process (bench/fhir_load.py)."""
+    key = subprocess.run([sys.executable, "manage.py", "create_api_key", "bench"], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True).stdout.strip()  # fmt: skip
+    scenarios = Path(tempfile.mkdtemp(prefix="rpps-bench-fhir-")) / "scenarios.json"
+    script_env = env | {"PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "bench/fhir_scenarios.py", str(scenarios), key, str(per_kind)], cwd=ROOT,
+                   env=script_env, check=True)  # fmt: skip
+    port = 8021
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi:application", "-w", "2", "-b",
+                               f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/fhir/v2/metadata", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        _, _, out = run_measured([sys.executable, "bench/fhir_load.py", f"http://127.0.0.1:{port}", key,
+                                  str(scenarios), "4", f"{PG}/{DB}"], script_env)  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    results = json.loads(out.strip().splitlines()[-1])
+    figures = []
+    for name, r in results.items():
+        figures.append({
+            "figure": f"FHIR {name} search, p99 (gunicorn 2 workers, load from another process)",
+            "value": round(r["p99_ms"], 1), "unit": "ms", "baseline": round(r["sql"]["p99_ms"], 1),
+            "baseline_what": "the same SQL statements each request ran, replayed directly (p99)",
+            "ratio": round(r["p99_ms"] / r["sql"]["p99_ms"], 2) if r["sql"]["p99_ms"] else None,
+            "target": FHIR_TARGETS[name],
+            "note": f"{r['requests']} requests, {r['errors']} errors, {r['rate']:.0f} req/s, p50 {r['p50_ms']:.1f} ms, "
+                    f"max {r['max_ms']:.0f} ms (SQL p50 {r['sql']['p50_ms']:.1f} ms)",
+        })  # fmt: skip
+    return figures
+
+
 def write_results(figures: list[dict]) -> None:
     previous = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"figures": []}
     names = {f["figure"] for f in figures}
@@ -467,8 +514,10 @@ def main() -> None:
     parser.add_argument("--skip-generation", action="store_true", help="reuse the populated rpps_bench database")
     parser.add_argument("--searches", type=int, default=int(os.environ.get("BENCH_SEARCHES", 250)),
                         help="searches of each kind in the public search mix")  # fmt: skip
+    parser.add_argument("--fhir-requests", type=int, default=int(os.environ.get("BENCH_FHIR_REQUESTS", 1000)),
+                        help="requests per FHIR search kind")  # fmt: skip
     parser.add_argument(
-        "--only", choices=["bulk", "publish", "search"], help="run one part only (on the populated database)"
+        "--only", choices=["bulk", "publish", "search", "fhir"], help="run one part only (on the populated database)"
     )
     args = parser.parse_args()
     env = os.environ | {
@@ -479,7 +528,8 @@ def main() -> None:
     if args.only:
         subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
         parts = {"bulk": lambda: bench_bulk(env, args.bulk_rows), "publish": lambda: bench_publish(env),
-                 "search": lambda: bench_search(env, args.searches)}  # fmt: skip
+                 "search": lambda: bench_search(env, args.searches),
+                 "fhir": lambda: bench_fhir(env, args.fhir_requests)}  # fmt: skip
         write_results(parts[args.only]())
         print(RESULTS_MD.read_text())
         return
@@ -488,6 +538,7 @@ def main() -> None:
         subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
     figures += bench_publish(env)
     figures += bench_search(env, args.searches)
+    figures += bench_fhir(env, args.fhir_requests)
     figures += bench_identity(env, args.cases)
     figures += bench_bulk(env, args.bulk_rows)
     write_results(figures)
