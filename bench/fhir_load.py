@@ -58,14 +58,32 @@ def run(base: str, key: str, urls: list[str], threads: int) -> dict:
 
 
 def floor(dsn: str, statements: list[list[str]]) -> dict:
+    """The recorded statements of each request replayed directly; a count the API ran under its time
+    budget (SET LOCAL statement_timeout) is replayed under the same budget."""
     timings = []
-    with psycopg.connect(dsn) as conn, conn.cursor() as cursor:
+    with psycopg.connect(dsn, autocommit=True) as conn, conn.cursor() as cursor:
         for group in statements:
             started = time.perf_counter()
+            budget = None
             for sql in group:
-                cursor.execute(sql)
-                if cursor.description:
-                    cursor.fetchall()
+                if sql.startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+                    continue
+                if sql.startswith("SET LOCAL statement_timeout"):
+                    budget = sql
+                    continue
+                if budget is None:
+                    cursor.execute(sql)
+                    if cursor.description:
+                        cursor.fetchall()
+                    continue
+                try:
+                    with conn.transaction():
+                        cursor.execute(budget)
+                        cursor.execute(sql)
+                        cursor.fetchall()
+                except psycopg.errors.QueryCanceled:
+                    pass
+                budget = None
             timings.append(time.perf_counter() - started)
     return {"p50_ms": statistics.median(timings) * 1000, "p99_ms": percentile(timings, 99) * 1000}
 

@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.utils import timezone
 
 from .models import ApiKey
 
@@ -31,5 +30,5 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Révoquer les clés sélectionnées")
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = queryset.revoke()
         self.message_user(request, f"{count} clé(s) révoquée(s).")

@@ -2,6 +2,7 @@
 active=false and their identifiers only (reference/fhir.md §1.6)."""
 
 import datetime
+import time
 
 from django.conf import settings
 from django.db.models import Q
@@ -26,6 +27,7 @@ def record(resource_type: str, pk: int) -> None:
         defaults={"identifiers": identifiers, "deleted_at": timezone.now(),
                   "identifier_values": " " + " ".join(i["value"] for i in identifiers) + " "},
     )  # fmt: skip
+    _any_since.pop(resource_type, None)
     keep = datetime.timedelta(days=max(settings.FHIR_TOMBSTONE_DAYS, 30))
     Tombstone.objects.filter(deleted_at__lt=timezone.now() - keep).delete()
 
@@ -43,8 +45,26 @@ def read(resource_type: str, pk: int) -> dict | None:
     return resource(found) if found else None
 
 
+_any_since: dict[str, float] = {}
+
+
+def _none_yet(resource_type: str) -> bool:
+    """No tombstone of this type at all (checked at most every 5 s per process: deletions are rare,
+    and most searches would otherwise pay two queries for nothing)."""
+    checked = _any_since.get(resource_type)
+    if checked is not None and time.monotonic() - checked < 5:
+        return True
+    if Tombstone.objects.filter(resource_type=resource_type).exists():
+        _any_since.pop(resource_type, None)
+        return False
+    _any_since[resource_type] = time.monotonic()
+    return True
+
+
 def conditions(resource_type: str, params) -> Q | None:
     """The tombstones a search also finds, or None when one of its parameters cannot apply to them."""
+    if _none_yet(resource_type):
+        return None
     where = Q(resource_type=resource_type)
     for raw_name, raw_value in params:
         if raw_name in RESULT_PARAMETERS:

@@ -1,12 +1,24 @@
 import hashlib
 import secrets
+import time
 
 from django.db import models
+from django.utils import timezone
+
+# Keys found recently, per process: each API request would otherwise read the key table. A key
+# revoked elsewhere stops working within KEY_CACHE_SECONDS in every process, at once in this one.
+KEY_CACHE_SECONDS = 10
+_found: dict[str, tuple["ApiKey", float]] = {}
 
 
 class ApiKeyQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)
+
+    def revoke(self) -> int:
+        for digest in self.values_list("digest", flat=True):
+            _found.pop(digest, None)
+        return self.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 class ApiKey(models.Model):
@@ -43,7 +55,14 @@ class ApiKey(models.Model):
     def find(cls, key: str) -> "ApiKey | None":
         if not key or len(key) > 200:
             return None
-        return cls.objects.active().filter(digest=cls.hash(key)).first()
+        digest = cls.hash(key)
+        cached = _found.get(digest)
+        if cached and time.monotonic() < cached[1]:
+            return cached[0]
+        found = cls.objects.active().filter(digest=digest).first()
+        if found:
+            _found[digest] = (found, time.monotonic() + KEY_CACHE_SECONDS)
+        return found
 
 
 class Tombstone(models.Model):

@@ -179,10 +179,6 @@ def _bundle(request, resource_type, params, *, after: int, gone_after: int, tota
                           "meta": {"lastUpdated": instant(timezone.now())}}, pretty=_pretty(params))  # fmt: skip
     includes = includes_of(resource_type, params)
     elements = _elements(params)
-    if after == 0 and gone_after == 0:
-        total = _total(queryset, total_mode)
-        if total is not None:
-            total += gone_queryset.count()
     # Keyset paging on the technical id: each page starts after the last id of the previous one; the
     # tombstones the search finds come after the live resources (after = -1: live ones done).
     ids = []
@@ -197,6 +193,11 @@ def _bundle(request, resource_type, params, *, after: int, gone_after: int, tota
     else:
         dead = dead[: count - len(ids)]
         state_after = {"after": -1, "gone_after": dead[-1].pk if dead else gone_after}
+    if after == 0 and gone_after == 0 and total_mode != "none":
+        # A first page that holds everything is its own count; otherwise count (within the budget).
+        total = len(ids) + len(dead) if not more else _total(queryset, total_mode)
+        if more and total is not None:
+            total += gone_queryset.count()
     resources = BUILDERS[resource_type](ids)
     base = _base(request)
     bundle = {"resourceType": "Bundle", "id": str(uuid.uuid4()), "meta": {"lastUpdated": instant(timezone.now())},
