@@ -76,13 +76,13 @@ def floor(dsn: str, statements: list[list[str]]) -> dict:
                     if cursor.description:
                         cursor.fetchall()
                     continue
+                cursor.execute(budget.replace("SET LOCAL", "SET"))
                 try:
-                    with conn.transaction():
-                        cursor.execute(budget)
-                        cursor.execute(sql)
-                        cursor.fetchall()
+                    cursor.execute(sql)
+                    cursor.fetchall()
                 except psycopg.errors.QueryCanceled:
                     pass
+                cursor.execute("SET statement_timeout = 0")
                 budget = None
             timings.append(time.perf_counter() - started)
     return {"p50_ms": statistics.median(timings) * 1000, "p99_ms": percentile(timings, 99) * 1000}

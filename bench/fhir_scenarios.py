@@ -4,6 +4,7 @@ the SQL statements the API runs for it (Django's test client in-process), for th
 import json
 import random
 import sys
+from urllib.parse import quote
 
 import django
 
@@ -28,10 +29,10 @@ def main():
     names = [n.replace("'", " ").replace("-", " ") for _, n in rows]
     scenarios = {
         "identifier": [f"/fhir/v2/Practitioner?identifier={r}" for r, _ in rows[:N]],
-        "family": [f"/fhir/v2/Practitioner?family={n[: rng.randint(3, max(3, len(n)))]}" for n in names[:N]],
-        "name:contains": [f"/fhir/v2/Practitioner?name:contains={n[s : s + rng.randint(4, 5)]}"
+        "family": [f"/fhir/v2/Practitioner?family={quote(n[: rng.randint(3, max(3, len(n)))])}" for n in names[:N]],
+        "name:contains": [f"/fhir/v2/Practitioner?name:contains={quote(n[s : s + rng.randint(4, 5)])}"
                           for n in names[:N] for s in [rng.randint(0, max(0, len(n) - 5))]],
-        "page of 1000": [f"/fhir/v2/Practitioner?_count=1000&family={n[:1]}" for n in names[: max(20, N // 10)]],
+        "page of 1000": [f"/fhir/v2/Practitioner?_count=1000&family={quote(n[:1])}" for n in names[: max(20, N // 10)]],
     }  # fmt: skip
     client = Client(HTTP_HOST="127.0.0.1", HTTP_ESANTE_API_KEY=KEY)
     out = {}

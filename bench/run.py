@@ -451,8 +451,10 @@ def bench_fhir(env: dict, per_kind: int) -> list[dict]:
     subprocess.run([sys.executable, "bench/fhir_scenarios.py", str(scenarios), key, str(per_kind)], cwd=ROOT,
                    env=script_env, check=True)  # fmt: skip
     port = 8021
+    access_log = open(scenarios.parent / "server.log", "w")  # noqa: SIM115 — the API's access log, as in production
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi:application", "-w", "2", "-b",
-                               f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)  # fmt: skip
+                               f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env,
+                              stderr=access_log)  # fmt: skip
     try:
         for _ in range(100):
             try:
@@ -465,6 +467,7 @@ def bench_fhir(env: dict, per_kind: int) -> list[dict]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        access_log.close()
     results = json.loads(out.strip().splitlines()[-1])
     figures = []
     for name, r in results.items():
