@@ -198,17 +198,22 @@ def _exercise_names(key_field: str, contains_field: str):
     return condition
 
 
+def string_match(field: str, value: str, modifier: str, *, fold_case: bool = True) -> Q:
+    """A string parameter on one field: prefix by default, :exact, :contains (case-insensitive unless
+    ``fold_case`` is false, for identifiers such as card numbers)."""
+    i = "i" if fold_case else ""
+    if modifier == "exact":
+        return Q(**{field: value})
+    if modifier == "contains":
+        return Q(**{f"{field}__{i}contains": value})
+    if modifier:
+        raise SearchError(f"modificateur « :{modifier} » non pris en charge")
+    return Q(**{f"{field}__{i}startswith": value})
+
+
 def _mailbox_of(person_field: str):
     def condition(value: str, modifier: str) -> Q:
-        boxes = Mailbox.objects.filter(red_list=False)
-        if modifier == "exact":
-            boxes = boxes.filter(address=value)
-        elif modifier == "contains":
-            boxes = boxes.filter(address__icontains=value)
-        elif modifier:
-            raise SearchError(f"modificateur « :{modifier} » non pris en charge")
-        else:
-            boxes = boxes.filter(address__istartswith=value)
+        boxes = Mailbox.objects.filter(string_match("address", value, modifier), red_list=False)
         return Q(**{f"{person_field}__in": boxes.values("person_id")})
 
     return condition
@@ -249,24 +254,12 @@ def _role_code(token: Token) -> Q:
 
 
 def _city(value: str, modifier: str) -> Q:
-    if modifier == "exact":
-        return Q(commune_label=value)
-    if modifier == "contains":
-        return Q(commune_label__icontains=value)
-    if modifier:
-        raise SearchError(f"modificateur « :{modifier} » non pris en charge")
-    return Q(commune_label__istartswith=value)
+    return string_match("commune_label", value, modifier)
 
 
 def _simple_string(field: str):
     def condition(value: str, modifier: str) -> Q:
-        if modifier == "exact":
-            return Q(**{field: value})
-        if modifier == "contains":
-            return Q(**{f"{field}__icontains": value})
-        if modifier:
-            raise SearchError(f"modificateur « :{modifier} » non pris en charge")
-        return Q(**{f"{field}__istartswith": value})
+        return string_match(field, value, modifier)
 
     return condition
 
@@ -303,15 +296,7 @@ def _registration_authority(field: str):
 
 def _cards(field: str):
     def condition(value: str, modifier: str) -> Q:
-        cards = Card.objects.all()
-        if modifier == "exact":
-            cards = cards.filter(number=value)
-        elif modifier == "contains":
-            cards = cards.filter(number__contains=value)
-        elif modifier:
-            raise SearchError(f"modificateur « :{modifier} » non pris en charge")
-        else:
-            cards = cards.filter(number__startswith=value)
+        cards = Card.objects.filter(string_match("number", value, modifier, fold_case=False))
         return Q(**{f"{field}__in": cards.values("person_id")})
 
     return condition
@@ -340,15 +325,7 @@ def _address_fields(*fields: str):
 
 
 def _structure_mailboxes(value: str, modifier: str) -> Q:
-    boxes = Mailbox.objects.filter(red_list=False, structure__isnull=False)
-    if modifier == "exact":
-        boxes = boxes.filter(address=value)
-    elif modifier == "contains":
-        boxes = boxes.filter(address__icontains=value)
-    elif modifier:
-        raise SearchError(f"modificateur « :{modifier} » non pris en charge")
-    else:
-        boxes = boxes.filter(address__istartswith=value)
+    boxes = Mailbox.objects.filter(string_match("address", value, modifier), red_list=False, structure__isnull=False)
     return Q(pk__in=boxes.values("structure_id"))
 
 
