@@ -19,6 +19,12 @@ def home(request):
             "url": reverse("portal:home"),
         },
         {
+            "title": "API FHIR",
+            "description": "L'annuaire pour les logiciels : Practitioner, PractitionerRole, Organization en FHIR R4, "
+            "compatible avec l'API Annuaire Santé v2 (clé d'API).",
+            "url": reverse("fhir:metadata"),
+        },
+        {
             "title": "Extractions en libre accès",
             "description": "Les fichiers publics du répertoire (PS_LibreAcces, MSSanté, porteurs de cartes) et leur "
             "webservice de téléchargement.",
