@@ -202,7 +202,7 @@ _STRUCTURE_FIELDS = ("id", "technical_id", "finess", "siret", "siren", "rpps_ran
 
 def _organization_identifiers(s: dict) -> list[dict]:
     # idNatSt: the TRE_G07 digit + identifier (1 FINESS, 3 SIRET, 4 RPPS-rang), as the registry writes it
-    idnst = identifiers.parse_structure_technical_id(s["technical_id"]).old_id
+    idnst = identifiers.old_structure_id(s["technical_id"])
     result = [_identifier("urn:oid:1.2.250.1.71.4.2.2", idnst, "IDNST")]
     if s["finess"]:
         result.append(_identifier("https://finess.esante.gouv.fr", s["finess"],
@@ -223,9 +223,19 @@ def _address(s: dict) -> dict | None:
     if s["commune_code"]:
         address["extension"] = [{"url": f"{FR_CORE}/StructureDefinition/fr-core-address-insee-code",
                                  "valueCoding": {"system": nos_system("TRE_R13-Commune"), "code": s["commune_code"]}}]  # fmt: skip
-    lines = [line for line in (s["place_complement"], " ".join(line_parts), s["distribution_mention"]) if line]
+    street = " ".join(line_parts)
+    lines = [line for line in (s["place_complement"], street, s["distribution_mention"]) if line]
     if lines:
         address["line"] = lines
+        # the street line's parts, as ISO 21090 ADXP extensions (as-address-extended)
+        parts = [(name, s[field]) for name, field in (("houseNumber", "street_number"),
+                 ("streetNameType", "street_type_code"), ("streetNameBase", "street_name")) if s[field]]  # fmt: skip
+        if parts and street:
+            address["_line"] = [
+                {"extension": [{"url": f"http://hl7.org/fhir/StructureDefinition/iso21090-ADXP-{name}",
+                                "valueString": value} for name, value in parts]} if line == street else None
+                for line in lines
+            ]  # fmt: skip
     if s["commune_label"]:
         address["city"] = s["commune_label"]
     if s["postal_code"]:
@@ -252,8 +262,9 @@ def organizations(ids) -> dict[int, dict]:
                     "identifier": _organization_identifiers(s), "active": True, "type": types, "name": s["name"]}  # fmt: skip
         if s["trade_name"]:
             resource["alias"] = [s["trade_name"]]
-        telecom = [{"system": system, "value": s[field]} for system, field in
-                   (("phone", "phone"), ("phone", "phone2"), ("fax", "fax"), ("email", "email")) if s[field]]  # fmt: skip
+        telecom = [{"system": system, "value": s[field]} | ({"rank": 1} if field == "phone" else {})
+                   for system, field in (("phone", "phone"), ("phone", "phone2"), ("fax", "fax"), ("email", "email"))
+                   if s[field]]  # fmt: skip
         if telecom:
             resource["telecom"] = telecom
         address = _address(s)

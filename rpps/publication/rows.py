@@ -49,7 +49,7 @@ class Labels:
             return ""
         found = self.old_ids.get(technical_id)
         if found is None:
-            found = self.old_ids[technical_id] = identifiers.parse_structure_technical_id(technical_id).old_id
+            found = self.old_ids[technical_id] = identifiers.old_structure_id(technical_id)
         return found
 
 

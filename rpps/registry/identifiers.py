@@ -230,6 +230,13 @@ class StructureId:
         return STRUCTURE_KINDS[self.kind][1] + self.number
 
 
+def old_structure_id(technical_id: str) -> str:
+    """`F`+FINESS → `1`+FINESS, `C`+SIRET → `3`+SIRET, `R`+RPPS-rang → `4`+RPPS-rang, without checking the
+    number again: stored ids were checked when written, and an output must not fail on one loaded as given."""
+    kind = _KIND_BY_LETTER.get(technical_id[:1])
+    return STRUCTURE_KINDS[kind][1] + technical_id[1:] if kind else ""
+
+
 def structure_id(kind: str, number: str) -> StructureId:
     if kind not in STRUCTURE_KINDS:
         raise InvalidIdentifier(f"Type d'identifiant de structure inconnu : {kind}.")

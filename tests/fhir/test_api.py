@@ -16,12 +16,20 @@ from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.practitionerrole import PractitionerRole
 
 from rpps.fhir.models import ApiKey
-from rpps.registry.models import Exercise, Person
+from rpps.registry.models import Exercise, Person, Structure
 from tests import factories
 from tests.canary import assert_no_canary, plant_canaries
 
 pytestmark = pytest.mark.django_db
 MODELS = {"Practitioner": Practitioner, "PractitionerRole": PractitionerRole, "Organization": Organization}
+
+
+def without_display(value):
+    if isinstance(value, dict):
+        return {k: without_display(v) for k, v in value.items() if k != "display"}
+    if isinstance(value, list):
+        return [without_display(v) for v in value]
+    return value
 
 
 def ids(bundle: dict) -> list[str]:
@@ -312,3 +320,36 @@ def test_total_modes(api, data):
     assert isinstance(search(api, "Practitioner", _total="estimate")["total"], int)
     assert search(api, "Practitioner")["total"] == 2  # small: counted within the budget
     assert api.get("/fhir/v2/Practitioner", {"_total": "maybe"}).status_code == 400
+
+
+def test_ig_example_organization_is_reproduced(api, recording):
+    example = json.loads((Path(__file__).parent / "Organization-158480DP.json").read_text())  # from the IG
+    structure = factories.structure(name="CH EURE-SEINE", sector_code="SA01", phone="0450636363",
+                                    fax="0450455933", commune_code="75114", commune_label="PARIS", postal_code="75014",
+                                    street_number="96", street_type_code="R", street_name="DIDOT")  # fmt: skip
+    # The IG's fictitious FINESS fails the key: written past the model's checks, as a load would.
+    Structure.objects.filter(pk=structure.pk).update(finess="754567860", technical_id="F754567860")
+    ours = api.get(f"/fhir/v2/Organization/001-{structure.pk}").json()
+    Organization.model_validate(ours)
+    for element in ("active", "name", "telecom", "language"):
+        assert ours[element] == example[element], element
+    assert without_display(ours["type"]) == example["type"]  # we add the codes' labels
+    # The example's RPPS-rang (F754567860) is not a 14-digit RPPS-rang this registry can hold.
+    assert ours["identifier"] == [i for i in example["identifier"] if i["type"]["coding"][0]["code"] != "RPPSRG"]
+    # Our address also carries the street as text ("line"); the rest is the example's.
+    assert {k: v for k, v in ours["address"][0].items() if k != "line"} == example["address"][0]
+    assert ours["address"][0]["line"] == ["96 R DIDOT"]
+
+
+def test_ig_example_practitioner_role_is_reproduced(api, recording):
+    example = json.loads((Path(__file__).parent / "PractitionerRole-1578230DP.json").read_text())  # from the IG
+    role = factories.activity(mode_code="S", genre_code="GENR01", function_code="FON-AU")
+    ours = api.get(f"/fhir/v2/PractitionerRole/005-{role.pk}").json()
+    for element in ("active", "language"):
+        assert ours[element] == example[element], element
+    assert ours["meta"]["profile"] == example["meta"]["profile"]
+    assert [i["system"] for i in ours["identifier"]] == [i["system"] for i in example["identifier"]]
+    assert [[(c["system"], c["code"]) for c in code["coding"]] for code in ours["code"]] == [
+        [(c["system"], c["code"]) for c in code["coding"]] for code in example["code"]]  # fmt: skip
+    assert ours["practitioner"]["reference"].startswith("Practitioner/")
+    assert ours["organization"]["reference"].startswith("Organization/")

@@ -101,7 +101,7 @@ class Structure(Recorded):
 
     @property
     def old_id(self) -> str:
-        return identifiers.parse_structure_technical_id(self.technical_id).old_id if self.technical_id else ""
+        return identifiers.old_structure_id(self.technical_id)
 
     def clean(self):
         if self.finess == "":
