@@ -187,7 +187,7 @@ class TestBirthPlace:
 
 def test_old_structure_id_of_a_stored_technical_id_does_not_check_again():
     # outputs must not fail on an identifier loaded as given (the IG's FINESS 754567860 fails the key)
-    assert identifiers.old_structure_id("F754567860") == "1754567860"
-    assert identifiers.old_structure_id("C12345678901234") == "312345678901234"
-    assert identifiers.old_structure_id("R10100000249227") == "410100000249227"
-    assert identifiers.old_structure_id("") == ""
+    assert ids.old_structure_id("F754567860") == "1754567860"
+    assert ids.old_structure_id("C12345678901234") == "312345678901234"
+    assert ids.old_structure_id("R10100000249227") == "410100000249227"
+    assert ids.old_structure_id("") == ""
