@@ -193,6 +193,10 @@ def _bundle(request, resource_type, params, *, after: int, gone_after: int, tota
     # Keyset paging on the technical id: each page starts after the last id of the previous one; the
     # tombstones the search finds come after the live resources (after = -1: live ones done).
     ids = []
+    if after > 0:
+        # Later pages leave out what was created after the first one: a search started at T lists
+        # the resources that existed at T (changes to those are shown as they are now).
+        queryset = queryset.filter(created_at__lte=started_at)
     if after >= 0:
         ids = list(queryset.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[: count + 1])
     dead = []

@@ -353,3 +353,17 @@ def test_ig_example_practitioner_role_is_reproduced(api, recording):
         [(c["system"], c["code"]) for c in code["coding"]] for code in example["code"]]  # fmt: skip
     assert ours["practitioner"]["reference"].startswith("Practitioner/")
     assert ours["organization"]["reference"].startswith("Organization/")
+
+
+def test_later_pages_leave_out_what_was_created_after_the_first(api, recording):
+    first_ones = [factories.exercise(last_name=f"SUITE{i}") for i in range(4)]
+    first = search(api, "Practitioner", family="suite", _count=2)
+    assert first["total"] == 4
+    factories.exercise(last_name="SUITE9")  # created while the client pages through
+    first_ones[3].first_name = "Modifiée"
+    first_ones[3].save()
+    url = urlsplit(next(link["url"] for link in first["link"] if link["relation"] == "next"))
+    second = api.get(f"{url.path}?{url.query}").json()
+    assert ids(first) + ids(second) == [f"003-{e.pk}" for e in first_ones]
+    assert not [link for link in second["link"] if link["relation"] == "next"]
+    assert second["total"] == 4  # the total of the first page, carried by the cursor
