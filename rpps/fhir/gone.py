@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .models import Tombstone
 from .resources import BUILDERS, MODELS, PROFILES, instant, parse_id, technical_id
-from .search import RESULT_PARAMETERS, SearchError, _split, _token, any_of, date_range
+from .search import RESULT_PARAMETERS, _split, _token, any_of, date_condition
 
 # The parameters a tombstone can answer: it holds nothing else.
 APPLICABLE = {"_id", "_lastUpdated", "identifier", "active"}
@@ -82,27 +82,9 @@ def conditions(resource_type: str, params) -> Q | None:
             elif name == "active":
                 alternatives.append(Q() if value == "false" else Q(pk__in=[]))
             else:
-                alternatives.append(_date_condition(value))
+                alternatives.append(date_condition("deleted_at", value))
         where &= any_of(alternatives)
     return where
-
-
-def _date_condition(value: str) -> Q:
-    prefix, start, end = date_range(value)
-    inside = Q(deleted_at__gte=start, deleted_at__lt=end)
-    if prefix in ("gt", "sa"):
-        return Q(deleted_at__gte=end)
-    if prefix in ("lt", "eb"):
-        return Q(deleted_at__lt=start)
-    if prefix == "ge":
-        return Q(deleted_at__gte=start)
-    if prefix == "le":
-        return Q(deleted_at__lt=end)
-    if prefix == "ne":
-        return ~inside
-    if prefix in ("eq", "ap"):
-        return inside
-    raise SearchError(f"préfixe {prefix} inconnu")
 
 
 def _deleted(resource_type: str):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from rpps.directory.keys import name_key, prefix_condition
 from rpps.directory.models import Entry
 from rpps.registry.models import Activity, Card, Diploma, Exercise, Expertise, Mailbox, Structure
+from rpps.registry.models.activity import open_condition
 
 from .resources import PREFIXES, parse_id
 
@@ -93,19 +94,24 @@ def date_range(value: str) -> tuple[str, datetime.datetime, datetime.datetime]:
     return prefix, start, end
 
 
+def date_condition(field: str, value: str) -> Q:
+    """A FHIR date value with its prefix, on ``field``."""
+    prefix, start, end = date_range(value)
+    inside = Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return {
+        "eq": inside, "ne": ~inside, "gt": Q(**{f"{field}__gte": end}), "sa": Q(**{f"{field}__gte": end}),
+        "lt": Q(**{f"{field}__lt": start}), "eb": Q(**{f"{field}__lt": start}),
+        "ge": Q(**{f"{field}__gte": start}), "le": Q(**{f"{field}__lt": end}),
+        # ap: within 10 % of the distance to now, at least the value's own precision (FHIR R4 §3.1.1.4.4)
+        "ap": _approximately(field, start, end),
+    }[prefix]  # fmt: skip
+
+
 def _date(field: str):
     def condition(value: str, modifier: str) -> Q:
         if modifier:
             raise SearchError(f"modificateur « :{modifier} » non pris en charge")
-        prefix, start, end = date_range(value)
-        inside = Q(**{f"{field}__gte": start, f"{field}__lt": end})
-        return {
-            "eq": inside, "ne": ~inside, "gt": Q(**{f"{field}__gte": end}), "sa": Q(**{f"{field}__gte": end}),
-            "lt": Q(**{f"{field}__lt": start}), "eb": Q(**{f"{field}__lt": start}),
-            "ge": Q(**{f"{field}__gte": start}), "le": Q(**{f"{field}__lt": end}),
-            # ap: within 10 % of the distance to now, at least the value's own precision (FHIR R4 §3.1.1.4.4)
-            "ap": _approximately(field, start, end),
-        }[prefix]  # fmt: skip
+        return date_condition(field, value)
 
     return condition
 
@@ -135,8 +141,9 @@ def _ids(resource_type: str, field: str = "pk"):
     return _token_param(match)
 
 
-def _active(field_q):
-    return _token_param(lambda token: field_q if _bool(token.code) else ~field_q)
+def _active(condition):
+    """``condition()`` is what active=true means, evaluated at search time (it may depend on the day)."""
+    return _token_param(lambda token: condition() if _bool(token.code) else ~condition())
 
 
 def _reference(resource_type: str, field: str):
@@ -268,11 +275,6 @@ def _organization_name(value: str, modifier: str) -> Q:
     return _simple_string("name")(value, modifier) | _simple_string("trade_name")(value, modifier)
 
 
-def _open_situation() -> Q:
-    today = datetime.date.today()
-    return Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
-
-
 def _information_system(systems: set[str]):
     """data-information-system: RPPS for professionals; FINESS or RPPS for structures (by origin)."""
 
@@ -338,7 +340,7 @@ PARAMETERS = {
     "Practitioner": {
         "_id": _ids("Practitioner"),
         "_lastUpdated": _date("updated_at"),
-        "active": _active(Q(person__merged_into__isnull=True)),
+        "active": _active(lambda: Q(person__merged_into__isnull=True)),
         "identifier": _token_param(_practitioner_identifier),
         "identifier-type": _token_param(lambda t: Q() if t.code in ("RPPS", "IDNPS") else Q(pk__in=[])),
         "family": _exercise_names("name_key", "name_key"),
@@ -354,7 +356,7 @@ PARAMETERS = {
     "PractitionerRole": {
         "_id": _ids("PractitionerRole"),
         "_lastUpdated": _date("updated_at"),
-        "active": _active(_open_situation()),
+        "active": _active(lambda: open_condition(datetime.date.today())),
         "identifier": _token_param(
             lambda t: Q(pk=int(t.code)) if t.code.isdigit() and t.system in (None, RPPS_SYSTEM) else Q(pk__in=[])
         ),
@@ -373,7 +375,7 @@ PARAMETERS = {
     "Organization": {
         "_id": _ids("Organization"),
         "_lastUpdated": _date("updated_at"),
-        "active": _active(Q()),
+        "active": _active(Q),
         "identifier": _token_param(_organization_identifier),
         "name": _organization_name,
         "address-city": _city,

@@ -36,6 +36,14 @@ def ids(bundle: dict) -> list[str]:
     return [e["resource"]["id"] for e in bundle.get("entry", [])]
 
 
+def later_pages(api, bundle):
+    """(next link, bundle) for each page after ``bundle``, following the next links."""
+    while next_links := [link["url"] for link in bundle["link"] if link["relation"] == "next"]:
+        url = urlsplit(next_links[0])
+        bundle = api.get(f"{url.path}?{url.query}").json()
+        yield url, bundle
+
+
 def search(api, resource_type, **params):
     response = api.get(f"/fhir/v2/{resource_type}", params)
     assert response.status_code == 200, response.content
@@ -159,11 +167,9 @@ def test_paging_follows_next_links_relative_to_the_request_host(api, recording):
         factories.exercise(last_name=f"PAGE{i}")
     first = search(api, "Practitioner", _count=3, family="page")
     assert first["total"] == 7 and len(first["entry"]) == 3
-    seen, bundle = ids(first), first
-    while next_links := [link["url"] for link in bundle["link"] if link["relation"] == "next"]:
-        url = urlsplit(next_links[0])
+    seen = ids(first)
+    for url, bundle in later_pages(api, first):
         assert url.netloc == "testserver" and url.path == "/fhir/v2/_page"
-        bundle = api.get(f"{url.path}?{url.query}").json()
         Bundle.model_validate(bundle)
         seen += ids(bundle)
     assert len(seen) == 7 == len(set(seen))
@@ -303,11 +309,7 @@ def test_deleted_resources_stay_as_tombstones_and_come_in_deltas(api, recording)
     today = timezone.localdate()
     delta = search(api, "Practitioner", _lastUpdated=f"ge{today:%Y-%m-%d}", _count=1)
     assert delta["total"] == 2
-    seen, bundle = ids(delta), delta
-    while next_links := [link["url"] for link in bundle["link"] if link["relation"] == "next"]:
-        url = urlsplit(next_links[0])
-        bundle = api.get(f"{url.path}?{url.query}").json()
-        seen += ids(bundle)
+    seen = ids(delta) + [i for _, bundle in later_pages(api, delta) for i in ids(bundle)]
     assert sorted(seen) == sorted([f"003-{kept.pk}", f"003-{twin.pk}"])
     assert ids(search(api, "Practitioner", identifier=twin_rpps)) == [f"003-{twin.pk}"]
     assert ids(search(api, "Practitioner", active="false")) == [f"003-{twin.pk}"]

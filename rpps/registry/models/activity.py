@@ -9,9 +9,16 @@ from .exercise import Exercise
 from .structure import Structure
 
 
+def open_condition(day: datetime.date, prefix: str = "") -> models.Q:
+    """A situation is open on ``day``: started, and not ended before it (``prefix`` for a related model)."""
+    return models.Q(**{f"{prefix}start_date__lte": day}) & (
+        models.Q(**{f"{prefix}end_date__isnull": True}) | models.Q(**{f"{prefix}end_date__gte": day})
+    )
+
+
 class ActivityQuerySet(models.QuerySet):
     def open_on(self, day: datetime.date):
-        return self.filter(models.Q(end_date__isnull=True) | models.Q(end_date__gte=day), start_date__lte=day)
+        return self.filter(open_condition(day))
 
     def open_today(self):
         return self.open_on(datetime.date.today())
