@@ -216,3 +216,6 @@ FHIR_RATE_LIMIT = int(os.environ.get("FHIR_RATE_LIMIT", "17"))
 FHIR_COUNT_BUDGET_MS = int(os.environ.get("FHIR_COUNT_BUDGET_MS", "25"))
 # Deleted resources stay as tombstones this many days (at least 30, the official delta window).
 FHIR_TOMBSTONE_DAYS = int(os.environ.get("FHIR_TOMBSTONE_DAYS", "90"))
+# Later pages of a search show the registry as of the first page by undoing the changes made since;
+# past this many changes the search has expired (410) and must be started again.
+FHIR_SNAPSHOT_MAX_CHANGES = int(os.environ.get("FHIR_SNAPSHOT_MAX_CHANGES", "5000"))

@@ -158,9 +158,17 @@ def _bulk_written(sender, **kwargs):
     rebuild()
 
 
+def _rewound(sender, persons, structures, **kwargs):
+    # the registry reads as of an earlier moment (rpps.registry.history.as_of): so must the index
+    at_structures = Activity.objects.filter(structure_id__in=structures).values_list("exercise__person_id", flat=True)
+    indexed = Entry.objects.filter(structure_id__in=structures).values_list("person_id", flat=True)
+    reindex_persons({*persons, *at_structures, *indexed})
+
+
 def connect():
     for model, receiver in ((Person, _person_saved), (Exercise, _exercise_saved), (Activity, _activity_saved),
                             (Structure, _structure_saved)):  # fmt: skip
         post_save.connect(receiver, sender=model, dispatch_uid=f"directory-{model.__name__}-save")
         post_delete.connect(receiver, sender=model, dispatch_uid=f"directory-{model.__name__}-delete")
     signals.bulk_written.connect(_bulk_written, dispatch_uid="directory-bulk")
+    signals.rewound.connect(_rewound, dispatch_uid="directory-rewound")

@@ -10,10 +10,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+
+from rpps.registry import history
 
 from . import capability, gone
 from .includes import included, includes_of
@@ -133,9 +135,20 @@ def page(request):
         state = signing.loads(request.GET.get("id", ""), salt=PAGE_SALT, max_age=24 * 3600)
     except signing.BadSignature:
         return outcome(400, "Lien de page invalide ou expiré (24 h) : relancez la recherche.", "invalid")
-    return _bundle(request, state["type"], [tuple(p) for p in state["params"]], after=state["after"],
-                   gone_after=state["gone_after"], total=state["total"],
-                   started_at=timezone.datetime.fromisoformat(state["at"]))  # fmt: skip
+    started_at = timezone.datetime.fromisoformat(state["at"])
+    # Every page shows the registry as it was when the first one was served (its history undone
+    # since, in a transaction that is rolled back): same matches, same contents, same total.
+    try:
+        with history.as_of(started_at, limit=settings.FHIR_SNAPSHOT_MAX_CHANGES):
+            return _bundle(request, state["type"], [tuple(p) for p in state["params"]], after=state["after"],
+                           gone_after=state["gone_after"], total=state["total"], started_at=started_at)  # fmt: skip
+    except history.TooManyChanges:
+        return outcome(410, "L'annuaire a trop changé depuis la première page de cette recherche "
+                            f"(plus de {settings.FHIR_SNAPSHOT_MAX_CHANGES} modifications) : relancez-la.",
+                       "expired")  # fmt: skip
+    except OperationalError:  # the rows to rewind were locked by a writer (lock_timeout)
+        return outcome(503, "Page momentanément indisponible (écriture en cours) : réessayez.", "transient",
+                       **{"Retry-After": "1"})  # fmt: skip
 
 
 ESTIMATE_TOO_MANY = 20_000  # rows PostgreSQL cannot count within the default budget (measured: ~25 ms for 20,000)
@@ -193,10 +206,8 @@ def _bundle(request, resource_type, params, *, after: int, gone_after: int, tota
     # Keyset paging on the technical id: each page starts after the last id of the previous one; the
     # tombstones the search finds come after the live resources (after = -1: live ones done).
     ids = []
-    if after > 0:
-        # Later pages leave out what was created after the first one: a search started at T lists
-        # the resources that existed at T (changes to those are shown as they are now).
-        queryset = queryset.filter(created_at__lte=started_at)
+    if after != 0 or gone_after != 0:  # a later page: tombstones of deletions since are not in the snapshot
+        gone_queryset = gone_queryset.filter(deleted_at__lte=started_at)
     if after >= 0:
         ids = list(queryset.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[: count + 1])
     dead = []

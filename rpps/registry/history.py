@@ -168,3 +168,91 @@ class ActorMiddleware:
             with acting_as(Actor.for_user(user), reason):
                 return self.get_response(request)
         return self.get_response(request)
+
+
+# --- the registry as it was ----------------------------------------------------------------------
+
+
+class TooManyChanges(Exception):
+    """More changes to undo than a reader may undo in one request."""
+
+
+class _Rollback(Exception):
+    pass
+
+
+@contextmanager
+def as_of(moment: datetime.datetime, *, records=None, limit: int | None = None):
+    """Inside the block, the registry reads as it was at ``moment``; nothing of it is ever committed.
+
+    Every change recorded after ``moment`` (or only those of ``records``, a ChangeRecord queryset) is
+    undone, newest first, in a transaction that is rolled back when the block ends: the same queries
+    and builders then answer as of that moment. The undo writes no history and sends no model signal;
+    ``signals.rewound`` tells derived data (the public search index) which persons and structures
+    moved. Raises TooManyChanges when more than ``limit`` changes would have to be undone.
+    """
+    from django.apps import apps
+    from django.db import connection, transaction
+    from django.db.models import Max
+
+    from .models import ChangeRecord
+    from .signals import rewound
+
+    chosen = (records if records is not None else ChangeRecord.objects.all()).filter(at__gt=moment)
+    changes = list(
+        chosen.order_by("-at", "-id").values_list("action", "object_type", "object_id", "person_id", "before")[
+            : (limit + 1) if limit is not None else None
+        ]
+    )
+    if limit is not None and len(changes) > limit:
+        raise TooManyChanges(len(changes))
+    if not changes:
+        yield
+        return
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # the undo locks the rows it rewrites: a reader gives up rather than hold a writer back
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '200ms'")
+            touched: dict[str, set[int]] = {}
+            for action, kind, pk, _person, before in changes:
+                model = apps.get_model(kind)
+                manager = model._base_manager
+                if action == "create":
+                    _delete_row(model, pk)
+                elif action == "update":
+                    manager.filter(pk=pk).update(**_values(model, before))
+                else:
+                    manager.bulk_create([model(**_values(model, before))])
+                touched.setdefault(kind, set()).add(pk)
+            # lastUpdated as of then: the time of each object's last change up to the moment
+            for kind, pks in touched.items():
+                model = apps.get_model(kind)
+                last = (ChangeRecord.objects.filter(object_type=kind, object_id__in=pks, at__lte=moment)
+                        .values("object_id").annotate(last=Max("at")).values_list("object_id", "last"))  # fmt: skip
+                for pk, at in last:
+                    model._base_manager.filter(pk=pk).update(updated_at=at)
+            structures = touched.get("registry.structure", set())
+            rewound.send(sender=as_of, persons={p for *_, p, _b in changes if p}, structures=structures)
+            yield
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+def _values(model, snapshot_: dict) -> dict:
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    return {name: fields[name].to_python(value) for name, value in snapshot_.items() if name in fields}
+
+
+def _delete_row(model, pk) -> None:
+    # a plain DELETE: no cascade, no signal (children created later are undone by their own records)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} WHERE "
+            f"{connection.ops.quote_name(model._meta.pk.column)} = %s",
+            [pk],
+        )

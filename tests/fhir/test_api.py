@@ -357,6 +357,76 @@ def test_ig_example_practitioner_role_is_reproduced(api, recording):
     assert ours["organization"]["reference"].startswith("Organization/")
 
 
+def test_every_page_shows_the_registry_as_of_the_first_page(api, recording):
+    from rpps.directory.models import Entry
+    from rpps.registry.models import ChangeRecord
+
+    listed = [factories.exercise(last_name=f"SUITE{i}", first_name="Anne") for i in range(6)]
+    factories.expertise(listed[4], code="SM54")
+    outsider = factories.exercise(last_name="AILLEURS")
+    expected = [f"003-{e.pk}" for e in listed]
+    first = search(api, "Practitioner", family="suite", _count=2)
+    assert first["total"] == 6
+    # while the client pages through: a creation, a name change that stops matching, one that
+    # starts matching, a first-name change, a deletion and a specialty removed
+    factories.exercise(last_name="SUITE9")
+    listed[2].last_name = "PARTI"
+    listed[2].save()
+    outsider.last_name = "SUITE3BIS"
+    outsider.save()
+    listed[3].first_name = "Modifiée"
+    listed[3].save()
+    listed[5].delete()
+    listed[4].expertises.all().delete()
+    records, entries = ChangeRecord.objects.count(), sorted(Entry.objects.values_list("exercise_id", "name_key"))
+    pages = [first] + [bundle for _, bundle in later_pages(api, first)]
+    assert sum((ids(b) for b in pages), []) == expected
+    assert all(b["total"] == 6 for b in pages)
+    shown = {e["resource"]["id"]: e["resource"] for b in pages for e in b["entry"]}
+    assert shown[f"003-{listed[2].pk}"]["name"][0]["family"] == "SUITE2"
+    assert shown[f"003-{listed[3].pk}"]["name"][0]["given"] == ["Anne"]
+    assert shown[expected[5]]["active"] is True
+    assert "SM54" in json.dumps(shown[f"003-{listed[4].pk}"]["qualification"])
+    # nothing of the rewind stays: the registry, its history and the search index are as they were
+    assert ChangeRecord.objects.count() == records
+    assert sorted(Entry.objects.values_list("exercise_id", "name_key")) == entries
+    assert not Exercise.objects.filter(pk=int(expected[5][4:])).exists()
+    now = search(api, "Practitioner", family="suite", _count=10)
+    assert sorted(ids(now)) == sorted(
+        [f"003-{e.pk}" for e in (listed[0], listed[1], listed[3], listed[4], outsider)]
+        + [f"003-{Exercise.objects.get(last_name='SUITE9').pk}"]
+    )
+
+
+def test_included_resources_are_shown_as_of_the_first_page_too(api, recording):
+    site = factories.structure(name="CLINIQUE AVANT")
+    roles = [factories.activity(factories.exercise(), site) for _ in range(3)]
+    first = search(api, "PractitionerRole", organization=f"001-{site.pk}", _count=2,
+                   _include="PractitionerRole:organization")  # fmt: skip
+    site.name = "CLINIQUE APRÈS"
+    site.save()
+    roles[2].end_date = datetime.date.today() - datetime.timedelta(days=1)
+    roles[2].save()
+    (_, second), = later_pages(api, first)
+    assert ids(second) == [f"005-{roles[2].pk}", f"001-{site.pk}"]
+    assert second["entry"][0]["resource"]["active"] is True
+    assert second["entry"][1]["resource"]["name"] == "CLINIQUE AVANT"
+    assert api.get(f"/fhir/v2/Organization/001-{site.pk}").json()["name"] == "CLINIQUE APRÈS"
+
+
+def test_a_search_expires_when_the_registry_changed_too_much_since_its_first_page(api, recording, settings):
+    listed = [factories.exercise(last_name=f"SUITE{i}") for i in range(3)]
+    first = search(api, "Practitioner", family="suite", _count=2)
+    settings.FHIR_SNAPSHOT_MAX_CHANGES = 2
+    for exercise in listed:
+        exercise.first_name = "Autre"
+        exercise.save()
+    url = urlsplit(next(link["url"] for link in first["link"] if link["relation"] == "next"))
+    response = api.get(f"{url.path}?{url.query}")
+    assert response.status_code == 410
+    assert "relancez" in response.json()["issue"][0]["diagnostics"]
+
+
 def test_later_pages_leave_out_what_was_created_after_the_first(api, recording):
     first_ones = [factories.exercise(last_name=f"SUITE{i}") for i in range(4)]
     first = search(api, "Practitioner", family="suite", _count=2)
