@@ -407,7 +407,7 @@ def test_included_resources_are_shown_as_of_the_first_page_too(api, recording):
     site.save()
     roles[2].end_date = datetime.date.today() - datetime.timedelta(days=1)
     roles[2].save()
-    (_, second), = later_pages(api, first)
+    ((_, second),) = later_pages(api, first)
     assert ids(second) == [f"005-{roles[2].pk}", f"001-{site.pk}"]
     assert second["entry"][0]["resource"]["active"] is True
     assert second["entry"][1]["resource"]["name"] == "CLINIQUE AVANT"
