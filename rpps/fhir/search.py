@@ -19,7 +19,8 @@ from rpps.registry.models.activity import open_condition
 
 from .resources import PREFIXES, parse_id
 
-RESULT_PARAMETERS = {"_count", "_format", "_pretty", "_total", "_include", "_revinclude", "_elements", "_summary"}
+RESULT_PARAMETERS = {"_count", "_format", "_pretty", "_total", "_include", "_revinclude", "_elements", "_summary",
+                     "_sort"}
 DEFAULT_COUNT = 50
 MAX_COUNT = 1000
 RPPS_SYSTEM = "https://rpps.esante.gouv.fr"

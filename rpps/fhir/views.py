@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from rpps.registry import history
 
-from . import capability, gone
+from . import capability, gone, paging
 from .includes import included, includes_of
 from .models import ApiKey, Tombstone
 from .resources import BUILDERS, MODELS, instant, parse_id
@@ -126,7 +126,7 @@ def search(request, resource_type: str):
         return outcome(405, f"Interaction {request.method} non prise en charge : l'API est en lecture seule.",
                        "not-supported")  # fmt: skip
     params = _params(request)
-    return _bundle(request, resource_type, params, after=0, gone_after=0, total=None, started_at=timezone.now())
+    return _bundle(request, resource_type, params, started_at=timezone.now())
 
 
 @api
@@ -140,8 +140,8 @@ def page(request):
     # since, in a transaction that is rolled back): same matches, same contents, same total.
     try:
         with history.as_of(started_at, limit=settings.FHIR_SNAPSHOT_MAX_CHANGES):
-            return _bundle(request, state["type"], [tuple(p) for p in state["params"]], after=state["after"],
-                           gone_after=state["gone_after"], total=state["total"], started_at=started_at)  # fmt: skip
+            return _bundle(request, state["type"], [tuple(p) for p in state["params"]], position=state["pos"],
+                           backward=state["back"], total=state["total"], started_at=started_at)  # fmt: skip
     except history.TooManyChanges:
         return outcome(410, "L'annuaire a trop changé depuis la première page de cette recherche "
                             f"(plus de {settings.FHIR_SNAPSHOT_MAX_CHANGES} modifications) : relancez-la.",
@@ -163,10 +163,11 @@ def _estimate(queryset) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def _total(queryset, mode: str) -> int | None:
+def _total(queryset, mode: str, page_ms: float) -> int | None:
     """_total: none; accurate (a count); estimate (the planner's estimate on PostgreSQL: instant, within
     its statistics' error); by default an exact count if it fits in FHIR_COUNT_BUDGET_MS, else none —
-    not even started when the estimate says it cannot fit."""
+    not even started when the estimate says it cannot fit, or when the page itself took longer than
+    the budget (the matches were costly to find: counting them all would cost as much)."""
     if mode == "none":
         return None
     if mode == "accurate" or connection.vendor != "postgresql":
@@ -174,7 +175,7 @@ def _total(queryset, mode: str) -> int | None:
     estimate = _estimate(queryset)
     if mode == "estimate":
         return estimate
-    if estimate > ESTIMATE_TOO_MANY:  # the count would not fit in the budget: do not start it
+    if estimate > ESTIMATE_TOO_MANY or page_ms > settings.FHIR_COUNT_BUDGET_MS:  # it would not fit: do not start
         return None
     try:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -184,7 +185,8 @@ def _total(queryset, mode: str) -> int | None:
         return None
 
 
-def _bundle(request, resource_type, params, *, after: int, gone_after: int, total, started_at) -> HttpResponse:
+def _bundle(request, resource_type, params, *, position=None, backward=False, total=None, started_at) -> HttpResponse:
+    """One page of a search: the first (position None) or the one after/before a cursor's position."""
     model = MODELS[resource_type]
     count = count_parameter(params)
     where = conditions(resource_type, params)
@@ -203,26 +205,27 @@ def _bundle(request, resource_type, params, *, after: int, gone_after: int, tota
                           "meta": {"lastUpdated": instant(timezone.now())}}, pretty=_pretty(params))  # fmt: skip
     includes = includes_of(resource_type, params)
     elements = _elements(params)
-    # Keyset paging on the technical id: each page starts after the last id of the previous one; the
-    # tombstones the search finds come after the live resources (after = -1: live ones done).
-    ids = []
-    if after != 0 or gone_after != 0:  # a later page: tombstones of deletions since are not in the snapshot
+    first_page = position is None and not backward
+    if not first_page:  # tombstones of deletions made since the first page are not in its snapshot
         gone_queryset = gone_queryset.filter(deleted_at__lte=started_at)
-    if after >= 0:
-        ids = list(queryset.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[: count + 1])
-    dead = []
-    if len(ids) <= count:
-        dead = list(gone_queryset.filter(pk__gt=gone_after).order_by("pk")[: count - len(ids) + 1])
-    more = len(ids) + len(dead) > count
-    if len(ids) > count:
-        ids, dead, state_after = ids[:count], [], {"after": ids[count - 1], "gone_after": 0}
+    results = paging.Results(resource_type, params, where, gone_queryset)
+    position = results.decode(position)
+    timed = time.perf_counter()
+    if backward:
+        rows = results.before(position, count + 1)
+        earlier, later = len(rows) > count, True
+        rows = rows[-count:] if count else []
     else:
-        dead = dead[: count - len(ids)]
-        state_after = {"after": -1, "gone_after": dead[-1].pk if dead else gone_after}
-    if after == 0 and gone_after == 0 and total_mode != "none":
+        rows = results.after(position, count + 1)
+        earlier, later = position is not None, len(rows) > count
+        rows = rows[:count]
+    page_ms = (time.perf_counter() - timed) * 1000
+    ids = [results.resource_id(r) for r in rows if r[0] == "live"]
+    dead = list(Tombstone.objects.filter(pk__in=[r[1] for r in rows if r[0] == "gone"]).order_by("pk"))
+    if first_page and total_mode != "none":
         # A first page that holds everything is its own count; otherwise count (within the budget).
-        total = len(ids) + len(dead) if not more else _total(queryset, total_mode)
-        if more and total is not None:
+        total = len(rows) if not later else _total(queryset, total_mode, page_ms)
+        if later and total is not None:
             total += gone_queryset.count()
     resources = BUILDERS[resource_type](ids)
     base = _base(request)
@@ -232,14 +235,19 @@ def _bundle(request, resource_type, params, *, after: int, gone_after: int, tota
         bundle["total"] = total
     shown = [(k, v) for k, v in params if k not in ("_format", "_pretty")]
     links = [{"relation": "self", "url": f"{base}{resource_type}?{urlencode(shown)}"}]
-    if more:
-        state = {"type": resource_type, "params": shown, "total": total, "at": started_at.isoformat()} | state_after
-        links.append(
-            {
-                "relation": "next",
-                "url": f"{base}_page?{urlencode({'id': signing.dumps(state, salt=PAGE_SALT, compress=True)})}",
-            }
-        )
+
+    def cursor(relation: str, at, back: bool = False) -> None:
+        state = {"type": resource_type, "params": shown, "total": total, "at": started_at.isoformat(),
+                 "pos": results.encode(at), "back": back}  # fmt: skip
+        token = signing.dumps(state, salt=PAGE_SALT, compress=True)
+        links.append({"relation": relation, "url": f"{base}_page?{urlencode({'id': token})}"})
+
+    if earlier or later:
+        cursor("first", None)
+    if earlier and rows:
+        cursor("previous", rows[0], back=True)
+    if later and rows:
+        cursor("next", rows[-1])
     bundle["link"] = links
     entries = [(resource_type, resources[pk], "match") for pk in ids if pk in resources]
     entries += [(resource_type, gone.resource(t), "match") for t in dead]

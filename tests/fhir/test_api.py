@@ -439,3 +439,46 @@ def test_later_pages_leave_out_what_was_created_after_the_first(api, recording):
     assert ids(first) + ids(second) == [f"003-{e.pk}" for e in first_ones]
     assert not [link for link in second["link"] if link["relation"] == "next"]
     assert second["total"] == 4  # the total of the first page, carried by the cursor
+
+
+def follow(api, bundle, relation):
+    url = urlsplit(next(link["url"] for link in bundle["link"] if link["relation"] == relation))
+    response = api.get(f"{url.path}?{url.query}")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_a_name_search_comes_in_name_order_and_pages_both_ways(api, recording):
+    for last, first in [("MARTIN", "Zoé"), ("MARTEL", "Luc"), ("MARTIN", "Anne"), ("MARS", "Paul"), ("MARA", "Léa")]:
+        factories.exercise(last_name=last, first_name=first)
+    factories.exercise(last_name="DURAND")
+    first = search(api, "Practitioner", family="mar", _count=2)
+    pages = [first] + [b for _, b in later_pages(api, first)]
+    names = [(e["resource"]["name"][0]["family"], e["resource"]["name"][0]["given"][0]) for b in pages
+             for e in b["entry"]]  # fmt: skip
+    assert names == [("MARA", "Léa"), ("MARS", "Paul"), ("MARTEL", "Luc"), ("MARTIN", "Anne"), ("MARTIN", "Zoé")]
+    assert [len(b["entry"]) for b in pages] == [2, 2, 1]
+    assert {link["relation"] for link in first["link"]} == {"self", "first", "next"}
+    assert {link["relation"] for link in pages[1]["link"]} == {"self", "first", "previous", "next"}
+    # back from the last page: the same pages, in reverse
+    back = follow(api, pages[2], "previous")
+    assert ids(back) == ids(pages[1])
+    assert ids(follow(api, back, "previous")) == ids(first)
+    assert not [link for link in follow(api, back, "previous")["link"] if link["relation"] == "previous"]
+    assert ids(follow(api, pages[2], "first")) == ids(first)
+
+
+def test_sort_by_last_update_both_ways_and_by_id(api, recording):
+    made = [factories.exercise(last_name=f"TRI{i}") for i in range(4)]
+    made[0].first_name = "Plus récent"
+    made[0].save()
+    newest_first = [f"003-{e.pk}" for e in (made[0], made[3], made[2], made[1])]
+    for sort, expected in [("-_lastUpdated", newest_first), ("_lastUpdated", newest_first[::-1]),
+                           ("-_id", [f"003-{e.pk}" for e in made[::-1]])]:  # fmt: skip
+        first = search(api, "Practitioner", _sort=sort, _count=3)
+        pages = [first] + [b for _, b in later_pages(api, first)]
+        assert sum((ids(b) for b in pages), []) == expected, sort
+        assert ids(follow(api, pages[-1], "previous")) == expected[:3], sort
+    response = api.get("/fhir/v2/Practitioner", {"_sort": "family"})
+    assert response.status_code == 400
+    assert "_sort" in response.json()["issue"][0]["diagnostics"]
