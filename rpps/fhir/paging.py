@@ -33,7 +33,10 @@ class Order:
         return [v.isoformat() if isinstance(v, datetime.datetime) else v for v in key]
 
     def decode(self, key: list) -> tuple:
-        return tuple(datetime.datetime.fromisoformat(v) if f == "updated_at" else v for f, v in zip(self.fields, key, strict=True))
+        return tuple(
+            datetime.datetime.fromisoformat(v) if f == "updated_at" else v
+            for f, v in zip(self.fields, key, strict=True)
+        )
 
 
 def _beyond(fields: tuple[str, ...], key: tuple, greater: bool) -> Q:

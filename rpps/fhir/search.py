@@ -19,8 +19,17 @@ from rpps.registry.models.activity import open_condition
 
 from .resources import PREFIXES, parse_id
 
-RESULT_PARAMETERS = {"_count", "_format", "_pretty", "_total", "_include", "_revinclude", "_elements", "_summary",
-                     "_sort"}
+RESULT_PARAMETERS = {
+    "_count",
+    "_format",
+    "_pretty",
+    "_total",
+    "_include",
+    "_revinclude",
+    "_elements",
+    "_summary",
+    "_sort",
+}
 DEFAULT_COUNT = 50
 MAX_COUNT = 1000
 RPPS_SYSTEM = "https://rpps.esante.gouv.fr"
@@ -424,6 +433,12 @@ def conditions(resource_type: str, params: list[tuple[str, str]]) -> Q:
             raise SearchError(f"Paramètre « {raw_name} », valeur « {raw_value} » : {exc}") from None
         where &= any_of(alternatives)
     return where
+
+
+def unknown_parameters(resource_type: str, params: list[tuple[str, str]]) -> list[str]:
+    """The names of the parameters this type does not know (``Prefer: handling=lenient`` leaves them out)."""
+    known = PARAMETERS[resource_type]
+    return [name for name, _ in params if name not in RESULT_PARAMETERS and name.partition(":")[0] not in known]
 
 
 def any_of(alternatives: list[Q]) -> Q:

@@ -1,5 +1,6 @@
 """The FHIR R4 API at /fhir/v2/, compatible with the Annuaire Santé API v2 (reference/fhir.md §1)."""
 
+import datetime
 import json
 import logging
 import time
@@ -13,6 +14,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
 
 from rpps.registry import history
@@ -21,7 +23,7 @@ from . import capability, gone, paging
 from .includes import included, includes_of
 from .models import ApiKey, Tombstone
 from .resources import BUILDERS, MODELS, instant, parse_id
-from .search import SearchError, conditions, count_parameter
+from .search import SearchError, conditions, count_parameter, unknown_parameters
 
 logger = logging.getLogger("rpps.fhir")
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
@@ -114,7 +116,33 @@ def read(request, resource_type: str, resource_id: str):
     resource = (BUILDERS[resource_type]([pk]).get(pk) or gone.read(resource_type, pk)) if pk is not None else None
     if resource is None:
         return outcome(404, f"Ressource {resource_type}/{resource_id[:64]} introuvable.", "not-found")
-    return _response(resource, pretty=_pretty(_params(request)))
+    return _conditional(request, resource) or _response(resource, pretty=_pretty(_params(request)),
+                                                        headers=_version_headers(resource))  # fmt: skip
+
+
+def _version_headers(resource: dict) -> dict:
+    updated = datetime.datetime.fromisoformat(resource["meta"]["lastUpdated"])
+    return {"ETag": f'W/"{resource["meta"]["versionId"]}"', "Last-Modified": http_date(updated.timestamp())}
+
+
+def _conditional(request, resource: dict) -> HttpResponse | None:
+    """304 when the client's copy is current: If-None-Match (versions) first, else If-Modified-Since."""
+    headers = _version_headers(resource)
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        current = headers["ETag"].removeprefix("W/")
+        fresh = "*" in tags or current in tags
+    else:
+        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        updated = datetime.datetime.fromisoformat(resource["meta"]["lastUpdated"]).timestamp()
+        fresh = since is not None and int(updated) <= since
+    if not fresh:
+        return None
+    response = HttpResponse(status=304)
+    for name, value in headers.items():
+        response[name] = value
+    return response
 
 
 # --- search and paging ---------------------------------------------------------------------------
@@ -126,7 +154,16 @@ def search(request, resource_type: str):
         return outcome(405, f"Interaction {request.method} non prise en charge : l'API est en lecture seule.",
                        "not-supported")  # fmt: skip
     params = _params(request)
-    return _bundle(request, resource_type, params, started_at=timezone.now())
+    ignored = []
+    if _lenient(request):  # unknown parameters are left out and reported, instead of a 400
+        ignored = unknown_parameters(resource_type, params)
+        params = [(k, v) for k, v in params if k not in ignored]
+    return _bundle(request, resource_type, params, started_at=timezone.now(), ignored=ignored)
+
+
+def _lenient(request) -> bool:
+    prefer = [p.strip() for p in request.headers.get("Prefer", "").split(";")]
+    return "handling=lenient" in prefer
 
 
 @api
@@ -185,7 +222,8 @@ def _total(queryset, mode: str, page_ms: float) -> int | None:
         return None
 
 
-def _bundle(request, resource_type, params, *, position=None, backward=False, total=None, started_at) -> HttpResponse:
+def _bundle(request, resource_type, params, *, position=None, backward=False, total=None, started_at,
+            ignored=()) -> HttpResponse:  # fmt: skip
     """One page of a search: the first (position None) or the one after/before a cursor's position."""
     model = MODELS[resource_type]
     count = count_parameter(params)
@@ -262,6 +300,11 @@ def _bundle(request, resource_type, params, *, position=None, backward=False, to
          "search": {"mode": mode}}
         for kind, resource, mode in entries
     ]  # fmt: skip
+    if ignored:
+        bundle["entry"].append({"resource": {"resourceType": "OperationOutcome", "issue": [
+            {"severity": "warning", "code": "not-supported",
+             "diagnostics": f"Paramètre « {name} » inconnu pour la ressource {resource_type} : ignoré "
+                            "(Prefer: handling=lenient)"} for name in ignored]}, "search": {"mode": "outcome"}})  # fmt: skip
     return _response(bundle, pretty=_pretty(params))
 
 

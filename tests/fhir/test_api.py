@@ -482,3 +482,36 @@ def test_sort_by_last_update_both_ways_and_by_id(api, recording):
     response = api.get("/fhir/v2/Practitioner", {"_sort": "family"})
     assert response.status_code == 400
     assert "_sort" in response.json()["issue"][0]["diagnostics"]
+
+
+def test_reads_carry_their_version_and_answer_304_to_a_current_copy(api, recording):
+    exercise = factories.exercise(last_name="VERSION")
+    url = f"/fhir/v2/Practitioner/003-{exercise.pk}"
+    response = api.get(url)
+    etag, modified = response["ETag"], response["Last-Modified"]
+    assert etag == f'W/"{response.json()["meta"]["versionId"]}"'
+    assert api.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert api.get(url, HTTP_IF_NONE_MATCH='W/"1", ' + etag).status_code == 304
+    assert api.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+    exercise.first_name = "Changé"
+    exercise.save()
+    changed = api.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert changed.json()["name"][0]["given"] == ["Changé"]
+
+
+def test_prefer_lenient_leaves_unknown_parameters_out_and_says_so(api, recording):
+    factories.exercise(last_name="SOUPLE")
+    strict = api.get("/fhir/v2/Practitioner", {"family": "souple", "couleur": "bleu"})
+    assert strict.status_code == 400
+    assert "couleur" in strict.json()["issue"][0]["diagnostics"]
+    lenient = api.get("/fhir/v2/Practitioner", {"family": "souple", "couleur": "bleu"}, HTTP_PREFER="handling=lenient")
+    assert lenient.status_code == 200
+    bundle = lenient.json()
+    Bundle.model_validate(bundle)
+    matches = [e for e in bundle["entry"] if e["search"]["mode"] == "match"]
+    assert [e["resource"]["name"][0]["family"] for e in matches] == ["SOUPLE"]
+    (warning,) = [e["resource"] for e in bundle["entry"] if e["search"]["mode"] == "outcome"]
+    assert warning["issue"][0]["severity"] == "warning"
+    assert "couleur" in warning["issue"][0]["diagnostics"]
