@@ -67,7 +67,7 @@ def conditions(resource_type: str, params) -> Q | None:
         return None
     where = Q(resource_type=resource_type)
     for raw_name, raw_value in params:
-        if raw_name in RESULT_PARAMETERS:
+        if raw_name.partition(":")[0] in RESULT_PARAMETERS:
             continue
         name, _, modifier = raw_name.partition(":")
         if name not in APPLICABLE or modifier:

@@ -1,52 +1,97 @@
-"""_include and _revinclude: the combinations the official CapabilityStatement declares, and `*`."""
+"""_include, _include:iterate and _revinclude: the reference parameters the types declare, and `*`."""
 
 from .resources import MODELS
-from .search import SearchError
+from .search import REFERENCES, SearchError
 
-# "Source:param" -> (included type, field of the source model holding the reference)
-INCLUDES = {
-    "Practitioner": {},
-    "PractitionerRole": {"PractitionerRole:organization": ("Organization", "structure_id"),
-                         "PractitionerRole:practitioner": ("Practitioner", "exercise_id")},
-    "Organization": {"Organization:partof": ("Organization", "legal_entity_id")},
-}  # fmt: skip
-# "Source:param" -> (source type, its field pointing at the searched type); None: a type not served here
-REVINCLUDES = {
-    "Practitioner": {"PractitionerRole:practitioner": ("PractitionerRole", "exercise_id")},
-    "PractitionerRole": {},
-    "Organization": {"PractitionerRole:organization": ("PractitionerRole", "structure_id"),
-                     "Organization:partof": ("Organization", "legal_entity_id"),
-                     "HealthcareService:organization": None, "Device:organization": None},
-}  # fmt: skip
+# Declared by the official CapabilityStatement for types this server does not serve: accepted, add nothing.
+FOREIGN_REVINCLUDES = {"Organization": ["HealthcareService:organization", "Device:organization"]}
+MAX_ITERATIONS = 4
 
 
-def includes_of(resource_type: str, params) -> list[tuple[str, str, tuple | None]]:
-    """[("include" | "revinclude", "Source:param", spec)], checked against what the type declares."""
+def _includes_from(source: str) -> dict:
+    """ "Source:param" -> (included type, field of the source model holding the reference)."""
+    return {f"{source}:{param}": spec for param, spec in REFERENCES[source].items()}
+
+
+def _revincludes_of(target: str) -> dict:
+    """ "Source:param" -> (source type, its field pointing at ``target``), or None for a type not served."""
+    found = {f"{source}:{param}": (source, field) for source, params in REFERENCES.items()
+             for param, (kind, field) in params.items() if kind == target}  # fmt: skip
+    return found | dict.fromkeys(FOREIGN_REVINCLUDES.get(target, []))
+
+
+def includes_of(resource_type: str, params) -> list[tuple[str, str, tuple | None, bool]]:
+    """[("include" | "revinclude", "Source:param", spec, iterate)], checked against what the types declare."""
     found = []
     for name, value in params:
-        if name not in ("_include", "_revinclude"):
+        kind, _, modifier = name.partition(":")
+        if kind not in ("_include", "_revinclude"):
             continue
-        table = (INCLUDES if name == "_include" else REVINCLUDES)[resource_type]
+        if modifier not in ("", "iterate"):
+            raise SearchError(f"Paramètre « {name} » : seul le modificateur :iterate est pris en charge")
+        iterate = modifier == "iterate"
         for item in value.split(","):
-            if item == "*":
-                found += [(name[1:], key, spec) for key, spec in table.items()]
+            source = item.split(":")[0] if iterate and kind == "_include" else resource_type
+            if source not in REFERENCES:
+                table = {}
+            elif kind == "_include":
+                table = _includes_from(source)
+            elif iterate:
+                table = {k: v for t in REFERENCES for k, v in _revincludes_of(t).items() if k == item}
+            else:
+                table = _revincludes_of(resource_type)
+            if item == "*" and not iterate:
+                found += [(kind[1:], key, spec, iterate) for key, spec in table.items()]
             elif item in table:
-                found.append((name[1:], item, table[item]))
+                found.append((kind[1:], item, table[item], iterate))
             else:
                 declared = ", ".join(["*", *table]) if table else "aucune"
                 raise SearchError(f"Paramètre « {name} », valeur « {item} » non prise en charge pour "
-                                  f"{resource_type} (possibles : {declared})")  # fmt: skip
+                                  f"{source} (possibles : {declared})")  # fmt: skip
     return found
 
 
-def included(includes, ids):
-    """(type, ids) to add to a page whose matches are ``ids``."""
-    for kind, key, spec in includes:
-        if spec is None:  # a resource type this server does not serve: nothing to add
-            continue
-        other, field = spec
-        if kind == "include":
-            source = MODELS[key.split(":")[0]].objects.filter(pk__in=ids).exclude(**{f"{field}__isnull": True})
-            yield other, list(source.values_list(field, flat=True).distinct())
-        else:
-            yield other, list(MODELS[other].objects.filter(**{f"{field}__in": ids}).values_list("pk", flat=True))
+def _step(kind: str, key: str, spec, ids) -> tuple[str, list[int]]:
+    other, field = spec
+    if kind == "include":
+        source = MODELS[key.split(":")[0]].objects.filter(pk__in=ids).exclude(**{f"{field}__isnull": True})
+        return other, list(source.values_list(field, flat=True).distinct())
+    return other, list(MODELS[other].objects.filter(**{f"{field}__in": ids}).values_list("pk", flat=True))
+
+
+def included(resource_type: str, includes, ids) -> list[tuple[str, list[int]]]:
+    """(type, ids) to add to a page whose matches are ``ids``: the includes of the matches, then the
+    iterate ones applied again to what was added, until nothing new comes (or MAX_ITERATIONS)."""
+    found = {resource_type: set(ids)}
+    new = {resource_type: set(ids)}
+    result = []
+    for round_ in range(MAX_ITERATIONS + 1):
+        added = []
+        for kind, key, spec, iterate in includes:
+            if spec is None or (round_ > 0 and not iterate):
+                continue
+            wanted = new.get(key.split(":")[0] if kind == "include" else _target(key), set())
+            if wanted:
+                added.append(_step(kind, key, spec, sorted(wanted)))
+        result += added
+        new = _merge(found, added)
+        if not new:
+            break
+    return result
+
+
+def _target(key: str) -> str | None:
+    source, param = key.split(":", 1)
+    spec = REFERENCES.get(source, {}).get(param)
+    return spec[0] if spec else None
+
+
+def _merge(found: dict, steps) -> dict:
+    """Add the steps' ids to ``found``; return those that were not there yet, by type."""
+    new = {}
+    for kind, ids in steps:
+        fresh = set(ids) - found.setdefault(kind, set())
+        if fresh:
+            found[kind] |= fresh
+            new.setdefault(kind, set()).update(fresh)
+    return new

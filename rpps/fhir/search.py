@@ -9,11 +9,12 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils import timezone
 
 from rpps.directory.keys import name_key, prefix_condition
 from rpps.directory.models import Entry
+from rpps.registry.folding import Fold
 from rpps.registry.models import Activity, Card, Diploma, Exercise, Expertise, Mailbox, Structure
 from rpps.registry.models.activity import open_condition
 
@@ -217,15 +218,15 @@ def _exercise_names(key_field: str, contains_field: str):
 
 def string_match(field: str, value: str, modifier: str, *, fold_case: bool = True) -> Q:
     """A string parameter on one field: prefix by default, :exact, :contains (case-insensitive unless
-    ``fold_case`` is false, for identifiers such as card numbers)."""
-    i = "i" if fold_case else ""
+    ``fold_case`` is false, for identifiers such as card numbers), accent-insensitive."""
     if modifier == "exact":
         return Q(**{field: value})
-    if modifier == "contains":
-        return Q(**{f"{field}__{i}contains": value})
-    if modifier:
+    if modifier not in ("", "contains"):
         raise SearchError(f"modificateur « :{modifier} » non pris en charge")
-    return Q(**{f"{field}__{i}startswith": value})
+    lookup = "contains" if modifier else "startswith"
+    if not fold_case:
+        return Q(**{f"{field}__{lookup}": value})
+    return Q(**{f"{field}__fold__{lookup}": Fold(Value(value))})
 
 
 def _mailbox_of(person_field: str):
@@ -346,6 +347,15 @@ def _nothing(value: str, modifier: str) -> Q:
     return Q(pk__in=[])
 
 
+# Reference parameters: type -> parameter -> (referenced type, field of the model holding its id). Chains
+# (organization.address-city), reverse chains (_has) and _include/_revinclude all follow these.
+REFERENCES = {
+    "Practitioner": {},
+    "PractitionerRole": {"organization": ("Organization", "structure_id"), "practitioner": ("Practitioner", "exercise_id")},
+    "Organization": {"partof": ("Organization", "legal_entity_id")},
+}  # fmt: skip
+MAX_CHAIN = 3  # links in one chained or reverse-chained parameter
+
 PARAMETERS = {
     "Practitioner": {
         "_id": _ids("Practitioner"),
@@ -370,8 +380,8 @@ PARAMETERS = {
         "identifier": _token_param(
             lambda t: Q(pk=int(t.code)) if t.code.isdigit() and t.system in (None, RPPS_SYSTEM) else Q(pk__in=[])
         ),
-        "organization": _reference("Organization", "structure_id"),
-        "practitioner": _reference("Practitioner", "exercise_id"),
+        "organization": _reference(*REFERENCES["PractitionerRole"]["organization"]),
+        "practitioner": _reference(*REFERENCES["PractitionerRole"]["practitioner"]),
         "role": _token_param(_role_code),
         "mailbox-mss": _mailbox_of("exercise__person_id"),
         "data-information-system": _information_system({"RPPS"}),
@@ -403,7 +413,7 @@ PARAMETERS = {
         "identifier-type": _token_param(_organization_identifier_type),
         "mailbox-mss": _structure_mailboxes,
         "type": _token_param(_organization_type),
-        "partof": _reference("Organization", "legal_entity_id"),
+        "partof": _reference(*REFERENCES["Organization"]["partof"]),
         "data-information-system": _token_param(_structure_system),
         "data-registration-authority": _nothing,
         "pharmacy-licence": _nothing,
@@ -418,7 +428,11 @@ def conditions(resource_type: str, params: list[tuple[str, str]]) -> Q:
     known = PARAMETERS[resource_type]
     where = Q()
     for raw_name, raw_value in params:
-        if raw_name in RESULT_PARAMETERS:
+        if raw_name.partition(":")[0] in RESULT_PARAMETERS:
+            continue
+        linked = _linked(resource_type, raw_name, raw_value)
+        if linked is not None:
+            where &= linked
             continue
         name, _, modifier = raw_name.partition(":")
         if name not in known:
@@ -435,10 +449,54 @@ def conditions(resource_type: str, params: list[tuple[str, str]]) -> Q:
     return where
 
 
+def _linked(resource_type: str, raw_name: str, raw_value: str, depth: int = 0) -> Q | None:
+    """A chained (``organization.address-city``) or reverse-chained (``_has:Type:reference:parameter``)
+    parameter as a condition on ``resource_type``; None for an ordinary parameter."""
+    if raw_name.startswith("_has:"):
+        parts = raw_name.split(":", 3)
+        if len(parts) < 4:
+            raise SearchError(f"Paramètre « {raw_name} » : _has:Type:référence:paramètre attendu")
+        _, source, reference, inner = parts
+        spec = REFERENCES.get(source, {}).get(reference)
+        if spec is None or spec[0] != resource_type:
+            raise SearchError(f"Paramètre « {raw_name} » : {source}.{reference} ne désigne pas un {resource_type}")
+        _, field = spec
+        inner_condition = _link_condition(source, inner, raw_name, raw_value, depth)
+        return Q(pk__in=MODELS[source].objects.filter(inner_condition).values(field))
+    head, dot, inner = raw_name.partition(".")
+    if not dot:
+        return None
+    name, _, type_modifier = head.partition(":")
+    spec = REFERENCES[resource_type].get(name)
+    if spec is None or (type_modifier and type_modifier != spec[0]):
+        raise SearchError(f"Paramètre « {raw_name} » : « {head} » n'est pas une référence de {resource_type} "
+                          f"(chaînes possibles : {', '.join(REFERENCES[resource_type]) or 'aucune'})")  # fmt: skip
+    target, field = spec
+    inner_condition = _link_condition(target, inner, raw_name, raw_value, depth)
+    return Q(**{f"{field}__in": MODELS[target].objects.filter(inner_condition).values("pk")})
+
+
+def _link_condition(resource_type: str, inner: str, raw_name: str, raw_value: str, depth: int) -> Q:
+    if depth + 1 >= MAX_CHAIN:
+        raise SearchError(f"Paramètre « {raw_name} » : {MAX_CHAIN} liens au plus")
+    if not inner:
+        raise SearchError(f"Paramètre « {raw_name} » : paramètre final manquant")
+    linked = _linked(resource_type, inner, raw_value, depth + 1)
+    if linked is not None:
+        return linked
+    if inner.partition(":")[0] in PARAMETERS[resource_type]:
+        try:
+            return conditions(resource_type, [(inner, raw_value)])
+        except SearchError as exc:
+            raise SearchError(f"Paramètre « {raw_name} » : {exc}") from None
+    raise SearchError(f"Paramètre « {raw_name} » : « {inner} » inconnu pour la ressource {resource_type}")
+
+
 def unknown_parameters(resource_type: str, params: list[tuple[str, str]]) -> list[str]:
     """The names of the parameters this type does not know (``Prefer: handling=lenient`` leaves them out)."""
     known = PARAMETERS[resource_type]
-    return [name for name, _ in params if name not in RESULT_PARAMETERS and name.partition(":")[0] not in known]
+    return [name for name, _ in params if name.partition(":")[0] not in RESULT_PARAMETERS | known.keys()
+            and "." not in name and not name.startswith("_has:")]  # fmt: skip
 
 
 def any_of(alternatives: list[Q]) -> Q:

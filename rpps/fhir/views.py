@@ -290,7 +290,7 @@ def _bundle(request, resource_type, params, *, position=None, backward=False, to
     entries = [(resource_type, resources[pk], "match") for pk in ids if pk in resources]
     entries += [(resource_type, gone.resource(t), "match") for t in dead]
     seen = {(resource_type, pk) for pk in ids}
-    for kind, wanted in included(includes, ids):
+    for kind, wanted in included(resource_type, includes, ids):
         for pk, resource in BUILDERS[kind](wanted).items():
             if (kind, pk) not in seen:
                 seen.add((kind, pk))

@@ -6,7 +6,8 @@ class RegistryConfig(AppConfig):
     verbose_name = "Répertoire (RPPS)"
 
     def ready(self):
-        from . import history
+        from . import folding, history
         from .models import RECORDED_MODELS
 
         history.connect(RECORDED_MODELS)
+        folding.connect()

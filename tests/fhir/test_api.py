@@ -515,3 +515,60 @@ def test_prefer_lenient_leaves_unknown_parameters_out_and_says_so(api, recording
     (warning,) = [e["resource"] for e in bundle["entry"] if e["search"]["mode"] == "outcome"]
     assert warning["issue"][0]["severity"] == "warning"
     assert "couleur" in warning["issue"][0]["diagnostics"]
+
+
+def test_chained_parameters_search_through_references(api, data):
+    other = factories.structure(name="CLINIQUE D'ANGERS", commune_label="Angers", postal_code="49000")
+    elsewhere = factories.activity(data["nurse"], other)
+    role = f"005-{data['role'].pk}"
+    assert ids(search(api, "PractitionerRole", **{"organization.address-city": "nantes"})) == [role]
+    assert ids(search(api, "PractitionerRole", **{"organization.address-city": "Angers"})) == [f"005-{elsewhere.pk}"]
+    finess = data["legal"].finess
+    assert ids(search(api, "Organization", **{"partof.identifier": finess})) == [f"001-{data['site'].pk}"]
+    assert ids(search(api, "PractitionerRole", **{"practitioner.qualification-code": "SM54"})) == [role]
+    # two links, a type modifier, and with an ordinary parameter (AND)
+    assert ids(search(api, "PractitionerRole", **{"organization.partof.identifier": finess})) == [role]
+    assert ids(search(api, "PractitionerRole", **{"organization:Organization.name": "hôpital"})) == [role]
+    # strings on structures are accent- and case-insensitive, whatever the database
+    assert ids(search(api, "Organization", name="hopital")) == [f"001-{data['site'].pk}"]
+    assert ids(search(api, "Organization", **{"name:contains": "PITAL n"})) == [f"001-{data['site'].pk}"]
+    assert ids(search(api, "PractitionerRole", **{"organization.address-city": "ANGERS"})) == [f"005-{elsewhere.pk}"]
+    assert ids(search(api, "PractitionerRole", **{"organization.address-city": "nantes,angers", "role": "FON-33"})) == [
+        role
+    ]
+    for bad, says in [("organization.couleur", "couleur"), ("practitioner.", "manquant"),
+                      ("identifier.value", "n'est pas une référence"), ("organization:Practitioner.name", "référence"),
+                      ("organization.partof.partof.partof.name", "liens au plus")]:  # fmt: skip
+        response = api.get("/fhir/v2/PractitionerRole", {bad: "x"})
+        assert response.status_code == 400, bad
+        assert says in response.json()["issue"][0]["diagnostics"], bad
+
+
+def test_has_finds_resources_by_what_refers_to_them(api, data):
+    other = factories.structure(name="CLINIQUE D'ANGERS", commune_label="Angers", postal_code="49000")
+    factories.activity(data["nurse"], other, role_code="")
+    doctor, nurse = f"003-{data['doctor'].pk}", f"003-{data['nurse'].pk}"
+    has = "_has:PractitionerRole:practitioner:organization.address-postalcode"
+    assert ids(search(api, "Practitioner", **{has: "49"})) == [nurse]
+    assert ids(search(api, "Practitioner", **{has: "44"})) == [doctor]
+    assert ids(search(api, "Organization", **{"_has:PractitionerRole:organization:role": "FON-33"})) == [
+        f"001-{data['site'].pk}"
+    ]
+    # combined with a name, and paged: every page is right
+    assert ids(search(api, "Practitioner", **{has: "44,49"}, _count=1)) == [doctor]
+    pages = [b for _, b in later_pages(api, search(api, "Practitioner", **{has: "44,49"}, _count=1))]
+    assert [ids(b) for b in pages] == [[nurse]]
+    assert ids(search(api, "Practitioner", **{has: "44,49"}, family="durand")) == [nurse]
+    response = api.get("/fhir/v2/Practitioner", {"_has:Organization:partof:name": "x"})
+    assert response.status_code == 400
+
+
+def test_include_iterate_adds_the_legal_entity_of_a_role_site(api, data):
+    bundle = search(api, "PractitionerRole", _id=f"005-{data['role'].pk}", _include="PractitionerRole:organization",
+                    **{"_include:iterate": "Organization:partof"})  # fmt: skip
+    assert [(e["resource"]["id"], e["search"]["mode"]) for e in bundle["entry"]] == [
+        (f"005-{data['role'].pk}", "match"), (f"001-{data['site'].pk}", "include"),
+        (f"001-{data['legal'].pk}", "include")]  # fmt: skip
+    plain = search(api, "PractitionerRole", _id=f"005-{data['role'].pk}", _include="PractitionerRole:organization")
+    assert len(plain["entry"]) == 2
+    assert api.get("/fhir/v2/PractitionerRole", {"_include:recurse": "Organization:partof"}).status_code == 400
