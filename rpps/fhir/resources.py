@@ -112,7 +112,7 @@ def practitioners(ids) -> dict[int, dict]:
     """Practitioner resources of these exercise ids (absent ids are missing from the result)."""
     rows = list(public_values(Exercise.objects.filter(id__in=ids), "id", "person__id", "person__rpps",
                               "person__civility_code", "exercise_civility_code", "last_name", "first_name",
-                              "profession_code", "category_code", "updated_at", "person__updated_at"))  # fmt: skip
+                              "profession_code", "category_code", "updated_at"))  # fmt: skip
     current = set(Exercise.objects.filter(id__in=ids, person__merged_into__isnull=True).values_list("id", flat=True))
     expertises, diplomas, mailboxes = defaultdict(list), defaultdict(list), defaultdict(list)
     for exercise_id, type_code, code in public_values(
@@ -129,9 +129,8 @@ def practitioners(ids) -> dict[int, dict]:
     ):
         mailboxes[person_id].append(address)
     result = {}
-    for (pk, person_id, rpps, civility, exercise_civility, last, first, profession, category, updated,
-         person_updated) in rows:  # fmt: skip
-        updated = max(updated, person_updated)
+    # updated_at of an exercise moves with its parts and its person's (registry: Recorded.FOLLOWS)
+    for pk, person_id, rpps, civility, exercise_civility, last, first, profession, category, updated in rows:
         ids_ = [_identifier("urn:oid:1.2.250.1.71.4.2.1", identifiers.IDNPS_RPPS_PREFIX + rpps, "IDNPS"),
                 _identifier("https://rpps.esante.gouv.fr", rpps, "RPPS")]  # fmt: skip
         if pk not in current:

@@ -123,9 +123,44 @@ def _post_delete(sender, instance, **kwargs):
     _write(ChangeRecord, instance, ChangeRecord.Action.DELETE, snapshot(instance), None)
 
 
+def _parts(model) -> list[tuple]:
+    """(part model, its foreign key's attname) for the models declared parts of ``model``."""
+    from .models import RECORDED_MODELS
+
+    return [(m, m._meta.get_field(n).attname) for m in RECORDED_MODELS for n in m.PART_OF
+            if m._meta.get_field(n).related_model is model]  # fmt: skip
+
+
+def _followers(model) -> list[tuple]:
+    from .models import RECORDED_MODELS
+
+    return [(m, m._meta.get_field(n).attname) for m in RECORDED_MODELS for n in m.FOLLOWS
+            if m._meta.get_field(n).related_model is model]  # fmt: skip
+
+
+def _wholes(model, values: dict) -> list[tuple]:
+    """(model, pk) of the objects ``values`` (an object's fields) is a part of."""
+    found = []
+    for name in model.PART_OF:
+        field = model._meta.get_field(name)
+        if values.get(field.attname) is not None:
+            found.append((field.related_model, values[field.attname]))
+    return found
+
+
+def touch_wholes(model, values: dict, when) -> None:
+    """A change to an object is a change to the wholes it is part of and to their followers
+    (Recorded.PART_OF, Recorded.FOLLOWS): their updated_at becomes ``when``."""
+    for whole, pk in _wholes(model, values):
+        whole._base_manager.filter(pk=pk).update(updated_at=when)
+    for changed, pk in [(model, values.get("id")), *_wholes(model, values)]:
+        for follower, attname in _followers(changed):
+            follower._base_manager.filter(**{attname: pk}).update(updated_at=when)
+
+
 def _write(record_model, instance, action, before, after):
     actor, reason = current()
-    record_model.objects.create(
+    record = record_model.objects.create(
         actor_kind=actor.kind,
         actor_label=actor.label,
         user_id=actor.user_id,
@@ -137,6 +172,8 @@ def _write(record_model, instance, action, before, after):
         before=before,
         after=after,
     )
+    touch_wholes(type(instance), {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields},
+                 record.at)  # fmt: skip
 
 
 def connect(models) -> None:
@@ -193,7 +230,6 @@ def as_of(moment: datetime.datetime, *, records=None, limit: int | None = None):
     """
     from django.apps import apps
     from django.db import connection, transaction
-    from django.db.models import Max
 
     from .models import ChangeRecord
     from .signals import rewound
@@ -226,19 +262,62 @@ def as_of(moment: datetime.datetime, *, records=None, limit: int | None = None):
                 else:
                     manager.bulk_create([model(**_values(model, before))])
                 touched.setdefault(kind, set()).add(pk)
-            # lastUpdated as of then: the time of each object's last change up to the moment
-            for kind, pks in touched.items():
-                model = apps.get_model(kind)
-                last = (ChangeRecord.objects.filter(object_type=kind, object_id__in=pks, at__lte=moment)
-                        .values("object_id").annotate(last=Max("at")).values_list("object_id", "last"))  # fmt: skip
-                for pk, at in last:
-                    model._base_manager.filter(pk=pk).update(updated_at=at)
+            _restore_updated_at(touched, changes, moment)
             structures = touched.get("registry.structure", set())
             rewound.send(sender=as_of, persons={p for *_, p, _b in changes if p}, structures=structures)
             yield
             raise _Rollback
     except _Rollback:
         pass
+
+
+def _restore_updated_at(touched: dict[str, set[int]], changes, moment) -> None:
+    """updated_at as of ``moment``: the last change, up to then, to each object undone, to each whole
+    one of them is a part of and to their followers, counting their parts' changes (touch_wholes)."""
+    from django.apps import apps
+    from django.db.models import Max
+
+    from .models import ChangeRecord
+
+    affected: set[tuple] = set()
+    for _action, kind, pk, _person, before in changes:
+        model = apps.get_model(kind)
+        affected.add((model, pk))
+        if model.PART_OF:
+            # the wholes it belonged to: in its row as of then, else (a creation undone) its creation record
+            attnames = [model._meta.get_field(name).attname for name in model.PART_OF]
+            values = model._base_manager.filter(pk=pk).values(*attnames).first() or dict(before or {})
+            if not values:
+                values = ChangeRecord.objects.filter(object_type=kind, object_id=pk, action="create").values_list(
+                    "after", flat=True).first() or {}  # fmt: skip
+            affected.update(_wholes(model, values))
+    for model, pk in list(affected):
+        for follower, attname in _followers(model):
+            affected.update(
+                (follower, f) for f in follower._base_manager.filter(**{attname: pk}).values_list("pk", flat=True)
+            )
+    for model, pk in affected:
+        last = ChangeRecord.objects.filter(_moving(model, pk), at__lte=moment).aggregate(last=Max("at"))["last"]
+        if last is not None:
+            model._base_manager.filter(pk=pk).update(updated_at=last)
+
+
+def _moving(model, pk, *, follow: bool = True):
+    """The change records that move this object's updated_at: its own, its parts', and (``follow``) those
+    of the objects it follows."""
+    from django.db.models import Q
+
+    condition = Q(object_type=object_type(model), object_id=pk)
+    for part, attname in _parts(model):
+        ids = part._base_manager.filter(**{attname: pk}).values("pk")
+        condition |= Q(object_type=object_type(part), object_id__in=ids)
+    if follow:
+        for name in model.FOLLOWS:
+            field = model._meta.get_field(name)
+            whole = model._base_manager.filter(pk=pk).values_list(field.attname, flat=True).first()
+            if whole is not None:
+                condition |= _moving(field.related_model, whole, follow=False)
+    return condition
 
 
 def _values(model, snapshot_: dict) -> dict:

@@ -365,6 +365,7 @@ def test_every_page_shows_the_registry_as_of_the_first_page(api, recording):
     factories.expertise(listed[4], code="SM54")
     outsider = factories.exercise(last_name="AILLEURS")
     expected = [f"003-{e.pk}" for e in listed]
+    version = api.get(f"/fhir/v2/Practitioner/{expected[4]}").json()["meta"]
     first = search(api, "Practitioner", family="suite", _count=2)
     assert first["total"] == 6
     # while the client pages through: a creation, a name change that stops matching, one that
@@ -387,6 +388,9 @@ def test_every_page_shows_the_registry_as_of_the_first_page(api, recording):
     assert shown[f"003-{listed[3].pk}"]["name"][0]["given"] == ["Anne"]
     assert shown[expected[5]]["active"] is True
     assert "SM54" in json.dumps(shown[f"003-{listed[4].pk}"]["qualification"])
+    assert shown[expected[4]]["meta"]["versionId"] == version["versionId"]
+    assert shown[expected[4]]["meta"]["lastUpdated"] == version["lastUpdated"]
+    assert api.get(f"/fhir/v2/Practitioner/{expected[4]}").json()["meta"]["versionId"] != version["versionId"]
     # nothing of the rewind stays: the registry, its history and the search index are as they were
     assert ChangeRecord.objects.count() == records
     assert sorted(Entry.objects.values_list("exercise_id", "name_key")) == entries
@@ -499,6 +503,14 @@ def test_reads_carry_their_version_and_answer_304_to_a_current_copy(api, recordi
     assert changed.status_code == 200
     assert changed["ETag"] != etag
     assert changed.json()["name"][0]["given"] == ["Changé"]
+    # a change to a part of the resource (a specialty, a mailbox) is a new version of it
+    for change in (lambda: factories.expertise(exercise, code="SM54"), lambda: factories.mailbox(exercise.person)):
+        etag = api.get(url)["ETag"]
+        since = api.get(url).json()["meta"]["lastUpdated"]
+        change()
+        assert api.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+        delta = search(api, "Practitioner", _lastUpdated=f"gt{since}")
+        assert ids(delta) == [f"003-{exercise.pk}"]
 
 
 def test_prefer_lenient_leaves_unknown_parameters_out_and_says_so(api, recording):

@@ -12,6 +12,11 @@ class Recorded(models.Model):
 
     # field name -> nomenclature table name (rpps.nomenclatures.catalog)
     CODED_FIELDS: dict[str, str] = {}
+    # foreign keys to the objects this one is a part of: a change to a part is a change to the whole
+    # (its updated_at moves: outputs' "last updated", versions and deltas see it; rpps.registry.history)
+    PART_OF: tuple[str, ...] = ()
+    # foreign keys to objects whose changes (and their parts') are changes to this one too
+    FOLLOWS: tuple[str, ...] = ()
 
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     updated_at = models.DateTimeField("mis à jour le", auto_now=True, db_index=True)

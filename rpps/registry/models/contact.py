@@ -11,6 +11,7 @@ class Mailbox(Recorded):
     """Boîte aux lettres MSSanté. Public unless on the red list."""
 
     CODED_FIELDS = {"type_code": catalog.MAILBOX_TYPE}
+    PART_OF = ("person", "structure")
 
     address = models.EmailField("adresse BAL MSSanté")
     type_code = models.CharField("type de BAL", max_length=3)
@@ -58,6 +59,7 @@ class Card(Recorded):
     """Carte CPS/CPF/CPE/CPA (or e-CPS) held by a person."""
 
     CODED_FIELDS = {"type_code": catalog.CARD_TYPE}
+    PART_OF = ("person",)
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cards", verbose_name="personne")
     type_code = models.CharField("type de carte", max_length=3)

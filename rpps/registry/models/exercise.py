@@ -10,6 +10,8 @@ EXPERTISE_CODE_TABLES = {"S": catalog.SPECIALTY}
 
 
 class Exercise(Recorded):
+    # the outputs show an exercise with its person's public data (number, civility, mailboxes)
+    FOLLOWS = ("person",)
     """Exercice professionnel: one profession practised by a person, with the names used in practice."""
 
     CODED_FIELDS = {
@@ -48,6 +50,8 @@ class Exercise(Recorded):
 
 
 class ExerciseChild(Recorded):
+    PART_OF = ("exercise",)
+
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, verbose_name="exercice professionnel")
 
     class Meta:
