@@ -219,3 +219,8 @@ FHIR_TOMBSTONE_DAYS = int(os.environ.get("FHIR_TOMBSTONE_DAYS", "90"))
 # Later pages of a search show the registry as of the first page by undoing the changes made since;
 # past this many changes the search has expired (410) and must be started again.
 FHIR_SNAPSHOT_MAX_CHANGES = int(os.environ.get("FHIR_SNAPSHOT_MAX_CHANGES", "5000"))
+# Bulk exports ($export): where their NDJSON files go, how long they are kept, whether they run in a
+# background thread (the tests run them inline).
+FHIR_EXPORT_DIR = Path(os.environ.get("FHIR_EXPORT_DIR", VAR_DIR / "fhir-exports"))
+FHIR_EXPORT_KEEP_HOURS = int(os.environ.get("FHIR_EXPORT_KEEP_HOURS", "24"))
+FHIR_EXPORT_BACKGROUND = True

@@ -1,6 +1,7 @@
 import hashlib
 import secrets
 import time
+import uuid
 
 from django.db import models
 from django.utils import timezone
@@ -82,3 +83,35 @@ class Tombstone(models.Model):
 
     def __str__(self):
         return f"{self.resource_type}/{self.resource_id} (supprimée le {self.deleted_at:%d/%m/%Y})"
+
+
+class Export(models.Model):
+    """A bulk export ($export, FHIR Bulk Data async pattern): NDJSON files per resource type."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "en attente"
+        RUNNING = "running", "en cours"
+        DONE = "done", "terminé"
+        FAILED = "failed", "échoué"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="exports")
+    request_url = models.TextField()
+    types = models.JSONField()
+    since = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    written = models.BigIntegerField(default=0)
+    expected = models.BigIntegerField(default=0)
+    outputs = models.JSONField(default=list, help_text="[{type, file, count}]")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    heartbeat = models.DateTimeField(auto_now=True)
+    transaction_time = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "export FHIR"
+        verbose_name_plural = "exports FHIR"
+
+    def __str__(self):
+        return f"{self.id} {self.get_state_display()}"

@@ -75,9 +75,14 @@ def instant(value: datetime.datetime) -> str:
     return timezone.localtime(value).isoformat(timespec="milliseconds")
 
 
+def version_id(moment: datetime.datetime) -> str:
+    """A version is named after the moment of its change, to the microsecond (rpps.fhir.versions)."""
+    return str(int(moment.timestamp()) * 1_000_000 + moment.microsecond)
+
+
 def _meta(resource_type: str, updated_at: datetime.datetime) -> dict:
     return {
-        "versionId": str(int(updated_at.timestamp() * 1000)),
+        "versionId": version_id(updated_at),
         "lastUpdated": instant(updated_at),
         "source": SOURCE,
         "profile": PROFILES[resource_type],

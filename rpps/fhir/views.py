@@ -12,18 +12,18 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import DatabaseError, OperationalError, connection, transaction
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
 
-from rpps.registry import history
+from rpps.registry import history as registry_history
 
-from . import capability, gone, paging
+from . import capability, export, gone, paging, versions
 from .includes import included, includes_of
-from .models import ApiKey, Tombstone
-from .resources import BUILDERS, MODELS, instant, parse_id
-from .search import SearchError, conditions, count_parameter, unknown_parameters
+from .models import ApiKey, Export, Tombstone
+from .resources import BUILDERS, MODELS, instant, parse_id, version_id
+from .search import SearchError, conditions, count_parameter, date_range, unknown_parameters
 
 logger = logging.getLogger("rpps.fhir")
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
@@ -109,15 +109,90 @@ def metadata(request):
 
 @api
 def read(request, resource_type: str, resource_id: str):
+    refused = _read_only(request)
+    if refused:
+        return refused
+    _, resource = _current(resource_type, resource_id)
+    if resource is None:
+        return _not_found(resource_type, resource_id)
+    return _conditional(request, resource) or _response(resource, pretty=_pretty(_params(request)),
+                                                        headers=_version_headers(resource))  # fmt: skip
+
+
+def _read_only(request) -> HttpResponse | None:
     if request.method not in ("GET", "HEAD"):
         return outcome(405, f"Interaction {request.method} non prise en charge : l'API est en lecture seule.",
                        "not-supported")  # fmt: skip
+    return None
+
+
+def _current(resource_type: str, resource_id: str) -> tuple[int | None, dict | None]:
     pk = parse_id(resource_type, resource_id)
-    resource = (BUILDERS[resource_type]([pk]).get(pk) or gone.read(resource_type, pk)) if pk is not None else None
+    if pk is None:
+        return None, None
+    return pk, BUILDERS[resource_type]([pk]).get(pk) or gone.read(resource_type, pk)
+
+
+def _not_found(resource_type: str, resource_id: str) -> HttpResponse:
+    return outcome(404, f"Ressource {resource_type}/{resource_id[:64]} introuvable.", "not-found")
+
+
+@api
+def history(request, resource_type: str, resource_id: str):
+    """The versions of a resource, newest first (Bundle of type history): _count (default 50), _since."""
+    refused = _read_only(request)
+    if refused:
+        return refused
+    pk, resource = _current(resource_type, resource_id)
     if resource is None:
-        return outcome(404, f"Ressource {resource_type}/{resource_id[:64]} introuvable.", "not-found")
-    return _conditional(request, resource) or _response(resource, pretty=_pretty(_params(request)),
-                                                        headers=_version_headers(resource))  # fmt: skip
+        return _not_found(resource_type, resource_id)
+    params = _params(request)
+    unknown = [k for k, _ in params if k not in ("_count", "_since", "_format", "_pretty")]
+    if unknown:
+        raise SearchError(f"Paramètre « {unknown[0]} » inconnu pour l'historique (possibles : _count, _since)")
+    count = count_parameter(params)
+    moments = versions.moments(resource_type, pk)
+    since = next((v for k, v in params if k == "_since"), None)
+    if since is not None:
+        _, start, _ = date_range(since)
+        moments = [m for m in moments if m >= start]
+    entries = []
+    base = _base(request)
+    for position, moment in enumerate(moments[:count]):
+        if position == 0 and resource["meta"]["versionId"] == version_id(moment):
+            version = resource  # the current version
+        else:
+            version = versions.as_of(resource_type, pk, moment)
+        first = moment == moments[-1] and since is None
+        url = f"{resource_type}/{resource_id}"
+        if version is None:  # deleted at that moment
+            entries.append({"request": {"method": "DELETE", "url": url},
+                            "response": {"status": "204", "lastModified": instant(moment)}})  # fmt: skip
+            continue
+        entries.append({"fullUrl": f"{base}{url}/_history/{version['meta']['versionId']}", "resource": version,
+                        "request": {"method": "POST" if first else "PUT", "url": resource_type if first else url},
+                        "response": {"status": "201" if first else "200", "lastModified": instant(moment),
+                                     "etag": f'W/"{version["meta"]["versionId"]}"'}})  # fmt: skip
+    bundle = {"resourceType": "Bundle", "id": str(uuid.uuid4()), "meta": {"lastUpdated": instant(timezone.now())},
+              "type": "history", "total": len(moments),
+              "link": [{"relation": "self", "url": request.build_absolute_uri()}], "entry": entries}  # fmt: skip
+    return _response(bundle, pretty=_pretty(params))
+
+
+@api
+def vread(request, resource_type: str, resource_id: str, vid: str):
+    refused = _read_only(request)
+    if refused:
+        return refused
+    pk, resource = _current(resource_type, resource_id)
+    if resource is None:
+        return _not_found(resource_type, resource_id)
+    if resource["meta"]["versionId"] != vid:
+        moment = versions.find(resource_type, pk, vid) if vid.isdigit() else None
+        resource = versions.as_of(resource_type, pk, moment) if moment is not None else None
+        if resource is None:
+            return outcome(404, f"Version {vid[:32]} de {resource_type}/{resource_id[:64]} introuvable.", "not-found")
+    return _response(resource, pretty=_pretty(_params(request)), headers=_version_headers(resource))
 
 
 def _version_headers(resource: dict) -> dict:
@@ -176,10 +251,10 @@ def page(request):
     # Every page shows the registry as it was when the first one was served (its history undone
     # since, in a transaction that is rolled back): same matches, same contents, same total.
     try:
-        with history.as_of(started_at, limit=settings.FHIR_SNAPSHOT_MAX_CHANGES):
+        with registry_history.as_of(started_at, limit=settings.FHIR_SNAPSHOT_MAX_CHANGES):
             return _bundle(request, state["type"], [tuple(p) for p in state["params"]], position=state["pos"],
                            backward=state["back"], total=state["total"], started_at=started_at)  # fmt: skip
-    except history.TooManyChanges:
+    except registry_history.TooManyChanges:
         return outcome(410, "L'annuaire a trop changé depuis la première page de cette recherche "
                             f"(plus de {settings.FHIR_SNAPSHOT_MAX_CHANGES} modifications) : relancez-la.",
                        "expired")  # fmt: skip
@@ -324,6 +399,88 @@ def _subset(resource: dict, elements: set[str]) -> dict:
     kept = {k: v for k, v in resource.items() if k in elements or k in ("resourceType", "id", "meta")}
     kept["meta"] = kept["meta"] | {"tag": [SUBSETTED]}
     return kept
+
+
+# --- bulk export (FHIR Bulk Data: kick-off, status, files) ------------------------------------------
+
+NDJSON = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
+
+
+@api
+def export_start(request):
+    if request.method != "GET":
+        return outcome(405, "Le lancement d'un export se fait en GET.", "not-supported")
+    if "respond-async" not in [p.strip() for p in request.headers.get("Prefer", "").split(",")]:
+        return outcome(400, "En-tête « Prefer: respond-async » requis : l'export est asynchrone.", "invalid")
+    params = _params(request)
+    unknown = [k for k, _ in params if k not in ("_type", "_since", "_outputFormat")]
+    if unknown:
+        return outcome(400, f"Paramètre « {unknown[0]} » non pris en charge par $export (possibles : _type, "
+                            "_since, _outputFormat).", "not-supported")  # fmt: skip
+    formats = [v for k, v in params if k == "_outputFormat"]
+    if any(f not in NDJSON for f in formats):
+        return outcome(400, "Paramètre « _outputFormat » : seul application/fhir+ndjson est produit.", "invalid")
+    types = [t for k, v in params if k == "_type" for t in v.split(",") if t] or list(export.TYPES)
+    wrong = [t for t in types if t not in export.TYPES]
+    if wrong:
+        return outcome(400, f"Paramètre « _type », valeur « {wrong[0][:40]} » : {', '.join(export.TYPES)} attendus.",
+                       "invalid")  # fmt: skip
+    since = next((v for k, v in params if k == "_since"), None)
+    if since is not None:
+        _, since, _ = date_range(since)
+    export.clean_expired()
+    job = Export.objects.create(key=_key(request), request_url=request.build_absolute_uri(), since=since,
+                                types=[t for t in export.TYPES if t in types])  # fmt: skip
+    export.start(job)
+    response = HttpResponse(status=202)
+    response["Content-Location"] = request.build_absolute_uri(f"/fhir/v2/$export-status/{job.pk}")
+    return response
+
+
+def _key(request) -> ApiKey:
+    return ApiKey.find(request.headers.get("ESANTE-API-KEY", ""))
+
+
+def _own_export(request, export_id):
+    """The export, if the key asking is the one that started it (its files are its own)."""
+    return Export.objects.filter(pk=export_id, key=_key(request)).first()
+
+
+@api
+def export_status(request, export_id):
+    job = _own_export(request, export_id)
+    if job is None:
+        return outcome(404, "Export inconnu, expiré ou annulé.", "not-found")
+    if request.method == "DELETE":
+        export.remove(job)
+        return HttpResponse(status=202)
+    if request.method != "GET":
+        return outcome(405, "GET (état) ou DELETE (annulation) seulement.", "not-supported")
+    if job.state == Export.State.FAILED:
+        return outcome(500, f"L'export a échoué ({job.error}) : relancez-le.", "exception")
+    if job.state != Export.State.DONE:
+        written, expected = export.progress(job)
+        response = HttpResponse(status=202)
+        response["X-Progress"] = f"{written} / {expected} ressources" if expected else "en attente"
+        response["Retry-After"] = "5"
+        return response
+    files = f"/fhir/v2/$export-file/{job.pk}/"
+    manifest = {"transactionTime": instant(job.transaction_time), "request": job.request_url,
+                "requiresAccessToken": True,
+                "output": [{"type": o["type"], "url": request.build_absolute_uri(files + o["file"]), "count": o["count"]}
+                           for o in job.outputs],
+                "error": []}  # fmt: skip
+    expires = job.created_at + datetime.timedelta(hours=settings.FHIR_EXPORT_KEEP_HOURS)
+    return _response(manifest, headers={"Expires": http_date(expires.timestamp())})
+
+
+@api
+def export_file(request, export_id, name: str):
+    job = _own_export(request, export_id)
+    if job is None or job.state != Export.State.DONE or name not in {o["file"] for o in job.outputs}:
+        return outcome(404, "Fichier d'export introuvable (inconnu, expiré ou annulé).", "not-found")
+    response = FileResponse(open(export.directory(job) / name, "rb"), content_type="application/fhir+ndjson")  # noqa: SIM115
+    return response
 
 
 @csrf_exempt

@@ -158,9 +158,9 @@ def touch_wholes(model, values: dict, when) -> None:
             follower._base_manager.filter(**{attname: pk}).update(updated_at=when)
 
 
-def _write(record_model, instance, action, before, after):
+def _write(ChangeRecord, instance, action, before, after):
     actor, reason = current()
-    record = record_model.objects.create(
+    record = ChangeRecord.objects.create(
         actor_kind=actor.kind,
         actor_label=actor.label,
         user_id=actor.user_id,
@@ -172,6 +172,9 @@ def _write(record_model, instance, action, before, after):
         before=before,
         after=after,
     )
+    # the object's updated_at is the moment of its change record (versions are named after them)
+    if action != ChangeRecord.Action.DELETE:
+        type(instance)._base_manager.filter(pk=instance.pk).update(updated_at=record.at)
     touch_wholes(type(instance), {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields},
                  record.at)  # fmt: skip
 
@@ -297,14 +300,14 @@ def _restore_updated_at(touched: dict[str, set[int]], changes, moment) -> None:
                 (follower, f) for f in follower._base_manager.filter(**{attname: pk}).values_list("pk", flat=True)
             )
     for model, pk in affected:
-        last = ChangeRecord.objects.filter(_moving(model, pk), at__lte=moment).aggregate(last=Max("at"))["last"]
+        last = ChangeRecord.objects.filter(changes_of(model, pk), at__lte=moment).aggregate(last=Max("at"))["last"]
         if last is not None:
             model._base_manager.filter(pk=pk).update(updated_at=last)
 
 
-def _moving(model, pk, *, follow: bool = True):
-    """The change records that move this object's updated_at: its own, its parts', and (``follow``) those
-    of the objects it follows."""
+def changes_of(model, pk, *, follow: bool = True):
+    """The change records (a condition on ChangeRecord) that move this object's updated_at: its own,
+    its parts', and (``follow``) those of the objects it follows."""
     from django.db.models import Q
 
     condition = Q(object_type=object_type(model), object_id=pk)
@@ -316,7 +319,7 @@ def _moving(model, pk, *, follow: bool = True):
             field = model._meta.get_field(name)
             whole = model._base_manager.filter(pk=pk).values_list(field.attname, flat=True).first()
             if whole is not None:
-                condition |= _moving(field.related_model, whole, follow=False)
+                condition |= changes_of(field.related_model, whole, follow=False)
     return condition
 
 

@@ -584,3 +584,49 @@ def test_include_iterate_adds_the_legal_entity_of_a_role_site(api, data):
     plain = search(api, "PractitionerRole", _id=f"005-{data['role'].pk}", _include="PractitionerRole:organization")
     assert len(plain["entry"]) == 2
     assert api.get("/fhir/v2/PractitionerRole", {"_include:recurse": "Organization:partof"}).status_code == 400
+
+
+def test_history_lists_the_versions_and_vread_shows_each(api, recording):
+    exercise = factories.exercise(last_name="HISTOIRE", first_name="Jeanne")
+    exercise.first_name = "Jeanne-Marie"
+    exercise.save()
+    factories.expertise(exercise, code="SM54")
+    url = f"/fhir/v2/Practitioner/003-{exercise.pk}"
+    current = api.get(url).json()
+    response = api.get(f"{url}/_history")
+    assert response.status_code == 200
+    bundle = response.json()
+    Bundle.model_validate(bundle)
+    assert bundle["type"] == "history"
+    versions = [e["resource"] for e in bundle["entry"]]
+    for version in versions:
+        Practitioner.model_validate(version)
+    assert versions[0] == current
+    assert [e["request"]["method"] for e in bundle["entry"]][-1] == "POST"
+    given = [v["name"][0]["given"][0] for v in versions]
+    specialties = ["SM54" in json.dumps(v["qualification"]) for v in versions]
+    # newest first: the specialty, the first-name change, the creation
+    assert given == ["Jeanne-Marie", "Jeanne-Marie", "Jeanne"]
+    assert specialties[0] and not any(specialties[1:])
+    assert len({v["meta"]["versionId"] for v in versions}) == len(versions) == bundle["total"]
+    for version in versions:
+        vid = version["meta"]["versionId"]
+        read = api.get(f"{url}/_history/{vid}")
+        assert read.status_code == 200
+        assert read.json() == version
+        assert read["ETag"] == f'W/"{vid}"'
+    assert api.get(f"{url}/_history/123").status_code == 404
+    assert api.get(f"{url}/_history/abc").status_code == 404
+    assert api.get(f"{url}/_history", {"couleur": "x"}).status_code == 400
+    # nothing of the past versions stays in the present
+    assert api.get(url).json() == current
+    assert api.get("/fhir/v2/Practitioner/003-999999/_history").status_code == 404
+
+
+def test_history_of_a_deleted_resource_ends_with_its_deletion(api, recording):
+    site = factories.structure(name="FERMÉE")
+    url = f"/fhir/v2/Organization/001-{site.pk}"
+    site.delete()
+    bundle = api.get(f"{url}/_history").json()
+    assert [e["request"]["method"] for e in bundle["entry"]] == ["DELETE", "POST"]
+    assert bundle["entry"][1]["resource"]["name"] == "FERMÉE"

@@ -1,0 +1,116 @@
+"""Bulk export ($export): the FHIR Bulk Data asynchronous pattern, as a client goes through it."""
+
+import json
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+from fhir.resources.R4B.organization import Organization
+from fhir.resources.R4B.practitioner import Practitioner
+from fhir.resources.R4B.practitionerrole import PractitionerRole
+
+from rpps.fhir import export
+from rpps.fhir.models import ApiKey, Export
+from tests import factories
+from tests.canary import assert_no_canary, plant_canaries
+
+pytestmark = pytest.mark.django_db
+MODELS = {"Practitioner": Practitioner, "PractitionerRole": PractitionerRole, "Organization": Organization}
+ASYNC = {"HTTP_PREFER": "respond-async"}
+
+
+@pytest.fixture(autouse=True)
+def export_files(settings, tmp_path):
+    settings.FHIR_EXPORT_DIR = tmp_path / "exports"
+    settings.FHIR_EXPORT_BACKGROUND = False  # inline: the test database is not shared with a thread
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def kick_off(api, **params):
+    response = api.get("/fhir/v2/$export", params, **ASYNC)
+    assert response.status_code == 202, response.content
+    return path_of(response["Content-Location"])
+
+
+def test_export_everything_then_download_the_files(api, recording):
+    site = factories.structure(name="CENTRE EXPORT")
+    roles = [factories.activity(factories.exercise(last_name=f"EXPORT{i}"), site) for i in range(3)]
+    status_url = kick_off(api)
+    status = api.get(status_url)
+    assert status.status_code == 200
+    manifest = status.json()
+    assert manifest["requiresAccessToken"] is True
+    assert [o["type"] for o in manifest["output"]] == ["Organization", "Practitioner", "PractitionerRole"]
+    got = {}
+    for output in manifest["output"]:
+        response = api.get(path_of(output["url"]))
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/fhir+ndjson"
+        lines = b"".join(response.streaming_content).decode().splitlines()
+        assert len(lines) == output["count"]
+        got[output["type"]] = [json.loads(line) for line in lines]
+        for resource in got[output["type"]]:
+            MODELS[output["type"]].model_validate(resource)
+    assert {r["id"] for r in got["PractitionerRole"]} == {f"005-{r.pk}" for r in roles}
+    assert {r["id"] for r in got["Practitioner"]} == {f"003-{r.exercise_id}" for r in roles}
+    # the same resources as the API serves one by one
+    one = api.get(f"/fhir/v2/PractitionerRole/005-{roles[0].pk}").json()
+    assert one in got["PractitionerRole"]
+
+
+def test_export_by_type_and_since_and_its_refusals(api, recording):
+    old = factories.structure(name="ANCIENNE")
+    Export.objects.all().delete()
+    status = api.get(kick_off(api, _type="Organization")).json()
+    assert [(o["type"], o["count"]) for o in status["output"]] == [("Organization", 1)]
+    since = status["transactionTime"]
+    factories.structure(name="NOUVELLE")
+    status = api.get(kick_off(api, _type="Organization,Practitioner", _since=since)).json()
+    lines = api.get(path_of(status["output"][0]["url"]))
+    names = [json.loads(line)["name"] for line in b"".join(lines.streaming_content).decode().splitlines()]
+    assert names == ["NOUVELLE"] and old.name not in names
+    for params, headers, says in [({}, {}, "respond-async"), ({"_type": "Patient"}, ASYNC, "_type"),
+                                  ({"_outputFormat": "text/csv"}, ASYNC, "_outputFormat"),
+                                  ({"_typeFilter": "x"}, ASYNC, "_typeFilter"), ({"_since": "hier"}, ASYNC, "hier")]:  # fmt: skip
+        response = api.get("/fhir/v2/$export", params, **headers)
+        assert response.status_code == 400, params
+        assert says in response.json()["issue"][0]["diagnostics"], params
+    assert Client().get("/fhir/v2/$export", **ASYNC).status_code == 401
+
+
+def test_status_while_running_cancel_and_other_keys(api, recording, settings):
+    factories.exercise()
+    job = Export.objects.create(key=ApiKey.objects.get(), request_url="x", types=["Practitioner"])
+    export.directory(job).mkdir(parents=True)
+    export._progress(job, 40, 100)
+    status = api.get(f"/fhir/v2/$export-status/{job.pk}")
+    assert status.status_code == 202
+    assert status["X-Progress"] == "40 / 100 ressources"
+    _, other = ApiKey.issue("autre application")
+    assert Client().get(f"/fhir/v2/$export-status/{job.pk}", HTTP_ESANTE_API_KEY=other).status_code == 404
+    assert api.delete(f"/fhir/v2/$export-status/{job.pk}").status_code == 202
+    assert not export.directory(job).exists()
+    assert api.get(f"/fhir/v2/$export-status/{job.pk}").status_code == 404
+    # files of a finished export belong to its key only, and go after FHIR_EXPORT_KEEP_HOURS
+    done = api.get(kick_off(api, _type="Practitioner")).json()
+    file_url = path_of(done["output"][0]["url"])
+    assert Client().get(file_url, HTTP_ESANTE_API_KEY=other).status_code == 404
+    assert api.get(file_url).status_code == 200
+    settings.FHIR_EXPORT_KEEP_HOURS = -1
+    assert export.clean_expired() == 1
+    assert api.get(file_url).status_code == 404
+
+
+def test_export_holds_no_private_data(api, recording):
+    role = factories.activity(factories.exercise(), factories.structure())
+    factories.expertise(role.exercise, code="SM54")
+    for obj in [role.exercise.person, role.exercise, role, role.structure, *role.exercise.expertises.all()]:
+        plant_canaries(obj)
+    status = api.get(kick_off(api)).json()
+    text = "".join(b"".join(api.get(path_of(o["url"])).streaming_content).decode() for o in status["output"])
+    assert role.exercise.person.rpps in text
+    assert_no_canary(text)
