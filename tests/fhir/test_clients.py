@@ -49,3 +49,24 @@ def test_fhirpy_client(served):
     assert practitioner["identifier"][1]["system"] == "https://rpps.esante.gouv.fr"
     organizations = client.resources("Organization").search(name="maison").fetch()
     assert [o["name"] for o in organizations] == ["MAISON DE SANTÉ"]
+
+
+def test_fhirpy_pages_forward_and_back(served):
+    base, key = served
+    client = SyncFHIRClient(base, extra_headers={"ESANTE-API-KEY": key})
+
+    def link(bundle, relation):
+        return next((entry["url"] for entry in bundle["link"] if entry["relation"] == relation), None)
+
+    bundle = client.resources("Practitioner").search(family="client").limit(5).fetch_raw()
+    forward = [[e["resource"]["id"] for e in bundle["entry"]]]
+    while link(bundle, "next"):
+        bundle = client.execute(link(bundle, "next"), method="get")
+        forward.append([e["resource"]["id"] for e in bundle["entry"]])
+    assert [len(page) for page in forward] == [5, 5, 2]
+    backward = [[e["resource"]["id"] for e in bundle["entry"]]]
+    while link(bundle, "previous"):
+        bundle = client.execute(link(bundle, "previous"), method="get")
+        backward.append([e["resource"]["id"] for e in bundle["entry"]])
+    assert backward == forward[::-1]
+    assert link(bundle, "previous") is None and link(bundle, "next")

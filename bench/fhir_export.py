@@ -1,0 +1,52 @@
+"""Bulk export benchmark (run by bench/run.py): one system-level $export of every resource, run by the
+export code itself in this process; then, as the floor, the base rows of the same resources read by
+hand-written SQL (COPY … TO STDOUT, discarded). Prints one JSON line."""
+
+import json
+import resource
+import sys
+import time
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+from rpps.fhir import export  # noqa: E402
+from rpps.fhir.models import ApiKey, Export  # noqa: E402
+
+FLOOR = [
+    "SELECT s.* FROM registry_structure s",
+    "SELECT e.*, p.rpps, p.civility_code, p.merged_into_id, x.type_code, x.code, d.type_code, d.code, d.label, "
+    "m.address FROM registry_exercise e JOIN registry_person p ON p.id = e.person_id "
+    "LEFT JOIN registry_expertise x ON x.exercise_id = e.id LEFT JOIN registry_diploma d ON d.exercise_id = e.id "
+    "LEFT JOIN registry_mailbox m ON m.person_id = p.id AND NOT m.red_list",
+    "SELECT a.* FROM registry_activity a",
+]
+
+
+def main():
+    key, _ = ApiKey.issue("bench export")
+    job = Export.objects.create(key=key, request_url="bench", types=list(export.TYPES))
+    started = time.perf_counter()
+    export.run(job.pk)
+    seconds = time.perf_counter() - started
+    job.refresh_from_db()
+    size = sum(f.stat().st_size for f in export.directory(job).iterdir())
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    export.remove(job)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        for sql in FLOOR:
+            with raw.cursor().copy(f"COPY ({sql}) TO STDOUT") as copy:
+                for _ in copy:
+                    pass
+    floor = time.perf_counter() - started
+    print(json.dumps({"resources": job.written, "seconds": seconds, "bytes": size, "rss": rss, "floor": floor,
+                      "outputs": job.outputs}))  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())
