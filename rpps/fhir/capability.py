@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from .includes import includes_from, revincludes_of
 from .resources import IG, IG_VERSION, PROFILES
 from .search import DEFAULT_COUNT, MAX_COUNT, PARAMETERS
 
@@ -36,7 +37,13 @@ def statement(base: str) -> dict:
         resources.append({
             "type": resource_type,
             "profile": PROFILES[resource_type][1],
-            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "interaction": [{"code": "read"}, {"code": "vread"}, {"code": "history-instance"},
+                            {"code": "search-type"}],
+            "versioning": "versioned",
+            "readHistory": True,
+            "conditionalRead": "full-support",
+            "searchInclude": list(includes_from(resource_type)),
+            "searchRevInclude": list(revincludes_of(resource_type)),
             "searchParam": params,
         })  # fmt: skip
     return {
@@ -55,7 +62,13 @@ def statement(base: str) -> dict:
             "documentation": f"Clé d'API dans l'en-tête ESANTE-API-KEY. _count : {DEFAULT_COUNT} par défaut, "
             f"{MAX_COUNT} au plus. Pages suivantes par le lien next (/fhir/v2/_page?id=…). _total : none, "
             "estimate (estimation du planificateur), accurate ; par défaut, compté si le comptage tient dans le budget "
-            "de temps (FHIR_COUNT_BUDGET_MS), sinon absent.",
+            "de temps (FHIR_COUNT_BUDGET_MS), sinon absent. Au-delà de l'API officielle : liens first et previous, "
+            "chaque page montrant l'annuaire tel qu'à la première ; _sort (_id, -_id, _lastUpdated, -_lastUpdated) ; "
+            "paramètres chaînés (organization.address-city=…, jusqu'à 3 liens) et _has ; _include:iterate ; "
+            "historique (_history, vread) ; ETag et lectures conditionnelles (If-None-Match, If-Modified-Since) ; "
+            "Prefer: handling=lenient ; export en masse asynchrone ($export, NDJSON).",
             "resource": resources,
+            "operation": [{"name": "export",
+                           "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}],
         }],
     }  # fmt: skip

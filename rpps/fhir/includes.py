@@ -8,12 +8,12 @@ FOREIGN_REVINCLUDES = {"Organization": ["HealthcareService:organization", "Devic
 MAX_ITERATIONS = 4
 
 
-def _includes_from(source: str) -> dict:
+def includes_from(source: str) -> dict:
     """ "Source:param" -> (included type, field of the source model holding the reference)."""
     return {f"{source}:{param}": spec for param, spec in REFERENCES[source].items()}
 
 
-def _revincludes_of(target: str) -> dict:
+def revincludes_of(target: str) -> dict:
     """ "Source:param" -> (source type, its field pointing at ``target``), or None for a type not served."""
     found = {f"{source}:{param}": (source, field) for source, params in REFERENCES.items()
              for param, (kind, field) in params.items() if kind == target}  # fmt: skip
@@ -35,11 +35,11 @@ def includes_of(resource_type: str, params) -> list[tuple[str, str, tuple | None
             if source not in REFERENCES:
                 table = {}
             elif kind == "_include":
-                table = _includes_from(source)
+                table = includes_from(source)
             elif iterate:
-                table = {k: v for t in REFERENCES for k, v in _revincludes_of(t).items() if k == item}
+                table = {k: v for t in REFERENCES for k, v in revincludes_of(t).items() if k == item}
             else:
-                table = _revincludes_of(resource_type)
+                table = revincludes_of(resource_type)
             if item == "*" and not iterate:
                 found += [(kind[1:], key, spec, iterate) for key, spec in table.items()]
             elif item in table:
