@@ -337,7 +337,7 @@ def _bundle(request, resource_type, params, *, position=None, backward=False, to
     dead = list(Tombstone.objects.filter(pk__in=[r[1] for r in rows if r[0] == "gone"]).order_by("pk"))
     if first_page and total_mode != "none":
         # A first page that holds everything is its own count; otherwise count (within the budget).
-        total = len(rows) if not later else _total(queryset, total_mode, page_ms)
+        total = len(rows) if not later else _total(results.live, total_mode, page_ms)
         if later and total is not None:
             total += gone_queryset.count()
     resources = BUILDERS[resource_type](ids)
