@@ -75,8 +75,9 @@ def run(export_id) -> None:
 
 def _write(export: Export, out: Path) -> list[dict]:
     outputs, written = [], 0
+    own_transaction = not connection.in_atomic_block  # run inline inside another one (tests): that one holds
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and own_transaction:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         querysets = {}

@@ -52,7 +52,8 @@ def _beyond(fields: tuple[str, ...], key: tuple, greater: bool) -> Q:
 
 
 class Results:
-    """The results of a search (already checked: ``where`` is its condition, ``gone`` its tombstones')."""
+    """The results of a search (already checked: ``where`` is its condition, ``gone`` its tombstones' —
+    None when none can match)."""
 
     def __init__(self, resource_type: str, params, where: Q, gone):
         model = MODELS[resource_type]
@@ -91,6 +92,8 @@ class Results:
         return [("live", tuple(r)) for r in rows[:n]] if n > 0 else []
 
     def _gone(self, after: int | None, n: int, forward: bool) -> list[tuple]:
+        if self.gone is None or n <= 0:
+            return []
         rows = self.gone
         if after is not None:
             rows = rows.filter(pk__gt=after) if forward else rows.filter(pk__lt=after)

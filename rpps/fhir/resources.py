@@ -16,6 +16,8 @@ from rpps.registry import identifiers
 from rpps.registry.models import Activity, Diploma, Exercise, Expertise, Mailbox, Structure
 from rpps.registry.projection import public_values
 
+from .prepared import Prepared
+
 SOURCE = "https://annuaire.esante.gouv.fr"
 IG = "https://interop.esante.gouv.fr/ig/fhir/annuaire"
 IG_VERSION = "1.2.0-snapshot-2"
@@ -113,25 +115,46 @@ def _tombstone(resource_type: str, pk: int, updated_at, identifiers_: list) -> d
 # --- Practitioner ------------------------------------------------------------------------------
 
 
+_EXERCISES = Prepared(
+    lambda ids: public_values(
+        Exercise.objects.filter(id__in=ids),
+        "id",
+        "person__id",
+        "person__rpps",
+        "person__civility_code",
+        "exercise_civility_code",
+        "last_name",
+        "first_name",
+        "profession_code",
+        "category_code",
+        "updated_at",
+    )
+)
+_CURRENT = Prepared(lambda ids: Exercise.objects.filter(id__in=ids, person__merged_into__isnull=True).values_list("id"))
+_EXPERTISES = Prepared(
+    lambda ids: public_values(
+        Expertise.objects.filter(exercise_id__in=ids).order_by("id"), "exercise__id", "type_code", "code"
+    )
+)
+_DIPLOMAS = Prepared(
+    lambda ids: public_values(
+        Diploma.objects.filter(exercise_id__in=ids).order_by("id"), "exercise__id", "type_code", "code", "label"
+    )
+)
+_MAILBOXES = Prepared(lambda ids: public_values(
+    Mailbox.objects.filter(person_id__in=ids, red_list=False).order_by("id"), "person__id", "address"))  # fmt: skip
+
+
 def practitioners(ids) -> dict[int, dict]:
     """Practitioner resources of these exercise ids (absent ids are missing from the result)."""
-    rows = list(public_values(Exercise.objects.filter(id__in=ids), "id", "person__id", "person__rpps",
-                              "person__civility_code", "exercise_civility_code", "last_name", "first_name",
-                              "profession_code", "category_code", "updated_at"))  # fmt: skip
-    current = set(Exercise.objects.filter(id__in=ids, person__merged_into__isnull=True).values_list("id", flat=True))
+    rows = _EXERCISES(ids)
+    current = {pk for (pk,) in _CURRENT(ids)}
     expertises, diplomas, mailboxes = defaultdict(list), defaultdict(list), defaultdict(list)
-    for exercise_id, type_code, code in public_values(
-        Expertise.objects.filter(exercise_id__in=ids).order_by("id"), "exercise__id", "type_code", "code"
-    ):
+    for exercise_id, type_code, code in _EXPERTISES(ids):
         expertises[exercise_id].append((type_code, code))
-    for exercise_id, type_code, code, label in public_values(
-        Diploma.objects.filter(exercise_id__in=ids).order_by("id"), "exercise__id", "type_code", "code", "label"
-    ):
+    for exercise_id, type_code, code, label in _DIPLOMAS(ids):
         diplomas[exercise_id].append((type_code, code, label))
-    person_ids = [r[1] for r in rows]
-    for person_id, address in public_values(
-        Mailbox.objects.filter(person_id__in=person_ids, red_list=False).order_by("id"), "person__id", "address"
-    ):
+    for person_id, address in _MAILBOXES({r[1] for r in rows}):
         mailboxes[person_id].append(address)
     result = {}
     # updated_at of an exercise moves with its parts and its person's (registry: Recorded.FOLLOWS)
@@ -171,12 +194,26 @@ def practitioners(ids) -> dict[int, dict]:
 # --- PractitionerRole --------------------------------------------------------------------------
 
 
-def practitioner_roles(ids, *, day: datetime.date | None = None) -> dict[int, dict]:
-    rows = public_values(Activity.objects.filter(id__in=ids), "id", "exercise__id", "structure_id", "mode_code",
-                         "function_code", "genre_code", "role_code", "pharmacist_section_code", "updated_at")  # fmt: skip
-    open_ids = set(
-        Activity.objects.open_on(day or datetime.date.today()).filter(id__in=ids).values_list("id", flat=True)
+_ACTIVITIES = Prepared(
+    lambda ids: public_values(
+        Activity.objects.filter(id__in=ids),
+        "id",
+        "exercise__id",
+        "structure_id",
+        "mode_code",
+        "function_code",
+        "genre_code",
+        "role_code",
+        "pharmacist_section_code",
+        "updated_at",
     )
+)
+_OPEN = Prepared(lambda ids, day: Activity.objects.open_on(day).filter(id__in=ids).values_list("id"))  # fmt: skip
+
+
+def practitioner_roles(ids, *, day: datetime.date | None = None) -> dict[int, dict]:
+    rows = _ACTIVITIES(ids)
+    open_ids = {pk for (pk,) in _OPEN(ids, day or datetime.date.today())}
     result = {}
     for pk, exercise_id, structure_id, mode, function, genre, role, section, updated in rows:
         ids_ = [_identifier("https://rpps.esante.gouv.fr", str(pk))]
@@ -249,9 +286,12 @@ def _address(s: dict) -> dict | None:
     return address or None
 
 
+_STRUCTURES = Prepared(lambda ids: public_values(Structure.objects.filter(id__in=ids), *_STRUCTURE_FIELDS))
+
+
 def organizations(ids) -> dict[int, dict]:
     result = {}
-    for values in public_values(Structure.objects.filter(id__in=ids), *_STRUCTURE_FIELDS):
+    for values in _STRUCTURES(ids):
         s = dict(zip(_STRUCTURE_FIELDS, values, strict=True))
         kind = "LEGAL-ENTITY" if s["is_legal_entity"] else "GEOGRAPHICAL-ENTITY"
         types = [{"extension": [{"url": f"{IG}/StructureDefinition/as-ext-organization-types",

@@ -311,15 +311,16 @@ def _bundle(request, resource_type, params, *, position=None, backward=False, to
     if summary not in ("count", "false"):
         raise SearchError(f"Paramètre « _summary », valeur « {summary} » : seuls count et false sont pris en charge")
     tombstones = gone.conditions(resource_type, params)
-    gone_queryset = Tombstone.objects.filter(tombstones) if tombstones is not None else Tombstone.objects.none()
+    # None: no tombstone can match (most searches): no query at all
+    gone_queryset = Tombstone.objects.filter(tombstones) if tombstones is not None else None
     if summary == "count":
-        total = queryset.count() + gone_queryset.count()
+        total = queryset.count() + (gone_queryset.count() if gone_queryset is not None else 0)
         return _response({"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "searchset", "total": total,
                           "meta": {"lastUpdated": instant(timezone.now())}}, pretty=_pretty(params))  # fmt: skip
     includes = includes_of(resource_type, params)
     elements = _elements(params)
     first_page = position is None and not backward
-    if not first_page:  # tombstones of deletions made since the first page are not in its snapshot
+    if not first_page and gone_queryset is not None:  # deletions since the first page are not in its snapshot
         gone_queryset = gone_queryset.filter(deleted_at__lte=started_at)
     results = paging.Results(resource_type, params, where, gone_queryset)
     position = results.decode(position)
@@ -334,11 +335,12 @@ def _bundle(request, resource_type, params, *, position=None, backward=False, to
         rows = rows[:count]
     page_ms = (time.perf_counter() - timed) * 1000
     ids = [results.resource_id(r) for r in rows if r[0] == "live"]
-    dead = list(Tombstone.objects.filter(pk__in=[r[1] for r in rows if r[0] == "gone"]).order_by("pk"))
+    dead_ids = [r[1] for r in rows if r[0] == "gone"]
+    dead = list(Tombstone.objects.filter(pk__in=dead_ids).order_by("pk")) if dead_ids else []
     if first_page and total_mode != "none":
         # A first page that holds everything is its own count; otherwise count (within the budget).
         total = len(rows) if not later else _total(results.live, total_mode, page_ms)
-        if later and total is not None:
+        if later and total is not None and gone_queryset is not None:
             total += gone_queryset.count()
     resources = BUILDERS[resource_type](ids)
     base = _base(request)
