@@ -7,11 +7,11 @@ progress, and leaves its files for FHIR_EXPORT_KEEP_HOURS.
 """
 
 import datetime
-import json
 import shutil
 import threading
 from pathlib import Path
 
+import orjson
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
@@ -91,11 +91,11 @@ def _write(export: Export, out: Path) -> list[dict]:
         for resource_type, queryset in querysets.items():
             count = 0
             path = out / f"{resource_type}.ndjson"
-            with open(path, "w", encoding="utf-8") as handle:
+            with open(path, "wb") as handle:
                 for chunk in _ids(queryset):
                     resources = BUILDERS[resource_type](chunk)
-                    handle.write("".join(json.dumps(resources[pk], ensure_ascii=False, separators=(",", ":")) + "\n"
-                                         for pk in chunk if pk in resources))  # fmt: skip
+                    handle.write(b"".join(orjson.dumps(resources[pk], option=orjson.OPT_APPEND_NEWLINE)
+                                          for pk in chunk if pk in resources))  # fmt: skip
                     count += len(resources)
                     if not _progress(export, written + count, expected):
                         return []

@@ -7,8 +7,13 @@ are stable: "003-" + exercise id, "005-" + situation id, "001-" + structure id.
 """
 
 import datetime
+import json
 from collections import defaultdict
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q
+from django.db.models.functions import JSONArray
 from django.utils import timezone
 
 from rpps.nomenclatures import catalog, lookup
@@ -56,10 +61,20 @@ def nos_system(name: str) -> str:
     return f"https://mos.esante.gouv.fr/NOS/{name}/FHIR/{name.replace('_', '-')}"
 
 
+_codings: dict[tuple, dict] = {}
+
+
 def coding(table: str, code: str) -> dict:
-    result = {"system": nos_system(TABLE_SYSTEMS[table]), "code": code}
-    label = lookup.label(table, code)
-    return result | {"display": label} if label else result
+    """A NOS coding with our label (cached per process until the tables are reloaded; never mutated)."""
+    key = (lookup.generation(), table, code)
+    found = _codings.get(key)
+    if found is None:
+        if len(_codings) > 20_000:
+            _codings.clear()
+        found = {"system": nos_system(TABLE_SYSTEMS[table]), "code": code}
+        label = lookup.label(table, code)
+        found = _codings[key] = found | {"display": label} if label else found
+    return found
 
 
 def technical_id(resource_type: str, pk: int) -> str:
@@ -74,7 +89,8 @@ def parse_id(resource_type: str, value: str) -> int | None:
 
 
 def instant(value: datetime.datetime) -> str:
-    return timezone.localtime(value).isoformat(timespec="milliseconds")
+    # the server's time zone (no per-request zone here): timezone.localtime() looks it up each call
+    return value.astimezone(timezone.get_default_timezone()).isoformat(timespec="milliseconds")
 
 
 def version_id(moment: datetime.datetime) -> str:
@@ -115,47 +131,69 @@ def _tombstone(resource_type: str, pk: int, updated_at, identifiers_: list) -> d
 # --- Practitioner ------------------------------------------------------------------------------
 
 
-_EXERCISES = Prepared(
-    lambda ids: public_values(
-        Exercise.objects.filter(id__in=ids),
-        "id",
-        "person__id",
-        "person__rpps",
-        "person__civility_code",
-        "exercise_civility_code",
-        "last_name",
-        "first_name",
-        "profession_code",
-        "category_code",
-        "updated_at",
-    )
-)
+_EXERCISE_FIELDS = ("id", "person__id", "person__rpps", "person__civility_code", "exercise_civility_code", "last_name",
+                   "first_name", "profession_code", "category_code", "updated_at")  # fmt: skip
+_PARTS = {  # part model -> (its link to the exercise's row, the exercise's column, its public fields, filters)
+    Expertise: ("exercise_id", "id", ("type_code", "code"), {}),
+    Diploma: ("exercise_id", "id", ("type_code", "code", "label"), {}),
+    Mailbox: ("person_id", "person_id", ("address",), {"red_list": False}),
+}
+_EXERCISES = Prepared(lambda ids: public_values(Exercise.objects.filter(id__in=ids), *_EXERCISE_FIELDS))
 _CURRENT = Prepared(lambda ids: Exercise.objects.filter(id__in=ids, person__merged_into__isnull=True).values_list("id"))
-_EXPERTISES = Prepared(
-    lambda ids: public_values(
-        Expertise.objects.filter(exercise_id__in=ids).order_by("id"), "exercise__id", "type_code", "code"
-    )
-)
-_DIPLOMAS = Prepared(
-    lambda ids: public_values(
-        Diploma.objects.filter(exercise_id__in=ids).order_by("id"), "exercise__id", "type_code", "code", "label"
-    )
-)
-_MAILBOXES = Prepared(lambda ids: public_values(
-    Mailbox.objects.filter(person_id__in=ids, red_list=False).order_by("id"), "person__id", "address"))  # fmt: skip
+_PART_ROWS = {
+    model: Prepared(lambda ids, model=model, link=link, fields=fields, filters=filters: public_values(
+        model.objects.filter(**{f"{link}__in": ids}, **filters).order_by("id"), link.removesuffix("_id") + "__id", *fields))
+    for model, (link, _column, fields, filters) in _PARTS.items()
+}  # fmt: skip
+
+
+def _with_parts(ids):
+    """PostgreSQL: the exercises with their parts in one query (arrays of the parts' public fields)."""
+    for model, (_link, _column, fields, _filters) in _PARTS.items():
+        public_values(model.objects.none(), *fields)  # the parts' fields pass the public projection
+    public_values(Exercise.objects.none(), *_EXERCISE_FIELDS)
+    parts = {f"parts_{model.__name__}": ArraySubquery(
+        model.objects.filter(**{link: OuterRef(column)}, **filters).order_by("id")
+        .annotate(item=JSONArray(*fields)).values("item")) for model, (link, column, fields, filters) in _PARTS.items()}  # fmt: skip
+    current = ExpressionWrapper(Q(person__merged_into__isnull=True), output_field=BooleanField())
+    return (Exercise.objects.filter(id__in=ids).annotate(current=current, **parts)
+            .values_list(*_EXERCISE_FIELDS, "current", *parts))  # fmt: skip
+
+
+_EXERCISES_WITH_PARTS = Prepared(_with_parts)
+
+
+def _items(array) -> list:
+    return [json.loads(item) if isinstance(item, str) else item for item in array or []]
+
+
+def _practitioner_data(ids):
+    """(rows, current ids, expertises, diplomas, mailboxes): one query on PostgreSQL, five elsewhere."""
+    expertises, diplomas, mailboxes = defaultdict(list), defaultdict(list), defaultdict(list)
+    if connection.vendor == "postgresql":
+        rows, current = [], set()
+        for row in _EXERCISES_WITH_PARTS(ids):
+            rows.append(row[:10])
+            if row[10]:
+                current.add(row[0])
+            expertises[row[0]] = [tuple(i) for i in _items(row[11])]
+            diplomas[row[0]] = [tuple(i) for i in _items(row[12])]
+            mailboxes[row[1]] = [i[0] for i in _items(row[13])]
+        return rows, current, expertises, diplomas, mailboxes
+    rows = _EXERCISES(ids)
+    current = {pk for (pk,) in _CURRENT(ids)}
+    for exercise_id, *values in _PART_ROWS[Expertise](ids):
+        expertises[exercise_id].append(tuple(values))
+    for exercise_id, *values in _PART_ROWS[Diploma](ids):
+        diplomas[exercise_id].append(tuple(values))
+    for person_id, address in _PART_ROWS[Mailbox]({r[1] for r in rows}):
+        mailboxes[person_id].append(address)
+    return rows, current, expertises, diplomas, mailboxes
 
 
 def practitioners(ids) -> dict[int, dict]:
     """Practitioner resources of these exercise ids (absent ids are missing from the result)."""
-    rows = _EXERCISES(ids)
-    current = {pk for (pk,) in _CURRENT(ids)}
-    expertises, diplomas, mailboxes = defaultdict(list), defaultdict(list), defaultdict(list)
-    for exercise_id, type_code, code in _EXPERTISES(ids):
-        expertises[exercise_id].append((type_code, code))
-    for exercise_id, type_code, code, label in _DIPLOMAS(ids):
-        diplomas[exercise_id].append((type_code, code, label))
-    for person_id, address in _MAILBOXES({r[1] for r in rows}):
-        mailboxes[person_id].append(address)
+    rows, current, expertises, diplomas, mailboxes = _practitioner_data(ids)
     result = {}
     # updated_at of an exercise moves with its parts and its person's (registry: Recorded.FOLLOWS)
     for pk, person_id, rpps, civility, exercise_civility, last, first, profession, category, updated in rows:

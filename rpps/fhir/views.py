@@ -8,6 +8,7 @@ import uuid
 from functools import wraps
 from urllib.parse import urlencode
 
+import orjson
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
@@ -32,7 +33,7 @@ PAGE_SALT = "rpps.fhir.page"
 
 
 def _response(body: dict, status: int = 200, *, pretty: bool = False, headers: dict | None = None) -> HttpResponse:
-    text = json.dumps(body, ensure_ascii=False, indent=2 if pretty else None, separators=None if pretty else (",", ":"))
+    text = orjson.dumps(body, option=orjson.OPT_INDENT_2 if pretty else 0)
     response = HttpResponse(text, status=status, content_type=CONTENT_TYPE)
     for name, value in (headers or {}).items():
         response[name] = value

@@ -29,9 +29,18 @@ _lock = threading.Lock()
 
 
 def clear_cache() -> None:
-    global _cache
+    global _cache, _generation
     with _lock:
         _cache = None
+        _generation += 1
+
+
+_generation = 0
+
+
+def generation() -> int:
+    """Grows each time the tables are reloaded: caches of labels built from them key on it."""
+    return _generation
 
 
 def _tables() -> dict[str, dict[str, Entry]]:
