@@ -7,6 +7,7 @@ progress, and leaves its files for FHIR_EXPORT_KEEP_HOURS.
 """
 
 import datetime
+import multiprocessing
 import shutil
 import threading
 from pathlib import Path
@@ -14,8 +15,10 @@ from pathlib import Path
 import orjson
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
+from . import export_worker
 from .models import Export
 from .resources import BUILDERS, MODELS
 
@@ -66,61 +69,101 @@ def run(export_id) -> None:
         Export.objects.filter(pk=export.pk).update(state=Export.State.FAILED, error=type(exc).__name__,
                                                    finished_at=timezone.now())  # fmt: skip
         raise
-    if not out.exists():  # cancelled meanwhile (DELETE removed the job and its directory)
+    if outputs is None or not out.exists():  # cancelled meanwhile (DELETE removed the job and its directory)
         return
     written = sum(o["count"] for o in outputs)
     Export.objects.filter(pk=export.pk).update(state=Export.State.DONE, outputs=outputs, written=written,
                                                expected=written, finished_at=timezone.now())  # fmt: skip
 
 
-def _write(export: Export, out: Path) -> list[dict]:
-    outputs, written = [], 0
+def _querysets(types, since) -> dict:
+    result = {}
+    for resource_type in types:
+        queryset = MODELS[resource_type].objects.all()
+        if since:
+            queryset = queryset.filter(updated_at__gte=since)
+        result[resource_type] = queryset
+    return result
+
+
+def _write(export: Export, out: Path) -> list[dict] | None:
+    """Write the files; None when cancelled. On PostgreSQL, FHIR_EXPORT_WORKERS processes share one
+    snapshot (pg_export_snapshot, as pg_dump does): each takes every N-th range of ids."""
     own_transaction = not connection.in_atomic_block  # run inline inside another one (tests): that one holds
     with transaction.atomic():
+        snapshot = None
         if connection.vendor == "postgresql" and own_transaction:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        querysets = {}
-        for resource_type in export.types:
-            queryset = MODELS[resource_type].objects.all()
-            if export.since:
-                queryset = queryset.filter(updated_at__gte=export.since)
-            querysets[resource_type] = queryset
-        expected = sum(q.count() for q in querysets.values())
-        _progress(export, 0, expected)
+                if settings.FHIR_EXPORT_WORKERS > 1:
+                    cursor.execute("SELECT pg_export_snapshot()")
+                    snapshot = cursor.fetchone()[0]
+        querysets = _querysets(export.types, export.since)
+        (out / "expected").write_text(str(sum(q.count() for q in querysets.values())))
+        tasks = []
         for resource_type, queryset in querysets.items():
-            count = 0
-            path = out / f"{resource_type}.ndjson"
-            with open(path, "wb") as handle:
-                for chunk in _ids(queryset):
-                    resources = BUILDERS[resource_type](chunk)
-                    handle.write(b"".join(orjson.dumps(resources[pk], option=orjson.OPT_APPEND_NEWLINE)
-                                          for pk in chunk if pk in resources))  # fmt: skip
-                    count += len(resources)
-                    if not _progress(export, written + count, expected):
-                        return []
-            written += count
-            outputs.append({"type": resource_type, "file": path.name, "count": count})
-    return outputs
+            bounds = queryset.aggregate(low=Min("pk"), high=Max("pk"))
+            if bounds["low"] is not None:
+                tasks += [(resource_type, low, low + RANGE)
+                          for low in range(bounds["low"], bounds["high"] + 1, RANGE)]  # fmt: skip
+        if snapshot is None:
+            counts = [_work(str(export.pk), export.since, tasks, 1)]
+        else:
+            workers = settings.FHIR_EXPORT_WORKERS
+            context = multiprocessing.get_context("spawn")  # a fresh interpreter: no fork of a threaded server
+            with context.Pool(workers) as pool:
+                counts = pool.starmap(export_worker.work, [(connection.settings_dict["NAME"], str(export.pk), snapshot, export.since,
+                                                          tasks[i::workers], i + 1)
+                                                         for i in range(workers)])  # fmt: skip
+    if any(c is None for c in counts):
+        return None
+    return [{"type": t, "file": f"{t}-{i}.ndjson", "count": c[t]} for t in export.types
+            for i, c in enumerate(counts, start=1) if c.get(t)]  # fmt: skip
 
 
-def _progress(export: Export, written: int, expected: int) -> bool:
-    """Record progress in a file beside the output (the export's transaction commits only at its end,
-    so the database cannot show it); False when the export was cancelled (its directory removed)."""
-    out = directory(export)
+RANGE = 50_000  # ids per task: workers take every N-th range, so each gets a share of every type
+
+
+def _work(export_id: str, since, tasks, index: int) -> dict | None:
+    """Write this worker's files (one per type); its count per type, or None when cancelled."""
+    out = Path(settings.FHIR_EXPORT_DIR) / export_id
+    types = {t for t, _, _ in tasks}
+    querysets = _querysets(types, since)
+    counts = dict.fromkeys(types, 0)
+    handles = {t: open(out / f"{t}-{index}.ndjson", "wb") for t in types}  # noqa: SIM115 — closed below
+    try:
+        for resource_type, low, high in tasks:
+            for chunk in _ids(querysets[resource_type].filter(pk__gte=low, pk__lt=high)):
+                resources = BUILDERS[resource_type](chunk)
+                handles[resource_type].write(b"".join(orjson.dumps(resources[pk], option=orjson.OPT_APPEND_NEWLINE)
+                                                      for pk in chunk if pk in resources))  # fmt: skip
+                counts[resource_type] += len(resources)
+                if not _progress(out, index, sum(counts.values())):
+                    return None
+    finally:
+        for handle in handles.values():
+            handle.close()
+    return counts
+
+
+def _progress(out: Path, index: int, written: int) -> bool:
+    """Record a worker's progress in a file beside the output (the export's transaction commits only at
+    its end, so the database cannot show it); False when the export was cancelled (directory removed)."""
     if not out.exists():
         return False
-    temporary = out / ".progress.tmp"
-    temporary.write_text(f"{written} {expected}")
-    temporary.replace(out / "progress")
+    temporary = out / f".progress-{index}.tmp"
+    temporary.write_text(str(written))
+    temporary.replace(out / f"progress-{index}")
     return True
 
 
 def progress(export: Export) -> tuple[int, int]:
     """(resources written, resources to write) of a running export."""
+    out = directory(export)
     try:
-        written, expected = (directory(export) / "progress").read_text().split()
-        return int(written), int(expected)
+        expected = int((out / "expected").read_text())
+        written = sum(int(p.read_text()) for p in out.glob("progress-*"))
+        return written, expected
     except (OSError, ValueError):
         return 0, 0
 

@@ -3,7 +3,9 @@
 import json
 from urllib.parse import urlsplit
 
+import psycopg
 import pytest
+from django.db import connection
 from django.test import Client
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.practitioner import Practitioner
@@ -11,6 +13,7 @@ from fhir.resources.R4B.practitionerrole import PractitionerRole
 
 from rpps.fhir import export
 from rpps.fhir.models import ApiKey, Export
+from rpps.registry.models import Structure
 from tests import factories
 from tests.canary import assert_no_canary, plant_canaries
 
@@ -86,7 +89,8 @@ def test_status_while_running_cancel_and_other_keys(api, recording, settings):
     factories.exercise()
     job = Export.objects.create(key=ApiKey.objects.get(), request_url="x", types=["Practitioner"])
     export.directory(job).mkdir(parents=True)
-    export._progress(job, 40, 100)
+    (export.directory(job) / "expected").write_text("100")
+    export._progress(export.directory(job), 1, 40)
     status = api.get(f"/fhir/v2/$export-status/{job.pk}")
     assert status.status_code == 202
     assert status["X-Progress"] == "40 / 100 ressources"
@@ -114,3 +118,42 @@ def test_export_holds_no_private_data(api, recording):
     text = "".join(b"".join(api.get(path_of(o["url"])).streaming_content).decode() for o in status["output"])
     assert role.exercise.person.rpps in text
     assert_no_canary(text)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_worker_processes_share_one_snapshot(settings, recording):
+    """On PostgreSQL the export runs in worker processes that read the same snapshot: a change made
+    while they run is not in the files, and every resource is written once."""
+    settings.FHIR_EXPORT_WORKERS = 2
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(export, "RANGE", 3)  # several ranges, so that both workers get some
+    site = factories.structure(name="AVANT")
+    roles = [factories.activity(factories.exercise(last_name=f"PARALLELE{i}"), site) for i in range(10)]
+    key, _ = ApiKey.issue("parallèle")
+    job = Export.objects.create(key=key, request_url="x", types=list(export.TYPES))
+    original = export._querysets
+
+    def change_then_list(types, since):  # the coordinator's snapshot is taken: this change comes after
+        with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+            other.execute("UPDATE registry_structure SET name = 'APRÈS' WHERE id = %s", [site.pk])
+        return original(types, since)
+
+    monkey.setattr(export, "_querysets", change_then_list)
+    try:
+        export.run(job.pk)
+    finally:
+        monkey.undo()
+    job.refresh_from_db()
+    assert job.state == Export.State.DONE
+    files = {o["file"] for o in job.outputs}
+    assert {"Practitioner-1.ndjson", "Practitioner-2.ndjson"} <= files
+    lines = {}
+    for output in job.outputs:
+        for line in (export.directory(job) / output["file"]).read_text().splitlines():
+            lines.setdefault(output["type"], []).append(json.loads(line))
+    assert sorted(r["id"] for r in lines["PractitionerRole"]) == sorted(f"005-{r.pk}" for r in roles)
+    assert len(lines["Practitioner"]) == 10 == len({r["id"] for r in lines["Practitioner"]})
+    assert [o["name"] for o in lines["Organization"]] == ["AVANT"]
+    Structure.objects.filter(pk=site.pk).update(name="AVANT")
+    export.remove(job)
