@@ -23,23 +23,31 @@ def percentile(values, p):
 
 
 def run(base: str, key: str, urls: list[str], threads: int) -> dict:
+    """Each client thread keeps its connection open (HTTP/1.1 keep-alive), as API clients do."""
     target = urlsplit(base)
     timings, errors, lock = [], [], threading.Lock()
     queue = list(enumerate(urls))
 
     def worker():
+        conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
         while True:
             with lock:
                 if not queue:
+                    conn.close()
                     return
                 _, url = queue.pop()
-            conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
             started = time.perf_counter()
-            conn.request("GET", url, headers={"ESANTE-API-KEY": key, "Accept": "application/fhir+json"})
-            response = conn.getresponse()
+            try:
+                conn.request("GET", url, headers={"ESANTE-API-KEY": key, "Accept": "application/fhir+json"})
+                response = conn.getresponse()
+            except (http.client.HTTPException, ConnectionError):  # the server closed a kept-alive connection
+                conn.close()
+                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+                started = time.perf_counter()
+                conn.request("GET", url, headers={"ESANTE-API-KEY": key, "Accept": "application/fhir+json"})
+                response = conn.getresponse()
             response.read()
             elapsed = time.perf_counter() - started
-            conn.close()
             with lock:
                 (timings if response.status == 200 else errors).append(
                     elapsed if response.status == 200 else response.status

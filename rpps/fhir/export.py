@@ -107,12 +107,12 @@ def _write(export: Export, out: Path) -> list[dict] | None:
                 tasks += [(resource_type, low, low + RANGE)
                           for low in range(bounds["low"], bounds["high"] + 1, RANGE)]  # fmt: skip
         if snapshot is None:
-            counts = [_work(str(export.pk), export.since, tasks, 1)]
+            counts = [_work(str(out), export.since, tasks, 1)]
         else:
             workers = settings.FHIR_EXPORT_WORKERS
             context = multiprocessing.get_context("spawn")  # a fresh interpreter: no fork of a threaded server
             with context.Pool(workers) as pool:
-                counts = pool.starmap(export_worker.work, [(connection.settings_dict["NAME"], str(export.pk), snapshot, export.since,
+                counts = pool.starmap(export_worker.work, [(connection.settings_dict["NAME"], str(out), snapshot, export.since,
                                                           tasks[i::workers], i + 1)
                                                          for i in range(workers)])  # fmt: skip
     if any(c is None for c in counts):
@@ -124,9 +124,9 @@ def _write(export: Export, out: Path) -> list[dict] | None:
 RANGE = 50_000  # ids per task: workers take every N-th range, so each gets a share of every type
 
 
-def _work(export_id: str, since, tasks, index: int) -> dict | None:
-    """Write this worker's files (one per type); its count per type, or None when cancelled."""
-    out = Path(settings.FHIR_EXPORT_DIR) / export_id
+def _work(out: str, since, tasks, index: int) -> dict | None:
+    """Write this worker's files (one per type) into ``out``; its count per type, or None when cancelled."""
+    out = Path(out)
     types = {t for t, _, _ in tasks}
     querysets = _querysets(types, since)
     counts = dict.fromkeys(types, 0)

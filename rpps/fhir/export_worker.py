@@ -4,7 +4,7 @@ before anything imports a model, then joins the export's database snapshot."""
 import re
 
 
-def work(database: str, export_id: str, snapshot: str, since, tasks, index: int):
+def work(database: str, out: str, snapshot: str, since, tasks, index: int):
     import django
 
     django.setup()
@@ -19,6 +19,6 @@ def work(database: str, export_id: str, snapshot: str, since, tasks, index: int)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # checked above; not a bind parameter
-            return _work(export_id, since, tasks, index)
+            return _work(out, since, tasks, index)
     finally:
         connection.close()

@@ -25,11 +25,12 @@ class Prepared:
             return []
         if connection.vendor != "postgresql":
             return [tuple(row) for row in self.make(ids, *args)]
-        if args not in self.compiled:
+        compiled = self.compiled.get(args)  # one read: other server threads may be compiling too
+        if compiled is None:
             if len(self.compiled) > 8:  # e.g. yesterday's day: no longer asked for
                 self.compiled.clear()
-            self.compiled[args] = self._compile(args)
-        sql, params, position = self.compiled[args]
+            compiled = self.compiled[args] = self._compile(args)
+        sql, params, position = compiled
         params = list(params)
         params[position] = ids
         with connection.cursor() as cursor:
