@@ -7,9 +7,9 @@ are stable: "003-" + exercise id, "005-" + situation id, "001-" + structure id.
 """
 
 import datetime
-import json
 from collections import defaultdict
 
+import orjson
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q
@@ -164,7 +164,7 @@ _EXERCISES_WITH_PARTS = Prepared(_with_parts)
 
 
 def _items(array) -> list:
-    return [json.loads(item) if isinstance(item, str) else item for item in array or []]
+    return [orjson.loads(item) if isinstance(item, str) else item for item in array or []]
 
 
 def _practitioner_data(ids):
@@ -344,9 +344,11 @@ def organizations(ids) -> dict[int, dict]:
                     "identifier": _organization_identifiers(s), "active": True, "type": types, "name": s["name"]}  # fmt: skip
         if s["trade_name"]:
             resource["alias"] = [s["trade_name"]]
-        telecom = [{"system": system, "value": s[field]} | ({"rank": 1} if field == "phone" else {})
-                   for system, field in (("phone", "phone"), ("phone", "phone2"), ("fax", "fax"), ("email", "email"))
-                   if s[field]]  # fmt: skip
+        telecom = []
+        for system, field in (("phone", "phone"), ("phone", "phone2"), ("fax", "fax"), ("email", "email")):
+            if s[field]:
+                telecom.append({"system": system, "value": s[field], "rank": 1} if field == "phone"
+                               else {"system": system, "value": s[field]})  # fmt: skip
         if telecom:
             resource["telecom"] = telecom
         address = _address(s)

@@ -548,6 +548,11 @@ def test_chained_parameters_search_through_references(api, data):
     assert ids(search(api, "PractitionerRole", **{"organization.address-city": "nantes,angers", "role": "FON-33"})) == [
         role
     ]
+    # with includes: the matches' organizations come along
+    bundle = search(api, "PractitionerRole", _include="PractitionerRole:organization",
+                    **{"organization.address-city": "nantes"})  # fmt: skip
+    assert [(e["resource"]["id"], e["search"]["mode"]) for e in bundle["entry"]] == [
+        (role, "match"), (f"001-{data['site'].pk}", "include")]  # fmt: skip
     for bad, says in [("organization.couleur", "couleur"), ("practitioner.", "manquant"),
                       ("identifier.value", "n'est pas une référence"), ("organization:Practitioner.name", "référence"),
                       ("organization.partof.partof.partof.name", "liens au plus")]:  # fmt: skip
