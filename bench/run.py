@@ -483,7 +483,7 @@ def bench_fhir(env: dict, per_kind: int) -> list[dict]:
     figures = []
     for name, r in results.items():
         figures.append({
-            "figure": f"FHIR {name} search, p99 (gunicorn 2 workers × 4 threads, production settings, load from another process)",
+            "figure": f"FHIR {name} search, p99 (gunicorn 2 sync workers, production settings, load from another process)",
             "value": round(r["p99_ms"], 1), "unit": "ms", "baseline": round(r["sql"]["p99_ms"], 1),
             "baseline_what": "the same SQL statements each request ran, replayed directly (p99)",
             "ratio": round(r["p99_ms"] / r["sql"]["p99_ms"], 2) if r["sql"]["p99_ms"] else None,

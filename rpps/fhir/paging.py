@@ -16,8 +16,9 @@ from django.db.models import Q
 from rpps.directory.keys import name_key, prefix_condition
 from rpps.directory.models import Entry
 
+from .prepared import Prepared
 from .resources import MODELS
-from .search import SearchError, conditions
+from .search import SearchError, conditions, identifier_lookup
 
 SORTS = {"_id": ("pk",), "-_id": ("pk",), "_lastUpdated": ("updated_at", "pk"), "-_lastUpdated": ("updated_at", "pk")}
 NAME_ORDERS = {"family": "name_key", "given": "reverse_key"}
@@ -51,6 +52,10 @@ def _beyond(fields: tuple[str, ...], key: tuple, greater: bool) -> Q:
     return result
 
 
+_BY_NUMBER = Prepared(lambda numbers: MODELS["Practitioner"].objects.filter(person__rpps__in=numbers)
+                      .order_by("pk").values_list("pk"))  # fmt: skip
+
+
 class Results:
     """The results of a search (already checked: ``where`` is its condition, ``gone`` its tombstones' —
     None when none can match)."""
@@ -58,6 +63,8 @@ class Results:
     def __init__(self, resource_type: str, params, where: Q, gone):
         model = MODELS[resource_type]
         self.gone = gone
+        # a lookup by number: a query compiled once (the same rule: search.practitioner_rpps)
+        self.numbers = identifier_lookup(resource_type, params)
         sorts = [v for k, v in params if k == "_sort"]
         if sorts:
             value = sorts[-1]
@@ -84,6 +91,8 @@ class Results:
 
     def _live(self, key: tuple | None, n: int, forward: bool) -> list[tuple]:
         order = self.order
+        if self.numbers is not None and key is None and forward and order == Order(order.model, ("pk",)):
+            return [("live", row) for row in _BY_NUMBER(self.numbers)[:n]] if self.numbers and n > 0 else []
         ascending = forward != order.descending
         rows = self.live
         if key is not None:

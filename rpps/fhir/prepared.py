@@ -39,7 +39,8 @@ class Prepared:
 
     def _compile(self, args):
         sql, params = self.make([_MARKER], *args).query.sql_with_params()
-        position = params.index(_MARKER)
-        if sql.count("IN (%s)") != 1 or params.count(_MARKER) != 1:
+        found = [i for i, p in enumerate(params) if p in (_MARKER, str(_MARKER))]  # a text column: as text
+        position = found[0] if found else None
+        if sql.count("IN (%s)") != 1 or len(found) != 1:
             raise ValueError("a prepared query takes exactly one list of ids")
         return sql.replace("IN (%s)", "= ANY(%s)"), params, position

@@ -173,15 +173,36 @@ def _reference(resource_type: str, field: str):
 # --- parameters per resource type ----------------------------------------------------------------
 
 
-def _practitioner_identifier(token: Token) -> Q:
+EVERY = object()  # an identifier token naming every practitioner ("system|")
+
+
+def practitioner_rpps(token: Token):
+    """The RPPS number an identifier token names (RPPS or IDNPS), EVERY, or None (no practitioner)."""
     code = token.code
     if token.system in (None, RPPS_SYSTEM) and re.fullmatch(r"\d{11}", code):
-        return Q(person__rpps=code)
+        return code
     if token.system in (None, IDNPS_SYSTEM) and re.fullmatch(r"8\d{11}", code):
-        return Q(person__rpps=code[1:])
+        return code[1:]
     if token.system in (RPPS_SYSTEM, IDNPS_SYSTEM) and code == "":
-        return Q()
-    return Q(pk__in=[])
+        return EVERY
+    return None
+
+
+def _practitioner_identifier(token: Token) -> Q:
+    rpps = practitioner_rpps(token)
+    return Q() if rpps is EVERY else Q(person__rpps=rpps) if rpps else Q(pk__in=[])
+
+
+def identifier_lookup(resource_type: str, params) -> list[str] | None:
+    """The RPPS numbers of a Practitioner search made of one plain ``identifier`` parameter (the most
+    common call: look a professional up by number), or None for any other search."""
+    filtering = [(k, v) for k, v in params if k.partition(":")[0] not in RESULT_PARAMETERS]
+    if resource_type != "Practitioner" or len(filtering) != 1 or filtering[0][0] != "identifier":
+        return None
+    numbers = [practitioner_rpps(_token(value)) for value in _split(filtering[0][1])]
+    if any(n is EVERY for n in numbers):
+        return None
+    return [n for n in numbers if n]
 
 
 def _qualification(token: Token) -> Q:

@@ -635,3 +635,18 @@ def test_history_of_a_deleted_resource_ends_with_its_deletion(api, recording):
     bundle = api.get(f"{url}/_history").json()
     assert [e["request"]["method"] for e in bundle["entry"]] == ["DELETE", "POST"]
     assert bundle["entry"][1]["resource"]["name"] == "FERMÉE"
+
+
+def test_lookup_by_number_keeps_the_search_semantics(api, recording):
+    person = factories.person()
+    first, second = factories.exercise(person, last_name="DEUX"), factories.exercise(person, profession_code="60")
+    other = factories.exercise(last_name="AUTRE")
+    both = f"{person.rpps},8{other.person.rpps}"
+    assert ids(search(api, "Practitioner", identifier=both)) == [f"003-{e.pk}" for e in (first, second, other)]
+    assert ids(search(api, "Practitioner", identifier=both, _sort="-_id")) == [
+        f"003-{e.pk}" for e in (other, second, first)]  # fmt: skip
+    paged = search(api, "Practitioner", identifier=both, _count=2)
+    assert ids(paged) + sum((ids(b) for _, b in later_pages(api, paged)), []) == [
+        f"003-{e.pk}" for e in (first, second, other)]  # fmt: skip
+    assert len(ids(search(api, "Practitioner", identifier="https://rpps.esante.gouv.fr|"))) == 3
+    assert ids(search(api, "Practitioner", identifier="123")) == []
