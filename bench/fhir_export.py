@@ -11,6 +11,7 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from rpps.fhir import export  # noqa: E402
@@ -45,7 +46,7 @@ def main():
                 for _ in copy:
                     pass
     floor = time.perf_counter() - started
-    print(json.dumps({"resources": job.written, "seconds": seconds, "bytes": size, "rss": rss, "floor": floor,
+    print(json.dumps({"workers": settings.FHIR_EXPORT_WORKERS, "resources": job.written, "seconds": seconds, "bytes": size, "rss": rss, "floor": floor,
                       "outputs": job.outputs}))  # fmt: skip
 
 

@@ -515,7 +515,7 @@ def bench_export(env: dict) -> list[dict]:
         "baseline_what": "the base rows of the same resources read by hand-written SQL (COPY … TO STDOUT, discarded)",
         "ratio": round(r["floor"] / r["seconds"], 2), "target": ">= 20,000 resources/s, memory bounded",
         "note": f"{r['seconds']:.1f} s (floor {r['floor']:.1f} s), {r['bytes'] / 2**20:.0f} MiB of NDJSON, "
-                f"2 worker processes sharing one snapshot, peak RSS of one process {r['rss'] / 2**20:.0f} MiB",
+                f"{r['workers']} worker processes sharing one snapshot, peak RSS of one process {r['rss'] / 2**20:.0f} MiB",
     }]  # fmt: skip
 
 

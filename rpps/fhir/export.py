@@ -22,7 +22,7 @@ from . import export_worker
 from .models import Export
 from .resources import BUILDERS, MODELS
 
-CHUNK = 2000
+CHUNK = 5000
 TYPES = ("Organization", "Practitioner", "PractitionerRole")
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers
 from rpps.registry.models import Activity, Diploma, Exercise, Expertise, Mailbox, Structure
+from rpps.registry.models.activity import open_condition
 from rpps.registry.projection import public_values
 
 from .prepared import Prepared
@@ -232,28 +233,34 @@ def practitioners(ids) -> dict[int, dict]:
 # --- PractitionerRole --------------------------------------------------------------------------
 
 
-_ACTIVITIES = Prepared(
-    lambda ids: public_values(
-        Activity.objects.filter(id__in=ids),
-        "id",
-        "exercise__id",
-        "structure_id",
-        "mode_code",
-        "function_code",
-        "genre_code",
-        "role_code",
-        "pharmacist_section_code",
-        "updated_at",
-    )
+_ROLE_FIELDS = (
+    "id",
+    "exercise__id",
+    "structure_id",
+    "mode_code",
+    "function_code",
+    "genre_code",
+    "role_code",
+    "pharmacist_section_code",
+    "updated_at",
 )
-_OPEN = Prepared(lambda ids, day: Activity.objects.open_on(day).filter(id__in=ids).values_list("id"))  # fmt: skip
+
+
+def _activities(ids, day):
+    """The situations' public fields, and whether each is open on ``day`` (registry: open_condition)."""
+    public_values(Activity.objects.none(), *_ROLE_FIELDS)
+    is_open = ExpressionWrapper(open_condition(day), output_field=BooleanField())
+    return Activity.objects.filter(id__in=ids).annotate(is_open=is_open).values_list(*_ROLE_FIELDS, "is_open")
+
+
+_ACTIVITIES = Prepared(_activities)
 
 
 def practitioner_roles(ids, *, day: datetime.date | None = None) -> dict[int, dict]:
-    rows = _ACTIVITIES(ids)
-    open_ids = {pk for (pk,) in _OPEN(ids, day or datetime.date.today())}
+    rows = _ACTIVITIES(ids, day or datetime.date.today())
+    open_ids = {row[0] for row in rows if row[-1]}
     result = {}
-    for pk, exercise_id, structure_id, mode, function, genre, role, section, updated in rows:
+    for pk, exercise_id, structure_id, mode, function, genre, role, section, updated, _open in rows:
         ids_ = [_identifier("https://rpps.esante.gouv.fr", str(pk))]
         if pk not in open_ids:
             result[pk] = _tombstone("PractitionerRole", pk, updated, ids_)
