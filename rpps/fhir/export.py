@@ -22,7 +22,7 @@ from . import export_worker
 from .models import Export
 from .resources import BUILDERS, MODELS
 
-CHUNK = 5000
+CHUNK = 2000
 TYPES = ("Organization", "Practitioner", "PractitionerRole")
 
 
