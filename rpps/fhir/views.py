@@ -110,12 +110,9 @@ def metadata(request):
 
 @api
 def read(request, resource_type: str, resource_id: str):
-    refused = _read_only(request)
-    if refused:
-        return refused
-    _, resource = _current(resource_type, resource_id)
-    if resource is None:
-        return _not_found(resource_type, resource_id)
+    _, resource, error = _lookup(request, resource_type, resource_id)
+    if error:
+        return error
     return _conditional(request, resource) or _response(resource, pretty=_pretty(_params(request)),
                                                         headers=_version_headers(resource))  # fmt: skip
 
@@ -134,19 +131,23 @@ def _current(resource_type: str, resource_id: str) -> tuple[int | None, dict | N
     return pk, BUILDERS[resource_type]([pk]).get(pk) or gone.read(resource_type, pk)
 
 
-def _not_found(resource_type: str, resource_id: str) -> HttpResponse:
-    return outcome(404, f"Ressource {resource_type}/{resource_id[:64]} introuvable.", "not-found")
+def _lookup(request, resource_type: str, resource_id: str) -> tuple[int | None, dict | None, HttpResponse | None]:
+    """(id, current resource or tombstone, None), or (None, None, the error to answer)."""
+    refused = _read_only(request)
+    if refused:
+        return None, None, refused
+    pk, resource = _current(resource_type, resource_id)
+    if resource is None:
+        return None, None, outcome(404, f"Ressource {resource_type}/{resource_id[:64]} introuvable.", "not-found")
+    return pk, resource, None
 
 
 @api
 def history(request, resource_type: str, resource_id: str):
     """The versions of a resource, newest first (Bundle of type history): _count (default 50), _since."""
-    refused = _read_only(request)
-    if refused:
-        return refused
-    pk, resource = _current(resource_type, resource_id)
-    if resource is None:
-        return _not_found(resource_type, resource_id)
+    pk, resource, error = _lookup(request, resource_type, resource_id)
+    if error:
+        return error
     params = _params(request)
     unknown = [k for k, _ in params if k not in ("_count", "_since", "_format", "_pretty")]
     if unknown:
@@ -182,12 +183,9 @@ def history(request, resource_type: str, resource_id: str):
 
 @api
 def vread(request, resource_type: str, resource_id: str, vid: str):
-    refused = _read_only(request)
-    if refused:
-        return refused
-    pk, resource = _current(resource_type, resource_id)
-    if resource is None:
-        return _not_found(resource_type, resource_id)
+    pk, resource, error = _lookup(request, resource_type, resource_id)
+    if error:
+        return error
     if resource["meta"]["versionId"] != vid:
         moment = versions.find(resource_type, pk, vid) if vid.isdigit() else None
         resource = versions.as_of(resource_type, pk, moment) if moment is not None else None
