@@ -235,9 +235,13 @@ def search(request, resource_type: str):
     return _bundle(request, resource_type, params, started_at=timezone.now(), ignored=ignored)
 
 
+def _prefers(request, preference: str) -> bool:
+    """Whether the Prefer header (comma-separated preferences, each with ;-parameters) holds it."""
+    return any(p.split(";")[0].strip() == preference for p in request.headers.get("Prefer", "").split(","))
+
+
 def _lenient(request) -> bool:
-    prefer = [p.strip() for p in request.headers.get("Prefer", "").split(";")]
-    return "handling=lenient" in prefer
+    return _prefers(request, "handling=lenient")
 
 
 @api
@@ -411,7 +415,7 @@ NDJSON = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
 def export_start(request):
     if request.method != "GET":
         return outcome(405, "Le lancement d'un export se fait en GET.", "not-supported")
-    if "respond-async" not in [p.strip() for p in request.headers.get("Prefer", "").split(",")]:
+    if not _prefers(request, "respond-async"):
         return outcome(400, "En-tête « Prefer: respond-async » requis : l'export est asynchrone.", "invalid")
     params = _params(request)
     unknown = [k for k, _ in params if k not in ("_type", "_since", "_outputFormat")]

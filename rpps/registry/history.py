@@ -114,13 +114,13 @@ def _post_save(sender, instance, created, raw=False, **kwargs):
         action = ChangeRecord.Action.UPDATE
         before_out = {k: before.get(k) for k in changed}
         after_out = {k: after[k] for k in changed}
-    _write(ChangeRecord, instance, action, before_out, after_out)
+    _write(instance, action, before_out, after_out)
 
 
 def _post_delete(sender, instance, **kwargs):
     from .models import ChangeRecord
 
-    _write(ChangeRecord, instance, ChangeRecord.Action.DELETE, snapshot(instance), None)
+    _write(instance, ChangeRecord.Action.DELETE, snapshot(instance), None)
 
 
 def _parts(model) -> list[tuple]:
@@ -158,7 +158,9 @@ def touch_wholes(model, values: dict, when) -> None:
             follower._base_manager.filter(**{attname: pk}).update(updated_at=when)
 
 
-def _write(ChangeRecord, instance, action, before, after):
+def _write(instance, action, before, after):
+    from .models import ChangeRecord
+
     actor, reason = current()
     record = ChangeRecord.objects.create(
         actor_kind=actor.kind,
