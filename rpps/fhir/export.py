@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from . import export_worker
 from .models import Export
-from .resources import BUILDERS, MODELS
+from .resources import BUILDERS, MODELS, building
 
 CHUNK = 2000
 TYPES = ("Organization", "Practitioner", "PractitionerRole")
@@ -134,10 +134,12 @@ def _work(out: str, since, tasks, index: int) -> dict | None:
     try:
         for resource_type, low, high in tasks:
             for chunk in _ids(querysets[resource_type].filter(pk__gte=low, pk__lt=high)):
-                resources = BUILDERS[resource_type](chunk)
-                handles[resource_type].write(b"".join(orjson.dumps(resources[pk], option=orjson.OPT_APPEND_NEWLINE)
-                                                      for pk in chunk if pk in resources))  # fmt: skip
-                counts[resource_type] += len(resources)
+                with building():
+                    resources = BUILDERS[resource_type](chunk)
+                    handles[resource_type].write(b"".join(orjson.dumps(resources[pk], option=orjson.OPT_APPEND_NEWLINE)
+                                                          for pk in chunk if pk in resources))  # fmt: skip
+                    counts[resource_type] += len(resources)
+                    del resources  # freed here, while the collector is still off
                 if not _progress(out, index, sum(counts.values())):
                     return None
     finally:

@@ -1,5 +1,6 @@
 """Bulk export ($export): the FHIR Bulk Data asynchronous pattern, as a client goes through it."""
 
+import gc
 import json
 from urllib.parse import urlsplit
 
@@ -157,3 +158,21 @@ def test_worker_processes_share_one_snapshot(settings, recording):
     assert [o["name"] for o in lines["Organization"]] == ["AVANT"]
     Structure.objects.filter(pk=site.pk).update(name="AVANT")
     export.remove(job)
+
+
+def test_the_cycle_collector_is_back_on_after_an_export_and_a_search(api, recording):
+    """Resources are built with the cycle collector off (speed); a server left without it would
+    keep every reference cycle of later requests: it must come back on, even after a failure."""
+    factories.activity(factories.exercise(last_name="COLLECTEUR"), factories.structure())
+    kick_off(api)
+    assert gc.isenabled()
+    assert api.get("/fhir/v2/Practitioner", {"family": "COLLECTEUR"}).json()["total"] == 1
+    assert gc.isenabled()
+    assert api.get("/fhir/v2/Practitioner", {"family": "COLLECTEUR", "_count": "x"}).status_code == 400
+    assert gc.isenabled()
+    gc.disable()  # off already (another part of the process wanted it off): left off
+    try:
+        api.get("/fhir/v2/Practitioner", {"family": "COLLECTEUR"})
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
