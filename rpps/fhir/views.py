@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 import orjson
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
@@ -22,7 +21,7 @@ from rpps.registry import history as registry_history
 
 from . import capability, export, gone, paging, versions
 from .includes import included, includes_of
-from .models import ApiKey, Export, Tombstone
+from .models import ApiKey, Export, RateWindow, Tombstone
 from .resources import BUILDERS, MODELS, building, instant, parse_id, version_id
 from .search import SearchError, conditions, count_parameter, date_range, unknown_parameters
 
@@ -85,13 +84,12 @@ def api(view):
     return wrapper
 
 
+def _second() -> int:
+    return int(time.time())
+
+
 def _within_rate(key: ApiKey) -> bool:
-    bucket = f"fhir-rate:{key.digest[:16]}:{int(time.time())}"
-    cache.add(bucket, 0, timeout=2)
-    try:
-        return cache.incr(bucket) <= settings.FHIR_RATE_LIMIT
-    except ValueError:  # expired between add and incr
-        return True
+    return RateWindow.hit(key, _second()) <= settings.FHIR_RATE_LIMIT
 
 
 def _base(request) -> str:
