@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers, signals
-from rpps.registry.history import Actor, acting_as
+from rpps.registry.history import Actor, acting_as, object_type
 from rpps.registry.models import (
     Activity,
     Authorization,
@@ -309,6 +309,18 @@ def _add(plan: Plan) -> None:
 
     out.flush(Person)  # exercises refer to them
     exercise_ids = {(r, p): pk for pk, r, p in Exercise.objects.values_list("pk", "person__rpps", "profession_code")}
+    # A row added to an exercise that was there before this load is a change to it (a delta load):
+    # recorded, and its Practitioner's updated_at moves (registry: Recorded.PART_OF). A first load
+    # records one creation per person only, to stay fast.
+    earlier_exercises, touched = set(exercise_ids.values()), set()
+
+    def added_to(model, pk, exercise_id, rpps, fields):
+        if exercise_id in earlier_exercises:
+            history(object_type(model), pk, person_ids[rpps], {"exercise_id": exercise_id, **fields})
+            if "exercise" in model.PART_OF:  # a situation is a resource of its own, not a part
+                touched.add(exercise_id)
+        return pk
+
     for (rpps, profession), v in plan.exercises.items():
         if (rpps, profession) in exercises or rpps not in person_ids:
             continue
@@ -373,7 +385,8 @@ def _add(plan: Plan) -> None:
         ):  # fmt: skip
             problem(f"RPPS {rpps} : situation à {technical_id} avec un code inconnu : non chargée.")
             continue
-        out.add(Activity, (ids(Activity), exercise_id, structure_id, v["mode_code"], v["function_code"],
+        activity_id = added_to(Activity, ids(Activity), exercise_id, rpps, {"structure_id": structure_id})
+        out.add(Activity, (activity_id, exercise_id, structure_id, v["mode_code"], v["function_code"],
                                v["genre_code"], v["role_code"], v["pharmacist_section_code"], plan.date, None, "",
                                v["registration_authority"], now, now))  # fmt: skip
 
@@ -388,23 +401,31 @@ def _add(plan: Plan) -> None:
             problem(f"RPPS {rpps} : savoir-faire {type_code} {code} : seules les spécialités ordinales (type S) "
                     "connues sont chargées.")  # fmt: skip
             continue
-        out.add(Expertise, (ids(Expertise), exercise_id, type_code, code, now, now))
+        pk = added_to(Expertise, ids(Expertise), exercise_id, rpps, {"type_code": type_code, "code": code})
+        out.add(Expertise, (pk, exercise_id, type_code, code, now, now))
     for (rpps, type_code, code), label in sorted(plan.diplomas.items()):
         if (rpps, type_code, code) in diplomas or rpps not in first_exercise:
             continue
         if type_code not in diploma_types:
             problem(f"RPPS {rpps} : type de diplôme « {type_code} » inconnu : non chargé.")
             continue
-        out.add(Diploma, (ids(Diploma), first_exercise[rpps], type_code, code, label, "", None, "", now, now))
+        pk = added_to(Diploma, ids(Diploma), first_exercise[rpps], rpps, {"type_code": type_code, "code": code})
+        out.add(Diploma, (pk, first_exercise[rpps], type_code, code, label, "", None, "", now, now))
     for (rpps, type_code, code), label in sorted(plan.authorizations.items()):
         if (rpps, type_code, code) in authorizations or rpps not in first_exercise:
             continue
         if type_code not in authorization_types:
             problem(f"RPPS {rpps} : type d'autorisation « {type_code} » inconnu : non chargée.")
             continue
-        out.add(Authorization, (ids(Authorization), first_exercise[rpps], type_code, code, label, "", None, now, now))
+        pk = added_to(
+            Authorization, ids(Authorization), first_exercise[rpps], rpps, {"type_code": type_code, "code": code}
+        )
+        out.add(Authorization, (pk, first_exercise[rpps], type_code, code, label, "", None, now, now))
 
     out.flush()
+    touched = sorted(touched)
+    for start in range(0, len(touched), _Rows.BATCH):
+        Exercise.objects.filter(pk__in=touched[start : start + _Rows.BATCH]).update(updated_at=now)
 
 
 ACTIVITY_COLUMNS = (*COLUMNS[Activity][:-2], "registration_authority", "created_at", "updated_at")

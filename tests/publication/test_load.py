@@ -144,3 +144,26 @@ def test_load_of_a_publication_gives_back_the_same_public_data(settings, tmp_pat
     # Everything published is already in the registry: nothing to add, change or remove.
     for kind, counts in plan.counts.items():
         assert counts == {"ajouts": 0, "modifications": 0, "retraits": 0}, kind
+
+
+def test_a_delta_load_records_what_it_adds_to_existing_exercises(tmp_path):
+    """A diploma added by a later extraction is a change to its Practitioner: recorded in the history,
+    and the exercise's updated_at moves (what `_lastUpdated` deltas and ETags read)."""
+    load(SAMPLES / "SYNTHETIC_PS_LibreAcces_202601010000.zip")
+    changed = Exercise.objects.get(person__rpps="99000000028")
+    unchanged = Exercise.objects.get(person__rpps="99000000010")
+    folder = tmp_path / "extraction"
+    folder.mkdir()
+    for sample in SAMPLES.glob("SYNTHETIC_PS_LibreAcces_*_202601010000.txt"):
+        text = sample.read_text(encoding="utf-8")
+        if "Dipl_AutExerc" in sample.name:
+            text += "8|99000000028|899000000028|MODELE|DOMINIQUE|DE|Diplôme d'Etat français|DE03|Autre diplôme|||||\n"
+        name = sample.name.removeprefix("SYNTHETIC_").replace("202601010000", "202601020000")
+        (folder / name).write_text(text, encoding="utf-8")
+    out, _ = load(folder)
+    assert Diploma.objects.filter(exercise=changed, code="DE03").exists()
+    changed_after = Exercise.objects.get(pk=changed.pk)
+    assert changed_after.updated_at > changed.updated_at
+    assert Exercise.objects.get(pk=unchanged.pk).updated_at == unchanged.updated_at
+    record = ChangeRecord.objects.get(object_type="registry.diploma", actor_label="load_extraction")
+    assert record.action == "create" and record.person_id == changed.person_id and record.at == changed_after.updated_at
