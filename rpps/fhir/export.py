@@ -6,6 +6,7 @@ however long it runs); it runs in a background thread of the server that accepte
 progress, and leaves its files for FHIR_EXPORT_KEEP_HOURS.
 """
 
+import contextlib
 import datetime
 import multiprocessing
 import shutil
@@ -168,6 +169,31 @@ def progress(export: Export) -> tuple[int, int]:
         return written, expected
     except (OSError, ValueError):
         return 0, 0
+
+
+STALLED_AFTER = datetime.timedelta(minutes=10)  # a chunk is written every second or so
+
+
+def stalled(export: Export) -> bool:
+    """Whether a queued or running export has stopped moving: nothing written for STALLED_AFTER (the
+    server process that ran it was stopped or restarted)."""
+    if export.state not in (Export.State.QUEUED, Export.State.RUNNING):
+        return False
+    moments = [export.heartbeat]
+    with contextlib.suppress(OSError):  # no directory yet, or removed meanwhile
+        moments += [
+            datetime.datetime.fromtimestamp(f.stat().st_mtime, datetime.UTC) for f in directory(export).iterdir()
+        ]
+    return timezone.now() - max(moments) > STALLED_AFTER
+
+
+def abandon(export: Export) -> None:
+    """An export that stalled: failed, its partial files removed; the client starts it again."""
+    shutil.rmtree(directory(export), ignore_errors=True)
+    minutes = int(STALLED_AFTER.total_seconds() // 60)
+    Export.objects.filter(pk=export.pk).update(state=Export.State.FAILED, finished_at=timezone.now(),
+                                               error=f"interrompu : plus rien d'écrit depuis {minutes} min")  # fmt: skip
+    export.refresh_from_db()
 
 
 def remove(export: Export) -> None:

@@ -460,6 +460,8 @@ def export_status(request, export_id):
         return HttpResponse(status=202)
     if request.method != "GET":
         return outcome(405, "GET (état) ou DELETE (annulation) seulement.", "not-supported")
+    if export.stalled(job):
+        export.abandon(job)
     if job.state == Export.State.FAILED:
         return outcome(500, f"L'export a échoué ({job.error}) : relancez-le.", "exception")
     if job.state != Export.State.DONE:

@@ -1,13 +1,16 @@
 """Bulk export ($export): the FHIR Bulk Data asynchronous pattern, as a client goes through it."""
 
+import datetime
 import gc
 import json
+import os
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.practitionerrole import PractitionerRole
@@ -108,6 +111,25 @@ def test_status_while_running_cancel_and_other_keys(api, recording, settings):
     settings.FHIR_EXPORT_KEEP_HOURS = -1
     assert export.clean_expired() == 1
     assert api.get(file_url).status_code == 404
+
+
+def test_an_export_whose_server_stopped_is_reported_failed_and_can_be_started_again(api, recording):
+    factories.exercise()
+    job = Export.objects.create(key=ApiKey.objects.get(), request_url="x", types=["Practitioner"],
+                                state=Export.State.RUNNING)  # fmt: skip
+    export.directory(job).mkdir(parents=True)
+    (export.directory(job) / "expected").write_text("100")
+    export._progress(export.directory(job), 1, 40)
+    assert api.get(f"/fhir/v2/$export-status/{job.pk}").status_code == 202  # moving: still running
+    long_ago = timezone.now() - export.STALLED_AFTER - datetime.timedelta(minutes=1)
+    Export.objects.filter(pk=job.pk).update(heartbeat=long_ago)
+    for path in export.directory(job).iterdir():
+        os.utime(path, (long_ago.timestamp(), long_ago.timestamp()))
+    status = api.get(f"/fhir/v2/$export-status/{job.pk}")
+    assert status.status_code == 500
+    assert "interrompu" in status.json()["issue"][0]["diagnostics"]
+    assert not export.directory(job).exists()  # its partial files are gone
+    assert api.get(kick_off(api, _type="Practitioner")).status_code == 200  # started again, it completes
 
 
 def test_export_holds_no_private_data(api, recording):
