@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers
-from rpps.registry.models import Activity, Diploma, Exercise, Expertise, Mailbox, Structure
+from rpps.registry.models import Activity, Authorization, Card, Diploma, Exercise, Expertise, Mailbox, Structure
 from rpps.registry.models.activity import open_condition
 from rpps.registry.projection import public_values
 
@@ -48,6 +48,7 @@ TABLE_SYSTEMS = {
     catalog.SPECIALTY: "TRE_R38-SpecialiteOrdinale",
     catalog.EXPERTISE_TYPE: "TRE_R04-TypeSavoirFaire",
     catalog.DIPLOMA_TYPE: "TRE_R14-TypeDiplome",
+    catalog.AUTHORIZATION_TYPE: "TRE_R17-TypeAutorisation",
     catalog.ACTIVITY_GENRE: "TRE_R22-GenreActivite",
     catalog.ACTIVITY_MODE: "TRE_R23-ModeExercice",
     catalog.FUNCTION: "TRE_R21-Fonction",
@@ -116,13 +117,27 @@ def version_id(moment: datetime.datetime) -> str:
     return str(int(moment.timestamp()) * 1_000_000 + moment.microsecond)
 
 
-def _meta(resource_type: str, updated_at: datetime.datetime) -> dict:
-    return {
-        "versionId": version_id(updated_at),
-        "lastUpdated": instant(updated_at),
-        "source": SOURCE,
-        "profile": PROFILES[resource_type],
-    }
+DATA_TRACE_URL = f"{IG}/StructureDefinition/as-ext-data-trace"
+
+
+def _trace(system: str, authority: str = "") -> list[dict]:
+    """meta.extension as-ext-data-trace: the information system the record comes from (RPPS, FINESS),
+    and its registration authority as the registry holds it (« CNOM/CNOM/ARS »: the authority first,
+    which data-registration-authority searches; J83's code system is not in our tables)."""
+    parts = []
+    if authority:
+        parts.append({"url": "autorite-enregistrement",
+                      "valueCodeableConcept": {"coding": [{"code": authority.split("/")[0]}], "text": authority}})  # fmt: skip
+    parts.append({"url": "systeme-information", "valueCode": system})
+    return [{"url": DATA_TRACE_URL, "extension": parts}]
+
+
+def _meta(resource_type: str, updated_at: datetime.datetime, trace: list | None = None) -> dict:
+    meta = {"versionId": version_id(updated_at), "lastUpdated": instant(updated_at), "source": SOURCE,
+            "profile": PROFILES[resource_type]}  # fmt: skip
+    if trace:
+        meta["extension"] = trace
+    return meta
 
 
 def _identifier(system: str, value: str, type_code: str | None = None) -> dict:
@@ -150,29 +165,39 @@ def _tombstone(resource_type: str, pk: int, updated_at, identifiers_: list) -> d
 
 
 _EXERCISE_FIELDS = ("id", "person__id", "person__rpps", "person__civility_code", "exercise_civility_code", "last_name",
-                   "first_name", "profession_code", "category_code", "updated_at")  # fmt: skip
-_PARTS = {  # part model -> (its link to the exercise's row, the exercise's column, its public fields, filters)
-    Expertise: ("exercise_id", "id", ("type_code", "code"), {}),
-    Diploma: ("exercise_id", "id", ("type_code", "code", "label"), {}),
-    Mailbox: ("person_id", "person_id", ("address",), {"red_list": False}),
+                   "first_name", "profession_code", "category_code", "registration_authority", "updated_at")  # fmt: skip
+
+
+def shown_cards(day: datetime.date) -> Q:
+    """The cards a Practitioner shows (and number-smartcard / type-smartcard find): not opposed on
+    ``day``. The profile leaves the opposition date out, so an opposed card cannot be shown as such."""
+    return Q(opposition_date__isnull=True) | Q(opposition_date__gt=day)
+
+
+_PARTS = {  # part model -> (its link to the exercise's row, the exercise's column, its public fields, filter of day)
+    Expertise: ("exercise_id", "id", ("type_code", "code"), lambda day: Q()),
+    Diploma: ("exercise_id", "id", ("type_code", "code", "label"), lambda day: Q()),
+    Authorization: ("exercise_id", "id", ("type_code", "discipline_code", "discipline_label"), lambda day: Q()),
+    Mailbox: ("person_id", "person_id", ("address",), lambda day: Q(red_list=False)),
+    Card: ("person_id", "person_id", ("type_code", "number", "valid_from", "valid_until"), shown_cards),
 }
 _EXERCISES = Prepared(lambda ids: public_values(Exercise.objects.filter(id__in=ids), *_EXERCISE_FIELDS))
 _CURRENT = Prepared(lambda ids: Exercise.objects.filter(id__in=ids, person__merged_into__isnull=True).values_list("id"))
 _PART_ROWS = {
-    model: Prepared(lambda ids, model=model, link=link, fields=fields, filters=filters: public_values(
-        model.objects.filter(**{f"{link}__in": ids}, **filters).order_by("id"), link.removesuffix("_id") + "__id", *fields))
-    for model, (link, _column, fields, filters) in _PARTS.items()
+    model: Prepared(lambda ids, day, model=model, link=link, fields=fields, shown=shown: public_values(
+        model.objects.filter(shown(day), **{f"{link}__in": ids}).order_by("id"), link.removesuffix("_id") + "__id", *fields))
+    for model, (link, _column, fields, shown) in _PARTS.items()
 }  # fmt: skip
 
 
-def _with_parts(ids):
+def _with_parts(ids, day):
     """PostgreSQL: the exercises with their parts in one query (arrays of the parts' public fields)."""
-    for model, (_link, _column, fields, _filters) in _PARTS.items():
+    for model, (_link, _column, fields, _shown) in _PARTS.items():
         public_values(model.objects.none(), *fields)  # the parts' fields pass the public projection
     public_values(Exercise.objects.none(), *_EXERCISE_FIELDS)
     parts = {f"parts_{model.__name__}": ArraySubquery(
-        model.objects.filter(**{link: OuterRef(column)}, **filters).order_by("id")
-        .annotate(item=JSONArray(*fields)).values("item")) for model, (link, column, fields, filters) in _PARTS.items()}  # fmt: skip
+        model.objects.filter(shown(day), **{link: OuterRef(column)}).order_by("id")
+        .annotate(item=JSONArray(*fields)).values("item")) for model, (link, column, fields, shown) in _PARTS.items()}  # fmt: skip
     current = ExpressionWrapper(Q(person__merged_into__isnull=True), output_field=BooleanField())
     return (Exercise.objects.filter(id__in=ids).annotate(current=current, **parts)
             .values_list(*_EXERCISE_FIELDS, "current", *parts))  # fmt: skip
@@ -185,36 +210,61 @@ def _items(array) -> list:
     return [orjson.loads(item) if isinstance(item, str) else item for item in array or []]
 
 
-def _practitioner_data(ids):
-    """(rows, current ids, expertises, diplomas, mailboxes): one query on PostgreSQL, five elsewhere."""
-    expertises, diplomas, mailboxes = defaultdict(list), defaultdict(list), defaultdict(list)
+def _practitioner_data(ids, day):
+    """(rows, current ids, parts): parts[model][exercise or person id] = [tuple of the part's fields].
+    One query on PostgreSQL, one per part elsewhere."""
+    parts = {model: defaultdict(list) for model in _PARTS}
+    width = len(_EXERCISE_FIELDS)
+    keys = {"id": 0, "person_id": 1}  # the exercise's columns the parts link to
     if connection.vendor == "postgresql":
         rows, current = [], set()
-        for row in _EXERCISES_WITH_PARTS(ids):
-            rows.append(row[:10])
-            if row[10]:
+        for row in _EXERCISES_WITH_PARTS(ids, day):
+            rows.append(row[:width])
+            if row[width]:
                 current.add(row[0])
-            expertises[row[0]] = [tuple(i) for i in _items(row[11])]
-            diplomas[row[0]] = [tuple(i) for i in _items(row[12])]
-            mailboxes[row[1]] = [i[0] for i in _items(row[13])]
-        return rows, current, expertises, diplomas, mailboxes
+            for position, (model, (_link, column, _fields, _shown)) in enumerate(_PARTS.items(), start=width + 1):
+                parts[model][row[keys[column]]] = [tuple(i) for i in _items(row[position])]
+        return rows, current, parts
     rows = _EXERCISES(ids)
     current = {pk for (pk,) in _CURRENT(ids)}
-    for exercise_id, *values in _PART_ROWS[Expertise](ids):
-        expertises[exercise_id].append(tuple(values))
-    for exercise_id, *values in _PART_ROWS[Diploma](ids):
-        diplomas[exercise_id].append(tuple(values))
-    for person_id, address in _PART_ROWS[Mailbox]({r[1] for r in rows}):
-        mailboxes[person_id].append(address)
-    return rows, current, expertises, diplomas, mailboxes
+    for model, (_link, column, _fields, _shown) in _PARTS.items():
+        for key, *values in _PART_ROWS[model]({r[keys[column]] for r in rows}, day):
+            parts[model][key].append(tuple(str(v) if isinstance(v, datetime.date) else v for v in values))
+    return rows, current, parts
 
 
-def practitioners(ids) -> dict[int, dict]:
+AUTHORIZATION_URL = f"{IG}/StructureDefinition/as-ext-practitioner-authorization"
+SMARTCARD_URL = f"{IG}/StructureDefinition/as-ext-smartcard"
+CARD_TYPE_SYSTEM = "urn:oid:1.2.250.1.213.1.6.1.106"  # the code system of JDV_J128's codes (its NOS file)
+
+
+def _authorization(profession: dict, type_code: str, discipline_code: str, discipline_label: str) -> dict:
+    parts = [{"url": "type", "valueCodeableConcept": {"coding": [coding(catalog.AUTHORIZATION_TYPE, type_code)]}}]
+    if discipline_code or discipline_label:
+        field = {"coding": [{"code": discipline_code}]} if discipline_code else {}
+        parts.append(
+            {"url": "field", "valueCodeableConcept": field | ({"text": discipline_label} if discipline_label else {})}
+        )
+    parts.append({"url": "profession", "valueCodeableConcept": {"coding": [profession]}})
+    return {"url": AUTHORIZATION_URL, "extension": parts}
+
+
+def _smartcard(type_code: str, number: str, valid_from: str, valid_until: str) -> dict:
+    card_type = {"system": CARD_TYPE_SYSTEM, "code": type_code}
+    label = lookup.label(catalog.CARD_TYPE, type_code)
+    return {"url": SMARTCARD_URL, "extension": [
+        {"url": "type", "valueCodeableConcept": {"coding": [card_type | {"display": label} if label else card_type]}},
+        {"url": "number", "valueString": number},
+        {"url": "period", "valuePeriod": {"start": valid_from, "end": valid_until}},
+    ]}  # fmt: skip
+
+
+def practitioners(ids, *, day: datetime.date | None = None) -> dict[int, dict]:
     """Practitioner resources of these exercise ids (absent ids are missing from the result)."""
-    rows, current, expertises, diplomas, mailboxes = _practitioner_data(ids)
+    rows, current, parts = _practitioner_data(ids, day or datetime.date.today())
     result = {}
     # updated_at of an exercise moves with its parts and its person's (registry: Recorded.FOLLOWS)
-    for pk, person_id, rpps, civility, exercise_civility, last, first, profession, category, updated in rows:
+    for pk, person_id, rpps, civility, exercise_civility, last, first, profession, category, authority, updated in rows:
         ids_ = [_identifier("urn:oid:1.2.250.1.71.4.2.1", identifiers.IDNPS_RPPS_PREFIX + rpps, "IDNPS"),
                 _identifier("https://rpps.esante.gouv.fr", rpps, "RPPS")]  # fmt: skip
         if pk not in current:
@@ -227,21 +277,26 @@ def practitioners(ids) -> dict[int, dict]:
             name["prefix"] = [civility]
         if exercise_civility:
             name["suffix"] = [exercise_civility]
-        qualifications = [{"code": {"coding": [coding(catalog.PROFESSION, profession)]
+        profession_coding = coding(catalog.PROFESSION, profession)
+        qualifications = [{"code": {"coding": [profession_coding]
                                     + ([coding(catalog.CATEGORY, category)] if category else [])}}]  # fmt: skip
-        for type_code, code in expertises[pk]:
+        for type_code, code in parts[Expertise][pk]:
             codings = [coding(catalog.SPECIALTY, code)] if type_code == "S" else [{"code": code}]
             qualifications.append({"code": {"coding": [*codings, coding(catalog.EXPERTISE_TYPE, type_code)]}})
-        for type_code, code, label in diplomas[pk]:
+        for type_code, code, label in parts[Diploma][pk]:
             codings = ([{"system": nos_system(DIPLOMA_SYSTEM), "code": code}] if code else []) + [
                 coding(catalog.DIPLOMA_TYPE, type_code)
             ]
             qualifications.append({"code": {"coding": codings, "text": label}})
         resource = {"resourceType": "Practitioner", "id": technical_id("Practitioner", pk),
-                    "meta": _meta("Practitioner", updated), "language": "fr", "identifier": ids_, "active": True,
-                    "name": [name]}  # fmt: skip
-        if mailboxes[person_id]:
-            resource["telecom"] = [_mailbox(a) for a in mailboxes[person_id]]
+                    "meta": _meta("Practitioner", updated, _trace("RPPS", authority)), "language": "fr"}  # fmt: skip
+        extensions = [_authorization(profession_coding, *a) for a in parts[Authorization][pk]]
+        extensions += [_smartcard(*c) for c in parts[Card][person_id]]
+        if extensions:
+            resource["extension"] = extensions
+        resource |= {"identifier": ids_, "active": True, "name": [name]}
+        if parts[Mailbox][person_id]:
+            resource["telecom"] = [_mailbox(address) for (address,) in parts[Mailbox][person_id]]
         resource["qualification"] = qualifications
         result[pk] = resource
     return result
@@ -259,6 +314,7 @@ _ROLE_FIELDS = (
     "genre_code",
     "role_code",
     "pharmacist_section_code",
+    "registration_authority",
     "updated_at",
 )
 
@@ -277,7 +333,7 @@ def practitioner_roles(ids, *, day: datetime.date | None = None) -> dict[int, di
     rows = _ACTIVITIES(ids, day or datetime.date.today())
     open_ids = {row[0] for row in rows if row[-1]}
     result = {}
-    for pk, exercise_id, structure_id, mode, function, genre, role, section, updated, _open in rows:
+    for pk, exercise_id, structure_id, mode, function, genre, role, section, authority, updated, _open in rows:
         ids_ = [_identifier("https://rpps.esante.gouv.fr", str(pk))]
         if pk not in open_ids:
             result[pk] = _tombstone("PractitionerRole", pk, updated, ids_)
@@ -286,7 +342,8 @@ def practitioner_roles(ids, *, day: datetime.date | None = None) -> dict[int, di
                  (catalog.FUNCTION, function), (catalog.ROLE, role), (catalog.PHARMACIST_SECTION, section)) if code]  # fmt: skip
         result[pk] = {
             "resourceType": "PractitionerRole", "id": technical_id("PractitionerRole", pk),
-            "meta": _meta("PractitionerRole", updated), "language": "fr", "identifier": ids_, "active": True,
+            "meta": _meta("PractitionerRole", updated, _trace("RPPS", authority)), "language": "fr", "identifier": ids_,
+            "active": True,
             "practitioner": {"reference": f"Practitioner/{technical_id('Practitioner', exercise_id)}"},
             "organization": {"reference": f"Organization/{technical_id('Organization', structure_id)}"},
             "code": [{"coding": [c]} for c in codes],
@@ -364,7 +421,9 @@ def organizations(ids) -> dict[int, dict]:
                                          "valueCode": "secteurActiviteRASS"}],
                           "coding": [coding(catalog.SECTOR, s["sector_code"])]})  # fmt: skip
         resource = {"resourceType": "Organization", "id": technical_id("Organization", s["id"]),
-                    "meta": _meta("Organization", s["updated_at"]), "language": "fr",
+                    # structures with a FINESS come from FINESS; the others were registered in the RPPS
+                    "meta": _meta("Organization", s["updated_at"], _trace("FINESS" if s["finess"] else "RPPS")),
+                    "language": "fr",
                     "identifier": _organization_identifiers(s), "active": True, "type": types, "name": s["name"]}  # fmt: skip
         if s["trade_name"]:
             resource["alias"] = [s["trade_name"]]

@@ -18,7 +18,7 @@ from rpps.registry.folding import Fold
 from rpps.registry.models import Activity, Card, Diploma, Exercise, Expertise, Mailbox, Structure
 from rpps.registry.models.activity import open_condition
 
-from .resources import PREFIXES, parse_id
+from .resources import PREFIXES, parse_id, shown_cards
 
 RESULT_PARAMETERS = {
     "_count",
@@ -330,14 +330,16 @@ def _registration_authority(field: str):
 
 def _cards(field: str):
     def condition(value: str, modifier: str) -> Q:
-        cards = Card.objects.filter(string_match("number", value, modifier, fold_case=False))
+        cards = Card.objects.filter(shown_cards(datetime.date.today()),
+                                    string_match("number", value, modifier, fold_case=False))  # fmt: skip
         return Q(**{f"{field}__in": cards.values("person_id")})
 
     return condition
 
 
 def _card_type(token: Token) -> Q:
-    return Q(person_id__in=Card.objects.filter(type_code=token.code).values("person_id"))
+    cards = Card.objects.filter(shown_cards(datetime.date.today()), type_code=token.code)
+    return Q(person_id__in=cards.values("person_id"))
 
 
 def _organization_identifier_type(token: Token) -> Q:

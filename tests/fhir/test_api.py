@@ -17,7 +17,7 @@ from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.practitionerrole import PractitionerRole
 
 from rpps.fhir.models import ApiKey, RateWindow
-from rpps.registry.models import Exercise, Person, Structure
+from rpps.registry.models import Authorization, Exercise, Person, Structure
 from tests import factories
 from tests.canary import assert_no_canary, plant_canaries
 
@@ -105,6 +105,47 @@ def test_resources_parse_and_follow_the_public_profiles(api, data):
     assert organization["type"][0]["coding"][0]["code"] == "GEOGRAPHICAL-ENTITY"
     assert organization["address"][0]["line"] == ["85 Rue Saint-Jacques"]
     assert organization["address"][0]["city"] == "Nantes"
+
+
+def test_practitioner_shows_its_cards_authorisations_and_origin(api, data):
+    """as-ext-smartcard (type, number, validity; never the opposition date), as-ext-practitioner-
+    authorization (type, discipline, profession; never its number or date) and meta as-ext-data-trace."""
+    doctor = data["doctor"]
+    card = factories.card(doctor.person, valid_from=datetime.date(2024, 1, 1), valid_until=datetime.date(2027, 1, 1))
+    opposed = factories.card(doctor.person, opposition_date=datetime.date(2025, 6, 1))
+    saved = Authorization(exercise=doctor, type_code="AM01", discipline_code="D12", discipline_label="Chirurgie",
+                          number="AUT-PRIVE-42", granted_on=datetime.date(2020, 5, 4))  # fmt: skip
+    saved.full_clean()
+    saved.save()
+    practitioner = api.get(f"/fhir/v2/Practitioner/003-{doctor.pk}").json()
+    Practitioner.model_validate(practitioner)
+    by_url = {}
+    for extension in practitioner["extension"]:
+        by_url.setdefault(extension["url"].rsplit("/", 1)[1], []).append(
+            {part["url"]: next(v for k, v in part.items() if k.startswith("value")) for part in extension["extension"]}
+        )
+    assert by_url["as-ext-smartcard"] == [{
+        "type": {"coding": [{"system": "urn:oid:1.2.250.1.213.1.6.1.106", "code": "CPS",
+                             "display": "Carte de Professionnel de Santé (CPS)"}]},
+        "number": card.number, "period": {"start": "2024-01-01", "end": "2027-01-01"}}]  # fmt: skip
+    authorization = by_url["as-ext-practitioner-authorization"][0]
+    assert authorization["type"]["coding"][0]["code"] == "AM01"
+    assert authorization["field"] == {"coding": [{"code": "D12"}], "text": "Chirurgie"}
+    assert authorization["profession"]["coding"][0]["code"] == "10"
+    text = json.dumps(practitioner)
+    assert opposed.number not in text and "AUT-PRIVE-42" not in text and "2020-05-04" not in text
+    trace = practitioner["meta"]["extension"][0]
+    assert trace["url"].endswith("/as-ext-data-trace")
+    assert trace["extension"] == [
+        {"url": "autorite-enregistrement",
+         "valueCodeableConcept": {"coding": [{"code": "CNOM"}], "text": "CNOM/CNOM/ARS"}},
+        {"url": "systeme-information", "valueCode": "RPPS"}]  # fmt: skip
+    # the search parameters see the cards shown, not the opposed one
+    assert ids(search(api, "Practitioner", **{"number-smartcard": card.number})) == [f"003-{doctor.pk}"]
+    assert ids(search(api, "Practitioner", **{"number-smartcard": opposed.number})) == []
+    assert ids(search(api, "Practitioner", **{"type-smartcard": "CPS"})) == [f"003-{doctor.pk}"]
+    site = api.get(f"/fhir/v2/Organization/001-{data['site'].pk}").json()
+    assert site["meta"]["extension"][0]["extension"] == [{"url": "systeme-information", "valueCode": "FINESS"}]
 
 
 def test_ig_example_practitioner_is_reproduced(api, recording):
