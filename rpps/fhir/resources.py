@@ -7,6 +7,7 @@ are stable: "003-" + exercise id, "005-" + situation id, "001-" + structure id.
 """
 
 import datetime
+import functools
 import gc
 from collections import defaultdict
 from contextlib import contextmanager
@@ -120,6 +121,7 @@ def version_id(moment: datetime.datetime) -> str:
 DATA_TRACE_URL = f"{IG}/StructureDefinition/as-ext-data-trace"
 
 
+@functools.lru_cache(maxsize=1024)  # a few dozen distinct values; shared, never mutated
 def _trace(system: str, authority: str = "") -> list[dict]:
     """meta.extension as-ext-data-trace: the information system the record comes from (RPPS, FINESS),
     and its registration authority as the registry holds it (« CNOM/CNOM/ARS »: the authority first,
