@@ -50,6 +50,7 @@ TABLE_SYSTEMS = {
     catalog.EXPERTISE_TYPE: "TRE_R04-TypeSavoirFaire",
     catalog.DIPLOMA_TYPE: "TRE_R14-TypeDiplome",
     catalog.AUTHORIZATION_TYPE: "TRE_R17-TypeAutorisation",
+    catalog.MAILBOX_TYPE: "TRE_R257-TypeBAL",
     catalog.ACTIVITY_GENRE: "TRE_R22-GenreActivite",
     catalog.ACTIVITY_MODE: "TRE_R23-ModeExercice",
     catalog.FUNCTION: "TRE_R21-Fonction",
@@ -149,13 +150,19 @@ def _identifier(system: str, value: str, type_code: str | None = None) -> dict:
     return result | {"system": system, "value": value}
 
 
-def _mailbox(address: str) -> dict:
-    return {
-        "extension": [{"url": f"{FR_CORE}/StructureDefinition/fr-core-contact-point-email-type",
-                       "valueCoding": {"system": nos_system("TRE_R256-TypeMessagerie"), "code": "MSSANTE"}}],
-        "system": "email",
-        "value": address,
-    }  # fmt: skip
+_EMAIL_TYPE = {"url": f"{FR_CORE}/StructureDefinition/fr-core-contact-point-email-type",
+               "valueCoding": {"system": nos_system("TRE_R256-TypeMessagerie"), "code": "MSSANTE"}}  # fmt: skip
+MAILBOX_METADATA_URL = f"{IG}/StructureDefinition/as-ext-mailbox-mss-metadata"
+
+
+def _mailbox(address: str, type_code: str, service: str) -> dict:
+    """An MSSanté mailbox (as-mailbox-mss) with its public metadata: type (ORG, APP, PER, CAB) and the
+    service it belongs to. Its person in charge and red-list flag are not public (0..0)."""
+    metadata = [{"url": "type", "valueCodeableConcept": {"coding": [coding(catalog.MAILBOX_TYPE, type_code)]}}]
+    if service:
+        metadata.append({"url": "service", "valueString": service})
+    return {"extension": [_EMAIL_TYPE, {"url": MAILBOX_METADATA_URL, "extension": metadata}], "system": "email",
+            "value": address}  # fmt: skip
 
 
 def _tombstone(resource_type: str, pk: int, updated_at, identifiers_: list) -> dict:
@@ -180,7 +187,7 @@ _PARTS = {  # part model -> (its link to the exercise's row, the exercise's colu
     Expertise: ("exercise_id", "id", ("type_code", "code"), lambda day: Q()),
     Diploma: ("exercise_id", "id", ("type_code", "code", "label"), lambda day: Q()),
     Authorization: ("exercise_id", "id", ("type_code", "discipline_code", "discipline_label"), lambda day: Q()),
-    Mailbox: ("person_id", "person_id", ("address",), lambda day: Q(red_list=False)),
+    Mailbox: ("person_id", "person_id", ("address", "type_code", "service"), lambda day: Q(red_list=False)),
     Card: ("person_id", "person_id", ("type_code", "number", "valid_from", "valid_until"), shown_cards),
 }
 _EXERCISES = Prepared(lambda ids: public_values(Exercise.objects.filter(id__in=ids), *_EXERCISE_FIELDS))
@@ -298,7 +305,7 @@ def practitioners(ids, *, day: datetime.date | None = None) -> dict[int, dict]:
             resource["extension"] = extensions
         resource |= {"identifier": ids_, "active": True, "name": [name]}
         if parts[Mailbox][person_id]:
-            resource["telecom"] = [_mailbox(address) for (address,) in parts[Mailbox][person_id]]
+            resource["telecom"] = [_mailbox(*mailbox) for mailbox in parts[Mailbox][person_id]]
         resource["qualification"] = qualifications
         result[pk] = resource
     return result
@@ -408,10 +415,22 @@ def _address(s: dict) -> dict | None:
 
 
 _STRUCTURES = Prepared(lambda ids: public_values(Structure.objects.filter(id__in=ids), *_STRUCTURE_FIELDS))
+# An organisation's own MSSanté mailboxes (ORG, APP…: no person), off the red list.
+_STRUCTURE_MAILBOXES = Prepared(lambda ids: public_values(
+    Mailbox.objects.filter(organisation_mailbox(), structure_id__in=ids).order_by("id"),
+    "structure_id", "address", "type_code", "service"))  # fmt: skip
+
+
+def organisation_mailbox() -> Q:
+    """The mailboxes an Organization shows (and mailbox-mss finds it by)."""
+    return Q(person__isnull=True, red_list=False)
 
 
 def organizations(ids) -> dict[int, dict]:
     result = {}
+    mailboxes = defaultdict(list)
+    for structure_id, *mailbox in _STRUCTURE_MAILBOXES(ids):
+        mailboxes[structure_id].append(_mailbox(*mailbox))
     for values in _STRUCTURES(ids):
         s = dict(zip(_STRUCTURE_FIELDS, values, strict=True))
         kind = "LEGAL-ENTITY" if s["is_legal_entity"] else "GEOGRAPHICAL-ENTITY"
@@ -434,6 +453,7 @@ def organizations(ids) -> dict[int, dict]:
             if s[field]:
                 telecom.append({"system": system, "value": s[field], "rank": 1} if field == "phone"
                                else {"system": system, "value": s[field]})  # fmt: skip
+        telecom += mailboxes[s["id"]]
         if telecom:
             resource["telecom"] = telecom
         address = _address(s)

@@ -18,7 +18,7 @@ from rpps.registry.folding import Fold
 from rpps.registry.models import Activity, Card, Diploma, Exercise, Expertise, Mailbox, Structure
 from rpps.registry.models.activity import open_condition
 
-from .resources import PREFIXES, parse_id, shown_cards
+from .resources import PREFIXES, organisation_mailbox, parse_id, shown_cards
 
 RESULT_PARAMETERS = {
     "_count",
@@ -361,7 +361,9 @@ def _address_fields(*fields: str):
 
 
 def _structure_mailboxes(value: str, modifier: str) -> Q:
-    boxes = Mailbox.objects.filter(string_match("address", value, modifier), red_list=False, structure__isnull=False)
+    boxes = Mailbox.objects.filter(
+        organisation_mailbox(), string_match("address", value, modifier), structure__isnull=False
+    )
     return Q(pk__in=boxes.values("structure_id"))
 
 

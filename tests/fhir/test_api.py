@@ -17,7 +17,7 @@ from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.practitionerrole import PractitionerRole
 
 from rpps.fhir.models import ApiKey, RateWindow
-from rpps.registry.models import Authorization, Exercise, Person, Structure
+from rpps.registry.models import Authorization, Exercise, Mailbox, Person, Structure
 from tests import factories
 from tests.canary import assert_no_canary, plant_canaries
 
@@ -148,6 +148,30 @@ def test_practitioner_shows_its_cards_authorisations_and_origin(api, data):
     assert site["meta"]["extension"][0]["extension"] == [{"url": "systeme-information", "valueCode": "FINESS"}]
 
 
+def test_mailboxes_carry_their_public_metadata_and_organisations_show_their_own(api, data):
+    """as-ext-mailbox-mss-metadata: type and service (never the red-list flag); an Organization shows
+    its own mailboxes off the red list, which mailbox-mss finds it by."""
+    doctor, site = data["doctor"], data["site"]
+    practitioner = api.get(f"/fhir/v2/Practitioner/003-{doctor.pk}").json()
+    (telecom,) = practitioner["telecom"]
+    metadata = next(e for e in telecom["extension"] if e["url"].endswith("/as-ext-mailbox-mss-metadata"))
+    assert metadata["extension"] == [{"url": "type", "valueCodeableConcept": {"coding": [
+        {"system": "https://mos.esante.gouv.fr/NOS/TRE_R257-TypeBAL/FHIR/TRE-R257-TypeBAL", "code": "PER",
+         "display": "BAL personnelle"}]}}]  # fmt: skip
+    factories.saved(Mailbox(structure=site, type_code="ORG", address="accueil@chu-nord.mssante.fr",
+                            service="Accueil des urgences"))  # fmt: skip
+    factories.saved(Mailbox(structure=site, type_code="ORG", address="cache@chu-nord.mssante.fr", red_list=True))
+    factories.mailbox(doctor.person, structure=site, address="beranger.nord@chu-nord.mssante.fr")
+    organization = api.get(f"/fhir/v2/Organization/001-{site.pk}").json()
+    Organization.model_validate(organization)
+    boxes = [t for t in organization.get("telecom", []) if t["system"] == "email" and "extension" in t]
+    assert [b["value"] for b in boxes] == ["accueil@chu-nord.mssante.fr"]
+    assert {"url": "service", "valueString": "Accueil des urgences"} in boxes[0]["extension"][1]["extension"]
+    assert ids(search(api, "Organization", **{"mailbox-mss": "accueil@chu"})) == [f"001-{site.pk}"]
+    assert ids(search(api, "Organization", **{"mailbox-mss": "beranger.nord"})) == []  # a person's, not the site's
+    assert ids(search(api, "Organization", **{"mailbox-mss": "cache@"})) == []
+
+
 def test_ig_example_practitioner_is_reproduced(api, recording):
     example = json.loads((Path(__file__).parent / "Practitioner-334081DP.json").read_text())  # from the IG
     person = factories.person(civility_code="M")
@@ -158,8 +182,14 @@ def test_ig_example_practitioner_is_reproduced(api, recording):
     factories.diploma(exercise, type_code="DE", code="DE05", label="DE Docteur en médecine")
     factories.mailbox(person, address="jeromebonnet@pro.mssante.fr")
     ours = api.get(f"/fhir/v2/Practitioner/003-{exercise.pk}").json()
-    for element in ("identifier", "active", "name", "telecom", "language"):
+    for element in ("identifier", "active", "name", "language"):
         assert ours[element] == example[element], element
+    # the mailbox's metadata (its type, from our data) is an addition: the example has none
+    for mailbox in ours["telecom"]:
+        mailbox["extension"] = [
+            e for e in mailbox["extension"] if not e["url"].endswith("/as-ext-mailbox-mss-metadata")
+        ]
+    assert ours["telecom"] == example["telecom"]
     assert ours["meta"]["source"] == example["meta"]["source"] and ours["meta"]["profile"] == example["meta"]["profile"]
 
     def codings(resource):
