@@ -526,24 +526,29 @@ def write_results(figures: list[dict]) -> None:
     parts = {f["figure"].split(" ")[0] + " " + f["figure"].split(" ")[1] for f in figures}
     kept = [f for f in previous.get("figures", []) if f["figure"] not in names
             and " ".join(f["figure"].split(" ")[:2]) not in parts]  # fmt: skip
+    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     result = {
-        "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "measured_at": now,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "figures": kept + figures,
+        "figures": kept + [f | {"measured_at": now} for f in figures],
     }
     RESULTS_JSON.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     lines = [
         "# Benchmark results",
         "",
-        f"Measured {result['measured_at']} on {result['machine']}, PostgreSQL on 127.0.0.1 (`make bench`).",
+        f"Last written {result['measured_at']} on {result['machine']}, PostgreSQL on 127.0.0.1 (`make bench`); "
+        "each figure with the time it was measured (`--only` measures one part again).",
         "",
-        "| figure | value | unit | baseline (same run) | ratio | target |",
-        "|---|---|---|---|---|---|",
+        "| figure | value | unit | baseline (same run) | ratio | target | measured (UTC) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for f in result["figures"]:
         baseline = f"{f['baseline']} — {f.get('baseline_what', '')}" if f.get("baseline") is not None else ""
         ratio = f"{f['ratio']}×" if f.get("ratio") is not None else ""
-        lines.append(f"| {f['figure']} | {f['value']} | {f['unit']} | {baseline} | {ratio} | {f.get('target', '')} |")
+        when = f.get("measured_at", "")[:16].replace("T", " ")
+        lines.append(
+            f"| {f['figure']} | {f['value']} | {f['unit']} | {baseline} | {ratio} | {f.get('target', '')} | {when} |"
+        )
     notes = [f"- {f['figure']}: {f['note']}" for f in result["figures"] if f.get("note")]
     RESULTS_MD.write_text("\n".join(lines + ([""] + notes if notes else [])) + "\n")
 
@@ -577,16 +582,17 @@ def main() -> None:
         write_results(parts[args.only]())
         print(RESULTS_MD.read_text())
         return
-    figures = [] if args.skip_generation else bench_generation(args.persons, env)
     if args.skip_generation:
         subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
-    figures += bench_publish(env)
-    figures += bench_search(env, args.searches)
-    figures += bench_fhir(env, args.fhir_requests)
-    figures += bench_export(env)
-    figures += bench_identity(env, args.cases)
-    figures += bench_bulk(env, args.bulk_rows)
-    write_results(figures)
+    else:
+        write_results(bench_generation(args.persons, env))
+    # each part's figures are written as soon as it is measured: a later failure keeps them
+    write_results(bench_publish(env))
+    write_results(bench_search(env, args.searches))
+    write_results(bench_fhir(env, args.fhir_requests))
+    write_results(bench_export(env))
+    write_results(bench_identity(env, args.cases))
+    write_results(bench_bulk(env, args.bulk_rows))
     print(RESULTS_MD.read_text())
 
 
