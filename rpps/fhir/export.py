@@ -19,9 +19,11 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from rpps.registry.memory import without_cycle_collector
+
 from . import export_worker
 from .models import Export
-from .resources import BUILDERS, MODELS, building
+from .resources import BUILDERS, MODELS
 
 CHUNK = 2000
 TYPES = ("Organization", "Practitioner", "PractitionerRole")
@@ -135,7 +137,7 @@ def _work(out: str, since, tasks, index: int) -> dict | None:
     try:
         for resource_type, low, high in tasks:
             for chunk in _ids(querysets[resource_type].filter(pk__gte=low, pk__lt=high)):
-                with building():
+                with without_cycle_collector():
                     resources = BUILDERS[resource_type](chunk)
                     handles[resource_type].write(b"".join(orjson.dumps(resources[pk], option=orjson.OPT_APPEND_NEWLINE)
                                                           for pk in chunk if pk in resources))  # fmt: skip

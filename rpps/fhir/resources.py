@@ -8,9 +8,7 @@ are stable: "003-" + exercise id, "005-" + situation id, "001-" + structure id.
 
 import datetime
 import functools
-import gc
 from collections import defaultdict
-from contextlib import contextmanager
 
 import orjson
 from django.contrib.postgres.expressions import ArraySubquery
@@ -81,21 +79,6 @@ def coding(table: str, code: str) -> dict:
         label = lookup.label(table, code)
         found = _codings[key] = found | {"display": label} if label else found
     return found
-
-
-@contextmanager
-def building():
-    """Build and serialise resources without the cycle collector. Resources are trees of dicts and
-    lists, freed by reference counting as soon as they are written; the collector, started every 700
-    new containers, would walk the thousands still alive again and again (measured on an export:
-    40 % of its Python time). Process-wide, so left on if another thread had it off already."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def technical_id(resource_type: str, pk: int) -> str:

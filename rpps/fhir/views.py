@@ -18,11 +18,12 @@ from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
 
 from rpps.registry import history as registry_history
+from rpps.registry.memory import without_cycle_collector
 
 from . import capability, export, gone, paging, versions
 from .includes import included, includes_of
 from .models import ApiKey, Export, RateWindow, Tombstone
-from .resources import BUILDERS, MODELS, building, instant, parse_id, version_id
+from .resources import BUILDERS, MODELS, instant, parse_id, version_id
 from .search import SearchError, conditions, count_parameter, date_range, unknown_parameters
 
 logger = logging.getLogger("rpps.fhir")
@@ -298,7 +299,7 @@ def _total(queryset, mode: str, page_ms: float) -> int | None:
         return None
 
 
-@building()  # a page of up to 1000 resources and their includes
+@without_cycle_collector()  # a page of up to 1000 resources and their includes
 def _bundle(request, resource_type, params, *, position=None, backward=False, total=None, started_at,
             ignored=()) -> HttpResponse:  # fmt: skip
     """One page of a search: the first (position None) or the one after/before a cursor's position."""

@@ -326,7 +326,11 @@ def test_capability_statement_lists_what_is_served(data):
 
 def test_no_private_field_in_any_resource(api, data):
     doctor = data["doctor"]
-    for obj in [doctor.person, doctor, data["role"], data["site"], *doctor.expertises.all()]:
+    authorization = factories.saved(Authorization(exercise=doctor, type_code="AM01", discipline_label="Chirurgie"))
+    card = factories.card(doctor.person)
+    own_mailbox = factories.saved(Mailbox(structure=data["site"], type_code="ORG", address="accueil@nord.mssante.fr"))
+    for obj in [doctor.person, doctor, data["role"], data["site"], *doctor.expertises.all(), authorization, card,
+                own_mailbox, *doctor.person.mailboxes.all()]:  # fmt: skip
         plant_canaries(obj)
     from rpps.registry.models import Activity
 
@@ -336,7 +340,8 @@ def test_no_private_field_in_any_resource(api, data):
                 f"/fhir/v2/Organization/001-{data['site'].pk}", "/fhir/v2/Practitioner?_count=100",
                 "/fhir/v2/PractitionerRole", "/fhir/v2/Organization"]:  # fmt: skip
         text += api.get(url).content.decode()
-    assert doctor.person.rpps in text
+    assert doctor.person.rpps in text and card.number in text and "accueil@nord.mssante.fr" in text
+    assert "AM01" in text  # the authorisation is shown, its private fields are not
     assert_no_canary(text)
     assert "2999" not in text
 

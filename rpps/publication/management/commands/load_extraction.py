@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from rpps.publication import loader
 from rpps.publication.reader import ExtractionError, open_extraction
+from rpps.registry.memory import without_cycle_collector
 
 
 class Command(BaseCommand):
@@ -32,7 +33,8 @@ class Command(BaseCommand):
         try:
             extraction = open_extraction(chemins)
             day = datetime.date.fromisoformat(date) if date else _date_from_names(extraction) or datetime.date.today()
-            plan = loader.plan_load(extraction, day)
+            with without_cycle_collector():
+                plan = loader.plan_load(extraction, day)
         except (ExtractionError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         for problem in plan.problems:
@@ -50,7 +52,8 @@ class Command(BaseCommand):
             return
         reported = len(plan.problems)
         try:
-            loader.apply_plan(plan, max_removal_share=seuil_retraits / 100, force=forcer)
+            with without_cycle_collector():  # millions of rows held at once (rpps.registry.memory)
+                loader.apply_plan(plan, max_removal_share=seuil_retraits / 100, force=forcer)
         except loader.LoadRefused as exc:
             raise CommandError(str(exc)) from exc
         for problem in plan.problems[reported:]:
