@@ -59,6 +59,8 @@ TABLE_SYSTEMS = {
     catalog.CIVILITY: "TRE_R81-Civilite",
 }
 DIPLOMA_SYSTEM = "TRE_R48-DiplomeEtatFrancais"
+# Tables whose codes belong to a system named otherwise: card types, by the OID of JDV_J128's codes (its NOS file).
+OTHER_SYSTEMS = {catalog.CARD_TYPE: "urn:oid:1.2.250.1.213.1.6.1.106"}
 
 
 def nos_system(name: str) -> str:
@@ -75,7 +77,8 @@ def coding(table: str, code: str) -> dict:
     if found is None:
         if len(_codings) > 20_000:
             _codings.clear()
-        found = {"system": nos_system(TABLE_SYSTEMS[table]), "code": code}
+        system = OTHER_SYSTEMS[table] if table in OTHER_SYSTEMS else nos_system(TABLE_SYSTEMS[table])
+        found = {"system": system, "code": code}
         label = lookup.label(table, code)
         found = _codings[key] = found | {"display": label} if label else found
     return found
@@ -227,7 +230,6 @@ def _practitioner_data(ids, day):
 
 AUTHORIZATION_URL = f"{IG}/StructureDefinition/as-ext-practitioner-authorization"
 SMARTCARD_URL = f"{IG}/StructureDefinition/as-ext-smartcard"
-CARD_TYPE_SYSTEM = "urn:oid:1.2.250.1.213.1.6.1.106"  # the code system of JDV_J128's codes (its NOS file)
 
 
 def _authorization(profession: dict, type_code: str, discipline_code: str, discipline_label: str) -> dict:
@@ -242,10 +244,8 @@ def _authorization(profession: dict, type_code: str, discipline_code: str, disci
 
 
 def _smartcard(type_code: str, number: str, valid_from: str, valid_until: str) -> dict:
-    card_type = {"system": CARD_TYPE_SYSTEM, "code": type_code}
-    label = lookup.label(catalog.CARD_TYPE, type_code)
     return {"url": SMARTCARD_URL, "extension": [
-        {"url": "type", "valueCodeableConcept": {"coding": [card_type | {"display": label} if label else card_type]}},
+        {"url": "type", "valueCodeableConcept": {"coding": [coding(catalog.CARD_TYPE, type_code)]}},
         {"url": "number", "valueString": number},
         {"url": "period", "valuePeriod": {"start": valid_from, "end": valid_until}},
     ]}  # fmt: skip
