@@ -29,7 +29,8 @@ run: install
 	$(PY) manage.py index_directory
 	$(PY) manage.py publish_extractions --sans-progression --si-aucune
 	$(PY) manage.py collectstatic --no-input --verbosity 0
-	$(PY) manage.py runserver $(HOST)
+	@echo "Serveur http://$(HOST) et processus de travail (imports, exports, publications, tâches planifiées) ; Ctrl+C arrête les deux."
+	$(PY) manage.py run_huey --quiet & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; $(PY) manage.py runserver $(HOST)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -7,6 +7,40 @@ from django.db import connections
 from rpps.registry.history import Actor, acting_as
 
 
+def local_storages(settings, root) -> None:
+    """The shared stores (publications, exports) as folders under `root`."""
+    settings.STORAGES = settings.STORAGES | {
+        alias: {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root / alias)}}
+        for alias in ("publications", "exports")
+    }
+
+
+@pytest.fixture(autouse=True)
+def shared_files(settings, tmp_path):
+    """Every test has its own publication and export stores (never var/)."""
+    local_storages(settings, tmp_path / "stores")
+    return tmp_path / "stores"
+
+
+def published_zip(publication, name: str):
+    """The local file of an extraction's zip in a publication (file-system store)."""
+    from pathlib import Path
+
+    from rpps.publication.publish import store
+
+    return Path(store().path(publication.stored_name(publication.zip_name(name))))
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 implementation (moto's server mode) on a free local port, for the whole run."""
+    from tests.services import S3Server
+
+    server = S3Server()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def operator_actor():
     return Actor.system("tests")

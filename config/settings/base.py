@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "axes",
     "widget_tweaks",
     "dsfr",
+    "huey.contrib.djhuey",
+    "storages",
+    "rpps.runtime",
     "rpps.nomenclatures",
     "rpps.registry",
     "rpps.identity",
@@ -149,9 +152,11 @@ PUBLICATION_ZLIB_LEVEL = int(os.environ.get("PUBLICATION_ZLIB_LEVEL", "6"))
 # The RPPS+ portal's file imports.
 PORTAL_BULK_MAX_ROWS = int(os.environ.get("PORTAL_BULK_MAX_ROWS", "10000"))
 PORTAL_BULK_MAX_BYTES = int(os.environ.get("PORTAL_BULK_MAX_BYTES", str(5 * 1024 * 1024)))
-# Files up to this many rows are checked within the request; larger ones in a background thread
-# while the page shows the progress.
+# Files up to this many rows are checked within the request; larger ones by a job (a worker) while
+# the page shows the progress.
 PORTAL_BULK_INLINE_ROWS = int(os.environ.get("PORTAL_BULK_INLINE_ROWS", "300"))
+# An import checked but not confirmed keeps the typed rows (birth data) this many days, then they are erased.
+PORTAL_IMPORT_KEEP_DAYS = int(os.environ.get("PORTAL_IMPORT_KEEP_DAYS", "7"))
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
@@ -221,9 +226,85 @@ FHIR_TOMBSTONE_DAYS = int(os.environ.get("FHIR_TOMBSTONE_DAYS", "90"))
 FHIR_SNAPSHOT_MAX_CHANGES = int(os.environ.get("FHIR_SNAPSHOT_MAX_CHANGES", "5000"))
 # Bulk exports ($export): where their NDJSON files go, how long they are kept, whether they run in a
 # background thread (the tests run them inline).
-FHIR_EXPORT_DIR = Path(os.environ.get("FHIR_EXPORT_DIR", VAR_DIR / "fhir-exports"))
 FHIR_EXPORT_KEEP_HOURS = int(os.environ.get("FHIR_EXPORT_KEEP_HOURS", "24"))
-FHIR_EXPORT_BACKGROUND = True
 # Worker processes of an export on PostgreSQL (one database snapshot shared between them): on two
 # cores, three keep both busy while each in turn waits for the database (bench/results.md).
 FHIR_EXPORT_WORKERS = int(os.environ.get("FHIR_EXPORT_WORKERS", "3"))
+
+# --- Runtime: jobs, schedule, shared files, shared caches (docs/deployment.md) ----------------------
+# Jobs go through Huey: Redis in production (JOBS_REDIS_URL), else an SQLite file beside the embedded
+# database (`make run`: no service to start). Workers are `manage.py run_huey` processes; each runs
+# JOB_WORKER_THREADS jobs at once (threads: an export starts its own processes, which daemonic
+# process workers could not).
+JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL", "")
+JOB_WORKER_THREADS = int(os.environ.get("JOB_WORKER_THREADS", "2"))
+HUEY = {
+    "name": os.environ.get("JOBS_QUEUE_NAME", "rpps"),
+    "immediate": env_bool("JOBS_IMMEDIATE", False),
+    "results": False,
+    "consumer": {"workers": JOB_WORKER_THREADS, "worker_type": "thread", "periodic": True},
+}
+if JOBS_REDIS_URL:
+    HUEY |= {"huey_class": "huey.RedisHuey", "url": JOBS_REDIS_URL}
+else:
+    HUEY |= {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "jobs.sqlite3")}
+# A running job writes a sign of life this often; without one for JOB_STALE_SECONDS its worker is
+# taken as dead: the job is sent again (or failed after its attempts). A queued job not taken for
+# JOB_RESEND_QUEUED_SECONDS is sent again (a message lost with a broker restart).
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("JOB_HEARTBEAT_SECONDS", "10"))
+JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", "60"))
+JOB_RESEND_QUEUED_SECONDS = float(os.environ.get("JOB_RESEND_QUEUED_SECONDS", "600"))
+JOB_KEEP_DAYS = int(os.environ.get("JOB_KEEP_DAYS", "30"))
+
+# The periodic jobs and their hour (cron fields "minute hour day month day_of_week", UTC): the one
+# place they are declared. Each also has a management command (`manage.py periodic <kind>`).
+JOB_SCHEDULE = {
+    "runtime.reap": "* * * * *",
+    "fhir.clean_rate_windows": "*/5 * * * *",
+    "fhir.purge_exports": "*/15 * * * *",
+    "portal.expire_requests": "0 1 * * *",
+    "portal.purge_imports": "10 1 * * *",
+    "fhir.purge_tombstones": "20 1 * * *",
+    "directory.index_dates": "30 1 * * *",
+    "publication.publish": "0 2 * * *",
+    "runtime.purge_jobs": "0 4 * * *",
+}
+
+# Shared files: publications and $export files go through Django's storage API. By default the local
+# file system (one machine); with STORAGE_S3_BUCKET, S3-compatible object storage shared by every
+# server and worker (django-storages).
+STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET", "")
+FHIR_EXPORT_DIR = Path(os.environ.get("FHIR_EXPORT_DIR", VAR_DIR / "fhir-exports"))
+
+
+def _shared_storage(location: Path, prefix: str) -> dict:
+    if not STORAGE_S3_BUCKET:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}}
+    options = {"bucket_name": STORAGE_S3_BUCKET, "location": prefix, "file_overwrite": True,
+               "default_acl": None, "querystring_auth": False}  # fmt: skip
+    for name, variable in (("endpoint_url", "STORAGE_S3_ENDPOINT_URL"), ("region_name", "STORAGE_S3_REGION"),
+                           ("access_key", "STORAGE_S3_ACCESS_KEY_ID"), ("secret_key", "STORAGE_S3_SECRET_ACCESS_KEY")):  # fmt: skip
+        if os.environ.get(variable):
+            options[name] = os.environ[variable]
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "publications": _shared_storage(PUBLICATION_DIR, "publications"),
+    "exports": _shared_storage(FHIR_EXPORT_DIR, "fhir-exports"),
+}
+# Local scratch space of a worker (a publication's zips are written here, then stored).
+WORK_DIR = Path(os.environ.get("WORK_DIR", VAR_DIR / "work"))
+
+# Caches: local memory by default; Redis shared by every process in production (CACHE_REDIS_URL).
+CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_REDIS_URL}
+    if CACHE_REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+# Caches built from shared data (nomenclature tables and the codings made from them) check the
+# data's version in the database at most this often: a change is seen by every process within it.
+SHARED_CACHE_CHECK_SECONDS = float(os.environ.get("SHARED_CACHE_CHECK_SECONDS", "5"))

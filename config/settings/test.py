@@ -6,10 +6,8 @@ from .base import VAR_DIR
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# Jobs run in the process that enqueues them unless a test starts real workers (JOBS_IMMEDIATE=false).
+HUEY["immediate"] = env_bool("JOBS_IMMEDIATE", True)  # noqa: F405
 
 # Static files are served by Django's test client finders; WhiteNoise would look for collected files.
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405

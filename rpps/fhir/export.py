@@ -1,17 +1,17 @@
 """Bulk export (FHIR Bulk Data, system level `$export`): every resource of the asked types in NDJSON
 files, written from one consistent view of the registry, in chunks (memory bounded).
 
-The export reads in one transaction (REPEATABLE READ on PostgreSQL: the registry as of its start,
-however long it runs); it runs in a background thread of the server that accepted it, writes its
-progress, and leaves its files for FHIR_EXPORT_KEEP_HOURS.
+An export is a job (`runtime.jobs`, kind "fhir.export") run by a worker: the web process that
+accepted it only records it, and any server answers its status and serves its files, which go to the
+shared export storage (settings.STORAGES["exports"]) under `<export id>/`. The export reads in one
+transaction (REPEATABLE READ on PostgreSQL: the registry as of its start, however long it runs); a
+worker that dies mid-way stops beating, and the job is run again from the start (its partial files
+removed) or, after its attempts, failed with a message the client reads in the status.
 """
 
-import contextlib
 import datetime
 import multiprocessing
-import shutil
 import threading
-from pathlib import Path
 
 import orjson
 from django.conf import settings
@@ -20,6 +20,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from rpps.registry.memory import without_cycle_collector
+from rpps.runtime import files, jobs
 
 from . import export_worker
 from .models import Export
@@ -27,25 +28,20 @@ from .resources import BUILDERS, MODELS
 
 CHUNK = 2000
 TYPES = ("Organization", "Practitioner", "PractitionerRole")
+REPORT_SECONDS = 2.0
 
 
-def directory(export: Export) -> Path:
-    return Path(settings.FHIR_EXPORT_DIR) / str(export.pk)
+def store():
+    return files.storage("exports")
 
 
-def start(export: Export) -> None:
-    if not settings.FHIR_EXPORT_BACKGROUND:
-        run(export.pk)
-        return
+def file_name(export: Export, name: str) -> str:
+    return f"{export.pk}/{name}"
 
-    def work():
-        close_old_connections()
-        try:
-            run(export.pk)
-        finally:
-            connection.close()
 
-    threading.Thread(target=work, daemon=True, name=f"rpps-fhir-export-{export.pk}").start()
+def start(export: Export, requested_by: str = "") -> None:
+    jobs.enqueue("fhir.export", label=f"Export FHIR {', '.join(export.types)}", requested_by=requested_by,
+                 export_id=str(export.pk))  # fmt: skip
 
 
 def _ids(queryset):
@@ -59,24 +55,64 @@ def _ids(queryset):
         last = chunk[-1]
 
 
-def run(export_id) -> None:
-    export = Export.objects.get(pk=export_id)
-    out = directory(export)
-    out.mkdir(parents=True, exist_ok=True)
+def run(job, export_id: str) -> None:
+    export = Export.objects.filter(pk=export_id).first()
+    if export is None:
+        return  # cancelled (DELETE) before a worker took it
+    files.remove_folder(store(), str(export.pk))  # an earlier, interrupted attempt's files
+    export.transaction_time = timezone.now()
+    Export.objects.filter(pk=export.pk).update(state=Export.State.RUNNING, transaction_time=export.transaction_time,
+                                               written=0, error="")  # fmt: skip
     try:
-        export.transaction_time = timezone.now()
-        Export.objects.filter(pk=export.pk).update(state=Export.State.RUNNING, transaction_time=export.transaction_time)
-        outputs = _write(export, out)
-    except Exception as exc:  # the client reads the failure in the status; the files are removed
-        shutil.rmtree(out, ignore_errors=True)
-        Export.objects.filter(pk=export.pk).update(state=Export.State.FAILED, error=type(exc).__name__,
-                                                   finished_at=timezone.now())  # fmt: skip
+        outputs = _write(job, export)
+    except Exception:  # the client reads the failure in the status; the files are removed
+        files.remove_folder(store(), str(export.pk))
+        Export.objects.filter(pk=export.pk).update(state=Export.State.FAILED, finished_at=timezone.now(),
+                                                   error="erreur pendant l'écriture des fichiers")  # fmt: skip
         raise
-    if outputs is None or not out.exists():  # cancelled meanwhile (DELETE removed the job and its directory)
+    if outputs is None or not Export.objects.filter(pk=export.pk).exists():  # cancelled meanwhile
+        files.remove_folder(store(), str(export.pk))
         return
     written = sum(o["count"] for o in outputs)
     Export.objects.filter(pk=export.pk).update(state=Export.State.DONE, outputs=outputs, written=written,
                                                expected=written, finished_at=timezone.now())  # fmt: skip
+
+
+def failed(job, message: str) -> None:
+    """The job could not finish (its worker died too often): the client reads why, and starts again."""
+    export_id = job.args.get("export_id")
+    files.remove_folder(store(), str(export_id))
+    Export.objects.filter(pk=export_id).update(state=Export.State.FAILED, finished_at=timezone.now(),
+                                               error=message)  # fmt: skip
+
+
+class _Reporter(threading.Thread):
+    """In the worker, beside the export: every REPORT_SECONDS, writes how many resources the parts
+    wrote (the export's own transaction only commits at its end) and sees a cancellation (DELETE)."""
+
+    def __init__(self, job, export_id, expected: int, counters, cancel):
+        super().__init__(daemon=True, name=f"rpps-export-report-{export_id}")
+        self.job, self.export_id, self.expected = job, export_id, expected
+        self.counters, self.cancel = counters, cancel
+        self.finished = threading.Event()
+
+    def run(self):
+        try:
+            while not self.finished.wait(REPORT_SECONDS):
+                close_old_connections()
+                written = sum(self.counters)
+                if not Export.objects.filter(pk=self.export_id).update(
+                    written=written, expected=self.expected, heartbeat=timezone.now()
+                ):
+                    self.cancel.set()
+                    return
+                jobs.progress(self.job, written, self.expected)
+        finally:
+            connection.close()
+
+    def stop(self):
+        self.finished.set()
+        self.join()
 
 
 def _querysets(types, since) -> dict:
@@ -89,35 +125,48 @@ def _querysets(types, since) -> dict:
     return result
 
 
-def _write(export: Export, out: Path) -> list[dict] | None:
+def _write(job, export: Export) -> list[dict] | None:
     """Write the files; None when cancelled. On PostgreSQL, FHIR_EXPORT_WORKERS processes share one
     snapshot (pg_export_snapshot, as pg_dump does): each takes every N-th range of ids."""
     own_transaction = not connection.in_atomic_block  # run inline inside another one (tests): that one holds
+    parallel = connection.vendor == "postgresql" and own_transaction and settings.FHIR_EXPORT_WORKERS > 1
+    workers = settings.FHIR_EXPORT_WORKERS if parallel else 1
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no fork of a threaded worker
+    counters, cancel = context.Array("q", workers, lock=False), context.Event()
     with transaction.atomic():
         snapshot = None
         if connection.vendor == "postgresql" and own_transaction:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                if settings.FHIR_EXPORT_WORKERS > 1:
+                if parallel:
                     cursor.execute("SELECT pg_export_snapshot()")
                     snapshot = cursor.fetchone()[0]
         querysets = _querysets(export.types, export.since)
-        (out / "expected").write_text(str(sum(q.count() for q in querysets.values())))
+        # Written by the reporter, on its own connection: a row updated here would stay locked until the end.
+        expected = sum(q.count() for q in querysets.values())
         tasks = []
         for resource_type, queryset in querysets.items():
             bounds = queryset.aggregate(low=Min("pk"), high=Max("pk"))
             if bounds["low"] is not None:
                 tasks += [(resource_type, low, low + RANGE)
                           for low in range(bounds["low"], bounds["high"] + 1, RANGE)]  # fmt: skip
-        if snapshot is None:
-            counts = [_work(str(out), export.since, tasks, 1)]
-        else:
-            workers = settings.FHIR_EXPORT_WORKERS
-            context = multiprocessing.get_context("spawn")  # a fresh interpreter: no fork of a threaded server
-            with context.Pool(workers) as pool:
-                counts = pool.starmap(export_worker.work, [(connection.settings_dict["NAME"], str(out), snapshot, export.since,
-                                                          tasks[i::workers], i + 1)
-                                                         for i in range(workers)])  # fmt: skip
+        # Inside a caller's transaction (tests) no other connection sees the export: nothing to report.
+        reporter = _Reporter(job, export.pk, expected, counters, cancel) if own_transaction else None
+        if reporter is not None:
+            reporter.start()
+        try:
+            if snapshot is None:
+                export_worker.share(counters, cancel)
+                counts = [_work(str(export.pk), export.since, tasks, 1)]
+            else:
+                with context.Pool(workers, initializer=export_worker.share, initargs=(counters, cancel)) as pool:
+                    counts = pool.starmap(export_worker.work, [(connection.settings_dict["NAME"], str(export.pk), snapshot,
+                                                               export.since, tasks[i::workers], i + 1)
+                                                              for i in range(workers)])  # fmt: skip
+        finally:
+            if reporter is not None:
+                reporter.stop()
+    Export.objects.filter(pk=export.pk).update(expected=expected)
     if any(c is None for c in counts):
         return None
     return [{"type": t, "file": f"{t}-{i}.ndjson", "count": c[t]} for t in export.types
@@ -127,13 +176,12 @@ def _write(export: Export, out: Path) -> list[dict] | None:
 RANGE = 50_000  # ids per task: workers take every N-th range, so each gets a share of every type
 
 
-def _work(out: str, since, tasks, index: int) -> dict | None:
-    """Write this worker's files (one per type) into ``out``; its count per type, or None when cancelled."""
-    out = Path(out)
+def _work(folder: str, since, tasks, index: int) -> dict | None:
+    """Write this part's files (one per type) under ``folder``; its count per type, or None when cancelled."""
     types = {t for t, _, _ in tasks}
     querysets = _querysets(types, since)
     counts = dict.fromkeys(types, 0)
-    handles = {t: open(out / f"{t}-{index}.ndjson", "wb") for t in types}  # noqa: SIM115 — closed below
+    handles = {t: files.open_for_writing(store(), f"{folder}/{t}-{index}.ndjson") for t in types}
     try:
         for resource_type, low, high in tasks:
             for chunk in _ids(querysets[resource_type].filter(pk__gte=low, pk__lt=high)):
@@ -143,7 +191,7 @@ def _work(out: str, since, tasks, index: int) -> dict | None:
                                                           for pk in chunk if pk in resources))  # fmt: skip
                     counts[resource_type] += len(resources)
                     del resources  # freed here, while the collector is still off
-                if not _progress(out, index, sum(counts.values())):
+                if not export_worker.report(index, sum(counts.values())):
                     return None
     finally:
         for handle in handles.values():
@@ -151,56 +199,11 @@ def _work(out: str, since, tasks, index: int) -> dict | None:
     return counts
 
 
-def _progress(out: Path, index: int, written: int) -> bool:
-    """Record a worker's progress in a file beside the output (the export's transaction commits only at
-    its end, so the database cannot show it); False when the export was cancelled (directory removed)."""
-    if not out.exists():
-        return False
-    temporary = out / f".progress-{index}.tmp"
-    temporary.write_text(str(written))
-    temporary.replace(out / f"progress-{index}")
-    return True
-
-
-def progress(export: Export) -> tuple[int, int]:
-    """(resources written, resources to write) of a running export."""
-    out = directory(export)
-    try:
-        expected = int((out / "expected").read_text())
-        written = sum(int(p.read_text()) for p in out.glob("progress-*"))
-        return written, expected
-    except (OSError, ValueError):
-        return 0, 0
-
-
-STALLED_AFTER = datetime.timedelta(minutes=10)  # a chunk is written every second or so
-
-
-def stalled(export: Export) -> bool:
-    """Whether a queued or running export has stopped moving: nothing written for STALLED_AFTER (the
-    server process that ran it was stopped or restarted)."""
-    if export.state not in (Export.State.QUEUED, Export.State.RUNNING):
-        return False
-    moments = [export.heartbeat]
-    with contextlib.suppress(OSError):  # no directory yet, or removed meanwhile
-        moments += [
-            datetime.datetime.fromtimestamp(f.stat().st_mtime, datetime.UTC) for f in directory(export).iterdir()
-        ]
-    return timezone.now() - max(moments) > STALLED_AFTER
-
-
-def abandon(export: Export) -> None:
-    """An export that stalled: failed, its partial files removed; the client starts it again."""
-    shutil.rmtree(directory(export), ignore_errors=True)
-    minutes = int(STALLED_AFTER.total_seconds() // 60)
-    Export.objects.filter(pk=export.pk).update(state=Export.State.FAILED, finished_at=timezone.now(),
-                                               error=f"interrompu : plus rien d'écrit depuis {minutes} min")  # fmt: skip
-    export.refresh_from_db()
-
-
 def remove(export: Export) -> None:
-    shutil.rmtree(directory(export), ignore_errors=True)
+    """Cancels (DELETE) or expires an export: its record and files go; a running job stops."""
+    export_id = str(export.pk)
     export.delete()
+    files.remove_folder(store(), export_id)
 
 
 def clean_expired() -> int:

@@ -28,8 +28,13 @@ def record(resource_type: str, pk: int) -> None:
                   "identifier_values": " " + " ".join(i["value"] for i in identifiers) + " "},
     )  # fmt: skip
     _any_since.pop(resource_type, None)
+
+
+def purge(now=None) -> int:
+    """Tombstones past FHIR_TOMBSTONE_DAYS (30 at least) are removed (a daily job); how many."""
     keep = datetime.timedelta(days=max(settings.FHIR_TOMBSTONE_DAYS, 30))
-    Tombstone.objects.filter(deleted_at__lt=timezone.now() - keep).delete()
+    deleted, _ = Tombstone.objects.filter(deleted_at__lt=(now or timezone.now()) - keep).delete()
+    return deleted
 
 
 def resource(tombstone: Tombstone) -> dict:

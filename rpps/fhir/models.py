@@ -94,6 +94,12 @@ class RateWindow(models.Model):
             )
             return cursor.fetchone()[0]
 
+    @classmethod
+    def clean(cls, now: float | None = None) -> int:
+        """Windows of keys idle for a minute are removed (a periodic job): the table holds active keys only."""
+        deleted, _ = cls.objects.filter(second__lt=int(now or time.time()) - 60).delete()
+        return deleted
+
 
 class Tombstone(models.Model):
     """A resource whose registry record was deleted (a merged duplicate's exercise, a removed situation or

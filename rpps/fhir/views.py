@@ -12,13 +12,14 @@ import orjson
 from django.conf import settings
 from django.core import signing
 from django.db import DatabaseError, OperationalError, connection, transaction
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
 
 from rpps.registry import history as registry_history
 from rpps.registry.memory import without_cycle_collector
+from rpps.runtime import files
 
 from . import capability, export, gone, paging, versions
 from .includes import included, includes_of
@@ -433,10 +434,9 @@ def export_start(request):
     since = next((v for k, v in params if k == "_since"), None)
     if since is not None:
         _, since, _ = date_range(since)
-    export.clean_expired()
     job = Export.objects.create(key=_key(request), request_url=request.build_absolute_uri(), since=since,
                                 types=[t for t in export.TYPES if t in types])  # fmt: skip
-    export.start(job)
+    export.start(job, requested_by=f"clé d'API {job.key.name}")
     response = HttpResponse(status=202)
     response["Content-Location"] = request.build_absolute_uri(f"/fhir/v2/$export-status/{job.pk}")
     return response
@@ -461,12 +461,10 @@ def export_status(request, export_id):
         return HttpResponse(status=202)
     if request.method != "GET":
         return outcome(405, "GET (état) ou DELETE (annulation) seulement.", "not-supported")
-    if export.stalled(job):
-        export.abandon(job)
     if job.state == Export.State.FAILED:
         return outcome(500, f"L'export a échoué ({job.error}) : relancez-le.", "exception")
     if job.state != Export.State.DONE:
-        written, expected = export.progress(job)
+        written, expected = job.written, job.expected
         response = HttpResponse(status=202)
         response["X-Progress"] = f"{written} / {expected} ressources" if expected else "en attente"
         response["Retry-After"] = "5"
@@ -486,8 +484,8 @@ def export_file(request, export_id, name: str):
     job = _own_export(request, export_id)
     if job is None or job.state != Export.State.DONE or name not in {o["file"] for o in job.outputs}:
         return outcome(404, "Fichier d'export introuvable (inconnu, expiré ou annulé).", "not-found")
-    response = FileResponse(open(export.directory(job) / name, "rb"), content_type="application/fhir+ndjson")  # noqa: SIM115
-    return response
+    return StreamingHttpResponse(files.read(export.store(), export.file_name(job, name)),
+                                 content_type="application/fhir+ndjson")  # fmt: skip
 
 
 @csrf_exempt

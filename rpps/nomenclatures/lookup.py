@@ -1,7 +1,8 @@
 """The one lookup API for codes: code -> label, validity, and the check every coded field goes through.
 
 Deprecated codes stay readable (old records keep them) but are refused for new values.
-Tables are small (hundreds of rows); they are cached per process and reloaded after a load.
+Tables are small (hundreds of rows); they are cached per process and reloaded when any process loads
+them (a shared version number, `runtime.versions`).
 """
 
 import datetime
@@ -9,6 +10,8 @@ import threading
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+
+from rpps.runtime import versions
 
 
 @dataclass(frozen=True)
@@ -25,28 +28,32 @@ class Entry:
 
 
 _cache: dict[str, dict[str, Entry]] | None = None
+_cache_version: tuple[int, int] | None = None
 _lock = threading.Lock()
+_local_reloads = 0
+VERSION = "nomenclatures"
 
 
 def clear_cache() -> None:
-    global _cache, _generation
+    """The tables changed: this process reloads now, every other one within SHARED_CACHE_CHECK_SECONDS."""
+    global _cache, _local_reloads
+    versions.bump(VERSION)
     with _lock:
         _cache = None
-        _generation += 1
+        _local_reloads += 1
 
 
-_generation = 0
-
-
-def generation() -> int:
-    """Grows each time the tables are reloaded: caches of labels built from them key on it."""
-    return _generation
+def generation() -> tuple[int, int]:
+    """Changes each time the tables are reloaded, here or in any process: caches of labels built from
+    them (FHIR codings) key on it."""
+    return versions.current(VERSION), _local_reloads
 
 
 def _tables() -> dict[str, dict[str, Entry]]:
-    global _cache
+    global _cache, _cache_version
+    version = generation()
     cache = _cache
-    if cache is None:
+    if cache is None or _cache_version != version:
         from .models import Concept
 
         cache = {}
@@ -55,7 +62,7 @@ def _tables() -> dict[str, dict[str, Entry]]:
         ):
             cache.setdefault(table_name, {})[code] = Entry(table_name, code, label, status, end_date)
         with _lock:
-            _cache = cache
+            _cache, _cache_version = cache, version
     return cache
 
 

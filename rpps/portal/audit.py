@@ -20,6 +20,22 @@ class Who:
     account: object | None = None  # portal.Account
     user: object | None = None  # auth.User (operators and portal users alike)
 
+    def to_json(self) -> dict:
+        """What a job needs to act as this author in another process."""
+        account = getattr(self.account, "pk", None)
+        return {"label": self.label, "national_id": self.national_id, "ip": self.ip, "account": account,
+                "user": getattr(self.user, "pk", None)}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Who":
+        from django.contrib.auth import get_user_model
+
+        from .models import Account
+
+        account = Account.objects.filter(pk=data["account"]).first() if data.get("account") else None
+        user = get_user_model().objects.filter(pk=data["user"]).first() if data.get("user") else None
+        return cls(data["label"], data["national_id"], data["ip"], account, user)
+
     @classmethod
     def from_request(cls, request) -> "Who":
         ip = client_ip(request)

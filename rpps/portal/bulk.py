@@ -6,17 +6,20 @@ form as the web page (`forms.ProfessionalForm`) and resolved read-only; the gest
 report, then confirms. Applying registers row by row through `registration.register`, which is
 idempotent (a situation already registered is not written twice), so a second upload of the same
 file, or a re-run after a crash, creates nothing new.
+
+Large files are checked and applied by jobs (`portal.bulk_check`, `portal.bulk_apply`) in worker
+processes: the typed rows wait in the import's record, any server shows the progress, and a worker
+that dies is replaced — the check is read-only and the apply idempotent, so the job is simply run
+again; after its attempts the import says it was interrupted and can be started again.
 """
 
 import csv
 import datetime
 import hashlib
 import io
-import threading
 import unicodedata
 
 from django.conf import settings
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from rpps.identity.resolver import resolve
@@ -24,6 +27,7 @@ from rpps.identity.scoring import MATCH, NO_MATCH, POSSIBLE
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers
 from rpps.registry.models import Activity, Person, Structure
+from rpps.runtime import jobs
 
 from . import audit, permissions, registration
 from .audit import Who
@@ -306,23 +310,20 @@ def upload(who: Who, filename: str, content: bytes, *, background: bool | None =
     if background is None:
         background = len(rows) > settings.PORTAL_BULK_INLINE_ROWS
     if background:
-        _in_thread(_check, bulk.pk, rows, who)
+        # The typed rows wait in the record (deleted once applied, or after PORTAL_IMPORT_KEEP_DAYS).
+        BulkImport.objects.filter(pk=bulk.pk).update(rows=rows)
+        jobs.enqueue("portal.bulk_check", label=f"Vérification du fichier {filename[:120]}", requested_by=who.label,
+                     bulk_id=bulk.pk, who=who.to_json())  # fmt: skip
     else:
         _check(bulk.pk, rows, who)
     return bulk
 
 
-def _in_thread(function, *args):
-    def run():
-        close_old_connections()
-        try:
-            function(*args)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run, daemon=True, name=f"rpps-bulk-{args[0]}")
-    thread.start()
-    return thread
+def check_job(job, bulk_id: int, who: dict):
+    bulk = BulkImport.objects.filter(pk=bulk_id, state=BulkImport.State.CHECKING).first()
+    if bulk is None:
+        return  # already checked, or purged
+    _check(bulk.pk, bulk.rows, Who.from_json(who))
 
 
 def _check(bulk_pk: int, rows: list[dict], who: Who):
@@ -339,6 +340,13 @@ def _check(bulk_pk: int, rows: list[dict], who: Who):
                  message=", ".join(f"{k} {v}" for k, v in counts.items() if v))  # fmt: skip
 
 
+def check_failed(job, message: str):
+    BulkImport.objects.filter(pk=job.args["bulk_id"], state=BulkImport.State.CHECKING).update(
+        state=BulkImport.State.INTERRUPTED, rows=[],
+        message="La vérification du fichier a été interrompue : déposez-le à nouveau. " + message,
+    )  # fmt: skip
+
+
 def apply(who: Who, bulk: BulkImport, *, valid_only: bool, background: bool | None = None) -> BulkImport:
     """Registers the checked rows. A file with errors writes nothing unless `valid_only` is chosen."""
     if bulk.state != BulkImport.State.READY:
@@ -351,11 +359,40 @@ def apply(who: Who, bulk: BulkImport, *, valid_only: bool, background: bool | No
     if background is None:
         background = len(bulk.rows) > settings.PORTAL_BULK_INLINE_ROWS
     if background:
-        _in_thread(_apply, bulk.pk, who)
+        jobs.enqueue("portal.bulk_apply", label=f"Import du fichier {bulk.filename[:120]}", requested_by=who.label,
+                     bulk_id=bulk.pk, who=who.to_json())  # fmt: skip
     else:
         _apply(bulk.pk, who)
     bulk.refresh_from_db()
     return bulk
+
+
+def apply_job(job, bulk_id: int, who: dict):
+    # Run again after an interruption: rows already registered are found and not written twice.
+    if BulkImport.objects.filter(pk=bulk_id, state=BulkImport.State.APPLYING).exists():
+        _apply(bulk_id, Who.from_json(who))
+
+
+def apply_failed(job, message: str):
+    BulkImport.objects.filter(pk=job.args["bulk_id"], state=BulkImport.State.APPLYING).update(
+        state=BulkImport.State.READY,
+        message="L'import a été interrompu : confirmez-le à nouveau ; les professionnels déjà enregistrés ne le "
+        "seront pas deux fois. " + message,
+    )
+
+
+def purge_unconfirmed(now=None) -> int:
+    """Imports checked but never confirmed keep the typed rows (birth data): after
+    PORTAL_IMPORT_KEEP_DAYS those rows are deleted and the import can no longer be confirmed."""
+    limit = (now or timezone.now()) - datetime.timedelta(days=settings.PORTAL_IMPORT_KEEP_DAYS)
+    return BulkImport.objects.filter(
+        state__in=(BulkImport.State.READY, BulkImport.State.CHECKING, BulkImport.State.INTERRUPTED),
+        created_at__lt=limit,
+    ).update(
+        state=BulkImport.State.EXPIRED, rows=[],
+        message=f"Import non confirmé dans les {settings.PORTAL_IMPORT_KEEP_DAYS} jours : les lignes saisies ont été "
+        "effacées ; déposez le fichier à nouveau.",
+    )  # fmt: skip
 
 
 def _apply(bulk_pk: int, who: Who):

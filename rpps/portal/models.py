@@ -9,6 +9,7 @@ request re-reads habilitations.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from rpps.registry.models import Person, Structure
 
@@ -324,6 +325,18 @@ class RegistrationRequest(models.Model):
     def display_name(self) -> str:
         return f"{self.data.get('exercise_first_name', '')} {self.data.get('exercise_last_name', '')}".strip()
 
+    @property
+    def shown_state(self) -> str:
+        """The state as users must see it: past its expiry, a request is expired even before the daily
+        job records it (pages never write)."""
+        if self.state == self.State.TO_INSTRUCT and self.expires_at and self.expires_at < timezone.now():
+            return self.State.EXPIRED
+        return self.state
+
+    @property
+    def shown_state_display(self) -> str:
+        return self.State(self.shown_state).label
+
 
 class BulkImport(models.Model):
     """A file of professionals: validated and resolved first (report), written only when confirmed."""
@@ -334,6 +347,8 @@ class BulkImport(models.Model):
         REFUSED = "refuse", "Fichier refusé"
         APPLYING = "import", "Import en cours"
         APPLIED = "importe", "Importé"
+        INTERRUPTED = "interrompu", "Vérification interrompue"
+        EXPIRED = "expire", "Non confirmé à temps (lignes effacées)"
 
     uploaded_by = models.CharField("déposé par", max_length=200)
     national_id = models.CharField("identifiant national du déposant", max_length=40, db_index=True)

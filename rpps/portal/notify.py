@@ -1,13 +1,14 @@
 """E-mails to professionals: their RPPS number at registration, and every change someone else makes.
 
-Sent once the transaction commits (nothing is announced that was rolled back). The messages carry
-the RPPS number, names of exercise and the structure's name: never birth data.
+Sent by a job (`portal.send_email`) recorded in the writer's transaction and sent after it commits:
+nothing is announced that was rolled back, and a mail server that is down delays the mail (the job is
+retried) without failing the registration. The messages carry the RPPS number, names of exercise and
+the structure's name: never birth data.
 """
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
+
+from rpps.runtime import jobs
 
 from .services import exercise_names
 
@@ -16,10 +17,8 @@ def _send(person, subject: str, template: str, context: dict):
     if not person.email:
         return
     body = render_to_string(template, {"person": person, **context})
-    recipient = person.email
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient], fail_silently=False)
-    )
+    jobs.enqueue("portal.send_email", label=f"E-mail au professionnel RPPS {person.rpps}", after_commit=True,
+                 subject=subject, body=body, recipient=person.email)  # fmt: skip
 
 
 def registered(person, structure, *, by_self: bool):

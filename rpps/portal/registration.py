@@ -225,7 +225,7 @@ def request_registration(who: Who, data: dict, identifier_type: str, identifier:
 
 
 def expire_requests(now=None) -> int:
-    """Professionals' requests not instructed within 30 days expire (run daily; pages also call it)."""
+    """Professionals' requests not instructed within 30 days expire (a daily job, `portal.expire_requests`)."""
     now = now or timezone.now()
     return RegistrationRequest.objects.filter(state=RegistrationRequest.State.TO_INSTRUCT, expires_at__lt=now).update(
         state=RegistrationRequest.State.EXPIRED, decided_at=now, decided_by="expiration (30 jours)"
@@ -233,9 +233,10 @@ def expire_requests(now=None) -> int:
 
 
 def instructable(national_id: str):
-    expire_requests()
+    # Past their expiry, requests are no longer offered even before the daily job marks them: a read never writes.
     return RegistrationRequest.objects.filter(
         state=RegistrationRequest.State.TO_INSTRUCT,
+        expires_at__gte=timezone.now(),
         source=RegistrationRequest.Source.SELF,
         structure__in=permissions.managed_structures(national_id),
     )

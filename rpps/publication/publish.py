@@ -1,31 +1,33 @@
-"""Writing a publication: the three extraction zips, atomically, with bounded memory.
+"""Writing a publication: the three extraction zips, with bounded memory, into the shared
+publication storage (settings.STORAGES["publications"]: a folder, or object storage).
 
-Files are written in a hidden directory beside the published ones and renamed into place when
-complete (one `rename`, atomic on one filesystem): a crash or a kill leaves the previous publication
-served and whole; the leftover directory is removed by the next run. One publisher at a time (a
-lock file). The last `PUBLICATION_KEEP` publications are kept.
+The zips are written in the worker's scratch folder (WORK_DIR), then stored under `<stamp>/`, and the
+manifest `<stamp>/publication.json` last: only a folder with a manifest is a publication, so a crash
+or a kill leaves the previous publication served and whole, on every server; the incomplete folder
+is removed by the next run. One publisher at a time, whatever the machine (`runtime.locks`). The last
+`PUBLICATION_KEEP` publications are kept.
 
 Lines are built in this thread while a second thread compresses and writes them (zlib releases the
 GIL), so the database reading, the formatting and the compression use both cores.
 """
 
-import fcntl
 import json
-import os
 import queue
-import shutil
+import tempfile
 import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.utils import timezone
+
+from rpps.runtime import files, locks
 
 from . import formats, rows
 
 MANIFEST = "publication.json"
-TEMP_PREFIX = ".en-cours-"
 BATCH_LINES = 5000
 
 
@@ -33,39 +35,58 @@ class PublicationError(Exception):
     pass
 
 
-def root() -> Path:
-    path = Path(settings.PUBLICATION_DIR)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def store():
+    return files.storage("publications")
 
 
 @dataclass
 class Publication:
     stamp: str
-    path: Path
     manifest: dict
 
     @property
     def published_at(self):
         return timezone.datetime.fromisoformat(self.manifest["published_at"])
 
-    def zip_path(self, name: str) -> Path:
-        return self.path / formats.EXTRACTIONS[name].zip_name(self.stamp)
+    def zip_name(self, name: str) -> str:
+        return formats.EXTRACTIONS[name].zip_name(self.stamp)
+
+    def stored_name(self, filename: str) -> str:
+        return f"{self.stamp}/{filename}"
+
+    def size(self, filename: str) -> int:
+        return next(e["size"] for e in self.manifest["extractions"] if e["zip"] == filename)
+
+
+def _manifest(stamp: str) -> dict | None:
+    try:
+        with store().open(f"{stamp}/{MANIFEST}", "rb") as handle:
+            return json.loads(handle.read().decode("utf-8"))
+    except (FileNotFoundError, OSError, ValueError):
+        return None
+
+
+def _stamps() -> list[str]:
+    folders, _ = files.listdir(store(), "")
+    return sorted((f for f in folders if f.isdigit()), reverse=True)
 
 
 def publications() -> list[Publication]:
     """Complete publications, newest first."""
     found = []
-    for path in root().iterdir():
-        if path.name.startswith(".") or not (path / MANIFEST).exists():
-            continue
-        found.append(Publication(path.name, path, json.loads((path / MANIFEST).read_text(encoding="utf-8"))))
-    return sorted(found, key=lambda p: p.stamp, reverse=True)
+    for stamp in _stamps():
+        manifest = _manifest(stamp)
+        if manifest is not None:
+            found.append(Publication(stamp, manifest))
+    return found
 
 
 def latest() -> Publication | None:
-    found = publications()
-    return found[0] if found else None
+    for stamp in _stamps():  # newest first: usually one manifest read
+        manifest = _manifest(stamp)
+        if manifest is not None:
+            return Publication(stamp, manifest)
+    return None
 
 
 class _ZipWriter:
@@ -128,30 +149,42 @@ def _write_file(archive, file_format: formats.FileFormat, moment, lines, progres
     return {"name": file_format.member_name(stamp), "lines": count - 1}
 
 
-def publish(*, now=None, progress: bool = False, keep: int | None = None) -> Publication:
+def publish(*, now=None, progress: bool = False, keep: int | None = None, on_lines=None) -> Publication:
     """Writes a new publication of the three extractions and returns it."""
     keep = settings.PUBLICATION_KEEP if keep is None else keep
-    base = root()
-    with open(base / ".verrou", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise PublicationError("Une publication est déjà en cours.") from exc
-        for stale in base.glob(TEMP_PREFIX + "*"):
-            shutil.rmtree(stale, ignore_errors=True)  # left by a crash: never served
-        moment = timezone.localtime(now)
-        stamp = moment.strftime("%Y%m%d%H%M")
-        final = base / stamp
-        if final.exists():
-            raise PublicationError(f"Une publication existe déjà pour {stamp} : attendez la minute suivante.")
-        temp = base / f"{TEMP_PREFIX}{stamp}"
-        temp.mkdir()
-        names = rows.Labels()
-        bar = _progress_bar() if progress else None
-        manifest = {"stamp": stamp, "published_at": moment.isoformat(), "extractions": []}
-        try:
+    try:
+        with locks.exclusive("publication"):
+            return _publish(now, progress, keep, on_lines)
+    except locks.Busy as exc:
+        raise PublicationError("Une publication est déjà en cours.") from exc
+
+
+def _publish(now, progress: bool, keep: int, on_lines) -> Publication:
+    moment = timezone.localtime(now)
+    stamp = moment.strftime("%Y%m%d%H%M")
+    complete = {p.stamp for p in publications()}
+    if stamp in complete:
+        raise PublicationError(f"Une publication existe déjà pour {stamp} : attendez la minute suivante.")
+    for stale in set(_stamps()) - complete:
+        files.remove_folder(store(), stale)  # left by a crash: never served
+    names = rows.Labels()
+    bar = _progress_bar() if progress else None
+    written = 0
+
+    def count(lines):
+        nonlocal written
+        written += lines
+        if bar is not None:
+            bar.update(lines)
+        if on_lines is not None:
+            on_lines(written)
+
+    manifest = {"stamp": stamp, "published_at": moment.isoformat(), "extractions": []}
+    settings.WORK_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        with tempfile.TemporaryDirectory(dir=settings.WORK_DIR, prefix="publication-") as temp:
             for extraction in formats.EXTRACTIONS.values():
-                zip_path = temp / extraction.zip_name(stamp)
+                zip_path = Path(temp) / extraction.zip_name(stamp)
                 members = []
                 with zipfile.ZipFile(
                     zip_path, "w", zipfile.ZIP_DEFLATED, compresslevel=settings.PUBLICATION_ZLIB_LEVEL
@@ -160,9 +193,7 @@ def publish(*, now=None, progress: bool = False, keep: int | None = None) -> Pub
                         if bar is not None:
                             bar.set_description(file_format.stem)
                         lines = rows.ROWS[file_format.stem](names)
-                        members.append(
-                            _write_file(archive, file_format, moment, lines, bar.update if bar is not None else None)
-                        )
+                        members.append(_write_file(archive, file_format, moment, lines, count))
                 with zipfile.ZipFile(zip_path) as archive:
                     sizes = {info.filename: info.file_size for info in archive.infolist()}
                 for member in members:
@@ -170,20 +201,20 @@ def publish(*, now=None, progress: bool = False, keep: int | None = None) -> Pub
                 manifest["extractions"].append(
                     {"name": extraction.name, "zip": zip_path.name, "size": zip_path.stat().st_size, "files": members}
                 )
-            (temp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-            for path in temp.iterdir():
-                with open(path, "rb") as handle:
-                    os.fsync(handle.fileno())
-            os.rename(temp, final)
-        except BaseException:
-            shutil.rmtree(temp, ignore_errors=True)
-            raise
-        finally:
-            if bar is not None:
-                bar.close()
-        for old in publications()[keep:]:
-            shutil.rmtree(old.path, ignore_errors=True)
-        return Publication(stamp, final, manifest)
+                files.put(store(), f"{stamp}/{zip_path.name}", zip_path)
+                zip_path.unlink()
+            # The manifest last: from now on every server serves this publication.
+            store().save(f"{stamp}/{MANIFEST}",
+                         ContentFile(json.dumps(manifest, ensure_ascii=False, indent=2).encode()))  # fmt: skip
+    except BaseException:
+        files.remove_folder(store(), stamp)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    for old in publications()[keep:]:
+        files.remove_folder(store(), old.stamp)
+    return Publication(stamp, manifest)
 
 
 def _progress_bar():

@@ -3,7 +3,8 @@
 `GET`/`HEAD /annuaire-sante-webservices/V300/services/extraction/<NAME>` streams the latest zip with
 the headers existing clients read (`Content-Disposition` filename with the timestamp, `Content-Length`),
 plus `ETag`/`Last-Modified` for conditional requests (304) and single-range `Range` requests (206) so
-an interrupted download resumes. No authentication.
+an interrupted download resumes. No authentication. Files are read from the shared publication
+storage (a folder or object storage): every server serves the publication stored last.
 """
 
 import datetime
@@ -11,12 +12,14 @@ import re
 import zipfile
 from email.utils import format_datetime, parsedate_to_datetime
 
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from rpps.runtime import files
+
 from . import formats
-from .publish import Publication, latest, publications
+from .publish import Publication, latest, publications, store
 
 CHUNK = 1 << 20
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -30,20 +33,9 @@ def _etag(publication: Publication, name: str, size: int) -> str:
     return f'"{name}-{publication.stamp}-{size}"'
 
 
-def _file_range(path, start: int, length: int):
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        remaining = length
-        while remaining > 0:
-            chunk = handle.read(min(CHUNK, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
-
-
-def _serve_file(request, publication: Publication, path, filename: str, content_type: str):
-    size = path.stat().st_size
+def _serve_file(request, publication: Publication, filename: str, content_type: str):
+    size = publication.size(filename)
+    name = publication.stored_name(filename)
     etag = _etag(publication, filename, size)
     modified = publication.published_at
     headers = {
@@ -66,7 +58,7 @@ def _serve_file(request, publication: Publication, path, filename: str, content_
     if byte_range is not None:
         start, end = byte_range
         length = end - start + 1
-        body = b"" if request.method == "HEAD" else _file_range(path, start, length)
+        body = b"" if request.method == "HEAD" else files.read(store(), name, start, length)
         response = StreamingHttpResponse(body, status=206, content_type=content_type)
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
         response["Content-Length"] = str(length)
@@ -74,8 +66,7 @@ def _serve_file(request, publication: Publication, path, filename: str, content_
         response = HttpResponse(content_type=content_type)
         response["Content-Length"] = str(size)
     else:
-        # FileResponse closes the file when the response is done.
-        response = FileResponse(open(path, "rb"), content_type=content_type)  # noqa: SIM115
+        response = StreamingHttpResponse(files.read(store(), name), content_type=content_type)
         response["Content-Length"] = str(size)
     for key, value in headers.items():
         response[key] = value
@@ -124,8 +115,7 @@ def extraction(request, name):
     publication = latest()
     if publication is None:
         return _not_found(request, "Aucune publication n'est encore disponible.")
-    path = publication.zip_path(name)
-    return _serve_file(request, publication, path, path.name, "application/zip")
+    return _serve_file(request, publication, publication.zip_name(name), "application/zip")
 
 
 def _publication(stamp: str) -> Publication:
@@ -141,7 +131,14 @@ def publication_zip(request, stamp, filename):
     names = {e["zip"] for e in publication.manifest["extractions"]}
     if filename not in names:
         return _not_found(request, "Fichier introuvable dans cette publication.")
-    return _serve_file(request, publication, publication.path / filename, filename, "application/zip")
+    return _serve_file(request, publication, filename, "application/zip")
+
+
+def _member(zip_name: str, filename: str):
+    # zipfile seeks: a local file is read in place, an object through django-storages' file.
+    with store().open(zip_name, "rb") as raw, zipfile.ZipFile(raw) as archive, archive.open(filename) as handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -151,15 +148,9 @@ def publication_txt(request, stamp, filename):
     for entry in publication.manifest["extractions"]:
         for member in entry["files"]:
             if member["name"] == filename:
-                archive = zipfile.ZipFile(publication.path / entry["zip"])
-
-                def stream(archive=archive):
-                    with archive, archive.open(filename) as handle:
-                        while chunk := handle.read(CHUNK):
-                            yield chunk
-
                 response = StreamingHttpResponse(
-                    b"" if request.method == "HEAD" else stream(), content_type="text/plain; charset=utf-8"
+                    b"" if request.method == "HEAD" else _member(publication.stored_name(entry["zip"]), filename),
+                    content_type="text/plain; charset=utf-8",
                 )
                 response["Content-Length"] = str(member["size"])
                 response["Content-Disposition"] = f"attachment; filename={filename}"

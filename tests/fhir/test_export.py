@@ -3,7 +3,6 @@
 import datetime
 import gc
 import json
-import os
 from urllib.parse import urlsplit
 
 import psycopg
@@ -18,18 +17,14 @@ from fhir.resources.R4B.practitionerrole import PractitionerRole
 from rpps.fhir import export
 from rpps.fhir.models import ApiKey, Export
 from rpps.registry.models import Structure
+from rpps.runtime import files, jobs
+from rpps.runtime.models import Job
 from tests import factories
 from tests.canary import assert_no_canary, plant_canaries
 
 pytestmark = pytest.mark.django_db
 MODELS = {"Practitioner": Practitioner, "PractitionerRole": PractitionerRole, "Organization": Organization}
 ASYNC = {"HTTP_PREFER": "respond-async"}
-
-
-@pytest.fixture(autouse=True)
-def export_files(settings, tmp_path):
-    settings.FHIR_EXPORT_DIR = tmp_path / "exports"
-    settings.FHIR_EXPORT_BACKGROUND = False  # inline: the test database is not shared with a thread
 
 
 def path_of(url: str) -> str:
@@ -91,17 +86,17 @@ def test_export_by_type_and_since_and_its_refusals(api, recording):
 
 def test_status_while_running_cancel_and_other_keys(api, recording, settings):
     factories.exercise()
-    job = Export.objects.create(key=ApiKey.objects.get(), request_url="x", types=["Practitioner"])
-    export.directory(job).mkdir(parents=True)
-    (export.directory(job) / "expected").write_text("100")
-    export._progress(export.directory(job), 1, 40)
+    job = Export.objects.create(key=ApiKey.objects.get(), request_url="x", types=["Practitioner"],
+                                state=Export.State.RUNNING, written=40, expected=100)  # fmt: skip
+    with files.open_for_writing(export.store(), export.file_name(job, "Practitioner-1.ndjson")) as handle:
+        handle.write(b"{}\n")  # a part file the running worker has begun
     status = api.get(f"/fhir/v2/$export-status/{job.pk}")
     assert status.status_code == 202
     assert status["X-Progress"] == "40 / 100 ressources"
     _, other = ApiKey.issue("autre application")
     assert Client().get(f"/fhir/v2/$export-status/{job.pk}", HTTP_ESANTE_API_KEY=other).status_code == 404
     assert api.delete(f"/fhir/v2/$export-status/{job.pk}").status_code == 202
-    assert not export.directory(job).exists()
+    assert files.listdir(export.store(), str(job.pk)) == ([], [])
     assert api.get(f"/fhir/v2/$export-status/{job.pk}").status_code == 404
     # files of a finished export belong to its key only, and go after FHIR_EXPORT_KEEP_HOURS
     done = api.get(kick_off(api, _type="Practitioner")).json()
@@ -113,22 +108,39 @@ def test_status_while_running_cancel_and_other_keys(api, recording, settings):
     assert api.get(file_url).status_code == 404
 
 
-def test_an_export_whose_server_stopped_is_reported_failed_and_can_be_started_again(api, recording):
+def _started_then_worker_killed(api, attempts: int):
+    """An export whose job was taken by a worker that then died (no sign of life since)."""
     factories.exercise()
-    job = Export.objects.create(key=ApiKey.objects.get(), request_url="x", types=["Practitioner"],
-                                state=Export.State.RUNNING)  # fmt: skip
-    export.directory(job).mkdir(parents=True)
-    (export.directory(job) / "expected").write_text("100")
-    export._progress(export.directory(job), 1, 40)
-    assert api.get(f"/fhir/v2/$export-status/{job.pk}").status_code == 202  # moving: still running
-    long_ago = timezone.now() - export.STALLED_AFTER - datetime.timedelta(minutes=1)
-    Export.objects.filter(pk=job.pk).update(heartbeat=long_ago)
-    for path in export.directory(job).iterdir():
-        os.utime(path, (long_ago.timestamp(), long_ago.timestamp()))
-    status = api.get(f"/fhir/v2/$export-status/{job.pk}")
-    assert status.status_code == 500
+    found = Export.objects.create(key=ApiKey.objects.get(), request_url="x", types=["Practitioner"],
+                                  state=Export.State.RUNNING, written=40, expected=100)  # fmt: skip
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    job = Job.objects.create(kind="fhir.export", label="export", args={"export_id": str(found.pk)}, attempts=attempts,
+                             state=Job.State.RUNNING, started_at=long_ago, heartbeat_at=long_ago)  # fmt: skip
+    with files.open_for_writing(export.store(), export.file_name(found, "Practitioner-1.ndjson")) as handle:
+        handle.write(b'{"partiel": true}\n')
+    assert api.get(f"/fhir/v2/$export-status/{found.pk}").status_code == 202  # a read never decides it failed
+    return found, job
+
+
+def test_an_export_whose_worker_died_is_run_again_and_completes(api, recording):
+    found, job = _started_then_worker_killed(api, attempts=1)
+    assert jobs.reap()["relances"] == 1  # sent again: the (immediate) worker runs it from the start
+    job.refresh_from_db()
+    assert job.state == Job.State.DONE and job.attempts == 2
+    manifest = api.get(f"/fhir/v2/$export-status/{found.pk}").json()
+    lines = b"".join(api.get(path_of(manifest["output"][0]["url"])).streaming_content).decode().splitlines()
+    assert len(lines) == 1 and "partiel" not in lines[0]
+
+
+def test_an_export_whose_worker_died_too_often_is_reported_failed_and_can_be_started_again(api, recording):
+    found, job = _started_then_worker_killed(api, attempts=2)
+    assert jobs.reap()["echecs"] == 1
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED and "interrompu" in job.message
+    status = api.get(f"/fhir/v2/$export-status/{found.pk}")
+    assert status.status_code == 500 and status["Content-Type"].startswith("application/fhir+json")
     assert "interrompu" in status.json()["issue"][0]["diagnostics"]
-    assert not export.directory(job).exists()  # its partial files are gone
+    assert files.listdir(export.store(), str(found.pk)) == ([], [])  # its partial files are gone
     assert api.get(kick_off(api, _type="Practitioner")).status_code == 200  # started again, it completes
 
 
@@ -164,7 +176,7 @@ def test_worker_processes_share_one_snapshot(settings, recording):
 
     monkey.setattr(export, "_querysets", change_then_list)
     try:
-        export.run(job.pk)
+        jobs.enqueue("fhir.export", export_id=str(job.pk))  # run here: the tests' jobs are immediate
     finally:
         monkey.undo()
     job.refresh_from_db()
@@ -173,7 +185,7 @@ def test_worker_processes_share_one_snapshot(settings, recording):
     assert {"Practitioner-1.ndjson", "Practitioner-2.ndjson"} <= files
     lines = {}
     for output in job.outputs:
-        for line in (export.directory(job) / output["file"]).read_text().splitlines():
+        for line in b"".join(files.read(export.store(), export.file_name(job, output["file"]))).decode().splitlines():
             lines.setdefault(output["type"], []).append(json.loads(line))
     assert sorted(r["id"] for r in lines["PractitionerRole"]) == sorted(f"005-{r.pk}" for r in roles)
     assert len(lines["Practitioner"]) == 10 == len({r["id"] for r in lines["Practitioner"]})

@@ -15,6 +15,7 @@ from rpps.registry.history import Actor, acting_as
 from rpps.registry.models import Activity, ChangeRecord, Person
 from rpps.registry.projection import public_person
 from tests import factories
+from tests.conftest import published_zip
 
 from .conftest import account_client, professional_form, text
 
@@ -358,10 +359,9 @@ def test_a_registered_professional_is_in_the_next_publication(managed, settings,
 
     from rpps.publication import publish
 
-    settings.PUBLICATION_DIR = tmp_path
     person, activity = _registered(managed)
     publication = publish.publish()
-    with zipfile.ZipFile(publication.zip_path("PS_LibreAcces")) as archive:
+    with zipfile.ZipFile(published_zip(publication, "PS_LibreAcces")) as archive:
         name = next(n for n in archive.namelist() if "Personne_activite" in n)
         lines = [line for line in archive.read(name).decode().splitlines() if f"|{person.rpps}|" in line]
     assert len(lines) == 1

@@ -14,6 +14,7 @@ from rpps.publication.reader import open_extraction
 from rpps.registry.history import Actor, acting_as
 from rpps.registry.models import Activity, ChangeRecord, Diploma, Exercise, Expertise, Person, Structure
 from tests import factories
+from tests.conftest import published_zip
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).parent / "samples"
@@ -100,7 +101,7 @@ def test_too_many_removals_are_refused_unless_forced(tmp_path):
 
 def _lines(publication, stem):
     extraction = "PS_LibreAcces"
-    with zipfile.ZipFile(publication.zip_path(extraction)) as archive:
+    with zipfile.ZipFile(published_zip(publication, extraction)) as archive:
         name = next(n for n in archive.namelist() if n.startswith(stem))
         return archive.read(name).decode().splitlines()[1:]
 
@@ -114,7 +115,6 @@ def _codes(line, label_columns):
 
 
 def test_publish_of_a_loaded_file_gives_back_its_lines(settings, tmp_path):
-    settings.PUBLICATION_DIR = tmp_path / "pub"
     load(SAMPLES / "SYNTHETIC_PS_LibreAcces_202601010000.zip", date="2026-01-01")
     publication = publish.publish()
     source = (SAMPLES / "SYNTHETIC_PS_LibreAcces_Personne_activite_202601010000.txt").read_text().splitlines()[1:]
@@ -130,7 +130,6 @@ def test_publish_of_a_loaded_file_gives_back_its_lines(settings, tmp_path):
 
 
 def test_load_of_a_publication_gives_back_the_same_public_data(settings, tmp_path):
-    settings.PUBLICATION_DIR = tmp_path / "pub"
     with acting_as(Actor.system("tests"), "jeu d'essai"):
         for _ in range(3):
             exercise = factories.exercise()
@@ -139,8 +138,8 @@ def test_load_of_a_publication_gives_back_the_same_public_data(settings, tmp_pat
             factories.diploma(exercise)
     first = publish.publish(now=publish.timezone.now() - datetime.timedelta(minutes=5))
     folder = tmp_path / "copy"
-    shutil.copytree(first.path, folder)
-    plan = loader.plan_load(open_extraction([folder / first.zip_path("PS_LibreAcces").name]), DAY)
+    shutil.copytree(published_zip(first, "PS_LibreAcces").parent, folder)
+    plan = loader.plan_load(open_extraction([folder / published_zip(first, "PS_LibreAcces").name]), DAY)
     # Everything published is already in the registry: nothing to add, change or remove.
     for kind, counts in plan.counts.items():
         assert counts == {"ajouts": 0, "modifications": 0, "retraits": 0}, kind

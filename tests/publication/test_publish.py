@@ -13,16 +13,11 @@ from rpps.registry.history import Actor, acting_as
 from rpps.registry.models import Person
 from rpps.registry.projection import public_values
 from tests import factories
+from tests.conftest import published_zip
 
 pytestmark = pytest.mark.django_db
 
 SHARED_HEADERS = formats.DATA
-
-
-@pytest.fixture(autouse=True)
-def publication_dir(settings, tmp_path):
-    settings.PUBLICATION_DIR = tmp_path / "publications"
-    return settings.PUBLICATION_DIR
 
 
 @pytest.fixture
@@ -51,7 +46,7 @@ def registry(db):
 
 def read(publication, name):
     extraction = formats.EXTRACTIONS[name]
-    with zipfile.ZipFile(publication.zip_path(name)) as archive:
+    with zipfile.ZipFile(published_zip(publication, name)) as archive:
         return {n: archive.read(n) for n in archive.namelist()}, extraction
 
 
@@ -77,7 +72,7 @@ def test_files_have_the_published_names_headers_and_syntax(registry):
     mss, _ = read(publication, "Extraction_Correspondance_MSSante")
     mss_lines = next(iter(mss.values())).decode().splitlines()
     assert all(len(line.split("|")) == 31 for line in mss_lines) and not mss_lines[0].endswith("|")
-    assert publication.path.name == "202611261005" and (publication.path / "publication.json").exists()
+    assert publication.stamp == "202611261005" and publish.store().exists("202611261005/publication.json")
 
 
 def test_one_line_per_open_situation_and_one_for_a_professional_without_any(registry):
@@ -133,18 +128,18 @@ def test_a_failed_publication_leaves_the_previous_one_served_and_whole(registry,
         publish.publish()
     assert [p.stamp for p in publish.publications()] == [first.stamp]
     assert publish.latest().stamp == first.stamp
-    assert not list(publish.root().glob(".en-cours-*"))
-    with zipfile.ZipFile(first.zip_path("PS_LibreAcces")) as archive:
+    assert publish.store().listdir("")[0] == [first.stamp]  # the failed one's files are gone
+    with zipfile.ZipFile(published_zip(first, "PS_LibreAcces")) as archive:
         assert archive.testzip() is None
 
 
 def test_a_leftover_from_a_killed_run_is_never_served_and_is_cleaned(registry):
-    leftover = publish.root() / ".en-cours-209901010000"
-    leftover.mkdir(parents=True)
-    (leftover / "PS_LibreAcces_209901010000.zip").write_bytes(b"partial")
-    assert publish.latest() is None
+    from django.core.files.base import ContentFile
+
+    publish.store().save("209901010000/PS_LibreAcces_209901010000.zip", ContentFile(b"partial"))  # no manifest
+    assert publish.latest() is None and publish.publications() == []
     publish.publish()
-    assert not leftover.exists() and publish.latest() is not None
+    assert not publish.store().exists("209901010000/PS_LibreAcces_209901010000.zip") and publish.latest() is not None
 
 
 def test_only_the_last_publications_are_kept(registry, settings):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from rpps.publication import publish
 from rpps.registry.history import Actor, acting_as
 from tests import factories
+from tests.conftest import published_zip
 
 pytestmark = pytest.mark.django_db
 URL = "/annuaire-sante-webservices/V300/services/extraction/"
@@ -17,7 +18,6 @@ URL = "/annuaire-sante-webservices/V300/services/extraction/"
 
 @pytest.fixture
 def published(settings, tmp_path, db):
-    settings.PUBLICATION_DIR = tmp_path / "publications"
     with acting_as(Actor.system("tests"), "jeu d'essai"):
         factories.activity()
     return publish.publish(now=timezone.make_aware(datetime.datetime(2026, 11, 26, 10, 5)))
@@ -33,7 +33,7 @@ def test_get_streams_the_latest_zip_with_its_name(client, published, name):
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"] == f"attachment; filename={name}_202611261005.zip"
     content = body(response)
-    assert int(response["Content-Length"]) == len(content) == published.zip_path(name).stat().st_size
+    assert int(response["Content-Length"]) == len(content) == published_zip(published, name).stat().st_size
     assert zipfile.ZipFile(io.BytesIO(content)).testzip() is None
 
 
@@ -41,7 +41,7 @@ def test_head_tells_the_name_and_size_without_the_body(client, published):
     response = client.head(URL + "PS_LibreAcces")
     assert response.status_code == 200 and body(response) == b""
     assert response["Content-Disposition"].endswith("PS_LibreAcces_202611261005.zip")
-    assert int(response["Content-Length"]) == published.zip_path("PS_LibreAcces").stat().st_size
+    assert int(response["Content-Length"]) == published_zip(published, "PS_LibreAcces").stat().st_size
     assert response["ETag"] and response["Last-Modified"].endswith("GMT")
 
 
@@ -53,7 +53,7 @@ def test_conditional_get_answers_304(client, published):
 
 
 def test_range_requests_resume_a_download(client, published):
-    whole = published.zip_path("PS_LibreAcces").read_bytes()
+    whole = published_zip(published, "PS_LibreAcces").read_bytes()
     part = client.get(URL + "PS_LibreAcces", headers={"Range": "bytes=100-"})
     assert part.status_code == 206 and part["Content-Range"] == f"bytes 100-{len(whole) - 1}/{len(whole)}"
     rest = body(part)
@@ -73,8 +73,7 @@ def test_unknown_names_get_a_clear_404(client, published):
     assert "Extraction « PS_Inconnu » inconnue" in response.content.decode()
 
 
-def test_no_publication_yet_is_a_clear_404(client, settings, tmp_path, db):
-    settings.PUBLICATION_DIR = tmp_path / "vide"
+def test_no_publication_yet_is_a_clear_404(client, db):
     response = client.get(URL + "PS_LibreAcces")
     assert response.status_code == 404 and "Aucune publication" in response.content.decode()
 

@@ -26,4 +26,4 @@ class Command(BaseCommand):
         for extraction in publication.manifest["extractions"]:
             lines = ", ".join(f"{f['name']} : {f['lines']} lignes" for f in extraction["files"])
             self.stdout.write(f"{extraction['zip']} ({extraction['size']} octets) — {lines}")
-        self.stdout.write(f"Publication {publication.stamp} en place dans {publication.path}.")
+        self.stdout.write(f"Publication {publication.stamp} en place (stockage « publications »).")
