@@ -1,5 +1,6 @@
-"""Bulk export benchmark (run by bench/run.py): one system-level $export of every resource, run by the
-export code itself from this process (with its FHIR_EXPORT_WORKERS worker processes); then, as the floor, the base rows of the same resources read by
+"""Bulk export benchmark (run by bench/run.py): one system-level $export of every resource, run as a job
+by the job runner in this process, as a worker runs it (with its FHIR_EXPORT_WORKERS part processes,
+files written to the export storage); then, as the floor, the base rows of the same resources read by
 hand-written SQL (COPY … TO STDOUT, discarded). Prints one JSON line."""
 
 import json
@@ -16,6 +17,7 @@ from django.db import connection  # noqa: E402
 
 from rpps.fhir import export  # noqa: E402
 from rpps.fhir.models import ApiKey, Export  # noqa: E402
+from rpps.runtime import files, jobs  # noqa: E402
 
 FLOOR = [
     "SELECT s.* FROM registry_structure s",
@@ -31,10 +33,13 @@ def main():
     key, _ = ApiKey.issue("bench export")
     job = Export.objects.create(key=key, request_url="bench", types=list(export.TYPES))
     started = time.perf_counter()
-    export.run(job.pk)
+    ran = jobs.enqueue("fhir.export", export_id=str(job.pk))  # JOBS_IMMEDIATE: run here, as a worker would
     seconds = time.perf_counter() - started
     job.refresh_from_db()
-    size = sum(f.stat().st_size for f in export.directory(job).iterdir())
+    ran.refresh_from_db()
+    assert job.state == Export.State.DONE, (ran.state, ran.message)
+    store = export.store()
+    size = sum(store.size(f"{job.pk}/{name}") for name in files.listdir(store, str(job.pk))[1])
     # the coordinator and its largest worker process (FHIR_EXPORT_WORKERS of them)
     rss = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) * 1024
     export.remove(job)

@@ -398,7 +398,7 @@ def bench_publish(env: dict, *, then_load: bool = True) -> list[dict]:
     lines = sum(int(n) for n in re.findall(r": (\d+) lignes", out))
     _, _, base_out = run_measured([sys.executable, "-c", PUBLISH_BASELINE_SCRIPT.format()], run_env)
     base = json.loads(base_out.strip().splitlines()[-1])
-    zips = sum(p.stat().st_size for p in Path(folder).rglob("*.zip"))
+    zips = sum(p.stat().st_size for p in Path(folder).rglob("*.zip"))  # the publication storage: a folder here
     loaded = bench_load(env, next(Path(folder).rglob("PS_LibreAcces_*.zip"))) if then_load else []
     shutil.rmtree(folder, ignore_errors=True)
     return loaded + [
@@ -513,7 +513,7 @@ def bench_export(env: dict) -> list[dict]:
         "figure": f"FHIR $export, every resource ({thousands(r['resources'])}: {counts})",
         "value": round(rate), "unit": "resources/s", "baseline": round(r["resources"] / r["floor"]),
         "baseline_what": "the base rows of the same resources read by hand-written SQL (COPY … TO STDOUT, discarded)",
-        "ratio": round(r["floor"] / r["seconds"], 2), "target": ">= 20,000 resources/s, memory bounded",
+        "ratio": round(r["floor"] / r["seconds"], 2), "target": ">= 40,000 resources/s through jobs, memory bounded",
         "note": f"{r['seconds']:.1f} s (floor {r['floor']:.1f} s), {r['bytes'] / 2**20:.0f} MiB of NDJSON, "
                 f"{r['workers']} worker processes sharing one snapshot, peak RSS of one process {r['rss'] / 2**20:.0f} MiB",
     }]  # fmt: skip
