@@ -16,6 +16,14 @@ def local_storages(settings, root) -> None:
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (rate-limit counts, …), as the database is emptied."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def shared_files(settings, tmp_path):
     """Every test has its own publication and export stores (never var/)."""
     local_storages(settings, tmp_path / "stores")

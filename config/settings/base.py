@@ -42,6 +42,16 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+# A read replica of the primary (streaming replication), for public reads (rpps.runtime.routing).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["rpps.runtime.routing.PublicReadRouter"]
+PUBLIC_READ_PATHS = ["/recherche/", "/professionnel/", "/structure/", "/annuaire-sante-webservices/", "/extractions/",
+                     "/fhir/"]  # fmt: skip
+PRIMARY_ONLY_PATH_PARTS = ["/$export", "/_page", "/_history"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent readers while the server writes; long waits instead of "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -87,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "rpps.registry.history.ActorMiddleware",
+    "rpps.runtime.routing.PublicReadMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -260,7 +271,6 @@ JOB_KEEP_DAYS = int(os.environ.get("JOB_KEEP_DAYS", "30"))
 # place they are declared. Each also has a management command (`manage.py periodic <kind>`).
 JOB_SCHEDULE = {
     "runtime.reap": "* * * * *",
-    "fhir.clean_rate_windows": "*/5 * * * *",
     "fhir.purge_exports": "*/15 * * * *",
     "portal.expire_requests": "0 1 * * *",
     "portal.purge_imports": "10 1 * * *",

@@ -3,7 +3,7 @@ import secrets
 import time
 import uuid
 
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 
 # Keys found recently, per process: each API request would otherwise read the key table. A key
@@ -64,41 +64,6 @@ class ApiKey(models.Model):
         if found:
             _found[digest] = (found, time.monotonic() + KEY_CACHE_SECONDS)
         return found
-
-
-class RateWindow(models.Model):
-    """The requests of a key in its current second, shared by every server process: the rate limit is
-    per key, whichever process serves it. One row per key, started again each second."""
-
-    key = models.OneToOneField(ApiKey, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    second = models.BigIntegerField()
-    hits = models.IntegerField()
-
-    class Meta:
-        verbose_name = "fenêtre de débit"
-
-    def __str__(self):
-        return f"{self.key_id} : {self.hits} requête(s) à la seconde {self.second}"
-
-    @classmethod
-    def hit(cls, key: ApiKey, second: int) -> int:
-        """Count one request of ``key`` in ``second``; the requests of that second so far. One atomic
-        statement (the row is locked for its duration only), the same on SQLite and PostgreSQL."""
-        table = connection.ops.quote_name(cls._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (key_id, second, hits) VALUES (%s, %s, 1) ON CONFLICT (key_id) DO UPDATE "
-                f"SET hits = CASE WHEN {table}.second = excluded.second THEN {table}.hits + 1 ELSE 1 END, "
-                "second = excluded.second RETURNING hits",
-                [key.pk, second],
-            )
-            return cursor.fetchone()[0]
-
-    @classmethod
-    def clean(cls, now: float | None = None) -> int:
-        """Windows of keys idle for a minute are removed (a periodic job): the table holds active keys only."""
-        deleted, _ = cls.objects.filter(second__lt=int(now or time.time()) - 60).delete()
-        return deleted
 
 
 class Tombstone(models.Model):

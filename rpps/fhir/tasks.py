@@ -1,10 +1,9 @@
 """Jobs of the FHIR app: $export, and the periodic clean-ups (expired exports, tombstones past their
-retention, rate-limit windows)."""
+retention)."""
 
 from rpps.runtime import jobs
 
 from . import export, gone
-from .models import RateWindow
 
 jobs.handler("fhir.export", label="Export FHIR ($export)", attempts=2, on_failure=export.failed)(export.run)
 
@@ -18,8 +17,3 @@ def purge_exports(job):
               attempts=1)  # fmt: skip
 def purge_tombstones(job):
     jobs.progress(job, 1, 1, f"{gone.purge()} ressource(s) supprimée(s) retirée(s)")
-
-
-@jobs.handler("fhir.clean_rate_windows", label="Nettoyage des fenêtres de limite de débit", attempts=1)
-def clean_rate_windows(job):
-    jobs.progress(job, 1, 1, f"{RateWindow.clean()} fenêtre(s) retirée(s)")

@@ -21,9 +21,9 @@ from rpps.registry import history as registry_history
 from rpps.registry.memory import without_cycle_collector
 from rpps.runtime import files
 
-from . import capability, export, gone, paging, versions
+from . import capability, export, gone, paging, ratelimit, versions
 from .includes import included, includes_of
-from .models import ApiKey, Export, RateWindow, Tombstone
+from .models import ApiKey, Export, Tombstone
 from .resources import BUILDERS, MODELS, instant, parse_id, version_id
 from .search import SearchError, conditions, count_parameter, date_range, unknown_parameters
 
@@ -91,7 +91,7 @@ def _second() -> int:
 
 
 def _within_rate(key: ApiKey) -> bool:
-    return RateWindow.hit(key, _second()) <= settings.FHIR_RATE_LIMIT
+    return ratelimit.hit(key.pk, _second()) <= settings.FHIR_RATE_LIMIT
 
 
 def _base(request) -> str:

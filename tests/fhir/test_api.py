@@ -16,7 +16,8 @@ from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.practitionerrole import PractitionerRole
 
-from rpps.fhir.models import ApiKey, RateWindow
+from rpps.fhir import ratelimit
+from rpps.fhir.models import ApiKey
 from rpps.registry.models import Authorization, Exercise, Mailbox, Person, Structure
 from tests import factories
 from tests.canary import assert_no_canary, plant_canaries
@@ -295,11 +296,11 @@ def test_access_needs_a_valid_key_and_is_rate_limited(data, api_key):
 
 
 def test_the_rate_limit_counts_the_requests_of_every_server_process(data, api_key):
-    """The count is kept in the database: requests a key made through another server process (here
-    written as that process would) use up the same second."""
+    """The count is kept in the shared cache: requests a key made through another server process (here
+    counted as that process would) use up the same second; nothing is written to the database."""
     key = ApiKey.find(api_key)
     for _ in range(2):
-        RateWindow.hit(key, 1_800_000_000)
+        ratelimit.hit(key.pk, 1_800_000_000)
     client = Client(HTTP_ESANTE_API_KEY=api_key)
     with override_settings(FHIR_RATE_LIMIT=3), mock.patch("rpps.fhir.views._second", return_value=1_800_000_000):
         statuses = [client.get("/fhir/v2/Organization").status_code for _ in range(2)]

@@ -100,9 +100,9 @@ def test_next_run_follows_the_declared_hour():
 
 def test_a_slot_is_run_once_whatever_the_number_of_schedulers():
     slot = timezone.now().replace(second=0, microsecond=0)
-    assert schedule.enqueue_slot("fhir.clean_rate_windows", slot) is not None
-    assert schedule.enqueue_slot("fhir.clean_rate_windows", slot) is None
-    assert Job.objects.filter(kind="fhir.clean_rate_windows").count() == 1
+    assert schedule.enqueue_slot("fhir.purge_exports", slot) is not None
+    assert schedule.enqueue_slot("fhir.purge_exports", slot) is None
+    assert Job.objects.filter(kind="fhir.purge_exports").count() == 1
 
 
 def test_the_periodic_command_lists_runs_and_refuses_unknown_names(capsys):
