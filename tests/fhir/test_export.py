@@ -157,11 +157,12 @@ def test_export_holds_no_private_data(api, recording):
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_worker_processes_share_one_snapshot(settings, recording):
+def test_worker_processes_share_one_snapshot(settings, recording, shared_files):
     """On PostgreSQL the export runs in worker processes that read the same snapshot: a change made
     while they run is not in the files, and every resource is written once."""
     settings.FHIR_EXPORT_WORKERS = 2
     monkey = pytest.MonkeyPatch()
+    monkey.setenv("FHIR_EXPORT_DIR", str(shared_files / "exports"))  # the part processes read the environment
     monkey.setattr(export, "RANGE", 3)  # several ranges, so that both workers get some
     site = factories.structure(name="AVANT")
     roles = [factories.activity(factories.exercise(last_name=f"PARALLELE{i}"), site) for i in range(10)]
@@ -181,8 +182,8 @@ def test_worker_processes_share_one_snapshot(settings, recording):
         monkey.undo()
     job.refresh_from_db()
     assert job.state == Export.State.DONE
-    files = {o["file"] for o in job.outputs}
-    assert {"Practitioner-1.ndjson", "Practitioner-2.ndjson"} <= files
+    names = {o["file"] for o in job.outputs}
+    assert {"Practitioner-1.ndjson", "Practitioner-2.ndjson"} <= names
     lines = {}
     for output in job.outputs:
         for line in b"".join(files.read(export.store(), export.file_name(job, output["file"]))).decode().splitlines():
