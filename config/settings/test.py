@@ -1,5 +1,7 @@
 """Test settings: same code paths as production, fast password hashing."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import VAR_DIR
 
@@ -27,3 +29,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # Tests call the FHIR API faster than 17 requests per second; the limit is tested with its own value.
 FHIR_RATE_LIMIT = 10_000
+
+# The test process reads the shared nomenclature version once (a change made in it is seen at once):
+# a check falling due in the middle of a request would make query counts depend on the clock. Servers
+# started by tests set their own delay in the environment.
+if "SHARED_CACHE_CHECK_SECONDS" not in os.environ:
+    SHARED_CACHE_CHECK_SECONDS = 3600
