@@ -1,5 +1,6 @@
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -32,8 +33,6 @@ def shared_files(settings, tmp_path):
 
 def published_zip(publication, name: str):
     """The local file of an extraction's zip in a publication (file-system store)."""
-    from pathlib import Path
-
     from rpps.publication.publish import store
 
     return Path(store().path(publication.stored_name(publication.zip_name(name))))

@@ -90,7 +90,10 @@ def latest() -> Publication | None:
 
 
 class _ZipWriter:
-    """Compresses and writes batches of lines in a thread while the caller builds the next ones."""
+    """Compresses and writes batches of lines in a thread while the caller builds the next ones.
+
+    Not background work: the thread lives inside one publication (a job in a worker, or the
+    command), is joined before the zip is closed, and an interrupted publication is run again whole."""
 
     def __init__(self, archive: zipfile.ZipFile, member: str, moment):
         info = zipfile.ZipInfo(member, date_time=moment.timetuple()[:6])

@@ -73,6 +73,15 @@ def enqueue(
     return job
 
 
+def run_here(kind: str, *, requested_by: str = "") -> Job:
+    """Records a job and runs it in this process (a command), exactly as a worker would."""
+    job = Job.objects.create(kind=kind, label=HANDLERS[kind].label[:200], requested_by=requested_by[:200],
+                             heartbeat_at=timezone.now())  # fmt: skip
+    run(job.pk)
+    job.refresh_from_db()
+    return job
+
+
 def send(job_id: int, *, after_commit: bool = False) -> None:
     from .tasks import execute, huey
 

@@ -33,10 +33,7 @@ class Command(BaseCommand):
         except KeyError as exc:
             known = ", ".join(e.kind for e in schedule.entries())
             raise CommandError(f"Tâche périodique inconnue : {tache}. Tâches : {known}.") from exc
-        job = Job.objects.create(kind=entry.kind, label=entry.label, requested_by="commande periodic",
-                                 heartbeat_at=timezone.now())  # fmt: skip
-        jobs.run(job.pk)
-        job.refresh_from_db()
+        job = jobs.run_here(entry.kind, requested_by="commande periodic")
         self.stdout.write(f"{entry.label} : {job.get_state_display()}. {job.message}".strip())
         if job.state != Job.State.DONE:
             raise CommandError(job.message or "échec")
