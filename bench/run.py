@@ -24,6 +24,9 @@ ratio says how far the product is from what the database itself needs for the sa
    from a separate process (identifier, family prefix, name:contains, pages of 1000), each next to
    the same SQL statements replayed directly.
 
+6. FHIR later pages (bench/fhir_paging.py): the next page of family-prefix searches, with no change
+   and with 100 registry changes since the first page, against the first pages' p99.
+
 The populated database (`rpps_bench`) is kept for later benchmarks.
 """
 
@@ -519,6 +522,25 @@ def bench_export(env: dict) -> list[dict]:
     }]  # fmt: skip
 
 
+def bench_paging(env: dict, searches: int = 200, changes: int = 100) -> list[dict]:
+    """FHIR later pages (as of their first page) against first pages (bench/fhir_paging.py)."""
+    out = subprocess.run([sys.executable, "bench/fhir_paging.py", str(searches), str(changes)], cwd=ROOT,
+                         env=env | {"PYTHONPATH": str(ROOT)}, check=True, capture_output=True, text=True).stdout  # fmt: skip
+    r = json.loads(out.strip().splitlines()[-1])
+    first = r["first"]["p99_ms"]
+    figures = []
+    for name, what in (("next", "no change since the first page"),
+                       ("next_changed", f"{r['changes']} registry changes since the first page")):  # fmt: skip
+        figures.append({
+            "figure": f"FHIR later page (_count=100), p99, {what}", "value": round(r[name]["p99_ms"], 1), "unit": "ms",
+            "baseline": round(first, 1), "baseline_what": "the first page of the same searches (p99)",
+            "ratio": round(r[name]["p99_ms"] / first, 2), "target": "<= 2x the first page's p99",
+            "note": f"{r[name]['n']} Practitioner family-prefix searches in-process (Django test client); "
+                    f"p50 {r[name]['p50_ms']:.1f} ms against {r['first']['p50_ms']:.1f} ms for first pages",
+        })  # fmt: skip
+    return figures
+
+
 def write_results(figures: list[dict]) -> None:
     previous = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"figures": []}
     names = {f["figure"] for f in figures}
@@ -565,7 +587,7 @@ def main() -> None:
                         help="requests per FHIR search kind")  # fmt: skip
     parser.add_argument(
         "--only",
-        choices=["bulk", "publish", "search", "fhir", "export"],
+        choices=["bulk", "publish", "search", "fhir", "paging", "export"],
         help="run one part only (on the populated database)",
     )
     args = parser.parse_args()
@@ -578,7 +600,8 @@ def main() -> None:
         subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
         parts = {"bulk": lambda: bench_bulk(env, args.bulk_rows), "publish": lambda: bench_publish(env),
                  "search": lambda: bench_search(env, args.searches),
-                 "fhir": lambda: bench_fhir(env, args.fhir_requests), "export": lambda: bench_export(env)}  # fmt: skip
+                 "fhir": lambda: bench_fhir(env, args.fhir_requests), "paging": lambda: bench_paging(env),
+                 "export": lambda: bench_export(env)}  # fmt: skip
         write_results(parts[args.only]())
         print(RESULTS_MD.read_text())
         return
@@ -590,6 +613,7 @@ def main() -> None:
     write_results(bench_publish(env))
     write_results(bench_search(env, args.searches))
     write_results(bench_fhir(env, args.fhir_requests))
+    write_results(bench_paging(env))
     write_results(bench_export(env))
     write_results(bench_identity(env, args.cases))
     write_results(bench_bulk(env, args.bulk_rows))

@@ -51,7 +51,7 @@ if os.environ.get("DATABASE_REPLICA_URL"):
 DATABASE_ROUTERS = ["rpps.runtime.routing.PublicReadRouter"]
 PUBLIC_READ_PATHS = ["/recherche/", "/professionnel/", "/structure/", "/annuaire-sante-webservices/", "/extractions/",
                      "/fhir/"]  # fmt: skip
-PRIMARY_ONLY_PATH_PARTS = ["/$export", "/_page", "/_history"]
+PRIMARY_ONLY_PATH_PARTS = ["/$export"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent readers while the server writes; long waits instead of "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -158,11 +158,15 @@ def _bulk_written(sender, **kwargs):
     rebuild()
 
 
-def _rewound(sender, persons, structures, **kwargs):
-    # the registry reads as of an earlier moment (rpps.registry.history.as_of): so must the index
+def _rewound(sender, past, persons, structures, **kwargs):
+    # the registry reads as of an earlier moment (rpps.registry.past.as_of): so must the index, for
+    # the persons whose records moved (their lines as of then, read from the past registry)
     at_structures = Activity.objects.filter(structure_id__in=structures).values_list("exercise__person_id", flat=True)
     indexed = Entry.objects.filter(structure_id__in=structures).values_list("person_id", flat=True)
-    reindex_persons({*persons, *at_structures, *indexed})
+    moved = {*persons, *at_structures, *indexed}
+    rows = [dict(zip(("id", *COLUMNS), (-position, *row), strict=True))
+            for position, row in enumerate(_rows(list(moved), datetime.date.today()), start=1)]  # fmt: skip
+    past.replace(Entry, "person_id", moved, rows)
 
 
 def connect():

@@ -7,7 +7,7 @@ marker id, and then run with the list of ids bound as one array (`= ANY(%s)`) on
 databases go through the ORM each time.
 """
 
-from django.db import connection
+from django.db import connections
 
 _MARKER = -7_365_024_913  # an id no table holds: finds the id list's placeholder in the compiled query
 
@@ -23,8 +23,10 @@ class Prepared:
         ids = list(ids)
         if not ids:
             return []
+        queryset = self.make(ids, *args)
+        connection = connections[queryset.db]  # a public read: the replica when there is one
         if connection.vendor != "postgresql":
-            return [tuple(row) for row in self.make(ids, *args)]
+            return [tuple(row) for row in queryset]
         compiled = self.compiled.get(args)  # one read: other server threads may be compiling too
         if compiled is None:
             if len(self.compiled) > 8:  # e.g. yesterday's day: no longer asked for

@@ -2,13 +2,17 @@
 
 A resource's versions are the moments its records changed: the object behind it, its parts and the
 objects it follows (rpps.registry.history: PART_OF, FOLLOWS). A past version is the resource built
-as the registry was at that moment (history.as_of, undoing only that resource's changes since);
-its versionId is the moment in milliseconds, like the current version's.
+as the registry was at that moment (past.as_of, undoing in memory only that resource's changes
+since: nothing is written); its versionId is the moment in milliseconds, like the current version's.
+Records written in bulk (generator, loader) may have no creation record of their own: their first
+version is named after their creation moment (``created_at``).
 """
+
+import datetime
 
 from django.db.models import Q
 
-from rpps.registry import history
+from rpps.registry import history, past
 from rpps.registry.models import ChangeRecord
 
 from .resources import BUILDERS, MODELS, version_id
@@ -22,17 +26,33 @@ def _records(resource_type: str, pk: int):
     return ChangeRecord.objects.filter(Q(object_type=history.object_type(model), object_id=pk))
 
 
+def _creation(resource_type: str, pk: int, own):
+    """When the object behind the resource was created: its creation record, else (written in bulk)
+    its created_at, kept by its deletion record once it is gone."""
+    created = own.filter(action="create").values_list("at", flat=True).first()
+    if created is not None:
+        return created
+    created = MODELS[resource_type]._base_manager.filter(pk=pk).values_list("created_at", flat=True).first()
+    if created is None:
+        before = own.filter(action="delete").values_list("before", flat=True).first() or {}
+        created = datetime.datetime.fromisoformat(before["created_at"]) if before.get("created_at") else None
+    return created
+
+
 def moments(resource_type: str, pk: int) -> list:
     """The moments the resource changed since its creation, newest first."""
     own = ChangeRecord.objects.filter(object_type=history.object_type(MODELS[resource_type]), object_id=pk)
-    created = own.filter(action="create").values_list("at", flat=True).first()
+    created = _creation(resource_type, pk, own)
     found = _records(resource_type, pk).order_by("-at").values_list("at", flat=True).distinct()
-    return list(found.filter(at__gte=created) if created else found)
+    found = list(found.filter(at__gte=created) if created else found)
+    if created is not None and (not found or found[-1] > created):
+        found.append(created)  # a bulk-written object's first version
+    return found
 
 
 def as_of(resource_type: str, pk: int, moment) -> dict | None:
     """The resource as it was at ``moment`` (None: it did not exist then)."""
-    with history.as_of(moment, records=_records(resource_type, pk)):
+    with past.as_of(moment, records=_records(resource_type, pk)):
         return BUILDERS[resource_type]([pk]).get(pk)
 
 

@@ -11,13 +11,13 @@ from urllib.parse import urlencode
 import orjson
 from django.conf import settings
 from django.core import signing
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import DatabaseError, connections, transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
 
-from rpps.registry import history as registry_history
+from rpps.registry import past
 from rpps.registry.memory import without_cycle_collector
 from rpps.runtime import files
 
@@ -251,19 +251,16 @@ def page(request):
     except signing.BadSignature:
         return outcome(400, "Lien de page invalide ou expiré (24 h) : relancez la recherche.", "invalid")
     started_at = timezone.datetime.fromisoformat(state["at"])
-    # Every page shows the registry as it was when the first one was served (its history undone
-    # since, in a transaction that is rolled back): same matches, same contents, same total.
+    # Every page shows the registry as it was when the first one was served (read through the
+    # changes recorded since, undone in memory: rpps.registry.past): same matches, contents, total.
     try:
-        with registry_history.as_of(started_at, limit=settings.FHIR_SNAPSHOT_MAX_CHANGES):
+        with past.as_of(started_at, limit=settings.FHIR_SNAPSHOT_MAX_CHANGES):
             return _bundle(request, state["type"], [tuple(p) for p in state["params"]], position=state["pos"],
                            backward=state["back"], total=state["total"], started_at=started_at)  # fmt: skip
-    except registry_history.TooManyChanges:
+    except past.TooManyChanges:
         return outcome(410, "L'annuaire a trop changé depuis la première page de cette recherche "
                             f"(plus de {settings.FHIR_SNAPSHOT_MAX_CHANGES} modifications) : relancez-la.",
                        "expired")  # fmt: skip
-    except OperationalError:  # the rows to rewind were locked by a writer (lock_timeout)
-        return outcome(503, "Page momentanément indisponible (écriture en cours) : réessayez.", "transient",
-                       **{"Retry-After": "1"})  # fmt: skip
 
 
 ESTIMATE_TOO_MANY = 20_000  # rows PostgreSQL cannot count within the default budget (measured: ~25 ms for 20,000)
@@ -271,7 +268,7 @@ ESTIMATE_TOO_MANY = 20_000  # rows PostgreSQL cannot count within the default bu
 
 def _estimate(queryset) -> int:
     sql, params = queryset.values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
+    with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
@@ -285,7 +282,7 @@ def _total(queryset, mode: str, page_ms: float) -> int | None:
     the budget (the matches were costly to find: counting them all would cost as much)."""
     if mode == "none":
         return None
-    if mode == "accurate" or connection.vendor != "postgresql":
+    if mode == "accurate" or connections[queryset.db].vendor != "postgresql":
         return queryset.count()
     estimate = _estimate(queryset)
     if mode == "estimate":
@@ -293,7 +290,7 @@ def _total(queryset, mode: str, page_ms: float) -> int | None:
     if estimate > ESTIMATE_TOO_MANY or page_ms > settings.FHIR_COUNT_BUDGET_MS:  # it would not fit: do not start
         return None
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(using=queryset.db), connections[queryset.db].cursor() as cursor:
             cursor.execute(f"SET LOCAL statement_timeout = {int(settings.FHIR_COUNT_BUDGET_MS)}")
             return queryset.count()
     except DatabaseError:

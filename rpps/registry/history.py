@@ -120,7 +120,10 @@ def _post_save(sender, instance, created, raw=False, **kwargs):
 def _post_delete(sender, instance, **kwargs):
     from .models import ChangeRecord
 
-    _write(instance, ChangeRecord.Action.DELETE, snapshot(instance), None)
+    # with its creation moment: the first version of a resource written in bulk, without a creation
+    # record, is named after it (rpps.fhir.versions)
+    before = {**snapshot(instance), "created_at": _jsonable(instance.created_at)}
+    _write(instance, ChangeRecord.Action.DELETE, before, None)
 
 
 def _parts(model) -> list[tuple]:
@@ -131,14 +134,14 @@ def _parts(model) -> list[tuple]:
             if m._meta.get_field(n).related_model is model]  # fmt: skip
 
 
-def _followers(model) -> list[tuple]:
+def followers(model) -> list[tuple]:
     from .models import RECORDED_MODELS
 
     return [(m, m._meta.get_field(n).attname) for m in RECORDED_MODELS for n in m.FOLLOWS
             if m._meta.get_field(n).related_model is model]  # fmt: skip
 
 
-def _wholes(model, values: dict) -> list[tuple]:
+def wholes(model, values: dict) -> list[tuple]:
     """(model, pk) of the objects ``values`` (an object's fields) is a part of."""
     found = []
     for name in model.PART_OF:
@@ -151,10 +154,10 @@ def _wholes(model, values: dict) -> list[tuple]:
 def touch_wholes(model, values: dict, when) -> None:
     """A change to an object is a change to the wholes it is part of and to their followers
     (Recorded.PART_OF, Recorded.FOLLOWS): their updated_at becomes ``when``."""
-    for whole, pk in _wholes(model, values):
+    for whole, pk in wholes(model, values):
         whole._base_manager.filter(pk=pk).update(updated_at=when)
-    for changed, pk in [(model, values.get("id")), *_wholes(model, values)]:
-        for follower, attname in _followers(changed):
+    for changed, pk in [(model, values.get("id")), *wholes(model, values)]:
+        for follower, attname in followers(changed):
             follower._base_manager.filter(**{attname: pk}).update(updated_at=when)
 
 
@@ -212,101 +215,6 @@ class ActorMiddleware:
         return self.get_response(request)
 
 
-# --- the registry as it was ----------------------------------------------------------------------
-
-
-class TooManyChanges(Exception):
-    """More changes to undo than a reader may undo in one request."""
-
-
-class _Rollback(Exception):
-    pass
-
-
-@contextmanager
-def as_of(moment: datetime.datetime, *, records=None, limit: int | None = None):
-    """Inside the block, the registry reads as it was at ``moment``; nothing of it is ever committed.
-
-    Every change recorded after ``moment`` (or only those of ``records``, a ChangeRecord queryset) is
-    undone, newest first, in a transaction that is rolled back when the block ends: the same queries
-    and builders then answer as of that moment. The undo writes no history and sends no model signal;
-    ``signals.rewound`` tells derived data (the public search index) which persons and structures
-    moved. Raises TooManyChanges when more than ``limit`` changes would have to be undone.
-    """
-    from django.apps import apps
-    from django.db import connection, transaction
-
-    from .models import ChangeRecord
-    from .signals import rewound
-
-    chosen = (records if records is not None else ChangeRecord.objects.all()).filter(at__gt=moment)
-    changes = list(
-        chosen.order_by("-at", "-id").values_list("action", "object_type", "object_id", "person_id", "before")[
-            : (limit + 1) if limit is not None else None
-        ]
-    )
-    if limit is not None and len(changes) > limit:
-        raise TooManyChanges(len(changes))
-    if not changes:
-        yield
-        return
-    try:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # the undo locks the rows it rewrites: a reader gives up rather than hold a writer back
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '200ms'")
-            touched: dict[str, set[int]] = {}
-            for action, kind, pk, _person, before in changes:
-                model = apps.get_model(kind)
-                manager = model._base_manager
-                if action == "create":
-                    _delete_row(model, pk)
-                elif action == "update":
-                    manager.filter(pk=pk).update(**_values(model, before))
-                else:
-                    manager.bulk_create([model(**_values(model, before))])
-                touched.setdefault(kind, set()).add(pk)
-            _restore_updated_at(touched, changes, moment)
-            structures = touched.get("registry.structure", set())
-            rewound.send(sender=as_of, persons={p for *_, p, _b in changes if p}, structures=structures)
-            yield
-            raise _Rollback
-    except _Rollback:
-        pass
-
-
-def _restore_updated_at(touched: dict[str, set[int]], changes, moment) -> None:
-    """updated_at as of ``moment``: the last change, up to then, to each object undone, to each whole
-    one of them is a part of and to their followers, counting their parts' changes (touch_wholes)."""
-    from django.apps import apps
-    from django.db.models import Max
-
-    from .models import ChangeRecord
-
-    affected: set[tuple] = set()
-    for _action, kind, pk, _person, before in changes:
-        model = apps.get_model(kind)
-        affected.add((model, pk))
-        if model.PART_OF:
-            # the wholes it belonged to: in its row as of then, else (a creation undone) its creation record
-            attnames = [model._meta.get_field(name).attname for name in model.PART_OF]
-            values = model._base_manager.filter(pk=pk).values(*attnames).first() or dict(before or {})
-            if not values:
-                values = ChangeRecord.objects.filter(object_type=kind, object_id=pk, action="create").values_list(
-                    "after", flat=True).first() or {}  # fmt: skip
-            affected.update(_wholes(model, values))
-    for model, pk in list(affected):
-        for follower, attname in _followers(model):
-            affected.update(
-                (follower, f) for f in follower._base_manager.filter(**{attname: pk}).values_list("pk", flat=True)
-            )
-    for model, pk in affected:
-        last = ChangeRecord.objects.filter(changes_of(model, pk), at__lte=moment).aggregate(last=Max("at"))["last"]
-        if last is not None:
-            model._base_manager.filter(pk=pk).update(updated_at=last)
-
-
 def changes_of(model, pk, *, follow: bool = True):
     """The change records (a condition on ChangeRecord) that move this object's updated_at: its own,
     its parts', and (``follow``) those of the objects it follows."""
@@ -323,20 +231,3 @@ def changes_of(model, pk, *, follow: bool = True):
             if whole is not None:
                 condition |= changes_of(field.related_model, whole, follow=False)
     return condition
-
-
-def _values(model, snapshot_: dict) -> dict:
-    fields = {f.attname: f for f in model._meta.concrete_fields}
-    return {name: fields[name].to_python(value) for name, value in snapshot_.items() if name in fields}
-
-
-def _delete_row(model, pk) -> None:
-    # a plain DELETE: no cascade, no signal (children created later are undone by their own records)
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} WHERE "
-            f"{connection.ops.quote_name(model._meta.pk.column)} = %s",
-            [pk],
-        )

@@ -6,6 +6,7 @@ from django.dispatch import Signal
 # that derived data (the public search index) is rebuilt.
 bulk_written = Signal()
 
-# Sent inside ``history.as_of`` once the registry has been rewound to an earlier moment (in a
-# transaction that will be rolled back), with the persons and structures whose records moved.
+# Sent inside ``past.as_of`` once queries read the registry as it was at an earlier moment, with
+# the persons and structures whose records moved and the ``past`` (rpps.registry.past.Past) that
+# derived tables hand their own rows as of then to.
 rewound = Signal()

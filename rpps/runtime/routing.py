@@ -1,8 +1,8 @@
 """Public reads on a read replica: while a public page, file or FHIR read is served (GET/HEAD under
 PUBLIC_READ_PATHS), the ORM reads from the `replica` database when one is configured
 (DATABASE_REPLICA_URL); every write, and every other request, uses the primary. Paths that must see
-their own writes at once (the $export status after its kick-off) or that still rewind the registry
-(FHIR later pages, vread and _history: issue 16) stay on the primary."""
+their own writes at once (the $export kick-off and its status) stay on the primary. FHIR later
+pages, vread and _history read the past without writing (rpps.registry.past): on the replica too."""
 
 import contextvars
 

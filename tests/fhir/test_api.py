@@ -720,6 +720,29 @@ def test_history_lists_the_versions_and_vread_shows_each(api, recording):
     assert api.get("/fhir/v2/Practitioner/003-999999/_history").status_code == 404
 
 
+def test_history_of_records_written_in_bulk_starts_with_their_original(api, recording):
+    from rpps.registry.models import Activity
+    from rpps.registry.population.run import generate
+
+    generate(20, 3, progress=False)  # bulk-written: no creation record of their own
+    site = Structure.objects.filter(activities__isnull=False).order_by("pk").first()
+    role = Activity.objects.filter(end_date__isnull=True).order_by("pk").first()
+    original_name, original_role = site.name, api.get(f"/fhir/v2/PractitionerRole/005-{role.pk}").json()
+    site.name = "NOUVEAU NOM"
+    site.save()
+    role.end_date = datetime.date.today() - datetime.timedelta(days=1)
+    role.save()
+    for url, check in ((f"/fhir/v2/Organization/001-{site.pk}", lambda v: v["name"] == original_name),
+                       (f"/fhir/v2/PractitionerRole/005-{role.pk}", lambda v: v == original_role)):  # fmt: skip
+        bundle = api.get(f"{url}/_history").json()
+        methods = [e["request"]["method"] for e in bundle["entry"]]
+        assert methods[-1] == "POST" and "POST" not in methods[:-1], url
+        first = bundle["entry"][-1]["resource"]
+        assert check(first), url
+        assert bundle["entry"][-1]["response"]["status"] == "201"
+        assert api.get(f"{url}/_history/{first['meta']['versionId']}").json() == first
+
+
 def test_history_of_a_deleted_resource_ends_with_its_deletion(api, recording):
     site = factories.structure(name="FERMÉE")
     url = f"/fhir/v2/Organization/001-{site.pk}"

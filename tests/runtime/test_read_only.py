@@ -1,5 +1,6 @@
 """Public reads never write: the public pages, the PDF sheet, the extraction webservice and the FHIR
-reads and first pages, served with both database connections read-only — the `replica` alias through
+reads, later pages (as of their first page), vread and _history, served with both database
+connections read-only — the `replica` alias through
 a PostgreSQL session whose transactions are read-only (as a hot standby's are), and the primary
 switched to read-only for the walk. Any INSERT, UPDATE, DELETE or row lock would fail the request."""
 
@@ -48,7 +49,20 @@ def test_public_read_paths_run_on_a_read_only_replica_and_write_nothing(replica,
     with acting_as(Actor.system("tests"), "jeu d'essai"):
         site = factories.structure(name="CENTRE LECTURE")
         role = factories.activity(factories.exercise(last_name="LECTURE", first_name="Seule"), site)
+        others = [factories.exercise(last_name=f"LECTURE{i}") for i in range(3)]
     person, exercise = role.exercise.person, role.exercise
+    api = Client(HTTP_ESANTE_API_KEY=ApiKey.issue("pages")[1])
+    first = api.get("/fhir/v2/Practitioner", {"family": "lecture", "_count": 2}).json()
+    original = api.get(f"/fhir/v2/Practitioner/003-{exercise.pk}").json()
+    with acting_as(Actor.system("tests"), "changements pendant la lecture"):
+        exercise.first_name = "Renommée"
+        exercise.save()
+        site.name = "CENTRE RENOMMÉ"
+        site.save()
+        others[2].last_name = "PARTI"
+        others[2].save()
+    later = next(link["url"] for link in first["link"] if link["relation"] == "next").split("/fhir/v2/", 1)[1]
+    history_url = f"/fhir/v2/Practitioner/003-{exercise.pk}/_history"
     publication = publish.publish(now=timezone.now() - datetime.timedelta(minutes=1))
     key_value = ApiKey.issue("lecture")[1]
     done = Export.objects.create(key=ApiKey.find(key_value), request_url="x", types=["Practitioner"],
@@ -61,13 +75,17 @@ def test_public_read_paths_run_on_a_read_only_replica_and_write_nothing(replica,
         (browser, "/recherche/?nom=lecture", "LECTURE"),
         (browser, f"/professionnel/{person.rpps}/", "LECTURE"),
         (browser, f"/professionnel/{person.rpps}/fiche.pdf", ""),
-        (browser, f"/structure/{site.technical_id}/", "CENTRE LECTURE"),
+        (browser, f"/structure/{site.technical_id}/", "CENTRE RENOMM"),
         (browser, "/extractions/", publication.stamp),
         (browser, WS, ""),
         (api, "/fhir/v2/Practitioner?family=lecture", "LECTURE"),
         (api, f"/fhir/v2/Practitioner/003-{exercise.pk}", "LECTURE"),
-        (api, f"/fhir/v2/PractitionerRole?_include=PractitionerRole:organization&_id=005-{role.pk}", "CENTRE LECTURE"),
-        (api, "/fhir/v2/Organization?name=centre", "CENTRE LECTURE"),
+        (api, f"/fhir/v2/PractitionerRole?_include=PractitionerRole:organization&_id=005-{role.pk}", "CENTRE RENOMM"),
+        (api, "/fhir/v2/Organization?name=centre", "CENTRE RENOMM"),
+        (api, f"/fhir/v2/{later}", "LECTURE2"),  # as of the first page: renamed since, still listed
+        (api, history_url, "Renomm"),
+        (api, f"{history_url}/{original['meta']['versionId']}", "Seule"),
+        (api, f"/fhir/v2/Organization/001-{site.pk}/_history", "CENTRE LECTURE"),
         (api, f"/fhir/v2/$export-status/{done.pk}", "Practitioner-1.ndjson"),
         (api, f"/fhir/v2/$export-file/{done.pk}/Practitioner-1.ndjson", ""),
     ]
