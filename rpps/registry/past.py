@@ -21,7 +21,6 @@ from contextlib import ExitStack, contextmanager
 from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router, transaction
-from django.db.models import Max
 
 from . import history
 
@@ -156,7 +155,8 @@ def _undone(changes) -> dict[tuple, dict | None]:
 def _last_updates(past: Past, rows: dict, changes) -> None:
     """updated_at as of the moment: the last change, up to then, to each object undone, to each whole
     one of them is a part of and to their followers, counting their parts' changes
-    (history.touch_wholes). Runs while the past is read, so parts and wholes are those of then."""
+    (history.touch_wholes). Runs while the past is read, so parts and wholes are those of then; a
+    few queries per model (history.last_changes), whatever the number of objects."""
     from .models import ChangeRecord
 
     affected = set(rows)
@@ -169,11 +169,13 @@ def _last_updates(past: Past, rows: dict, changes) -> None:
                 values = ChangeRecord.objects.filter(object_type=kind, object_id=pk, action="create").values_list(
                     "after", flat=True).first() or {}  # fmt: skip
             affected.update(history.wholes(model, values))
-    for model, pk in list(affected):
+    grouped: dict = {}
+    for model, pk in affected:
+        grouped.setdefault(model, set()).add(pk)
+    for model, pks in grouped.items():
         for follower, attname in history.followers(model):
-            affected.update(
-                (follower, f) for f in follower._base_manager.filter(**{attname: pk}).values_list("pk", flat=True)
-            )
+            found = follower._base_manager.filter(**{f"{attname}__in": pks}).values_list("pk", flat=True)
+            affected.update((follower, f) for f in found)
     missing: dict = {}
     for model, pk in affected - set(rows):
         missing.setdefault(model, set()).add(pk)
@@ -181,14 +183,16 @@ def _last_updates(past: Past, rows: dict, changes) -> None:
         attnames = [f.attname for f in model._meta.concrete_fields]
         for row in model._base_manager.filter(pk__in=pks).values(*attnames):
             rows[(model, row[model._meta.pk.attname])] = row
+    by_model: dict = {}
     for model, pk in affected:
-        row = rows.get((model, pk))
-        if row is None:
-            continue
-        last = ChangeRecord.objects.filter(history.changes_of(model, pk), at__lte=past.moment).aggregate(
-            last=Max("at"))["last"]  # fmt: skip
-        # none yet: the object was written in bulk, without a record; it was as created
-        row["updated_at"] = last if last is not None else row.get("created_at") or row.get("updated_at")
+        if rows.get((model, pk)) is not None:
+            by_model.setdefault(model, set()).add(pk)
+    for model, pks in by_model.items():
+        last = history.last_changes(model, pks, past.moment)
+        for pk in pks:
+            row = rows[(model, pk)]
+            # none yet: the object was written in bulk, without a record; it was as created
+            row["updated_at"] = last.get(pk) or row.get("created_at") or row.get("updated_at")
     _show(past, rows)
 
 
