@@ -237,7 +237,7 @@ def last_changes(model, pks, until, *, follow: bool = True) -> dict:
     """pk -> the moment of the last change up to ``until`` that moved each object's updated_at: its
     own, its parts' and (``follow``) those of the objects it follows — the records of ``changes_of``,
     for many objects in a few queries."""
-    from django.db.models import Max
+    from django.db.models import Max, Q
 
     from .models import ChangeRecord
 
@@ -247,17 +247,19 @@ def last_changes(model, pks, until, *, follow: bool = True) -> dict:
         if at is not None and (owner not in found or at > found[owner]):
             found[owner] = at
 
-    def latest(kind, ids) -> dict:
-        rows = ChangeRecord.objects.filter(object_type=object_type(kind), object_id__in=list(ids), at__lte=until)
-        return dict(rows.order_by().values("object_id").annotate(last=Max("at")).values_list("object_id", "last"))
-
     pks = set(pks)
-    for pk, at in latest(model, pks).items():
-        keep(pk, at)
+    # object type -> {object id: the object of ``pks`` it counts for}; then one query for them all
+    targets = {object_type(model): {pk: pk for pk in pks}}
     for part, attname in _parts(model):
         owners = dict(part._base_manager.filter(**{f"{attname}__in": pks}).values_list("pk", attname))
-        for part_id, at in latest(part, owners).items():
-            keep(owners[part_id], at)
+        if owners:
+            targets[object_type(part)] = owners
+    condition = Q(pk__in=[])
+    for kind, owners in targets.items():
+        condition |= Q(object_type=kind, object_id__in=list(owners))
+    rows = ChangeRecord.objects.filter(condition, at__lte=until).order_by().values("object_type", "object_id")
+    for kind, object_id, at in rows.annotate(last=Max("at")).values_list("object_type", "object_id", "last"):
+        keep(targets[kind][object_id], at)
     if follow:
         for name in model.FOLLOWS:
             field = model._meta.get_field(name)

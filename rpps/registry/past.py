@@ -36,40 +36,58 @@ class Past:
     def __init__(self, moment):
         self.moment = moment
         self.tables: dict[str, tuple] = {}  # db_table -> (model, column, ids, rows)
+        self._prefix: dict[str, dict] = {}  # connection alias -> {table: (its CTE, its parameters)}
 
     def replace(self, model, column: str, ids, rows: list[dict]) -> None:
         """Rows of ``model`` whose ``column`` is in ``ids`` read as ``rows`` (attname -> value)."""
         self.tables[model._meta.db_table] = (model, column, sorted(set(ids)), rows)
+        self._prefix = {alias: {t: cte for t, cte in built.items() if t != model._meta.db_table}
+                        for alias, built in self._prefix.items()}  # fmt: skip
 
-    def _ctes(self, connection) -> tuple[str, list]:
+    def _ctes(self, connection, sql: str) -> tuple[str, list]:
+        """The CTEs of the tables ``sql`` names (each built once per connection while the tables stay
+        the same: every query of a page repeats them)."""
+        built = self._prefix.setdefault(connection.alias, {})
+        used = []
+        for table in self.tables:
+            if connection.ops.quote_name(table) in sql:
+                if table not in built:
+                    built[table] = self._build(connection, table)
+                used.append(built[table])
+        return ", ".join(cte for cte, _ in used), [p for _, params in used for p in params]
+
+    def _build(self, connection, table: str) -> tuple[str, list]:
+        model, column, ids, rows = self.tables[table]
         quote = connection.ops.quote_name
-        schema = _schema(connection)
-        parts, params = [], []
-        for table, (model, column, ids, rows) in self.tables.items():
-            fields = model._meta.concrete_fields
-            columns = ", ".join(quote(f.column) for f in fields)
-            real = f"{schema}.{quote(table)}"
-            values = json.dumps([_db_values(fields, row, connection) for row in rows], cls=_Encoder)
-            if connection.vendor == "postgresql":
-                kept = f"NOT ({quote(column)} = ANY(%s))"
-                past = f"SELECT {columns} FROM jsonb_populate_recordset(NULL::{real}, %s::jsonb)"
-                params += [ids, values]
-            else:
-                kept = f"{quote(column)} NOT IN (SELECT value FROM json_each(%s))"
-                extracted = ", ".join(f"json_extract(value, '$.{f.column}')" for f in fields)
-                past = f"SELECT {extracted} FROM json_each(%s)"
-                params += [json.dumps(ids), values]
-            # NOT MATERIALIZED: the planner pushes each query's conditions into the table's own scan
-            parts.append(f"{quote(table)} AS NOT MATERIALIZED (SELECT {columns} FROM {real} WHERE {kept} "
-                         f"UNION ALL {past})")  # fmt: skip
-        return ", ".join(parts), params
+        fields = model._meta.concrete_fields
+        columns = ", ".join(quote(f.column) for f in fields)
+        real = f"{_schema(connection)}.{quote(table)}"
+        values = json.dumps([_db_values(fields, row, connection) for row in rows], cls=_Encoder)
+        if connection.vendor == "postgresql":
+            past = f"SELECT {columns}, 1 FROM jsonb_populate_recordset(NULL::{real}, %s::jsonb)"
+            kept = f"NOT ({quote(column)} = ANY(%s))"
+            params = [values, ids]
+        else:
+            extracted = ", ".join(f"json_extract(value, '$.{f.column}')" for f in fields)
+            past = f"SELECT {extracted}, 1 FROM json_each(%s)"
+            kept = f"{quote(column)} NOT IN (SELECT value FROM json_each(%s))"
+            params = [values, json.dumps(ids)]
+        # The rows left out are filtered above the UNION, not inside its first branch: PostgreSQL
+        # flattens a UNION ALL of branches without WHERE into an append of the table's own scans,
+        # which keep their index order (a keyset page stops after its rows instead of sorting every
+        # match). NOT MATERIALIZED: each query's conditions reach the table's scan.
+        cte = (f"{quote(table)} AS NOT MATERIALIZED (SELECT {columns} FROM (SELECT {columns}, 0 AS rpps_past "
+               f"FROM {real} UNION ALL {past}) AS rpps_rows WHERE rpps_past = 1 OR {kept})")  # fmt: skip
+        return cte, params
 
     def wrap(self, execute, sql, params, many, context):
         """An execute wrapper (django.db.connection.execute_wrapper): queries read the past."""
         match = _QUERY.match(sql)
         if many or not self.tables or not match:
             return execute(sql, params, many, context)
-        ctes, cte_params = self._ctes(context["connection"])
+        ctes, cte_params = self._ctes(context["connection"], sql)
+        if not ctes:  # no table of the past in this query
+            return execute(sql, params, many, context)
         head, keyword, rest = match.group(1), match.group(2), sql[match.end(2) :]
         if params is None:  # the statement was not meant to be formatted: its % are literal
             rest, params = rest.replace("%", "%%"), ()
