@@ -8,7 +8,6 @@ from hypothesis import settings as hypothesis_settings
 
 from rpps.registry.history import Actor, acting_as
 
-
 # No test may depend on the machine's speed: property tests run without a per-example deadline
 # (hypothesis' default of 200 ms failed once on a loaded machine), with a fixed number of examples.
 hypothesis_settings.register_profile("rpps", deadline=None, derandomize=True)

@@ -45,7 +45,7 @@ _NO_PLACE = (None, "", "", "", "", "")
 def _rows(person_ids, day: datetime.date) -> list[tuple]:
     """The index lines of these persons (current persons only), from public values."""
     exercises = projection.public_values(
-        Exercise.objects.filter(person_id__in=person_ids, person__merged_into__isnull=True).order_by("id"),
+        Exercise.objects.of_current_persons().filter(person_id__in=person_ids).order_by("id"),
         "id", "person__id", "person__rpps", "exercise_civility_code", "last_name", "first_name", "profession_code",
     )  # fmt: skip
     exercises = list(exercises)

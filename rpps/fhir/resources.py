@@ -21,6 +21,8 @@ from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers
 from rpps.registry.models import Activity, Authorization, Card, Diploma, Exercise, Expertise, Mailbox, Structure
 from rpps.registry.models.activity import open_condition
+from rpps.registry.models.contact import published_mailbox_condition
+from rpps.registry.models.person import current_condition
 from rpps.registry.projection import public_values
 
 from .prepared import Prepared
@@ -173,11 +175,11 @@ _PARTS = {  # part model -> (its link to the exercise's row, the exercise's colu
     Expertise: ("exercise_id", "id", ("type_code", "code"), lambda day: Q()),
     Diploma: ("exercise_id", "id", ("type_code", "code", "label"), lambda day: Q()),
     Authorization: ("exercise_id", "id", ("type_code", "discipline_code", "discipline_label"), lambda day: Q()),
-    Mailbox: ("person_id", "person_id", ("address", "type_code", "service"), lambda day: Q(red_list=False)),
+    Mailbox: ("person_id", "person_id", ("address", "type_code", "service"), lambda day: published_mailbox_condition()),
     Card: ("person_id", "person_id", ("type_code", "number", "valid_from", "valid_until"), shown_cards),
 }
 _EXERCISES = Prepared(lambda ids: public_values(Exercise.objects.filter(id__in=ids), *_EXERCISE_FIELDS))
-_CURRENT = Prepared(lambda ids: Exercise.objects.filter(id__in=ids, person__merged_into__isnull=True).values_list("id"))
+_CURRENT = Prepared(lambda ids: Exercise.objects.of_current_persons().filter(id__in=ids).values_list("id"))
 _PART_ROWS = {
     model: Prepared(lambda ids, day, model=model, link=link, fields=fields, shown=shown: public_values(
         model.objects.filter(shown(day), **{f"{link}__in": ids}).order_by("id"), link.removesuffix("_id") + "__id", *fields))
@@ -193,7 +195,7 @@ def _with_parts(ids, day):
     parts = {f"parts_{model.__name__}": ArraySubquery(
         model.objects.filter(shown(day), **{link: OuterRef(column)}).order_by("id")
         .annotate(item=JSONArray(*fields)).values("item")) for model, (link, column, fields, shown) in _PARTS.items()}  # fmt: skip
-    current = ExpressionWrapper(Q(person__merged_into__isnull=True), output_field=BooleanField())
+    current = ExpressionWrapper(current_condition("person__"), output_field=BooleanField())
     return (Exercise.objects.filter(id__in=ids).annotate(current=current, **parts)
             .values_list(*_EXERCISE_FIELDS, "current", *parts))  # fmt: skip
 
@@ -406,7 +408,7 @@ _STRUCTURE_MAILBOXES = Prepared(lambda ids: public_values(
 
 def organisation_mailbox() -> Q:
     """The mailboxes an Organization shows (and mailbox-mss finds it by)."""
-    return Q(person__isnull=True, red_list=False)
+    return Q(person__isnull=True) & published_mailbox_condition()
 
 
 def organizations(ids) -> dict[int, dict]:

@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from rpps.directory.keys import name_key, prefix_condition
 from rpps.directory.models import Entry
+from rpps.registry import identifiers
 from rpps.registry.folding import Fold
 from rpps.registry.models import Activity, Card, Diploma, Exercise, Expertise, Mailbox, Structure
 from rpps.registry.models.activity import open_condition
+from rpps.registry.models.person import current_condition
 
 from .resources import PREFIXES, organisation_mailbox, parse_id, shown_cards
 
@@ -252,7 +254,7 @@ def string_match(field: str, value: str, modifier: str, *, fold_case: bool = Tru
 
 def _mailbox_of(person_field: str):
     def condition(value: str, modifier: str) -> Q:
-        boxes = Mailbox.objects.filter(string_match("address", value, modifier), red_list=False)
+        boxes = Mailbox.objects.published().filter(string_match("address", value, modifier))
         return Q(**{f"{person_field}__in": boxes.values("person_id")})
 
     return condition
@@ -267,8 +269,9 @@ def _organization_identifier(token: Token) -> Q:
         q |= Q(siret=code) | Q(siren=code)
     if system in (None, RPPS_RANG_SYSTEM):
         q |= Q(rpps_rang=code)
-    if system in (None, IDNST_SYSTEM) and code[:1] in "134" and len(code) > 1:
-        q |= Q(technical_id={"1": "F", "3": "C", "4": "R"}[code[0]] + code[1:])
+    technical_id = identifiers.technical_structure_id(code)
+    if system in (None, IDNST_SYSTEM) and technical_id:
+        q |= Q(technical_id=technical_id)
     return q
 
 
@@ -385,7 +388,7 @@ PARAMETERS = {
     "Practitioner": {
         "_id": _ids("Practitioner"),
         "_lastUpdated": _date("updated_at"),
-        "active": _active(lambda: Q(person__merged_into__isnull=True)),
+        "active": _active(lambda: current_condition("person__")),
         "identifier": _token_param(_practitioner_identifier),
         "identifier-type": _token_param(lambda t: Q() if t.code in ("RPPS", "IDNPS") else Q(pk__in=[])),
         "family": _exercise_names("name_key", "name_key"),

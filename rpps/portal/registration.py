@@ -278,10 +278,8 @@ def reject_request(who: Who, request: RegistrationRequest, reason: str) -> Regis
 
 def managed_activities(national_id: str):
     """Situations of RPPS+ professionals at the structures this user manages."""
-    return Activity.objects.filter(
-        structure__in=permissions.managed_structures(national_id),
-        exercise__profession_code=ROLE_PROFESSION,
-        exercise__person__merged_into__isnull=True,
+    return Activity.objects.of_current_persons().filter(
+        structure__in=permissions.managed_structures(national_id), exercise__profession_code=ROLE_PROFESSION
     )
 
 

@@ -40,7 +40,6 @@ from rpps.registry.population.writer import BulkWriter
 from . import formats
 from .reader import Extraction, Problem
 
-KINDS = ("personnes", "exercices", "structures", "situations", "savoir-faire", "diplômes", "autorisations")
 STRUCTURE_COLUMNS = {
     "Numéro SIRET site": "siret", "Numéro SIREN site": "siren", "Numéro FINESS site": "finess",
     "Raison sociale site": "name", "Enseigne commerciale site": "trade_name",
@@ -144,7 +143,7 @@ def _registry_state(day: datetime.date):
     exercises = {
         (r, p): {"exercise_civility_code": c, "last_name": ln, "first_name": fn, "category_code": cat,
                  "registration_authority": a}
-        for r, p, c, ln, fn, cat, a in Exercise.objects.filter(person__merged_into__isnull=True).values_list(
+        for r, p, c, ln, fn, cat, a in Exercise.objects.of_current_persons().values_list(
             "person__rpps", "profession_code", "exercise_civility_code", "last_name", "first_name", "category_code",
             "registration_authority")
     }  # fmt: skip
@@ -155,7 +154,7 @@ def _registry_state(day: datetime.date):
     activities = {}
     for pk, r, p, t, role, function, mode, genre in (
         Activity.objects.open_on(day)
-        .filter(exercise__person__merged_into__isnull=True)
+        .of_current_persons()
         .values_list("pk", "exercise__person__rpps", "exercise__profession_code", "structure__technical_id",
                      "role_code", "function_code", "mode_code", "genre_code")
     ):  # fmt: skip

@@ -13,6 +13,8 @@ from django.db.models import FilteredRelation, Q
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers
 from rpps.registry.models import Authorization, Card, Diploma, Exercise, Expertise, Mailbox
+from rpps.registry.models.activity import open_condition
+from rpps.registry.models.person import current_condition
 from rpps.registry.projection import public_values
 
 CHUNK = 5000
@@ -56,7 +58,7 @@ class Labels:
 def main_expertises() -> dict[int, tuple[str, str]]:
     """exercise id → (type, code) of its first savoir-faire, shown on every activity line."""
     found: dict[int, tuple[str, str]] = {}
-    query = Expertise.objects.filter(exercise__person__merged_into__isnull=True).order_by("id")
+    query = Expertise.objects.of_current_persons().order_by("id")
     for exercise_id, type_code, code in public_values(query, "exercise__id", "type_code", "code").iterator(CHUNK):
         found.setdefault(exercise_id, (type_code, code))
     return found
@@ -71,16 +73,8 @@ STRUCTURE_ADDRESS = ("recipient_complement", "place_complement", "street_number"
 def personne_activite(names: Labels, day: datetime.date | None = None):
     day = day or datetime.date.today()
     expertises = main_expertises()
-    open_activity = FilteredRelation(
-        "activities",
-        condition=Q(activities__start_date__lte=day)
-        & (Q(activities__end_date__isnull=True) | Q(activities__end_date__gte=day)),
-    )
-    query = (
-        Exercise.objects.filter(person__merged_into__isnull=True)
-        .annotate(act=open_activity)
-        .order_by("person_id", "id", "act__id")
-    )
+    open_activity = FilteredRelation("activities", condition=open_condition(day, "activities__"))
+    query = Exercise.objects.of_current_persons().annotate(act=open_activity).order_by("person_id", "id", "act__id")
     structure = [f"act__structure__{f}" for f in ("siret", "siren", "finess")]
     paths = (
         ["id", "person__rpps", "exercise_civility_code", "person__civility_code", "last_name", "first_name",
@@ -121,7 +115,7 @@ def _identity(rpps: str, last: str, first: str) -> list:
 
 
 def savoir_faire(names: Labels):
-    query = Expertise.objects.filter(exercise__person__merged_into__isnull=True).order_by("exercise__person_id", "id")
+    query = Expertise.objects.of_current_persons().order_by("exercise__person_id", "id")
     paths = ("exercise__person__rpps", "exercise__last_name", "exercise__first_name", "exercise__profession_code",
              "exercise__category_code", "type_code", "code")  # fmt: skip
     for rpps, last, first, profession, category, type_code, code in public_values(query, *paths).iterator(CHUNK):
@@ -134,7 +128,7 @@ def savoir_faire(names: Labels):
 
 def dipl_aut_exerc(names: Labels):
     common = ("exercise__person__rpps", "exercise__last_name", "exercise__first_name")
-    diplomas = Diploma.objects.filter(exercise__person__merged_into__isnull=True).order_by("exercise__person_id", "id")
+    diplomas = Diploma.objects.of_current_persons().order_by("exercise__person_id", "id")
     for rpps, last, first, type_code, code, label in public_values(
         diplomas, *common, "type_code", "code", "label"
     ).iterator(CHUNK):
@@ -148,22 +142,17 @@ def dipl_aut_exerc(names: Labels):
             "",
             "",
         ]
-    authorizations = Authorization.objects.filter(exercise__person__merged_into__isnull=True).order_by(
-        "exercise__person_id", "id"
-    )
+    authorizations = Authorization.objects.of_current_persons().order_by("exercise__person_id", "id")
     paths = (*common, "type_code", "discipline_code", "discipline_label")
     for rpps, last, first, type_code, code, label in public_values(authorizations, *paths).iterator(CHUNK):
         yield _identity(rpps, last, first) + ["", "", "", "", type_code, names.authorization_type.get(type_code, ""),
                                               code, label]  # fmt: skip
 
 
-STRUCTURE_TYPE_DIGIT = {"F": "1", "C": "3", "R": "4"}  # TRE_G07, as in "Ancien identifiant de la structure"
-
-
 def mssante(names: Labels):
     query = (
-        Mailbox.objects.filter(red_list=False)
-        .filter(Q(person__isnull=True) | Q(person__merged_into__isnull=True))
+        Mailbox.objects.published()
+        .filter(Q(person__isnull=True) | current_condition("person__"))
         .order_by("id", "person__exercises__id")
     )
     structure = ("name", "trade_name", "place_complement", "recipient_complement", "street_number", "repetition_index",
@@ -199,7 +188,7 @@ def _date(value) -> str:
 
 
 def cps(names: Labels):
-    query = Card.objects.filter(person__merged_into__isnull=True).order_by("id", "person__exercises__id")
+    query = Card.objects.of_current_persons().order_by("id", "person__exercises__id")
     paths = ("id", "person__rpps", "person__exercises__last_name", "person__exercises__first_name",
              "person__exercises__profession_code", "person__exercises__category_code", "type_code", "number",
              "national_id", "valid_from", "valid_until", "opposition_date", "updated_at")  # fmt: skip

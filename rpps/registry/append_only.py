@@ -37,7 +37,8 @@ def _run(statements_by_vendor):
     return run
 
 
-# Every append-only table of the project: (table, trigger prefix).
+# Every append-only table of the project: (table, trigger prefix); the test suite lifts their
+# triggers on SQLite to empty the tables between transactional tests (tests/conftest.py).
 TABLES = (("registry_changerecord", "changerecord"), ("portal_auditevent", "auditevent"))
 
 

@@ -33,10 +33,6 @@ class Actor:
         return cls("loader", name)
 
     @classmethod
-    def feed(cls, name: str) -> "Actor":
-        return cls("feed", name)
-
-    @classmethod
     def system(cls, name: str) -> "Actor":
         return cls("system", name)
 

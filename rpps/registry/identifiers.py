@@ -89,14 +89,6 @@ class Idnps:
         return (IDNPS_RPPS_PREFIX if self.kind == "RPPS" else IDNPS_ADELI_PREFIX) + self.number
 
 
-def idnps_from_rpps(rpps: str) -> str:
-    return IDNPS_RPPS_PREFIX + validate_rpps(rpps)
-
-
-def idnps_from_adeli(adeli: str) -> str:
-    return IDNPS_ADELI_PREFIX + validate_adeli(adeli)
-
-
 def parse_idnps(value: str) -> Idnps:
     """`8`+RPPS (12 characters) or `0`+ADELI (10 characters); the key is checked on the inner number."""
     value = _clean(value)
@@ -235,6 +227,13 @@ def old_structure_id(technical_id: str) -> str:
     number again: stored ids were checked when written, and an output must not fail on one loaded as given."""
     kind = _KIND_BY_LETTER.get(technical_id[:1])
     return STRUCTURE_KINDS[kind][1] + technical_id[1:] if kind else ""
+
+
+def technical_structure_id(old_id: str) -> str:
+    """The reverse of ``old_structure_id`` (`1`+FINESS → `F`+FINESS…), without checking the number: a
+    search by an old id must find a structure loaded as given. Empty for an unknown type digit."""
+    kind = _KIND_BY_DIGIT.get(old_id[:1])
+    return STRUCTURE_KINDS[kind][0] + old_id[1:] if kind and len(old_id) > 1 else ""
 
 
 def structure_id(kind: str, number: str) -> StructureId:

@@ -77,10 +77,6 @@ PUBLIC_FIELDS: dict[type, tuple[str, ...]] = {
 }
 
 
-def public_fields(model) -> tuple[str, ...]:
-    return PUBLIC_FIELDS[model]
-
-
 def _value(value):
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
@@ -92,18 +88,8 @@ def pick(obj) -> dict:
     return {name: _value(getattr(obj, name)) for name in PUBLIC_FIELDS[type(obj)]}
 
 
-def public_queryset(model, queryset=None):
-    """A queryset of dicts holding only the public columns of ``model``; retired aliases are not published."""
-    queryset = model.objects.all() if queryset is None else queryset
-    if model is Person:
-        queryset = queryset.filter(merged_into__isnull=True)
-    if model is Mailbox:
-        queryset = queryset.filter(red_list=False)
-    return queryset.values(*PUBLIC_FIELDS[model])
-
-
 def public_mailboxes(queryset):
-    return queryset.filter(red_list=False)
+    return queryset.published()
 
 
 def public_structure(structure: Structure) -> dict:

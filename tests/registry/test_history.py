@@ -18,7 +18,7 @@ def test_a_write_without_a_declared_author_is_refused_and_nothing_is_written():
 
 
 def test_create_update_delete_are_recorded_with_who_what_why():
-    with acting_as(Actor.feed("CNOM"), "Inscription au tableau"):
+    with acting_as(Actor.loader("CNOM"), "Inscription au tableau"):
         person = factories.person()
         exercise = factories.exercise(person)
     with acting_as(Actor.loader("import"), "Correction du nom d'exercice"):
@@ -36,7 +36,7 @@ def test_create_update_delete_are_recorded_with_who_what_why():
         ("delete", "registry.mailbox"),
     ]
     create_person, _, update, _, delete = records
-    assert create_person.actor_kind == "feed" and create_person.actor_label == "CNOM"
+    assert create_person.actor_kind == "loader" and create_person.actor_label == "CNOM"
     assert create_person.reason == "Inscription au tableau"
     assert create_person.after["rpps"] == person.rpps and create_person.before is None
     assert update.before == {"last_name": "DUPONT"} and update.after == {"last_name": "DUPONT-MARTIN"}

@@ -65,13 +65,10 @@ class TestIdnps:
     @given(st.integers(min_value=10**9, max_value=10**10 - 1))
     def test_rpps_round_trip(self, body):
         rpps = ids.rpps_from_body(body)
-        idnps = ids.idnps_from_rpps(rpps)
-        assert idnps == "8" + rpps
-        assert ids.parse_idnps(idnps) == ids.Idnps("RPPS", rpps)
+        assert ids.parse_idnps("8" + rpps) == ids.Idnps("RPPS", rpps)
 
     def test_adeli_form(self):
         assert ids.parse_idnps("0012800736") == ids.Idnps("ADELI", "012800736")
-        assert ids.idnps_from_adeli("012800736") == "0012800736"
 
     def test_real_idnps_fails_luhn_as_a_whole_but_is_valid(self):
         assert not ids.luhn_is_valid("810101299823")

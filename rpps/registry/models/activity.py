@@ -6,6 +6,7 @@ from rpps.nomenclatures import catalog
 
 from .base import Recorded
 from .exercise import Exercise
+from .person import OfPersonQuerySet
 from .structure import Structure
 
 
@@ -16,7 +17,7 @@ def open_condition(day: datetime.date, prefix: str = "") -> models.Q:
     )
 
 
-class ActivityQuerySet(models.QuerySet):
+class ActivityQuerySet(OfPersonQuerySet):
     def open_on(self, day: datetime.date):
         return self.filter(open_condition(day))
 
@@ -26,6 +27,8 @@ class ActivityQuerySet(models.QuerySet):
 
 class Activity(Recorded):
     """Situation d'exercice: an exercise practised at a structure from a start date, maybe to an end date."""
+
+    PERSON_PATH = "exercise__person__"
 
     CODED_FIELDS = {
         "mode_code": catalog.ACTIVITY_MODE,

@@ -3,8 +3,18 @@ from django.db import models
 from rpps.nomenclatures import catalog
 
 from .base import Recorded
-from .person import Person
+from .person import OfPersonQuerySet, Person
 from .structure import Structure
+
+
+def published_mailbox_condition(prefix: str = "") -> models.Q:
+    """A mailbox is published unless it is on the red list (``prefix`` from a related model)."""
+    return models.Q(**{f"{prefix}red_list": False})
+
+
+class MailboxQuerySet(OfPersonQuerySet):
+    def published(self):
+        return self.filter(published_mailbox_condition())
 
 
 class Mailbox(Recorded):
@@ -12,6 +22,7 @@ class Mailbox(Recorded):
 
     CODED_FIELDS = {"type_code": catalog.MAILBOX_TYPE}
     PART_OF = ("person", "structure")
+    PERSON_PATH = "person__"
 
     address = models.EmailField("adresse BAL MSSanté")
     type_code = models.CharField("type de BAL", max_length=3)
@@ -26,6 +37,8 @@ class Mailbox(Recorded):
     red_list = models.BooleanField(
         "liste rouge", default=False, help_text="Une BAL en liste rouge n'est jamais publiée."
     )
+
+    objects = MailboxQuerySet.as_manager()
 
     class Meta:
         verbose_name = "boîte aux lettres MSSanté"
@@ -60,6 +73,7 @@ class Card(Recorded):
 
     CODED_FIELDS = {"type_code": catalog.CARD_TYPE}
     PART_OF = ("person",)
+    PERSON_PATH = "person__"
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cards", verbose_name="personne")
     type_code = models.CharField("type de carte", max_length=3)
@@ -68,6 +82,8 @@ class Card(Recorded):
     valid_from = models.DateField("début de validité")
     valid_until = models.DateField("fin de validité")
     opposition_date = models.DateField("date d'opposition", null=True, blank=True)
+
+    objects = OfPersonQuerySet.as_manager()
 
     class Meta:
         verbose_name = "carte"

@@ -3,16 +3,18 @@ from django.db import models
 from rpps.nomenclatures import catalog
 
 from .base import Recorded
-from .person import Person
+from .person import OfPersonQuerySet, Person
 
 # Savoir-faire types whose code table ships with the product; other types cannot be entered yet.
 EXPERTISE_CODE_TABLES = {"S": catalog.SPECIALTY}
 
 
 class Exercise(Recorded):
+    """Exercice professionnel: one profession practised by a person, with the names used in practice."""
+
     # the outputs show an exercise with its person's public data (number, civility, mailboxes)
     FOLLOWS = ("person",)
-    """Exercice professionnel: one profession practised by a person, with the names used in practice."""
+    PERSON_PATH = "person__"
 
     CODED_FIELDS = {
         "profession_code": catalog.PROFESSION,
@@ -29,6 +31,8 @@ class Exercise(Recorded):
     registration_authority = models.CharField(
         "autorité d'enregistrement", max_length=60, blank=True, help_text="Par exemple CNOM/CNOM/ARS."
     )
+
+    objects = OfPersonQuerySet.as_manager()
 
     class Meta:
         verbose_name = "exercice professionnel"
@@ -51,8 +55,11 @@ class Exercise(Recorded):
 
 class ExerciseChild(Recorded):
     PART_OF = ("exercise",)
+    PERSON_PATH = "exercise__person__"
 
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, verbose_name="exercice professionnel")
+
+    objects = OfPersonQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -8,10 +8,22 @@ from .. import identifiers, validators
 from .base import Recorded
 
 
+def current_condition(prefix: str = "") -> models.Q:
+    """The person is current: not a retired alias of another (a merged duplicate). ``prefix`` reaches
+    the person from a related model ("person__", "exercise__person__")."""
+    return models.Q(**{f"{prefix}merged_into__isnull": True})
+
+
 class PersonQuerySet(models.QuerySet):
     def current(self):
-        """Persons that are not retired aliases of another (merged duplicates)."""
-        return self.filter(merged_into__isnull=True)
+        return self.filter(current_condition())
+
+
+class OfPersonQuerySet(models.QuerySet):
+    """Objects that belong to a person, which the model's PERSON_PATH reaches."""
+
+    def of_current_persons(self):
+        return self.filter(current_condition(self.model.PERSON_PATH))
 
 
 class Person(Recorded):
