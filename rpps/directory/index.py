@@ -13,9 +13,9 @@ from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 
 from rpps.registry import projection, signals
+from rpps.registry.bulkwrite.mode import postgres_bulk_mode
+from rpps.registry.bulkwrite.writer import BulkWriter
 from rpps.registry.models import Activity, Exercise, Person, Structure
-from rpps.registry.population.bulkmode import postgres_bulk_mode
-from rpps.registry.population.writer import BulkWriter
 
 from .keys import name_key, text_key
 from .models import Entry

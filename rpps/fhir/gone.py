@@ -10,7 +10,7 @@ from django.db.models.signals import pre_delete
 from django.utils import timezone
 
 from .models import Tombstone
-from .resources import BUILDERS, MODELS, PROFILES, instant, parse_id, technical_id, version_id
+from .resources import BUILDERS, MODELS, PROFILES, SOURCE, instant, parse_id, technical_id, version_id
 from .search import RESULT_PARAMETERS, _split, _token, any_of, date_condition
 
 # The parameters a tombstone can answer: it holds nothing else.
@@ -41,7 +41,7 @@ def resource(tombstone: Tombstone) -> dict:
     when = instant(tombstone.deleted_at)
     return {"resourceType": tombstone.resource_type, "id": technical_id(tombstone.resource_type, tombstone.resource_id),
             "meta": {"versionId": version_id(tombstone.deleted_at), "lastUpdated": when,
-                     "source": "https://annuaire.esante.gouv.fr", "profile": PROFILES[tombstone.resource_type]},
+                     "source": SOURCE, "profile": PROFILES[tombstone.resource_type]},
             "language": "fr", "identifier": tombstone.identifiers, "active": False}  # fmt: skip
 
 

@@ -42,6 +42,13 @@ PROFILES = {
 }  # fmt: skip
 PREFIXES = {"Practitioner": "003-", "PractitionerRole": "005-", "Organization": "001-"}
 MODELS = {"Practitioner": Exercise, "PractitionerRole": Activity, "Organization": Structure}
+# Identifier systems (reference/fhir.md §2.3): the resources show them, the searches match them.
+RPPS_SYSTEM = "https://rpps.esante.gouv.fr"
+IDNPS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"
+IDNST_SYSTEM = "urn:oid:1.2.250.1.71.4.2.2"
+FINESS_SYSTEM = "https://finess.esante.gouv.fr"
+SIRENE_SYSTEM = "https://sirene.fr"
+RPPS_RANG_SYSTEM = "https://rppsrang.esante.gouv.fr"
 # NOS code systems (reference/fhir.md §2.4); our tables hold the same codes.
 TABLE_SYSTEMS = {
     catalog.PROFESSION: "TRE_G15-ProfessionSante",
@@ -259,8 +266,8 @@ def practitioners(ids, *, day: datetime.date | None = None) -> dict[int, dict]:
     result = {}
     # updated_at of an exercise moves with its parts and its person's (registry: Recorded.FOLLOWS)
     for pk, person_id, rpps, civility, exercise_civility, last, first, profession, category, authority, updated in rows:
-        ids_ = [_identifier("urn:oid:1.2.250.1.71.4.2.1", identifiers.IDNPS_RPPS_PREFIX + rpps, "IDNPS"),
-                _identifier("https://rpps.esante.gouv.fr", rpps, "RPPS")]  # fmt: skip
+        ids_ = [_identifier(IDNPS_SYSTEM, identifiers.IDNPS_RPPS_PREFIX + rpps, "IDNPS"),
+                _identifier(RPPS_SYSTEM, rpps, "RPPS")]  # fmt: skip
         if pk not in current:
             result[pk] = _tombstone("Practitioner", pk, updated, ids_)
             continue
@@ -328,7 +335,7 @@ def practitioner_roles(ids, *, day: datetime.date | None = None) -> dict[int, di
     open_ids = {row[0] for row in rows if row[-1]}
     result = {}
     for pk, exercise_id, structure_id, mode, function, genre, role, section, authority, updated, _open in rows:
-        ids_ = [_identifier("https://rpps.esante.gouv.fr", str(pk))]
+        ids_ = [_identifier(RPPS_SYSTEM, str(pk))]
         if pk not in open_ids:
             result[pk] = _tombstone("PractitionerRole", pk, updated, ids_)
             continue
@@ -357,16 +364,16 @@ _STRUCTURE_FIELDS = ("id", "technical_id", "finess", "siret", "siren", "rpps_ran
 def _organization_identifiers(s: dict) -> list[dict]:
     # idNatSt: the TRE_G07 digit + identifier (1 FINESS, 3 SIRET, 4 RPPS-rang), as the registry writes it
     idnst = identifiers.old_structure_id(s["technical_id"])
-    result = [_identifier("urn:oid:1.2.250.1.71.4.2.2", idnst, "IDNST")]
+    result = [_identifier(IDNST_SYSTEM, idnst, "IDNST")]
     if s["finess"]:
-        result.append(_identifier("https://finess.esante.gouv.fr", s["finess"],
+        result.append(_identifier(FINESS_SYSTEM, s["finess"],
                                   "FINEJ" if s["is_legal_entity"] else "FINEG"))  # fmt: skip
     if s["siren"]:
-        result.append(_identifier("https://sirene.fr", s["siren"], "SIREN"))
+        result.append(_identifier(SIRENE_SYSTEM, s["siren"], "SIREN"))
     if s["siret"]:
-        result.append(_identifier("https://sirene.fr", s["siret"], "SIRET"))
+        result.append(_identifier(SIRENE_SYSTEM, s["siret"], "SIRET"))
     if s["rpps_rang"]:
-        result.append(_identifier("https://rppsrang.esante.gouv.fr", s["rpps_rang"], "RPPSRG"))
+        result.append(_identifier(RPPS_RANG_SYSTEM, s["rpps_rang"], "RPPSRG"))
     return result
 
 

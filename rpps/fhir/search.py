@@ -16,11 +16,23 @@ from rpps.directory.keys import name_key, prefix_condition
 from rpps.directory.models import Entry
 from rpps.registry import identifiers
 from rpps.registry.folding import Fold
-from rpps.registry.models import Activity, Card, Diploma, Exercise, Expertise, Mailbox, Structure
+from rpps.registry.models import Card, Diploma, Expertise, Mailbox
 from rpps.registry.models.activity import open_condition
 from rpps.registry.models.person import current_condition
 
-from .resources import PREFIXES, organisation_mailbox, parse_id, shown_cards
+from .resources import (
+    FINESS_SYSTEM,
+    IDNPS_SYSTEM,
+    IDNST_SYSTEM,
+    MODELS,
+    PREFIXES,
+    RPPS_RANG_SYSTEM,
+    RPPS_SYSTEM,
+    SIRENE_SYSTEM,
+    organisation_mailbox,
+    parse_id,
+    shown_cards,
+)
 
 RESULT_PARAMETERS = {
     "_count",
@@ -35,12 +47,6 @@ RESULT_PARAMETERS = {
 }
 DEFAULT_COUNT = 50
 MAX_COUNT = 1000
-RPPS_SYSTEM = "https://rpps.esante.gouv.fr"
-IDNPS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"
-IDNST_SYSTEM = "urn:oid:1.2.250.1.71.4.2.2"
-FINESS_SYSTEM = "https://finess.esante.gouv.fr"
-SIRENE_SYSTEM = "https://sirene.fr"
-RPPS_RANG_SYSTEM = "https://rppsrang.esante.gouv.fr"
 _DATE = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4})(-\d{2})?(-\d{2})?(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?$")
 
 
@@ -447,7 +453,6 @@ PARAMETERS = {
         "pharmacy-licence": _nothing,
     },
 }
-MODELS = {"Practitioner": Exercise, "PractitionerRole": Activity, "Organization": Structure}
 assert set(PARAMETERS) == set(PREFIXES)
 
 

@@ -14,7 +14,8 @@ from django.core import signing
 from django.db import DatabaseError, connections, transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from rpps.registry import past
@@ -200,23 +201,15 @@ def _version_headers(resource: dict) -> dict:
 
 
 def _conditional(request, resource: dict) -> HttpResponse | None:
-    """304 when the client's copy is current: If-None-Match (versions) first, else If-Modified-Since."""
-    headers = _version_headers(resource)
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-        current = headers["ETag"].removeprefix("W/")
-        fresh = "*" in tags or current in tags
-    else:
-        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-        updated = datetime.datetime.fromisoformat(resource["meta"]["lastUpdated"]).timestamp()
-        fresh = since is not None and int(updated) <= since
-    if not fresh:
-        return None
-    response = HttpResponse(status=304)
-    for name, value in headers.items():
-        response[name] = value
-    return response
+    """304 when the client's copy is current (Django's conditional rules: If-None-Match, compared
+    weakly, first, else If-Modified-Since), with the version's headers; None otherwise."""
+    current = HttpResponse()
+    for name, value in _version_headers(resource).items():
+        current[name] = value
+    updated = datetime.datetime.fromisoformat(resource["meta"]["lastUpdated"])
+    answer = get_conditional_response(request, etag=current["ETag"], last_modified=int(updated.timestamp()),
+                                      response=current)  # fmt: skip
+    return None if answer is current else answer
 
 
 # --- search and paging ---------------------------------------------------------------------------

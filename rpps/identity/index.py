@@ -9,9 +9,9 @@ import datetime
 from django.db import connection
 from django.db.models.signals import post_save
 
+from rpps.registry.bulkwrite.mode import postgres_bulk_mode
+from rpps.registry.bulkwrite.writer import BulkWriter, write_in_background
 from rpps.registry.models import Person
-from rpps.registry.population.bulkmode import postgres_bulk_mode
-from rpps.registry.population.writer import BulkWriter, write_in_background
 
 from .normalize import normalize_given_names, normalize_name, phonetic_of_normalized
 

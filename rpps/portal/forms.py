@@ -88,12 +88,6 @@ class DesignationForm(PortalForm):
         self.fields["kind"].choices = [(k, Habilitation.Kind(k).label) for k in kinds]
         self.fields["structure"].choices = structures
 
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("email") and not cleaned.get("phone") and not self.has_error("email"):
-            self.add_error("email", "Indiquez l'adresse e-mail ou le téléphone de la personne désignée.")
-        return cleaned
-
 
 class HabilitationFilterForm(PortalForm):
     name = forms.CharField(label="Nom", max_length=100, required=False)

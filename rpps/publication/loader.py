@@ -22,8 +22,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from rpps.nomenclatures import catalog, lookup
-from rpps.registry import identifiers, signals
-from rpps.registry.history import Actor, acting_as, object_type
+from rpps.registry import history, identifiers, signals
+from rpps.registry.bulkwrite.columns import COLUMNS
+from rpps.registry.bulkwrite.writer import BulkWriter
+from rpps.registry.history import Actor, acting_as, change_row, object_type
 from rpps.registry.models import (
     Activity,
     Authorization,
@@ -34,8 +36,6 @@ from rpps.registry.models import (
     Person,
     Structure,
 )
-from rpps.registry.population.generator import COLUMNS
-from rpps.registry.population.writer import BulkWriter
 
 from . import formats
 from .reader import Extraction, Problem
@@ -243,7 +243,7 @@ class _Rows:
 
     def flush(self, *models):
         for model in models or list(self.pending):
-            self.writer.write(model, ACTIVITY_COLUMNS if model is Activity else COLUMNS[model], self.pending[model])
+            self.writer.write(model, COLUMNS[model], self.pending[model])
             self.pending[model] = []
 
 
@@ -278,12 +278,13 @@ def _structure_problem(technical_id: str, values: dict) -> str:
 def _add(plan: Plan) -> None:
     persons, exercises, structures, activities, expertises, diplomas, authorizations = plan.current
     ids = _Ids([Person, Exercise, Structure, Activity, Expertise, Diploma, Authorization, ChangeRecord])
-    now, actor, reason = timezone.now(), "load_extraction", f"Extraction du {plan.date:%d/%m/%Y}"
+    now = timezone.now()
+    actor, reason = history.current()  # apply_plan's author, as for its writes through the models
     out = _Rows(BulkWriter())
 
-    def history(object_type, object_id, person_id, after):
-        out.add(ChangeRecord, (ids(ChangeRecord), now, "loader", actor, None, reason, "create", object_type,
-                                   object_id, person_id, None, after))  # fmt: skip
+    def record(object_type, object_id, person_id, after):
+        out.add(ChangeRecord, change_row(ids(ChangeRecord), now, actor, reason, "create", object_type, object_id,
+                                         person_id, after=after))  # fmt: skip
 
     def problem(message):
         plan.problems.append(Problem("", 0, message))
@@ -304,7 +305,7 @@ def _add(plan: Plan) -> None:
             civility = ""
         pid = person_ids[rpps] = ids(Person)
         out.add(Person, (pid, rpps, civility, "", "", "", "", None, "", "", "", "", "", now, now))
-        history("registry.person", pid, pid, {"rpps": rpps, "source": "extraction publique"})
+        record("registry.person", pid, pid, {"rpps": rpps, "source": "extraction publique"})
 
     out.flush(Person)  # exercises refer to them
     exercise_ids = {(r, p): pk for pk, r, p in Exercise.objects.values_list("pk", "person__rpps", "profession_code")}
@@ -315,7 +316,7 @@ def _add(plan: Plan) -> None:
 
     def added_to(model, pk, exercise_id, rpps, fields):
         if exercise_id in earlier_exercises:
-            history(object_type(model), pk, person_ids[rpps], {"exercise_id": exercise_id, **fields})
+            record(object_type(model), pk, person_ids[rpps], {"exercise_id": exercise_id, **fields})
             if "exercise" in model.PART_OF:  # a situation is a resource of its own, not a part
                 touched.add(exercise_id)
         return pk
@@ -363,12 +364,12 @@ def _add(plan: Plan) -> None:
             sid = by_finess[legal_finess] = ids(Structure)
             out.add(Structure, _structure_row(sid, "F" + legal_finess, {"finess": legal_finess,
                                    "name": f"Entité juridique FINESS {legal_finess}"}, None, True, now))  # fmt: skip
-            history("registry.structure", sid, None, {"technical_id": "F" + legal_finess})
+            record("registry.structure", sid, None, {"technical_id": "F" + legal_finess})
     for technical_id, v in new_structures.items():
         sid = structure_ids[technical_id]
         legal = by_finess.get(plan.legal_entities.get(technical_id, ""))
         out.add(Structure, _structure_row(sid, technical_id, v, legal if legal != sid else None, False, now))
-        history("registry.structure", sid, None, {"technical_id": technical_id})
+        record("registry.structure", sid, None, {"technical_id": technical_id})
 
     out.flush(Exercise, Structure)  # situations refer to them
     for key, v in plan.activities.items():
@@ -425,9 +426,6 @@ def _add(plan: Plan) -> None:
     touched = sorted(touched)
     for start in range(0, len(touched), _Rows.BATCH):
         Exercise.objects.filter(pk__in=touched[start : start + _Rows.BATCH]).update(updated_at=now)
-
-
-ACTIVITY_COLUMNS = (*COLUMNS[Activity][:-2], "registration_authority", "created_at", "updated_at")
 
 
 def _structure_row(sid, technical_id, values, legal_entity_id, is_legal_entity, now):

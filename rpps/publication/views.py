@@ -10,10 +10,11 @@ storage (a folder or object storage): every server serves the publication stored
 import datetime
 import re
 import zipfile
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_http_methods
 
 from rpps.runtime import files
@@ -45,11 +46,12 @@ def _serve_file(request, publication: Publication, filename: str, content_type: 
         "Content-Disposition": f"attachment; filename={filename}",
         "Cache-Control": "public, max-age=300",
     }
-    if _not_modified(request, etag, modified):
-        response = HttpResponse(status=304)
-        for key in ("ETag", "Last-Modified", "Cache-Control"):
-            response[key] = headers[key]
-        return response
+    current = HttpResponse()
+    for key in ("ETag", "Last-Modified", "Cache-Control"):
+        current[key] = headers[key]
+    answer = get_conditional_response(request, etag=etag, last_modified=int(modified.timestamp()), response=current)
+    if answer is not current:  # 304 (or 412 for a failed If-Match)
+        return answer
     byte_range = _requested_range(request, etag, modified, size)
     if byte_range == "invalid":
         response = HttpResponse(status=416)
@@ -71,19 +73,6 @@ def _serve_file(request, publication: Publication, filename: str, content_type: 
     for key, value in headers.items():
         response[key] = value
     return response
-
-
-def _not_modified(request, etag: str, modified) -> bool:
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        return if_none_match.strip() == "*" or etag in [tag.strip() for tag in if_none_match.split(",")]
-    since = request.headers.get("If-Modified-Since")
-    if since:
-        try:
-            return modified.replace(microsecond=0) <= parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-    return False
 
 
 def _requested_range(request, etag: str, modified, size: int):

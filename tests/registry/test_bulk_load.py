@@ -3,8 +3,8 @@
 import pytest
 from django.db import connection
 
+from rpps.registry.bulkwrite.mode import postgres_bulk_mode
 from rpps.registry.models import Activity, Person
-from rpps.registry.population.bulkmode import postgres_bulk_mode
 from rpps.registry.population.generator import WRITE_ORDER
 from rpps.registry.population.run import generate
 

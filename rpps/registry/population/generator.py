@@ -12,7 +12,7 @@ import random
 import unicodedata
 from dataclasses import dataclass, field
 
-from .. import identifiers
+from .. import history, identifiers
 from ..models import (
     Activity,
     Authorization,
@@ -30,38 +30,8 @@ from . import reference as ref
 SYNTHETIC_RPPS_FIRST_BODY = 9_000_000_000
 SYNTHETIC_RPPS_LAST_BODY = 9_999_999_999
 
-COLUMNS: dict[type, tuple[str, ...]] = {
-    Structure: (
-        "id", "technical_id", "finess", "siret", "siren", "rpps_rang", "legal_entity_id", "is_legal_entity", "name",
-        "trade_name", "sector_code", "recipient_complement", "place_complement", "street_number", "repetition_index",
-        "street_type_code", "street_type_label", "street_name", "distribution_mention", "cedex_office", "postal_code",
-        "commune_code", "commune_label", "country_code", "country_label", "department_code", "department_label",
-        "phone", "phone2", "fax", "email", "created_at", "updated_at",
-    ),
-    Person: (
-        "id", "rpps", "civility_code", "sex_code", "birth_name", "given_names", "usage_name", "birth_date",
-        "birth_place_code", "birth_city_abroad", "nationality_code", "email", "phone", "created_at", "updated_at",
-    ),
-    Exercise: (
-        "id", "person_id", "profession_code", "category_code", "exercise_civility_code", "last_name", "first_name",
-        "registration_authority", "created_at", "updated_at",
-    ),
-    Expertise: ("id", "exercise_id", "type_code", "code", "created_at", "updated_at"),
-    Diploma: ("id", "exercise_id", "type_code", "code", "label", "number", "obtained_on", "place", "created_at",
-              "updated_at"),
-    Authorization: ("id", "exercise_id", "type_code", "discipline_code", "discipline_label", "number", "granted_on",
-                    "created_at", "updated_at"),
-    Activity: (
-        "id", "exercise_id", "structure_id", "mode_code", "function_code", "genre_code", "role_code",
-        "pharmacist_section_code", "start_date", "end_date", "end_reason_code", "created_at", "updated_at",
-    ),
-    Mailbox: ("id", "address", "type_code", "person_id", "structure_id", "service", "dematerialization", "red_list",
-              "created_at", "updated_at"),
-    Card: ("id", "person_id", "type_code", "number", "national_id", "valid_from", "valid_until", "opposition_date",
-           "created_at", "updated_at"),
-    ChangeRecord: ("id", "at", "actor_kind", "actor_label", "user_id", "reason", "action", "object_type", "object_id",
-                   "person_id", "before", "after"),
-}  # fmt: skip
+# The author of the generated rows' change records.
+ACTOR = history.Actor.loader("generate_population")
 # Parents before children, so that every batch can be written table by table.
 WRITE_ORDER = (Structure, Person, Exercise, Expertise, Diploma, Authorization, Activity, Mailbox, Card, ChangeRecord)
 
@@ -480,6 +450,7 @@ class PopulationGenerator:
                     self._d(start),
                     self._d(end),
                     reason,
+                    "",  # the registration authority: the exercise's
                     now,
                     now,
                 )
@@ -501,10 +472,9 @@ class PopulationGenerator:
                  self._d(valid_from), self._d(valid_from + datetime.timedelta(days=3 * 365)), self._d(opposition),
                  now, now)
             )  # fmt: skip
-        rows[ChangeRecord].append(
-            (self._id(ChangeRecord), now, "loader", "generate_population", None, self.reason, "create",
-             "registry.person", pid, pid, None, {"rpps": rpps, "profession_code": prof, "situations": open_count})
-        )  # fmt: skip
+        rows[ChangeRecord].append(history.change_row(
+            self._id(ChangeRecord), now, ACTOR, self.reason, "create", "registry.person", pid, pid,
+            after={"rpps": rpps, "profession_code": prof, "situations": open_count}))  # fmt: skip
 
     def batches(self):
         """Yield Batch objects; the first one also holds the fixed structures."""

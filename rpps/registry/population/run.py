@@ -8,10 +8,11 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from .. import signals
+from ..bulkwrite.columns import COLUMNS
+from ..bulkwrite.mode import postgres_bulk_mode
+from ..bulkwrite.writer import BulkWriter, write_in_background
 from ..models import Person
-from .bulkmode import postgres_bulk_mode
-from .generator import COLUMNS, WRITE_ORDER, PopulationGenerator
-from .writer import BulkWriter, write_in_background
+from .generator import WRITE_ORDER, PopulationGenerator
 
 
 class RegistryNotEmpty(RuntimeError):
