@@ -234,7 +234,8 @@ FHIR_COUNT_BUDGET_MS = int(os.environ.get("FHIR_COUNT_BUDGET_MS", "25"))
 FHIR_TOMBSTONE_DAYS = int(os.environ.get("FHIR_TOMBSTONE_DAYS", "90"))
 # Later pages of a search show the registry as of the first page by undoing the changes made since;
 # past this many changes the search has expired (410) and must be started again.
-FHIR_SNAPSHOT_MAX_CHANGES = int(os.environ.get("FHIR_SNAPSHOT_MAX_CHANGES", "5000"))
+# A later page costs about 0.3 ms per change since its first page (bench/results.md): 2,000 bound it to ~0.6 s.
+FHIR_SNAPSHOT_MAX_CHANGES = int(os.environ.get("FHIR_SNAPSHOT_MAX_CHANGES", "2000"))
 # Bulk exports ($export): where their NDJSON files go, how long they are kept, whether they run in a
 # background thread (the tests run them inline).
 FHIR_EXPORT_KEEP_HOURS = int(os.environ.get("FHIR_EXPORT_KEEP_HOURS", "24"))

@@ -126,6 +126,8 @@ class _Encoder(DjangoJSONEncoder):
 
 
 def _db_values(fields, row: dict, connection) -> dict:
+    if connection.vendor == "postgresql":  # jsonb_populate_recordset reads the JSON of Python's values
+        return {f.column: row.get(f.attname) for f in fields}
     return {f.column: f.get_db_prep_value(row.get(f.attname), connection, prepared=False) for f in fields}
 
 
