@@ -286,10 +286,10 @@ def test_access_needs_a_valid_key_and_is_rate_limited(data, api_key):
     assert Client(HTTP_ESANTE_API_KEY="nope").get("/fhir/v2/Practitioner").status_code == 401
     assert Client().get("/fhir/v2/metadata").status_code == 200  # the CapabilityStatement is public
     client = Client(HTTP_ESANTE_API_KEY=api_key)
-    with override_settings(FHIR_RATE_LIMIT=3), mock.patch("rpps.fhir.views._second", return_value=1_800_000_000):
+    with override_settings(FHIR_RATE_LIMIT=3), mock.patch("rpps.fhir.http._second", return_value=1_800_000_000):
         statuses = [client.get("/fhir/v2/Organization").status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
-    with override_settings(FHIR_RATE_LIMIT=3), mock.patch("rpps.fhir.views._second", return_value=1_800_000_001):
+    with override_settings(FHIR_RATE_LIMIT=3), mock.patch("rpps.fhir.http._second", return_value=1_800_000_001):
         assert client.get("/fhir/v2/Organization").status_code == 200  # the next second starts again
     ApiKey.objects.all().revoke()
     assert client.get("/fhir/v2/Organization").status_code == 401
@@ -302,14 +302,14 @@ def test_the_rate_limit_counts_the_requests_of_every_server_process(data, api_ke
     for _ in range(2):
         ratelimit.hit(key.pk, 1_800_000_000)
     client = Client(HTTP_ESANTE_API_KEY=api_key)
-    with override_settings(FHIR_RATE_LIMIT=3), mock.patch("rpps.fhir.views._second", return_value=1_800_000_000):
+    with override_settings(FHIR_RATE_LIMIT=3), mock.patch("rpps.fhir.http._second", return_value=1_800_000_000):
         statuses = [client.get("/fhir/v2/Organization").status_code for _ in range(2)]
     assert statuses == [200, 429]
 
 
 def test_rate_limited_answer_says_when_to_retry(data, api_key):
     client = Client(HTTP_ESANTE_API_KEY=api_key)
-    with override_settings(FHIR_RATE_LIMIT=1), mock.patch("rpps.fhir.views._second", return_value=1_800_000_000):
+    with override_settings(FHIR_RATE_LIMIT=1), mock.patch("rpps.fhir.http._second", return_value=1_800_000_000):
         responses = [client.get("/fhir/v2/Organization") for _ in range(3)]
     limited = [r for r in responses if r.status_code == 429]
     assert limited and limited[0]["Retry-After"] == "1"

@@ -1,0 +1,198 @@
+"""FHIR searches as Bundles: the first page of a search, and its later pages (signed cursors that
+read the registry as of the first page: rpps.registry.past), with totals, _elements and includes."""
+
+import json
+import time
+import uuid
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core import signing
+from django.db import DatabaseError, connections, transaction
+from django.http import HttpResponse
+from django.utils import timezone
+
+from rpps.registry import past
+from rpps.registry.memory import without_cycle_collector
+
+from . import gone, paging
+from .http import api, base_url, lenient, outcome, parameters, pretty, respond
+from .includes import included, includes_of
+from .models import Tombstone
+from .resources import BUILDERS, MODELS, instant
+from .search import SearchError, conditions, count_parameter, unknown_parameters
+
+PAGE_SALT = "rpps.fhir.page"
+
+
+@api
+def search(request, resource_type: str):
+    if request.method not in ("GET", "HEAD") and not request.path.endswith("/_search"):
+        return outcome(405, f"Interaction {request.method} non prise en charge : l'API est en lecture seule.",
+                       "not-supported")  # fmt: skip
+    params = parameters(request)
+    ignored = []
+    if lenient(request):  # unknown parameters are left out and reported, instead of a 400
+        ignored = unknown_parameters(resource_type, params)
+        params = [(k, v) for k, v in params if k not in ignored]
+    return _bundle(request, resource_type, params, started_at=timezone.now(), ignored=ignored)
+
+
+@api
+def page(request):
+    try:
+        state = signing.loads(request.GET.get("id", ""), salt=PAGE_SALT, max_age=24 * 3600)
+    except signing.BadSignature:
+        return outcome(400, "Lien de page invalide ou expiré (24 h) : relancez la recherche.", "invalid")
+    started_at = timezone.datetime.fromisoformat(state["at"])
+    # Every page shows the registry as it was when the first one was served (read through the
+    # changes recorded since, undone in memory: rpps.registry.past): same matches, contents, total.
+    try:
+        with past.as_of(started_at, limit=settings.FHIR_SNAPSHOT_MAX_CHANGES):
+            return _bundle(request, state["type"], [tuple(p) for p in state["params"]], position=state["pos"],
+                           backward=state["back"], total=state["total"], started_at=started_at)  # fmt: skip
+    except past.TooManyChanges:
+        return outcome(410, "L'annuaire a trop changé depuis la première page de cette recherche "
+                            f"(plus de {settings.FHIR_SNAPSHOT_MAX_CHANGES} modifications) : relancez-la.",
+                       "expired")  # fmt: skip
+
+
+ESTIMATE_TOO_MANY = 20_000  # rows PostgreSQL cannot count within the default budget (measured: ~25 ms for 20,000)
+
+
+def _estimate(queryset) -> int:
+    sql, params = queryset.values("pk").query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _total(queryset, mode: str, page_ms: float) -> int | None:
+    """_total: none; accurate (a count); estimate (the planner's estimate on PostgreSQL: instant, within
+    its statistics' error); by default an exact count if it fits in FHIR_COUNT_BUDGET_MS, else none —
+    not even started when the estimate says it cannot fit, or when the page itself took longer than
+    the budget (the matches were costly to find: counting them all would cost as much)."""
+    if mode == "none":
+        return None
+    if mode == "accurate" or connections[queryset.db].vendor != "postgresql":
+        return queryset.count()
+    estimate = _estimate(queryset)
+    if mode == "estimate":
+        return estimate
+    if estimate > ESTIMATE_TOO_MANY or page_ms > settings.FHIR_COUNT_BUDGET_MS:  # it would not fit: do not start
+        return None
+    try:
+        with transaction.atomic(using=queryset.db), connections[queryset.db].cursor() as cursor:
+            cursor.execute(f"SET LOCAL statement_timeout = {int(settings.FHIR_COUNT_BUDGET_MS)}")
+            return queryset.count()
+    except DatabaseError:
+        return None
+
+
+@without_cycle_collector()  # a page of up to 1000 resources and their includes
+def _bundle(request, resource_type, params, *, position=None, backward=False, total=None, started_at,
+            ignored=()) -> HttpResponse:  # fmt: skip
+    """One page of a search: the first (position None) or the one after/before a cursor's position."""
+    model = MODELS[resource_type]
+    count = count_parameter(params)
+    where = conditions(resource_type, params)
+    queryset = model.objects.filter(where)
+    total_mode = next((v for k, v in params if k == "_total"), "")
+    if total_mode not in ("", "none", "estimate", "accurate"):
+        raise SearchError(f"Paramètre « _total », valeur « {total_mode} » : none, estimate ou accurate attendu")
+    summary = next((v for k, v in params if k == "_summary"), "false")
+    if summary not in ("count", "false"):
+        raise SearchError(f"Paramètre « _summary », valeur « {summary} » : seuls count et false sont pris en charge")
+    tombstones = gone.conditions(resource_type, params)
+    # None: no tombstone can match (most searches): no query at all
+    gone_queryset = Tombstone.objects.filter(tombstones) if tombstones is not None else None
+    if summary == "count":
+        total = queryset.count() + (gone_queryset.count() if gone_queryset is not None else 0)
+        return respond({"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "searchset", "total": total,
+                          "meta": {"lastUpdated": instant(timezone.now())}}, pretty=pretty(params))  # fmt: skip
+    includes = includes_of(resource_type, params)
+    elements = _elements(params)
+    first_page = position is None and not backward
+    if not first_page and gone_queryset is not None:  # deletions since the first page are not in its snapshot
+        gone_queryset = gone_queryset.filter(deleted_at__lte=started_at)
+    results = paging.Results(resource_type, params, where, gone_queryset)
+    position = results.decode(position)
+    timed = time.perf_counter()
+    if backward:
+        rows = results.before(position, count + 1)
+        earlier, later = len(rows) > count, True
+        rows = rows[-count:] if count else []
+    else:
+        rows = results.after(position, count + 1)
+        earlier, later = position is not None, len(rows) > count
+        rows = rows[:count]
+    page_ms = (time.perf_counter() - timed) * 1000
+    ids = [results.resource_id(r) for r in rows if r[0] == "live"]
+    dead_ids = [r[1] for r in rows if r[0] == "gone"]
+    dead = list(Tombstone.objects.filter(pk__in=dead_ids).order_by("pk")) if dead_ids else []
+    if first_page and total_mode != "none":
+        # A first page that holds everything is its own count; otherwise count (within the budget).
+        total = len(rows) if not later else _total(results.live, total_mode, page_ms)
+        if later and total is not None and gone_queryset is not None:
+            total += gone_queryset.count()
+    resources = BUILDERS[resource_type](ids)
+    base = base_url(request)
+    bundle = {"resourceType": "Bundle", "id": str(uuid.uuid4()), "meta": {"lastUpdated": instant(timezone.now())},
+              "type": "searchset"}  # fmt: skip
+    if total is not None:
+        bundle["total"] = total
+    shown = [(k, v) for k, v in params if k not in ("_format", "_pretty")]
+    links = [{"relation": "self", "url": f"{base}{resource_type}?{urlencode(shown)}"}]
+
+    def cursor(relation: str, at, back: bool = False) -> None:
+        state = {"type": resource_type, "params": shown, "total": total, "at": started_at.isoformat(),
+                 "pos": results.encode(at), "back": back}  # fmt: skip
+        token = signing.dumps(state, salt=PAGE_SALT, compress=True)
+        links.append({"relation": relation, "url": f"{base}_page?{urlencode({'id': token})}"})
+
+    if earlier or later:
+        cursor("first", None)
+    if earlier and rows:
+        cursor("previous", rows[0], back=True)
+    if later and rows:
+        cursor("next", rows[-1])
+    bundle["link"] = links
+    entries = [(resource_type, resources[pk], "match") for pk in ids if pk in resources]
+    entries += [(resource_type, gone.resource(t), "match") for t in dead]
+    seen = {(resource_type, pk) for pk in ids}
+    for kind, wanted in included(resource_type, includes, ids):
+        for pk, resource in BUILDERS[kind](wanted).items():
+            if (kind, pk) not in seen:
+                seen.add((kind, pk))
+                entries.append((kind, resource, "include"))
+    bundle["entry"] = [
+        {"fullUrl": f"{base}{kind}/{resource['id']}", "resource": _subset(resource, elements) if elements else resource,
+         "search": {"mode": mode}}
+        for kind, resource, mode in entries
+    ]  # fmt: skip
+    if ignored:
+        bundle["entry"].append({"resource": {"resourceType": "OperationOutcome", "issue": [
+            {"severity": "warning", "code": "not-supported",
+             "diagnostics": f"Paramètre « {name} » inconnu pour la ressource {resource_type} : ignoré "
+                            "(Prefer: handling=lenient)"} for name in ignored]}, "search": {"mode": "outcome"}})  # fmt: skip
+    return respond(bundle, pretty=pretty(params))
+
+
+def _elements(params) -> set[str] | None:
+    values = [v for k, v in params if k == "_elements"]
+    if not values:
+        return None
+    return {name.strip() for value in values for name in value.split(",") if name.strip()}
+
+
+SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED",
+             "display": "subsetted"}  # fmt: skip
+
+
+def _subset(resource: dict, elements: set[str]) -> dict:
+    """_elements: the elements asked for, plus those a resource cannot go without, tagged SUBSETTED."""
+    kept = {k: v for k, v in resource.items() if k in elements or k in ("resourceType", "id", "meta")}
+    kept["meta"] = kept["meta"] | {"tag": [SUBSETTED]}
+    return kept

@@ -1,0 +1,94 @@
+"""The FHIR API's HTTP conventions: FHIR JSON responses, OperationOutcome errors, request parameters,
+Prefer preferences, and the ``api`` decorator every interaction goes through (API key, per-key rate
+limit shared by the server processes, JSON only, access log)."""
+
+import logging
+import time
+from functools import wraps
+
+import orjson
+from django.conf import settings
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from . import ratelimit
+from .models import ApiKey
+from .search import SearchError
+
+logger = logging.getLogger("rpps.fhir")
+CONTENT_TYPE = "application/fhir+json; charset=utf-8"
+JSON_FORMATS = {"json", "application/json", "application/fhir+json"}
+
+
+def respond(body: dict, status: int = 200, *, pretty: bool = False, headers: dict | None = None) -> HttpResponse:
+    text = orjson.dumps(body, option=orjson.OPT_INDENT_2 if pretty else 0)
+    response = HttpResponse(text, status=status, content_type=CONTENT_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def outcome(status: int, message: str, code: str = "processing", **headers) -> HttpResponse:
+    body = {"resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": code, "diagnostics": message}]}  # fmt: skip
+    return respond(body, status, headers=headers)
+
+
+def parameters(request) -> list[tuple[str, str]]:
+    source = request.POST if request.method == "POST" else request.GET
+    return [(k, v) for k in source for v in source.getlist(k)]
+
+
+def pretty(params) -> bool:
+    return any(k == "_pretty" and v == "true" for k, v in params)
+
+
+def api(view):
+    """API key, per-key rate limit, JSON only, access log (key prefix, path, status, time; no body)."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        started = time.perf_counter()
+        key = ApiKey.find(request.headers.get("ESANTE-API-KEY", ""))
+        if key is None:
+            response = outcome(401, "Clé d'API absente ou invalide : en-tête ESANTE-API-KEY.", "login")
+        elif not _within_rate(key):
+            response = outcome(429, f"Trop de requêtes : {settings.FHIR_RATE_LIMIT} par seconde au plus pour une clé.",
+                               "throttled", **{"Retry-After": "1"})  # fmt: skip
+        else:
+            formats = [v for k, v in parameters(request) if k == "_format"]
+            if any(f not in JSON_FORMATS for f in formats):
+                response = outcome(400, "Paramètre « _format » : seul JSON est servi (json, application/fhir+json).",
+                                   "not-supported")  # fmt: skip
+            else:
+                try:
+                    response = view(request, *args, **kwargs)
+                except SearchError as exc:
+                    response = outcome(400, str(exc), "invalid")
+        logger.info("%s %s %s %s %.1fms", key.prefix if key else "-", request.method, request.path,
+                    response.status_code, (time.perf_counter() - started) * 1000)  # fmt: skip
+        return response
+
+    return wrapper
+
+
+def _second() -> int:
+    return int(time.time())
+
+
+def _within_rate(key: ApiKey) -> bool:
+    return ratelimit.hit(key.pk, _second()) <= settings.FHIR_RATE_LIMIT
+
+
+def base_url(request) -> str:
+    return request.build_absolute_uri("/fhir/v2/")
+
+
+def prefers(request, preference: str) -> bool:
+    """Whether the Prefer header (comma-separated preferences, each with ;-parameters) holds it."""
+    return any(p.split(";")[0].strip() == preference for p in request.headers.get("Prefer", "").split(","))
+
+
+def lenient(request) -> bool:
+    return prefers(request, "handling=lenient")
