@@ -6,6 +6,6 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Annuaire public"
 
     def ready(self):
-        from . import index
+        from . import search_index
 
-        index.connect()
+        search_index.connect()

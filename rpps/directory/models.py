@@ -4,7 +4,7 @@ from django.db import models
 class Entry(models.Model):
     """One line of the public search index: an exercise at one open situation (or with none).
 
-    Derived data, rebuilt from the registry through the public projection (rpps.directory.index): it
+    Derived data, rebuilt from the registry through the public projection (rpps.directory.search_index): it
     holds public fields and their folded search keys only. ``is_main`` marks one line per exercise
     (its first open situation), so searches without a place criterion count exercises, not lines.
     """

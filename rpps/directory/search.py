@@ -20,7 +20,7 @@ from dsfr.forms import DsfrBaseForm
 from rpps.identity.normalize import normalize_name
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers
-from rpps.registry.lookup import resolve_rpps
+from rpps.registry.aliases import resolve_rpps
 from rpps.registry.models import Expertise, Structure
 
 from .keys import name_key, prefix_condition, text_key

@@ -3,14 +3,14 @@ the full rebuild of the search index (after a bulk load, or launched from the co
 
 from rpps.runtime import jobs
 
-from . import index
+from . import search_index
 
 
 @jobs.handler("directory.index_dates", label="Réindexation des situations ouvertes ou closes", attempts=2)
 def index_dates(job, days: int = 7):
-    jobs.progress(job, 1, 1, f"{index.refresh_dates(days=days)} ligne(s) d'index écrite(s)")
+    jobs.progress(job, 1, 1, f"{search_index.refresh_dates(days=days)} ligne(s) d'index écrite(s)")
 
 
 @jobs.handler("directory.rebuild", label="Reconstruction de l'index de recherche de l'annuaire", attempts=2)
 def rebuild(job):
-    jobs.progress(job, 1, 1, f"{index.rebuild()} ligne(s) d'index écrite(s)")
+    jobs.progress(job, 1, 1, f"{search_index.rebuild()} ligne(s) d'index écrite(s)")

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from rpps.registry.lookup import resolve_rpps
+from rpps.registry.aliases import resolve_rpps
 from rpps.registry.models import Structure
 
 from . import pages, pdf, search

@@ -6,6 +6,6 @@ class FhirConfig(AppConfig):
     verbose_name = "API FHIR"
 
     def ready(self):
-        from . import gone
+        from . import tombstones
 
-        gone.connect()
+        tombstones.connect()

@@ -15,7 +15,7 @@ from django.utils import timezone
 from rpps.registry import past
 from rpps.registry.memory import without_cycle_collector
 
-from . import gone, paging
+from . import paging, tombstones
 from .http import api, base_url, lenient, outcome, parameters, pretty, respond
 from .includes import included, includes_of
 from .models import Tombstone
@@ -105,9 +105,9 @@ def _bundle(request, resource_type, params, *, position=None, backward=False, to
     summary = next((v for k, v in params if k == "_summary"), "false")
     if summary not in ("count", "false"):
         raise SearchError(f"Paramètre « _summary », valeur « {summary} » : seuls count et false sont pris en charge")
-    tombstones = gone.conditions(resource_type, params)
+    dead = tombstones.conditions(resource_type, params)
     # None: no tombstone can match (most searches): no query at all
-    gone_queryset = Tombstone.objects.filter(tombstones) if tombstones is not None else None
+    gone_queryset = Tombstone.objects.filter(dead) if dead is not None else None
     if summary == "count":
         total = queryset.count() + (gone_queryset.count() if gone_queryset is not None else 0)
         return respond({"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "searchset", "total": total,
@@ -160,7 +160,7 @@ def _bundle(request, resource_type, params, *, position=None, backward=False, to
         cursor("next", rows[-1])
     bundle["link"] = links
     entries = [(resource_type, resources[pk], "match") for pk in ids if pk in resources]
-    entries += [(resource_type, gone.resource(t), "match") for t in dead]
+    entries += [(resource_type, tombstones.resource(t), "match") for t in dead]
     seen = {(resource_type, pk) for pk in ids}
     for kind, wanted in included(resource_type, includes, ids):
         for pk, resource in BUILDERS[kind](wanted).items():

@@ -3,7 +3,7 @@ retention)."""
 
 from rpps.runtime import jobs
 
-from . import export, gone
+from . import export, tombstones
 
 jobs.handler("fhir.export", label="Export FHIR ($export)", attempts=2, on_failure=export.failed)(export.run)
 
@@ -16,4 +16,4 @@ def purge_exports(job):
 @jobs.handler("fhir.purge_tombstones", label="Suppression des ressources supprimées au-delà de leur rétention",
               attempts=1)  # fmt: skip
 def purge_tombstones(job):
-    jobs.progress(job, 1, 1, f"{gone.purge()} ressource(s) supprimée(s) retirée(s)")
+    jobs.progress(job, 1, 1, f"{tombstones.purge()} ressource(s) supprimée(s) retirée(s)")

@@ -28,7 +28,7 @@ def _records(resource_type: str, pk: int):
 
 def _creation(resource_type: str, pk: int, own):
     """When the object behind the resource was created: its creation record, else (written in bulk)
-    its created_at, kept by its deletion record once it is gone."""
+    its created_at, kept by its deletion record once it is tombstones."""
     created = own.filter(action="create").values_list("at", flat=True).first()
     if created is not None:
         return created

@@ -11,7 +11,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
-from . import capability, gone, versions
+from . import capability, tombstones, versions
 from .http import api, base_url, outcome, parameters, pretty, respond
 from .resources import BUILDERS, instant, parse_id, version_id
 from .search import SearchError, count_parameter, date_range
@@ -46,7 +46,7 @@ def _current(resource_type: str, resource_id: str) -> tuple[int | None, dict | N
     pk = parse_id(resource_type, resource_id)
     if pk is None:
         return None, None
-    return pk, BUILDERS[resource_type]([pk]).get(pk) or gone.read(resource_type, pk)
+    return pk, BUILDERS[resource_type]([pk]).get(pk) or tombstones.read(resource_type, pk)
 
 
 def _lookup(request, resource_type: str, resource_id: str) -> tuple[int | None, dict | None, HttpResponse | None]:

@@ -8,8 +8,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from rpps.nomenclatures import catalog, lookup
+from rpps.registry.aliases import resolve_rpps
 from rpps.registry.history import Actor, acting_as
-from rpps.registry.lookup import resolve_rpps
 from rpps.registry.models import Person
 
 from . import services

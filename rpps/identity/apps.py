@@ -6,6 +6,6 @@ class IdentityConfig(AppConfig):
     verbose_name = "Identités (une personne, un numéro)"
 
     def ready(self):
-        from . import index
+        from . import identity_index
 
-        index.connect()
+        identity_index.connect()

@@ -13,7 +13,7 @@ import psycopg
 from django.db import connection
 from rapidfuzz.fuzz import ratio
 
-from .index import date_keys, name_frequency_key, person_keys
+from .identity_index import date_keys, name_frequency_key, person_keys
 from .models import IdentityIndex, IdentityKey, NameFrequency
 from .normalize import phonetic
 from .scoring import MATCH, NO_MATCH, POSSIBLE, Candidate, Comparison, compare, explain

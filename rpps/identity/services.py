@@ -12,12 +12,12 @@ from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from rpps.registry.aliases import resolve_rpps
 from rpps.registry.allocation import allocate_rpps
 from rpps.registry.history import current
-from rpps.registry.lookup import resolve_rpps
 from rpps.registry.models import Card, Exercise, Mailbox, Person
 
-from .index import date_key
+from .identity_index import date_key
 from .models import DistinctPair, ReviewCase
 from .resolver import Decision, resolve
 from .scoring import MATCH, NO_MATCH, POSSIBLE

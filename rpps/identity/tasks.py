@@ -2,7 +2,7 @@
 
 from rpps.runtime import jobs
 
-from .index import rebuild as rebuild_index
+from .identity_index import rebuild as rebuild_index
 
 
 @jobs.handler("identity.rebuild", label="Reconstruction de l'index des identités", attempts=2)

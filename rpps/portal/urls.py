@@ -1,7 +1,6 @@
 from django.urls import path
 
-from . import registration_views as pro
-from . import views
+from . import professional_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -14,18 +13,18 @@ urlpatterns = [
     path("contrats/<int:pk>/designer/", views.designate, name="designate"),
     path("habilitations/", views.habilitation_list, name="habilitations"),
     path("habilitations/<int:pk>/fermer/", views.habilitation_close, name="habilitation_close"),
-    path("professionnels/", pro.professionals, name="professionals"),
-    path("professionnels/nouveau/", pro.professional_new, name="professional_new"),
-    path("professionnels/<str:rpps>/", pro.professional_detail, name="professional"),
-    path("situations/<int:pk>/modifier/", pro.situation_change, name="situation_change"),
-    path("situations/<int:pk>/fermer/", pro.situation_close, name="situation_close"),
-    path("demandes/", pro.registration_requests, name="registration_requests"),
-    path("demandes/<int:pk>/", pro.registration_request, name="registration_request"),
-    path("demandes/<int:pk>/instruire/", pro.instruct, name="instruct"),
-    path("inscription/", pro.self_register, name="self_register"),
-    path("mon-dossier/", pro.my_record, name="my_record"),
-    path("import/", pro.bulk_upload, name="bulk_upload"),
-    path("import/modele.<str:fmt>", pro.bulk_template, name="bulk_template"),
-    path("import/<int:pk>/", pro.bulk_report, name="bulk_report"),
-    path("import/<int:pk>/rapport.csv", pro.bulk_report_csv, name="bulk_report_csv"),
+    path("professionnels/", professional_views.professionals, name="professionals"),
+    path("professionnels/nouveau/", professional_views.professional_new, name="professional_new"),
+    path("professionnels/<str:rpps>/", professional_views.professional_detail, name="professional"),
+    path("situations/<int:pk>/modifier/", professional_views.situation_change, name="situation_change"),
+    path("situations/<int:pk>/fermer/", professional_views.situation_close, name="situation_close"),
+    path("demandes/", professional_views.registration_requests, name="registration_requests"),
+    path("demandes/<int:pk>/", professional_views.registration_request, name="registration_request"),
+    path("demandes/<int:pk>/instruire/", professional_views.instruct, name="instruct"),
+    path("inscription/", professional_views.self_register, name="self_register"),
+    path("mon-dossier/", professional_views.my_record, name="my_record"),
+    path("import/", professional_views.bulk_upload, name="bulk_upload"),
+    path("import/modele.<str:fmt>", professional_views.bulk_template, name="bulk_template"),
+    path("import/<int:pk>/", professional_views.bulk_report, name="bulk_report"),
+    path("import/<int:pk>/rapport.csv", professional_views.bulk_report_csv, name="bulk_report_csv"),
 ]

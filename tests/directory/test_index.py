@@ -22,7 +22,7 @@ def test_daily_refresh_opens_and_closes_situations(recording):
     factories.activity(exercise, ending, start_date=datetime.date(2015, 1, 1), end_date=today)
     assert set(Entry.objects.values_list("structure_id", flat=True)) == {ending.pk}
 
-    from rpps.directory import index
+    from rpps.directory import search_index as index
 
     index.refresh_dates(day=tomorrow)
     assert set(Entry.objects.values_list("structure_id", flat=True)) == {starting.pk}

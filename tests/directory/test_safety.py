@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from rpps.directory import index
+from rpps.directory import search_index as index
 from rpps.registry.models import Activity, Authorization
 from tests import factories
 from tests.canary import CANARY, assert_no_canary, plant_canaries

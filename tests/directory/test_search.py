@@ -148,7 +148,7 @@ def test_a_merged_number_leaves_the_index(client, directory, recording):
 
 
 def test_rebuild_gives_the_same_index_as_the_writes(directory):
-    from rpps.directory import index
+    from rpps.directory import search_index as index
 
     columns = list(index.COLUMNS)
     before = sorted(Entry.objects.values_list(*columns))

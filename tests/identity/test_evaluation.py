@@ -1,7 +1,7 @@
 import pytest
 
 from rpps.identity.evaluation import CORRUPTIONS, MIX, corrupt, evaluate, labelled_cases
-from rpps.identity.index import rebuild
+from rpps.identity.identity_index import rebuild
 from rpps.registry.population.run import generate
 
 pytestmark = pytest.mark.django_db

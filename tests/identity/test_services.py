@@ -7,8 +7,8 @@ from rpps.identity.models import DistinctPair, IdentityIndex, IdentityKey, Revie
 from rpps.identity.resolver import resolve
 from rpps.identity.scoring import MATCH, NO_MATCH, POSSIBLE
 from rpps.identity.traits import InvalidTraits, Traits
+from rpps.registry.aliases import resolve_rpps
 from rpps.registry.history import person_history
-from rpps.registry.lookup import resolve_rpps
 from rpps.registry.models import Activity, ChangeRecord, Exercise, Person
 from tests import factories
 

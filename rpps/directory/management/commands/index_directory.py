@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from rpps.directory import index
+from rpps.directory import search_index
 
 
 class Command(BaseCommand):
@@ -19,6 +19,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, dates: bool, jours: int, **options):
         started = time.perf_counter()
-        count = index.refresh_dates(days=jours) if dates else index.rebuild()
+        count = search_index.refresh_dates(days=jours) if dates else search_index.rebuild()
         elapsed = time.perf_counter() - started
         self.stdout.write(f"{count} ligne(s) d'index écrite(s) en {elapsed:.1f} s.")

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from rpps.identity.index import rebuild as rebuild_index
+from rpps.identity.identity_index import rebuild as rebuild_index
 
 
 class Command(BaseCommand):
