@@ -17,6 +17,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -257,8 +258,24 @@ class _Ids:
         return value
 
 
-def _codes(table: str) -> set[str]:
-    return {entry.code for entry in lookup.entries(table, active_only=False)}
+class _Valid:
+    """The codes of a table a new row may carry: the nomenclature's rule (``lookup.check``: known and
+    still valid, a code ended since is refused), as on every other write. A membership test, so that
+    the checks read as on sets."""
+
+    def __init__(self, table: str):
+        self.table = table
+
+    def __contains__(self, code: str) -> bool:
+        try:
+            lookup.check(self.table, code)
+        except ValidationError:
+            return False
+        return True
+
+
+def _codes(table: str) -> _Valid:
+    return _Valid(table)
 
 
 def _structure_problem(technical_id: str, values: dict) -> str:
@@ -301,7 +318,7 @@ def _add(plan: Plan) -> None:
         if rpps in persons:
             continue
         if civility and civility not in civilities:
-            problem(f"RPPS {rpps} : civilité « {civility} » inconnue ; enregistrée vide.")
+            problem(f"RPPS {rpps} : civilité « {civility} » inconnue ou plus valide ; enregistrée vide.")
             civility = ""
         pid = person_ids[rpps] = ids(Person)
         out.add(Person, (pid, rpps, civility, "", "", "", "", None, "", "", "", "", "", now, now))
@@ -345,7 +362,7 @@ def _add(plan: Plan) -> None:
             continue
         message = _structure_problem(technical_id, v)
         if v["sector_code"] and v["sector_code"] not in sectors:
-            message = message or f"structure {technical_id} : secteur « {v['sector_code']} » inconnu."
+            message = message or f"structure {technical_id} : secteur « {v['sector_code']} » inconnu ou plus valide."
         if message:
             problem(message + " Structure et situations non chargées.")
             continue
@@ -383,7 +400,7 @@ def _add(plan: Plan) -> None:
             v["function_code"] and v["function_code"] not in functions) or (
             v["pharmacist_section_code"] and v["pharmacist_section_code"] not in sections
         ):  # fmt: skip
-            problem(f"RPPS {rpps} : situation à {technical_id} avec un code inconnu : non chargée.")
+            problem(f"RPPS {rpps} : situation à {technical_id} avec un code inconnu ou plus valide : non chargée.")
             continue
         activity_id = added_to(Activity, ids(Activity), exercise_id, rpps, {"structure_id": structure_id})
         out.add(Activity, (activity_id, exercise_id, structure_id, v["mode_code"], v["function_code"],
@@ -399,7 +416,7 @@ def _add(plan: Plan) -> None:
             continue
         if type_code != "S" or code not in specialties:
             problem(f"RPPS {rpps} : savoir-faire {type_code} {code} : seules les spécialités ordinales (type S) "
-                    "connues sont chargées.")  # fmt: skip
+                    "connues et en vigueur sont chargées.")  # fmt: skip
             continue
         pk = added_to(Expertise, ids(Expertise), exercise_id, rpps, {"type_code": type_code, "code": code})
         out.add(Expertise, (pk, exercise_id, type_code, code, now, now))
@@ -407,7 +424,7 @@ def _add(plan: Plan) -> None:
         if (rpps, type_code, code) in diplomas or rpps not in first_exercise:
             continue
         if type_code not in diploma_types:
-            problem(f"RPPS {rpps} : type de diplôme « {type_code} » inconnu : non chargé.")
+            problem(f"RPPS {rpps} : type de diplôme « {type_code} » inconnu ou plus valide : non chargé.")
             continue
         pk = added_to(Diploma, ids(Diploma), first_exercise[rpps], rpps, {"type_code": type_code, "code": code})
         out.add(Diploma, (pk, first_exercise[rpps], type_code, code, label, "", None, "", now, now))
@@ -415,7 +432,7 @@ def _add(plan: Plan) -> None:
         if (rpps, type_code, code) in authorizations or rpps not in first_exercise:
             continue
         if type_code not in authorization_types:
-            problem(f"RPPS {rpps} : type d'autorisation « {type_code} » inconnu : non chargée.")
+            problem(f"RPPS {rpps} : type d'autorisation « {type_code} » inconnu ou plus valide : non chargée.")
             continue
         pk = added_to(
             Authorization, ids(Authorization), first_exercise[rpps], rpps, {"type_code": type_code, "code": code}

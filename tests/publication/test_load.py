@@ -166,3 +166,20 @@ def test_a_delta_load_records_what_it_adds_to_existing_exercises(tmp_path):
     assert Exercise.objects.get(pk=unchanged.pk).updated_at == unchanged.updated_at
     record = ChangeRecord.objects.get(object_type="registry.diploma", actor_label="load_extraction")
     assert record.action == "create" and record.person_id == changed.person_id and record.at == changed_after.updated_at
+
+
+def test_a_code_ended_in_its_nomenclature_is_refused_on_a_new_row():
+    """The loader applies the nomenclature's rule (lookup.check), as every other write does."""
+    from rpps.nomenclatures import catalog, lookup
+    from rpps.nomenclatures.models import Concept
+
+    ended = Concept.objects.filter(table__name=catalog.SPECIALTY, code="SM54")
+    assert ended.update(status=Concept.Status.DEPRECATED, end_date=datetime.date(2020, 1, 1)) == 1
+    lookup.clear_cache()
+    try:
+        out, err = load(SAMPLES / "SYNTHETIC_PS_LibreAcces_202601010000.zip")
+    finally:
+        lookup.clear_cache()  # the table change is rolled back with the test: so must this process's copy
+    assert "SM54" in err and "en vigueur" in err
+    assert not Expertise.objects.filter(code="SM54").exists()
+    assert Exercise.objects.filter(person__rpps="99000000010").exists()  # the rest of the row is loaded
