@@ -47,3 +47,14 @@ def test_production_serves_no_development_identity_provider():
     clean["SECRET_KEY"] = "k" * 64
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == "absent", result.stderr
+
+
+def test_production_settings_pass_the_deployment_checks_without_a_warning(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE",
+                                                              "DATABASE_URL"}}  # fmt: skip
+    clean |= {"DJANGO_SETTINGS_MODULE": "config.settings.prod", "SECRET_KEY": "k" * 25 + "Z9-x" * 10,
+              "ALLOWED_HOSTS": "annuaire.example.fr", "RPPS_VAR_DIR": str(tmp_path / "var")}  # fmt: skip
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
+                            env=clean, capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout

@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("RPPS_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded database and job queue live there by default
 
 # Known insecure value: refused by the production settings.
 DEFAULT_SECRET_KEY = "dev-insecure-secret-key-do-not-use-in-production"

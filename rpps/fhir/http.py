@@ -66,6 +66,13 @@ def api(view):
                     response = view(request, *args, **kwargs)
                 except SearchError as exc:
                     response = outcome(400, str(exc), "invalid")
+                except Exception:
+                    # a FHIR client reads an OperationOutcome, never an HTML page; the traceback goes to
+                    # the server's log only (it names code, not the request's values)
+                    logger.exception("%s %s : erreur interne", request.method, request.path)
+                    response = outcome(500, "Erreur interne du serveur : la requête n'a pas abouti. Réessayez plus "
+                                            "tard ; si l'erreur persiste, signalez-la avec l'heure de la requête.",
+                                       "exception")  # fmt: skip
         logger.info("%s %s %s %s %.1fms", key.prefix if key else "-", request.method, request.path,
                     response.status_code, (time.perf_counter() - started) * 1000)  # fmt: skip
         return response

@@ -38,7 +38,7 @@ def home(request):
         },
     ]
     counts = {
-        "persons": Person.objects.count(),
+        "persons": Person.objects.current().count(),  # merged aliases are not professionals
         "structures": Structure.objects.count(),
         "open_activities": Activity.objects.open_today().count(),
     }

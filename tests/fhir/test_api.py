@@ -765,3 +765,35 @@ def test_lookup_by_number_keeps_the_search_semantics(api, recording):
         f"003-{e.pk}" for e in (first, second, other)]  # fmt: skip
     assert len(ids(search(api, "Practitioner", identifier="https://rpps.esante.gouv.fr|"))) == 3
     assert ids(search(api, "Practitioner", identifier="123")) == []
+
+
+def test_an_unexpected_error_answers_an_operation_outcome(api, recording):
+    exercise = factories.exercise()
+    failing = mock.Mock(side_effect=RuntimeError("panne"))
+    with mock.patch.dict("rpps.fhir.resources.BUILDERS", {"Practitioner": failing}):
+        response = api.get(f"/fhir/v2/Practitioner/003-{exercise.pk}")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
+    body = response.json()
+    OperationOutcome.model_validate(body)
+    assert body["issue"][0]["code"] == "exception" and "Erreur interne" in body["issue"][0]["diagnostics"]
+    assert "panne" not in response.content.decode()
+
+
+def test_tombstones_are_kept_for_their_retention_then_purged(api, recording, settings):
+    from rpps.fhir import tombstones
+    from rpps.fhir.models import Tombstone
+
+    settings.FHIR_TOMBSTONE_DAYS = 45
+    old, recent = factories.structure(name="ANCIENNE"), factories.structure(name="RÉCENTE")
+    old_id, recent_id = old.pk, recent.pk
+    old.delete()
+    recent.delete()
+    Tombstone.objects.filter(resource_id=old_id).update(deleted_at=timezone.now() - datetime.timedelta(days=46))
+    Tombstone.objects.filter(resource_id=recent_id).update(deleted_at=timezone.now() - datetime.timedelta(days=44))
+    assert tombstones.purge() == 1
+    assert api.get(f"/fhir/v2/Organization/001-{old_id}").status_code == 404
+    assert api.get(f"/fhir/v2/Organization/001-{recent_id}").json()["active"] is False
+    settings.FHIR_TOMBSTONE_DAYS = 1  # never less than 30 days: deltas of the last month stay complete
+    Tombstone.objects.filter(resource_id=recent_id).update(deleted_at=timezone.now() - datetime.timedelta(days=29))
+    assert tombstones.purge() == 0 and Tombstone.objects.filter(resource_id=recent_id).exists()

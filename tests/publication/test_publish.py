@@ -165,3 +165,15 @@ def test_the_demo_publishes_only_once(registry, capsys):
     call_command("publish_extractions", "--sans-progression", "--si-aucune")
     call_command("publish_extractions", "--sans-progression", "--si-aucune")
     assert len(publish.publications()) == 1 and "rien n'est republié" in capsys.readouterr().out
+
+
+def test_one_publisher_at_a_time(registry):
+    """A second publication while one is under way is refused with a French message, writes nothing,
+    and the next one runs once the first is done (the lock is released, even after a failure)."""
+    from rpps.runtime import locks
+
+    with locks.exclusive("publication"), pytest.raises(publish.PublicationError, match="déjà en cours"):
+        publish.publish(now=timezone.now() - datetime.timedelta(minutes=2))
+    assert publish.publications() == []
+    publication = publish.publish(now=timezone.now() - datetime.timedelta(minutes=1))
+    assert [p.stamp for p in publish.publications()] == [publication.stamp]

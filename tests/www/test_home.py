@@ -14,5 +14,27 @@ def test_home_page_links_to_everything_that_exists(client, recording, django_ass
     html = response.content.decode()
     assert "<title>Accueil — Répertoire RPPS</title>" in html
     assert 'lang="fr"' in html
-    assert f'href="{reverse("admin:index")}"' in html
+    for name in ("directory:search", "portal:home", "fhir:metadata", "publication:listing", "admin:index"):
+        assert f'href="{reverse(name)}"' in html, name
     assert "1 professionnel," in html and "1 situation d'exercice en cours" in html
+
+
+def test_an_unexpected_error_answers_the_french_500_page(recording):
+    from unittest import mock
+
+    from django.test import Client
+
+    browser = Client(raise_request_exception=False)
+    with mock.patch("rpps.www.views.render", side_effect=RuntimeError("panne")):
+        response = browser.get("/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert 'lang="fr"' in html and "Une erreur inattendue s'est produite" in html
+    assert "panne" not in html and "Traceback" not in html
+
+
+def test_merged_aliases_are_not_counted_as_professionals(client, recording):
+    kept, alias = factories.person(), factories.person()
+    alias.merged_into = kept
+    alias.save()
+    assert "1 professionnel," in client.get("/").content.decode()
