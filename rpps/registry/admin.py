@@ -187,6 +187,7 @@ class ActivityAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
 @admin.register(Mailbox)
 class MailboxAdmin(CodedFieldsMixin, admin.ModelAdmin):
     list_display = ["address", "type_code", "person", "structure", "red_list"]
+    list_select_related = ["person", "structure"]  # one query for the page, not one per row
     search_fields = ["address"]
     list_filter = ["type_code", "red_list"]
     raw_id_fields = ["person", "structure"]
@@ -195,6 +196,7 @@ class MailboxAdmin(CodedFieldsMixin, admin.ModelAdmin):
 @admin.register(Card)
 class CardAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
     list_display = ["number", "type_code", "person", "valid_from", "valid_until", "opposition_date"]
+    list_select_related = ["person"]
     search_fields = ["=number", "=person__rpps"]
     list_filter = ["type_code"]
     raw_id_fields = ["person"]

@@ -52,7 +52,9 @@ def test_representative_signs_in_and_sees_their_structure(client, provider, port
 def test_card_level_eidas2_is_accepted(client, provider, portal_demo):
     sign_in(client, identity="gestionnaire", level="eidas2")
     assert Account.objects.get(family_name="NGUYEN").last_acr == "eidas2"
-    assert "EHPAD" in client.get("/portail/").content.decode() or "TILLEULS" in client.get("/portail/").content.decode()
+    page = client.get("/portail/").content.decode()
+    # signed in at that level, with the habilitation of the demo: the EHPAD the gestionnaire manages
+    assert "EHPAD LES TILLEULS" in page and "aucune habilitation ouverte" not in page
 
 
 def test_person_without_rpps_number_can_sign_in(client, provider, portal_demo):
