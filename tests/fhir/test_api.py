@@ -416,6 +416,22 @@ def test_total_modes(api, data):
     assert api.get("/fhir/v2/Practitioner", {"_total": "maybe"}).status_code == 400
 
 
+@pytest.mark.postgres_only
+def test_the_default_total_is_left_out_when_it_cannot_be_counted_within_the_budget(api, data, settings):
+    """PostgreSQL: no count is started when the planner's estimate says it cannot fit, nor when the
+    page itself took longer than the budget; asked for (accurate), it is counted anyway. (A search
+    whose matches all fit on its first page is counted by that page.)"""
+    from rpps.fhir import bundles
+
+    assert search(api, "Practitioner", _count=1)["total"] == 2  # within the budget
+    with mock.patch.object(bundles, "ESTIMATE_TOO_MANY", 0):
+        assert "total" not in search(api, "Practitioner", _count=1)
+        assert search(api, "Practitioner", _count=1, _total="accurate")["total"] == 2
+    settings.FHIR_COUNT_BUDGET_MS = 0
+    assert "total" not in search(api, "Practitioner", _count=1)
+    assert search(api, "Practitioner", _count=1, _total="estimate")["total"] >= 0
+
+
 def test_ig_example_organization_is_reproduced(api, recording):
     example = json.loads((Path(__file__).parent / "Organization-158480DP.json").read_text())  # from the IG
     structure = factories.structure(name="CH EURE-SEINE", sector_code="SA01", phone="0450636363",

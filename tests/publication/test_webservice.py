@@ -47,9 +47,17 @@ def test_head_tells_the_name_and_size_without_the_body(client, published):
 
 def test_conditional_get_answers_304(client, published):
     first = client.head(URL + "PS_LibreAcces")
-    assert client.get(URL + "PS_LibreAcces", headers={"If-None-Match": first["ETag"]}).status_code == 304
-    assert client.get(URL + "PS_LibreAcces", headers={"If-Modified-Since": first["Last-Modified"]}).status_code == 304
-    assert client.get(URL + "PS_LibreAcces", headers={"If-None-Match": '"autre"'}).status_code == 200
+    for headers in ({"If-None-Match": first["ETag"]}, {"If-Modified-Since": first["Last-Modified"]},
+                    {"If-None-Match": f'"autre", {first["ETag"]}'}, {"If-None-Match": "*"}):  # fmt: skip
+        unchanged = client.get(URL + "PS_LibreAcces", headers=headers)
+        assert unchanged.status_code == 304 and body(unchanged) == b"", headers
+        assert unchanged["ETag"] == first["ETag"] and unchanged["Last-Modified"] == first["Last-Modified"]
+    changed = client.get(URL + "PS_LibreAcces", headers={"If-None-Match": '"autre"'})
+    assert changed.status_code == 200 and body(changed) == published_zip(published, "PS_LibreAcces").read_bytes()
+    # If-None-Match wins over If-Modified-Since (RFC 9110): another version is sent whole
+    both = client.get(URL + "PS_LibreAcces", headers={"If-None-Match": '"autre"',
+                                                      "If-Modified-Since": first["Last-Modified"]})  # fmt: skip
+    assert both.status_code == 200
 
 
 def test_range_requests_resume_a_download(client, published):
@@ -79,7 +87,9 @@ def test_no_publication_yet_is_a_clear_404(client, db):
 
 
 def test_webservice_only_answers_get_and_head(client, published):
-    assert client.post(URL + "PS_LibreAcces").status_code == 405
+    for method in (client.post, client.put, client.delete):
+        refused = method(URL + "PS_LibreAcces")
+        assert refused.status_code == 405 and set(refused["Allow"].split(", ")) == {"GET", "HEAD"}
 
 
 def test_the_page_lists_publications_and_serves_the_txt_files(client, published):
@@ -89,6 +99,11 @@ def test_the_page_lists_publications_and_serves_the_txt_files(client, published)
     content = body(txt)
     assert txt.status_code == 200 and int(txt["Content-Length"]) == len(content)
     assert content.startswith(b"Type d'identifiant PP|")
-    assert client.get("/extractions/202611261005/PS_LibreAcces_202611261005.zip").status_code == 200
-    assert client.get("/extractions/202611261005/inconnu.txt").status_code == 404
-    assert client.get("/extractions/209901010000/PS_LibreAcces_209901010000.zip").status_code == 404
+    archived = client.get("/extractions/202611261005/PS_LibreAcces_202611261005.zip")
+    assert archived.status_code == 200 and body(archived) == published_zip(published, "PS_LibreAcces").read_bytes()
+    for missing in (
+        "/extractions/202611261005/inconnu.txt",
+        "/extractions/209901010000/PS_LibreAcces_209901010000.zip",
+    ):
+        refused = client.get(missing)
+        assert refused.status_code == 404 and "introuvable" in refused.content.decode().lower(), missing
