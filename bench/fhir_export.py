@@ -51,8 +51,19 @@ def main():
                 for _ in copy:
                     pass
     floor = time.perf_counter() - started
-    print(json.dumps({"workers": settings.FHIR_EXPORT_WORKERS, "resources": job.written, "seconds": seconds, "bytes": size, "rss": rss, "floor": floor,
-                      "outputs": job.outputs}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "workers": settings.FHIR_EXPORT_WORKERS,
+                "resources": job.written,
+                "seconds": seconds,
+                "bytes": size,
+                "rss": rss,
+                "floor": floor,
+                "outputs": job.outputs,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -60,9 +60,14 @@ def run(base: str, key: str, urls: list[str], threads: int) -> dict:
     for t in pool:
         t.join()
     wall = time.perf_counter() - started
-    return {"requests": len(urls), "errors": len(errors), "rate": len(timings) / wall,
-            "p50_ms": statistics.median(timings) * 1000, "p99_ms": percentile(timings, 99) * 1000,
-            "max_ms": max(timings) * 1000}  # fmt: skip
+    return {
+        "requests": len(urls),
+        "errors": len(errors),
+        "rate": len(timings) / wall,
+        "p50_ms": statistics.median(timings) * 1000,
+        "p99_ms": percentile(timings, 99) * 1000,
+        "max_ms": max(timings) * 1000,
+    }
 
 
 def floor(dsn: str, statements: list[list[str]]) -> dict:

@@ -50,8 +50,9 @@ def main():
     key = ApiKey.issue("bench paging")[1]
     client = Client(HTTP_HOST="127.0.0.1", HTTP_ESANTE_API_KEY=key)
     top = Exercise.objects.order_by("-id").values_list("id", flat=True).first()
-    names = list(Exercise.objects.filter(id__in=rng.sample(range(1, top + 1), SEARCHES * 3))
-                 .values_list("last_name", flat=True))  # fmt: skip
+    names = list(
+        Exercise.objects.filter(id__in=rng.sample(range(1, top + 1), SEARCHES * 3)).values_list("last_name", flat=True)
+    )
     prefixes = [n[:3] for n in names if len(n) >= 3 and n[:3].isalpha()][:SEARCHES]
     firsts, nexts = [], []
     for prefix in prefixes:
@@ -76,8 +77,16 @@ def main():
             for exercise, first_name in originals:
                 exercise.first_name = first_name
                 exercise.save()
-    print(json.dumps({"first": summary(firsts), "next": summary(unchanged), "next_changed": summary(after_changes),
-                      "changes": len(exercises)}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "first": summary(firsts),
+                "next": summary(unchanged),
+                "next_changed": summary(after_changes),
+                "changes": len(exercises),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,11 @@ PER_KIND = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 def sample_lines(rng: random.Random, n: int) -> list[dict]:
     top = Entry.objects.order_by("-id").values_list("id", flat=True).first()
     ids = rng.sample(range(1, top + 1), n * 3)
-    rows = list(Entry.objects.filter(id__in=ids, structure__isnull=False).values(
-        "last_name", "first_name", "profession_code", "department_code", "structure__commune_label"))  # fmt: skip
+    rows = list(
+        Entry.objects.filter(id__in=ids, structure__isnull=False).values(
+            "last_name", "first_name", "profession_code", "department_code", "structure__commune_label"
+        )
+    )
     rng.shuffle(rows)
     return rows
 
@@ -93,14 +96,28 @@ def main():
             "sql_p95_ms": percentile([floor[i] for i in picked], 95) * 1000,
         }
     slowest = max(range(len(queries)), key=lambda i: server[i])
-    print(json.dumps({
-        "requests": len(queries), "p50_ms": statistics.median(server) * 1000, "p95_ms": percentile(server, 95) * 1000,
-        "p99_ms": percentile(server, 99) * 1000, "sql_p95_ms": percentile(floor, 95) * 1000,
-        "sql_p50_ms": statistics.median(floor) * 1000, "by_kind": by_kind,
-        "slowest": {"params": queries[slowest][1], "kind": queries[slowest][0], "ms": server[slowest] * 1000,
-                    "sql_ms": floor[slowest] * 1000, "statements": recorded[slowest]},
-        "lines": Entry.objects.count(),
-    }, ensure_ascii=False))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "requests": len(queries),
+                "p50_ms": statistics.median(server) * 1000,
+                "p95_ms": percentile(server, 95) * 1000,
+                "p99_ms": percentile(server, 99) * 1000,
+                "sql_p95_ms": percentile(floor, 95) * 1000,
+                "sql_p50_ms": statistics.median(floor) * 1000,
+                "by_kind": by_kind,
+                "slowest": {
+                    "params": queries[slowest][1],
+                    "kind": queries[slowest][0],
+                    "ms": server[slowest] * 1000,
+                    "sql_ms": floor[slowest] * 1000,
+                    "statements": recorded[slowest],
+                },
+                "lines": Entry.objects.count(),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -48,15 +48,27 @@ def person(**kwargs) -> Person:
 
 
 def exercise(person_obj=None, **kwargs) -> Exercise:
-    values = {"profession_code": "10", "category_code": "C", "exercise_civility_code": "DR", "last_name": "DUPONT",
-              "first_name": "Hélène", "registration_authority": "CNOM/CNOM/ARS"}  # fmt: skip
+    values = {
+        "profession_code": "10",
+        "category_code": "C",
+        "exercise_civility_code": "DR",
+        "last_name": "DUPONT",
+        "first_name": "Hélène",
+        "registration_authority": "CNOM/CNOM/ARS",
+    }
     values.update(kwargs)
     return saved(Exercise(person=person_obj or person(), **values))
 
 
 def structure(**kwargs) -> Structure:
-    values = {"finess": finess_number(), "name": "CENTRE HOSPITALIER D'ANGERS", "sector_code": "SA01",
-              "postal_code": "49000", "commune_code": "49007", "commune_label": "Angers"}  # fmt: skip
+    values = {
+        "finess": finess_number(),
+        "name": "CENTRE HOSPITALIER D'ANGERS",
+        "sector_code": "SA01",
+        "postal_code": "49000",
+        "commune_code": "49007",
+        "commune_label": "Angers",
+    }
     values.update(kwargs)
     return saved(Structure(**values))
 
@@ -72,8 +84,13 @@ def expertise(exercise_obj, code="SM54") -> Expertise:
 
 
 def diploma(exercise_obj, **kwargs) -> Diploma:
-    values = {"type_code": "DE", "label": "DE Docteur en médecine", "number": "123456789",
-              "obtained_on": datetime.date(2005, 6, 30), "place": "Angers"}  # fmt: skip
+    values = {
+        "type_code": "DE",
+        "label": "DE Docteur en médecine",
+        "number": "123456789",
+        "obtained_on": datetime.date(2005, 6, 30),
+        "place": "Angers",
+    }
     values.update(kwargs)
     return saved(Diploma(exercise=exercise_obj, **values))
 
@@ -85,7 +102,12 @@ def mailbox(person_obj, **kwargs) -> Mailbox:
 
 
 def card(person_obj, **kwargs) -> Card:
-    values = {"type_code": "CPS", "number": f"{8_100_000_000 + next(_seq)}", "national_id": "8" + person_obj.rpps,
-              "valid_from": datetime.date(2024, 1, 1), "valid_until": datetime.date(2027, 1, 1)}  # fmt: skip
+    values = {
+        "type_code": "CPS",
+        "number": f"{8_100_000_000 + next(_seq)}",
+        "national_id": "8" + person_obj.rpps,
+        "valid_from": datetime.date(2024, 1, 1),
+        "valid_until": datetime.date(2027, 1, 1),
+    }
     values.update(kwargs)
     return saved(Card(person=person_obj, **values))

@@ -39,27 +39,47 @@ class S3Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.bucket = bucket
-        self.process = subprocess.Popen([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        self.process = subprocess.Popen(
+            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_http(self.url)
         self.client().create_bucket(Bucket=bucket)
 
     @property
     def env(self) -> dict:
-        return {"STORAGE_S3_BUCKET": self.bucket, "STORAGE_S3_ENDPOINT_URL": self.url,
-                "STORAGE_S3_REGION": "us-east-1", "STORAGE_S3_ACCESS_KEY_ID": "tests",
-                "STORAGE_S3_SECRET_ACCESS_KEY": "tests"}  # fmt: skip
+        return {
+            "STORAGE_S3_BUCKET": self.bucket,
+            "STORAGE_S3_ENDPOINT_URL": self.url,
+            "STORAGE_S3_REGION": "us-east-1",
+            "STORAGE_S3_ACCESS_KEY_ID": "tests",
+            "STORAGE_S3_SECRET_ACCESS_KEY": "tests",
+        }
 
     def storage_options(self, prefix: str) -> dict:
-        return {"bucket_name": self.bucket, "location": prefix, "endpoint_url": self.url, "region_name": "us-east-1",
-                "access_key": "tests", "secret_key": "tests", "file_overwrite": True, "default_acl": None,
-                "querystring_auth": False}  # fmt: skip
+        return {
+            "bucket_name": self.bucket,
+            "location": prefix,
+            "endpoint_url": self.url,
+            "region_name": "us-east-1",
+            "access_key": "tests",
+            "secret_key": "tests",
+            "file_overwrite": True,
+            "default_acl": None,
+            "querystring_auth": False,
+        }
 
     def client(self):
         import boto3
 
-        return boto3.client("s3", endpoint_url=self.url, region_name="us-east-1", aws_access_key_id="tests",
-                            aws_secret_access_key="tests")  # fmt: skip
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id="tests",
+            aws_secret_access_key="tests",
+        )
 
     def keys(self, prefix: str = "") -> list[str]:
         found = self.client().list_objects_v2(Bucket=self.bucket, Prefix=prefix)
@@ -77,8 +97,9 @@ def project_env(database_name: str, **extra) -> dict:
     params = connection.settings_dict
     env = dict(os.environ)
     if connection.vendor == "postgresql":
-        env["DATABASE_URL"] = (f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/"
-                               f"{database_name}")  # fmt: skip
+        env["DATABASE_URL"] = (
+            f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{database_name}"
+        )
     env |= {"DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONUNBUFFERED": "1"}
     env |= {k: str(v) for k, v in extra.items()}
     return env

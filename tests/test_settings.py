@@ -50,11 +50,23 @@ def test_production_serves_no_development_identity_provider():
 
 
 def test_production_settings_pass_the_deployment_checks_without_a_warning(tmp_path):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE",
-                                                              "DATABASE_URL"}}  # fmt: skip
-    clean |= {"DJANGO_SETTINGS_MODULE": "config.settings.prod", "SECRET_KEY": "k" * 25 + "Z9-x" * 10,
-              "ALLOWED_HOSTS": "annuaire.example.fr", "RPPS_VAR_DIR": str(tmp_path / "var")}  # fmt: skip
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
-                            env=clean, capture_output=True, text=True)  # fmt: skip
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
+    }
+    clean |= {
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "SECRET_KEY": "k" * 25 + "Z9-x" * 10,
+        "ALLOWED_HOSTS": "annuaire.example.fr",
+        "RPPS_VAR_DIR": str(tmp_path / "var"),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout

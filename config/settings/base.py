@@ -292,10 +292,19 @@ FHIR_EXPORT_DIR = Path(os.environ.get("FHIR_EXPORT_DIR", VAR_DIR / "fhir-exports
 def _shared_storage(location: Path, prefix: str) -> dict:
     if not STORAGE_S3_BUCKET:
         return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}}
-    options = {"bucket_name": STORAGE_S3_BUCKET, "location": prefix, "file_overwrite": True,
-               "default_acl": None, "querystring_auth": False}  # fmt: skip
-    for name, variable in (("endpoint_url", "STORAGE_S3_ENDPOINT_URL"), ("region_name", "STORAGE_S3_REGION"),
-                           ("access_key", "STORAGE_S3_ACCESS_KEY_ID"), ("secret_key", "STORAGE_S3_SECRET_ACCESS_KEY")):  # fmt: skip
+    options = {
+        "bucket_name": STORAGE_S3_BUCKET,
+        "location": prefix,
+        "file_overwrite": True,
+        "default_acl": None,
+        "querystring_auth": False,
+    }
+    for name, variable in (
+        ("endpoint_url", "STORAGE_S3_ENDPOINT_URL"),
+        ("region_name", "STORAGE_S3_REGION"),
+        ("access_key", "STORAGE_S3_ACCESS_KEY_ID"),
+        ("secret_key", "STORAGE_S3_SECRET_ACCESS_KEY"),
+    ):
         if os.environ.get(variable):
             options[name] = os.environ[variable]
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}

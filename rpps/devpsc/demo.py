@@ -37,10 +37,19 @@ def _structure(finess, name, sector, legal_entity=None) -> Structure:
     if found:
         return found
     structure = Structure(
-        finess=finess, name=name, sector_code=sector, is_legal_entity=legal_entity is None, legal_entity=legal_entity,
-        street_number="12", street_name="rue des Tilleuls", postal_code="49000", commune_code="49007",
-        commune_label="Angers", department_code="49", department_label="Maine-et-Loire",
-    )  # fmt: skip
+        finess=finess,
+        name=name,
+        sector_code=sector,
+        is_legal_entity=legal_entity is None,
+        legal_entity=legal_entity,
+        street_number="12",
+        street_name="rue des Tilleuls",
+        postal_code="49000",
+        commune_code="49007",
+        commune_label="Angers",
+        department_code="49",
+        department_label="Maine-et-Loire",
+    )
     structure.full_clean()
     structure.save()
     return structure
@@ -52,21 +61,43 @@ def _person(slug: str, site: Structure):
     if person is not None:
         return person
     traits = Traits.parse(
-        nom=identity.family_name, prenoms=identity.given_names, sexe=identity.sex,
-        date_naissance=identity.birth_date, lieu_naissance=identity.birth_place,
-    )  # fmt: skip
+        nom=identity.family_name,
+        prenoms=identity.given_names,
+        sexe=identity.sex,
+        date_naissance=identity.birth_date,
+        lieu_naissance=identity.birth_place,
+    )
     person = register_person(
         traits,
-        {"birth_name": identity.family_name, "given_names": identity.given_names, "sex_code": identity.sex,
-         "birth_date": identity.birth_date, "birth_place_code": identity.birth_place,
-         "civility_code": identity.civility, "email": f"{slug}@example.org", "phone": "0600000000"},
-    ).person  # fmt: skip
-    exercise = Exercise(person=person, profession_code="99", category_code="C", last_name=identity.family_name,
-                        first_name=identity.given_name, registration_authority="RPPS+")  # fmt: skip
+        {
+            "birth_name": identity.family_name,
+            "given_names": identity.given_names,
+            "sex_code": identity.sex,
+            "birth_date": identity.birth_date,
+            "birth_place_code": identity.birth_place,
+            "civility_code": identity.civility,
+            "email": f"{slug}@example.org",
+            "phone": "0600000000",
+        },
+    ).person
+    exercise = Exercise(
+        person=person,
+        profession_code="99",
+        category_code="C",
+        last_name=identity.family_name,
+        first_name=identity.given_name,
+        registration_authority="RPPS+",
+    )
     exercise.full_clean()
     exercise.save()
-    activity = Activity(exercise=exercise, structure=site, mode_code="S", genre_code="GENR01",
-                        role_code=ROLES[slug], start_date=datetime.date(2024, 1, 1))  # fmt: skip
+    activity = Activity(
+        exercise=exercise,
+        structure=site,
+        mode_code="S",
+        genre_code="GENR01",
+        role_code=ROLES[slug],
+        start_date=datetime.date(2024, 1, 1),
+    )
     activity.full_clean()
     activity.save()
     return person
@@ -86,16 +117,27 @@ def load() -> dict:
         account = services.sign_in(Who("démo"), claims, get_user_model())
         who = Who(str(account), account.national_id, None, account)
         contract = services.request_contract(
-            who, identifier_type="FINESS", identifier=legal_entity.finess,
-            data={"representative_national_id": account.national_id,
-                  "representative_family_name": account.family_name, "representative_given_name": account.given_name,
-                  "representative_function": Contract.Function.LEGAL_REPRESENTATIVE,
-                  "representative_email": "direction@tilleuls.example.org", "representative_phone": "0241000000"},
-        )  # fmt: skip
+            who,
+            identifier_type="FINESS",
+            identifier=legal_entity.finess,
+            data={
+                "representative_national_id": account.national_id,
+                "representative_family_name": account.family_name,
+                "representative_given_name": account.given_name,
+                "representative_function": Contract.Function.LEGAL_REPRESENTATIVE,
+                "representative_email": "direction@tilleuls.example.org",
+                "representative_phone": "0241000000",
+            },
+        )
         services.approve_contract(Who("opérateur démo"), contract)
         services.designate(
-            who, contract=contract, structure=legal_entity, kind=Habilitation.Kind.MANAGER,
-            person=persons["gestionnaire"], email="gestion@tilleuls.example.org",
-            training_date=datetime.date(2025, 9, 15), terms_accepted=True,
-        )  # fmt: skip
+            who,
+            contract=contract,
+            structure=legal_entity,
+            kind=Habilitation.Kind.MANAGER,
+            person=persons["gestionnaire"],
+            email="gestion@tilleuls.example.org",
+            training_date=datetime.date(2025, 9, 15),
+            terms_accepted=True,
+        )
     return {"legal_entity": legal_entity, "free": free, "persons": persons}

@@ -132,7 +132,7 @@ def authorize(request):
             "choices": choices,
             "levels": LEVELS,
             "error": error,
-        },  # fmt: skip
+        },
         status=400 if error else 200,
     )
 

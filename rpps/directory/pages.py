@@ -21,14 +21,19 @@ def address_lines(structure: dict) -> list[str]:
             structure["repetition_index"],
             structure["street_type_label"] or structure["street_type_code"],
             structure["street_name"],
-        )  # fmt: skip
+        )
         if part
     )
     town = " ".join(p for p in (structure["postal_code"], structure["commune_label"]) if p)
     if structure["cedex_office"]:
         town = structure["cedex_office"]
-    lines = [structure["recipient_complement"], structure["place_complement"], street,
-             structure["distribution_mention"], town]  # fmt: skip
+    lines = [
+        structure["recipient_complement"],
+        structure["place_complement"],
+        street,
+        structure["distribution_mention"],
+        town,
+    ]
     if structure["country_code"] and structure["country_code"] not in ("99100", ""):
         lines.append(structure["country_label"])
     return [line for line in lines if line]

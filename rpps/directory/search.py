@@ -59,28 +59,37 @@ def _coded_choices(table: str, empty: str) -> list[tuple[str, str]]:
 
 class SearchForm(DsfrBaseForm):
     nom = forms.CharField(
-        label="Nom", max_length=MAX_TEXT, required=False,
+        label="Nom",
+        max_length=MAX_TEXT,
+        required=False,
         help_text="Le nom d'exercice, suivi ou précédé du prénom si vous voulez : « dupont », « dupont hélène » ou "
         "« helene dupont ». Accents et majuscules sont sans importance.",
-    )  # fmt: skip
+    )
     mode = forms.ChoiceField(
-        label="Le nom", choices=[("debut", "commence par"), ("contient", "contient")], required=False,
-        widget=forms.RadioSelect, initial="debut",
-    )  # fmt: skip
+        label="Le nom",
+        choices=[("debut", "commence par"), ("contient", "contient")],
+        required=False,
+        widget=forms.RadioSelect,
+        initial="debut",
+    )
     profession = forms.ChoiceField(label="Profession", required=False, widget=CodeSelect)
     savoir_faire = forms.ChoiceField(label="Spécialité ou savoir-faire", required=False, widget=CodeSelect)
     role = forms.ChoiceField(
         label="Rôle (professionnels enregistrés par leur structure)", required=False, widget=CodeSelect
     )
     lieu = forms.CharField(
-        label="Commune, code postal ou département", max_length=MAX_TEXT, required=False,
+        label="Commune, code postal ou département",
+        max_length=MAX_TEXT,
+        required=False,
         help_text="Par exemple « Angers », « 49000 » ou « 49 ».",
-    )  # fmt: skip
+    )
     structure = forms.CharField(label="Nom de la structure", max_length=MAX_TEXT, required=False)
     identifiant = forms.CharField(
-        label="Identifiant", max_length=30, required=False,
+        label="Identifiant",
+        max_length=30,
+        required=False,
         help_text="Numéro RPPS (11 chiffres), IDNPS (12), FINESS (9) ou SIRET (14).",
-    )  # fmt: skip
+    )
     tri = forms.ChoiceField(
         label="Trier par", choices=[("nom", "nom (A → Z)"), ("-nom", "nom (Z → A)")], required=False
     )

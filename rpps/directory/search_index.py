@@ -46,25 +46,47 @@ def _rows(person_ids, day: datetime.date) -> list[tuple]:
     """The index lines of these persons (current persons only), from public values."""
     exercises = projection.public_values(
         Exercise.objects.of_current_persons().filter(person_id__in=person_ids).order_by("id"),
-        "id", "person__id", "person__rpps", "exercise_civility_code", "last_name", "first_name", "profession_code",
-    )  # fmt: skip
+        "id",
+        "person__id",
+        "person__rpps",
+        "exercise_civility_code",
+        "last_name",
+        "first_name",
+        "profession_code",
+    )
     exercises = list(exercises)
     if not exercises:
         return []
     places = defaultdict(list)
     activities = projection.public_values(
         Activity.objects.open_on(day).filter(exercise_id__in=[e[0] for e in exercises]).order_by("id"),
-        "exercise__id", "structure_id", "role_code", "structure__postal_code", "structure__department_code",
-        "structure__commune_label", "structure__name", "structure__trade_name",
-    )  # fmt: skip
+        "exercise__id",
+        "structure_id",
+        "role_code",
+        "structure__postal_code",
+        "structure__department_code",
+        "structure__commune_label",
+        "structure__name",
+        "structure__trade_name",
+    )
     for exercise_id, structure_id, role, postal, department, commune, name, trade_name in activities:
         department = department or (postal[:3] if postal.startswith("97") else postal[:2])
-        places[exercise_id].append((structure_id, role, postal, department, text_key(commune),
-                                    text_key(name, trade_name)))  # fmt: skip
+        places[exercise_id].append(
+            (structure_id, role, postal, department, text_key(commune), text_key(name, trade_name))
+        )
     rows = []
     for exercise_id, person_id, rpps, civility, last, first, profession in exercises:
-        head = (person_id, exercise_id, rpps, civility, last, first, profession, name_key(last, first),
-                name_key(first, last))  # fmt: skip
+        head = (
+            person_id,
+            exercise_id,
+            rpps,
+            civility,
+            last,
+            first,
+            profession,
+            name_key(last, first),
+            name_key(first, last),
+        )
         for position, place in enumerate(places.get(exercise_id) or [_NO_PLACE]):
             rows.append(head + place + (position == 0,))
     return rows
@@ -164,16 +186,22 @@ def _rewound(sender, past, persons, structures, **kwargs):
     at_structures = Activity.objects.filter(structure_id__in=structures).values_list("exercise__person_id", flat=True)
     indexed = Entry.objects.filter(structure_id__in=structures).values_list("person_id", flat=True)
     moved = {*persons, *at_structures, *indexed}
-    rows = [dict(zip(("id", *COLUMNS), (-position, *row), strict=True))
-            for position, row in enumerate(_rows(list(moved), datetime.date.today()), start=1)]  # fmt: skip
+    rows = [
+        dict(zip(("id", *COLUMNS), (-position, *row), strict=True))
+        for position, row in enumerate(_rows(list(moved), datetime.date.today()), start=1)
+    ]
     # left out by line id, which every index of the table holds: searches keep their index-only scans
     current = Entry.objects.filter(person_id__in=moved).values_list("id", flat=True)
     past.replace(Entry, "id", list(current), rows)
 
 
 def connect():
-    for model, receiver in ((Person, _person_saved), (Exercise, _exercise_saved), (Activity, _activity_saved),
-                            (Structure, _structure_saved)):  # fmt: skip
+    for model, receiver in (
+        (Person, _person_saved),
+        (Exercise, _exercise_saved),
+        (Activity, _activity_saved),
+        (Structure, _structure_saved),
+    ):
         post_save.connect(receiver, sender=model, dispatch_uid=f"directory-{model.__name__}-save")
         post_delete.connect(receiver, sender=model, dispatch_uid=f"directory-{model.__name__}-delete")
     signals.bulk_written.connect(_bulk_written, dispatch_uid="directory-bulk")

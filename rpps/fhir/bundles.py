@@ -28,8 +28,9 @@ PAGE_SALT = "rpps.fhir.page"
 @api
 def search(request, resource_type: str):
     if request.method not in ("GET", "HEAD") and not request.path.endswith("/_search"):
-        return outcome(405, f"Interaction {request.method} non prise en charge : l'API est en lecture seule.",
-                       "not-supported")  # fmt: skip
+        return outcome(
+            405, f"Interaction {request.method} non prise en charge : l'API est en lecture seule.", "not-supported"
+        )
     params = parameters(request)
     ignored = []
     if lenient(request):  # unknown parameters are left out and reported, instead of a 400
@@ -49,12 +50,22 @@ def page(request):
     # changes recorded since, undone in memory: rpps.registry.past): same matches, contents, total.
     try:
         with past.as_of(started_at, limit=settings.FHIR_SNAPSHOT_MAX_CHANGES):
-            return _bundle(request, state["type"], [tuple(p) for p in state["params"]], position=state["pos"],
-                           backward=state["back"], total=state["total"], started_at=started_at)  # fmt: skip
+            return _bundle(
+                request,
+                state["type"],
+                [tuple(p) for p in state["params"]],
+                position=state["pos"],
+                backward=state["back"],
+                total=state["total"],
+                started_at=started_at,
+            )
     except past.TooManyChanges:
-        return outcome(410, "L'annuaire a trop changé depuis la première page de cette recherche "
-                            f"(plus de {settings.FHIR_SNAPSHOT_MAX_CHANGES} modifications) : relancez-la.",
-                       "expired")  # fmt: skip
+        return outcome(
+            410,
+            "L'annuaire a trop changé depuis la première page de cette recherche "
+            f"(plus de {settings.FHIR_SNAPSHOT_MAX_CHANGES} modifications) : relancez-la.",
+            "expired",
+        )
 
 
 ESTIMATE_TOO_MANY = 20_000  # rows PostgreSQL cannot count within the default budget (measured: ~25 ms for 20,000)
@@ -92,8 +103,9 @@ def _total(queryset, mode: str, page_ms: float) -> int | None:
 
 
 @without_cycle_collector()  # a page of up to 1000 resources and their includes
-def _bundle(request, resource_type, params, *, position=None, backward=False, total=None, started_at,
-            ignored=()) -> HttpResponse:  # fmt: skip
+def _bundle(
+    request, resource_type, params, *, position=None, backward=False, total=None, started_at, ignored=()
+) -> HttpResponse:
     """One page of a search: the first (position None) or the one after/before a cursor's position."""
     model = MODELS[resource_type]
     count = count_parameter(params)
@@ -110,8 +122,16 @@ def _bundle(request, resource_type, params, *, position=None, backward=False, to
     gone_queryset = Tombstone.objects.filter(dead) if dead is not None else None
     if summary == "count":
         total = queryset.count() + (gone_queryset.count() if gone_queryset is not None else 0)
-        return respond({"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "searchset", "total": total,
-                          "meta": {"lastUpdated": instant(timezone.now())}}, pretty=pretty(params))  # fmt: skip
+        return respond(
+            {
+                "resourceType": "Bundle",
+                "id": str(uuid.uuid4()),
+                "type": "searchset",
+                "total": total,
+                "meta": {"lastUpdated": instant(timezone.now())},
+            },
+            pretty=pretty(params),
+        )
     includes = includes_of(resource_type, params)
     elements = _elements(params)
     first_page = position is None and not backward
@@ -139,16 +159,26 @@ def _bundle(request, resource_type, params, *, position=None, backward=False, to
             total += gone_queryset.count()
     resources = BUILDERS[resource_type](ids)
     base = base_url(request)
-    bundle = {"resourceType": "Bundle", "id": str(uuid.uuid4()), "meta": {"lastUpdated": instant(timezone.now())},
-              "type": "searchset"}  # fmt: skip
+    bundle = {
+        "resourceType": "Bundle",
+        "id": str(uuid.uuid4()),
+        "meta": {"lastUpdated": instant(timezone.now())},
+        "type": "searchset",
+    }
     if total is not None:
         bundle["total"] = total
     shown = [(k, v) for k, v in params if k not in ("_format", "_pretty")]
     links = [{"relation": "self", "url": f"{base}{resource_type}?{urlencode(shown)}"}]
 
     def cursor(relation: str, at, back: bool = False) -> None:
-        state = {"type": resource_type, "params": shown, "total": total, "at": started_at.isoformat(),
-                 "pos": results.encode(at), "back": back}  # fmt: skip
+        state = {
+            "type": resource_type,
+            "params": shown,
+            "total": total,
+            "at": started_at.isoformat(),
+            "pos": results.encode(at),
+            "back": back,
+        }
         token = signing.dumps(state, salt=PAGE_SALT, compress=True)
         links.append({"relation": relation, "url": f"{base}_page?{urlencode({'id': token})}"})
 
@@ -168,15 +198,31 @@ def _bundle(request, resource_type, params, *, position=None, backward=False, to
                 seen.add((kind, pk))
                 entries.append((kind, resource, "include"))
     bundle["entry"] = [
-        {"fullUrl": f"{base}{kind}/{resource['id']}", "resource": _subset(resource, elements) if elements else resource,
-         "search": {"mode": mode}}
+        {
+            "fullUrl": f"{base}{kind}/{resource['id']}",
+            "resource": _subset(resource, elements) if elements else resource,
+            "search": {"mode": mode},
+        }
         for kind, resource, mode in entries
-    ]  # fmt: skip
+    ]
     if ignored:
-        bundle["entry"].append({"resource": {"resourceType": "OperationOutcome", "issue": [
-            {"severity": "warning", "code": "not-supported",
-             "diagnostics": f"Paramètre « {name} » inconnu pour la ressource {resource_type} : ignoré "
-                            "(Prefer: handling=lenient)"} for name in ignored]}, "search": {"mode": "outcome"}})  # fmt: skip
+        bundle["entry"].append(
+            {
+                "resource": {
+                    "resourceType": "OperationOutcome",
+                    "issue": [
+                        {
+                            "severity": "warning",
+                            "code": "not-supported",
+                            "diagnostics": f"Paramètre « {name} » inconnu pour la ressource {resource_type} : ignoré "
+                            "(Prefer: handling=lenient)",
+                        }
+                        for name in ignored
+                    ],
+                },
+                "search": {"mode": "outcome"},
+            }
+        )
     return respond(bundle, pretty=pretty(params))
 
 

@@ -34,41 +34,52 @@ def statement(base: str) -> dict:
             if described.get("documentation"):
                 entry["documentation"] = described["documentation"]
             params.append(entry)
-        resources.append({
-            "type": resource_type,
-            "profile": PROFILES[resource_type][1],
-            "interaction": [{"code": "read"}, {"code": "vread"}, {"code": "history-instance"},
-                            {"code": "search-type"}],
-            "versioning": "versioned",
-            "readHistory": True,
-            "conditionalRead": "full-support",
-            "searchInclude": list(includes_from(resource_type)),
-            "searchRevInclude": list(revincludes_of(resource_type)),
-            "searchParam": params,
-        })  # fmt: skip
+        resources.append(
+            {
+                "type": resource_type,
+                "profile": PROFILES[resource_type][1],
+                "interaction": [
+                    {"code": "read"},
+                    {"code": "vread"},
+                    {"code": "history-instance"},
+                    {"code": "search-type"},
+                ],
+                "versioning": "versioned",
+                "readHistory": True,
+                "conditionalRead": "full-support",
+                "searchInclude": list(includes_from(resource_type)),
+                "searchRevInclude": list(revincludes_of(resource_type)),
+                "searchParam": params,
+            }
+        )
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
         "date": timezone.now().date().isoformat(),
         "publisher": "Répertoire RPPS (implémentation ouverte)",
         "kind": "instance",
-        "implementation": {"description": "API FHIR de l'annuaire, compatible avec l'API Annuaire Santé v2",
-                           "url": base},  # fmt: skip
+        "implementation": {
+            "description": "API FHIR de l'annuaire, compatible avec l'API Annuaire Santé v2",
+            "url": base,
+        },
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json", "json"],
         "instantiates": [f"{IG}/CapabilityStatement/AsServerDPCapabilityStatement|{IG_VERSION}"],
-        "rest": [{
-            "mode": "server",
-            "documentation": f"Clé d'API dans l'en-tête ESANTE-API-KEY. _count : {DEFAULT_COUNT} par défaut, "
-            f"{MAX_COUNT} au plus. Pages suivantes par le lien next (/fhir/v2/_page?id=…). _total : none, "
-            "estimate (estimation du planificateur), accurate ; par défaut, compté si le comptage tient dans le budget "
-            "de temps (FHIR_COUNT_BUDGET_MS), sinon absent. Au-delà de l'API officielle : liens first et previous, "
-            "chaque page montrant l'annuaire tel qu'à la première ; _sort (_id, -_id, _lastUpdated, -_lastUpdated) ; "
-            "paramètres chaînés (organization.address-city=…, jusqu'à 3 liens) et _has ; _include:iterate ; "
-            "historique (_history, vread) ; ETag et lectures conditionnelles (If-None-Match, If-Modified-Since) ; "
-            "Prefer: handling=lenient ; export en masse asynchrone ($export, NDJSON).",
-            "resource": resources,
-            "operation": [{"name": "export",
-                           "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}],
-        }],
-    }  # fmt: skip
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": f"Clé d'API dans l'en-tête ESANTE-API-KEY. _count : {DEFAULT_COUNT} par défaut, "
+                f"{MAX_COUNT} au plus. Pages suivantes par le lien next (/fhir/v2/_page?id=…). _total : none, "
+                "estimate (estimation du planificateur), accurate ; par défaut, compté si le comptage tient dans le budget "
+                "de temps (FHIR_COUNT_BUDGET_MS), sinon absent. Au-delà de l'API officielle : liens first et previous, "
+                "chaque page montrant l'annuaire tel qu'à la première ; _sort (_id, -_id, _lastUpdated, -_lastUpdated) ; "
+                "paramètres chaînés (organization.address-city=…, jusqu'à 3 liens) et _has ; _include:iterate ; "
+                "historique (_history, vread) ; ETag et lectures conditionnelles (If-None-Match, If-Modified-Since) ; "
+                "Prefer: handling=lenient ; export en masse asynchrone ($export, NDJSON).",
+                "resource": resources,
+                "operation": [
+                    {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}
+                ],
+            }
+        ],
+    }

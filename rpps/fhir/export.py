@@ -40,8 +40,12 @@ def file_name(export: Export, name: str) -> str:
 
 
 def start(export: Export, requested_by: str = "") -> None:
-    jobs.enqueue("fhir.export", label=f"Export FHIR {', '.join(export.types)}", requested_by=requested_by,
-                 export_id=str(export.pk))  # fmt: skip
+    jobs.enqueue(
+        "fhir.export",
+        label=f"Export FHIR {', '.join(export.types)}",
+        requested_by=requested_by,
+        export_id=str(export.pk),
+    )
 
 
 def _ids(queryset):
@@ -61,29 +65,31 @@ def run(job, export_id: str) -> None:
         return  # cancelled (DELETE) before a worker took it
     files.remove_folder(store(), str(export.pk))  # an earlier, interrupted attempt's files
     export.transaction_time = timezone.now()
-    Export.objects.filter(pk=export.pk).update(state=Export.State.RUNNING, transaction_time=export.transaction_time,
-                                               written=0, error="")  # fmt: skip
+    Export.objects.filter(pk=export.pk).update(
+        state=Export.State.RUNNING, transaction_time=export.transaction_time, written=0, error=""
+    )
     try:
         outputs = _write(job, export)
     except Exception:  # the client reads the failure in the status; the files are removed
         files.remove_folder(store(), str(export.pk))
-        Export.objects.filter(pk=export.pk).update(state=Export.State.FAILED, finished_at=timezone.now(),
-                                                   error="erreur pendant l'écriture des fichiers")  # fmt: skip
+        Export.objects.filter(pk=export.pk).update(
+            state=Export.State.FAILED, finished_at=timezone.now(), error="erreur pendant l'écriture des fichiers"
+        )
         raise
     if outputs is None or not Export.objects.filter(pk=export.pk).exists():  # cancelled meanwhile
         files.remove_folder(store(), str(export.pk))
         return
     written = sum(o["count"] for o in outputs)
-    Export.objects.filter(pk=export.pk).update(state=Export.State.DONE, outputs=outputs, written=written,
-                                               expected=written, finished_at=timezone.now())  # fmt: skip
+    Export.objects.filter(pk=export.pk).update(
+        state=Export.State.DONE, outputs=outputs, written=written, expected=written, finished_at=timezone.now()
+    )
 
 
 def failed(job, message: str) -> None:
     """The job could not finish (its worker died too often): the client reads why, and starts again."""
     export_id = job.args.get("export_id")
     files.remove_folder(store(), str(export_id))
-    Export.objects.filter(pk=export_id).update(state=Export.State.FAILED, finished_at=timezone.now(),
-                                               error=message)  # fmt: skip
+    Export.objects.filter(pk=export_id).update(state=Export.State.FAILED, finished_at=timezone.now(), error=message)
 
 
 class _Reporter(threading.Thread):
@@ -148,8 +154,7 @@ def _write(job, export: Export) -> list[dict] | None:
         for resource_type, queryset in querysets.items():
             bounds = queryset.aggregate(low=Min("pk"), high=Max("pk"))
             if bounds["low"] is not None:
-                tasks += [(resource_type, low, low + RANGE)
-                          for low in range(bounds["low"], bounds["high"] + 1, RANGE)]  # fmt: skip
+                tasks += [(resource_type, low, low + RANGE) for low in range(bounds["low"], bounds["high"] + 1, RANGE)]
         # Inside a caller's transaction (tests) no other connection sees the export: nothing to report.
         reporter = _Reporter(job, export.pk, expected, counters, cancel) if own_transaction else None
         if reporter is not None:
@@ -160,17 +165,32 @@ def _write(job, export: Export) -> list[dict] | None:
                 counts = [_work(str(export.pk), export.since, tasks, 1)]
             else:
                 with context.Pool(workers, initializer=export_worker.share, initargs=(counters, cancel)) as pool:
-                    counts = pool.starmap(export_worker.work, [(connection.settings_dict["NAME"], str(export.pk), snapshot,
-                                                               export.since, tasks[i::workers], i + 1)
-                                                              for i in range(workers)])  # fmt: skip
+                    counts = pool.starmap(
+                        export_worker.work,
+                        [
+                            (
+                                connection.settings_dict["NAME"],
+                                str(export.pk),
+                                snapshot,
+                                export.since,
+                                tasks[i::workers],
+                                i + 1,
+                            )
+                            for i in range(workers)
+                        ],
+                    )
         finally:
             if reporter is not None:
                 reporter.stop()
     Export.objects.filter(pk=export.pk).update(expected=expected)
     if any(c is None for c in counts):
         return None
-    return [{"type": t, "file": f"{t}-{i}.ndjson", "count": c[t]} for t in export.types
-            for i, c in enumerate(counts, start=1) if c.get(t)]  # fmt: skip
+    return [
+        {"type": t, "file": f"{t}-{i}.ndjson", "count": c[t]}
+        for t in export.types
+        for i, c in enumerate(counts, start=1)
+        if c.get(t)
+    ]
 
 
 RANGE = 50_000  # ids per task: workers take every N-th range, so each gets a share of every type
@@ -187,8 +207,13 @@ def _work(folder: str, since, tasks, index: int) -> dict | None:
             for chunk in _ids(querysets[resource_type].filter(pk__gte=low, pk__lt=high)):
                 with without_cycle_collector():
                     resources = BUILDERS[resource_type](chunk)
-                    handles[resource_type].write(b"".join(orjson.dumps(resources[pk], option=orjson.OPT_APPEND_NEWLINE)
-                                                          for pk in chunk if pk in resources))  # fmt: skip
+                    handles[resource_type].write(
+                        b"".join(
+                            orjson.dumps(resources[pk], option=orjson.OPT_APPEND_NEWLINE)
+                            for pk in chunk
+                            if pk in resources
+                        )
+                    )
                     counts[resource_type] += len(resources)
                     del resources  # freed here, while the collector is still off
                 if not export_worker.report(index, sum(counts.values())):

@@ -27,21 +27,29 @@ def export_start(request):
     params = parameters(request)
     unknown = [k for k, _ in params if k not in ("_type", "_since", "_outputFormat")]
     if unknown:
-        return outcome(400, f"Paramètre « {unknown[0]} » non pris en charge par $export (possibles : _type, "
-                            "_since, _outputFormat).", "not-supported")  # fmt: skip
+        return outcome(
+            400,
+            f"Paramètre « {unknown[0]} » non pris en charge par $export (possibles : _type, _since, _outputFormat).",
+            "not-supported",
+        )
     formats = [v for k, v in params if k == "_outputFormat"]
     if any(f not in NDJSON for f in formats):
         return outcome(400, "Paramètre « _outputFormat » : seul application/fhir+ndjson est produit.", "invalid")
     types = [t for k, v in params if k == "_type" for t in v.split(",") if t] or list(export.TYPES)
     wrong = [t for t in types if t not in export.TYPES]
     if wrong:
-        return outcome(400, f"Paramètre « _type », valeur « {wrong[0][:40]} » : {', '.join(export.TYPES)} attendus.",
-                       "invalid")  # fmt: skip
+        return outcome(
+            400, f"Paramètre « _type », valeur « {wrong[0][:40]} » : {', '.join(export.TYPES)} attendus.", "invalid"
+        )
     since = next((v for k, v in params if k == "_since"), None)
     if since is not None:
         _, since, _ = date_range(since)
-    job = Export.objects.create(key=_key(request), request_url=request.build_absolute_uri(), since=since,
-                                types=[t for t in export.TYPES if t in types])  # fmt: skip
+    job = Export.objects.create(
+        key=_key(request),
+        request_url=request.build_absolute_uri(),
+        since=since,
+        types=[t for t in export.TYPES if t in types],
+    )
     export.start(job, requested_by=f"clé d'API {job.key.name}")
     response = HttpResponse(status=202)
     response["Content-Location"] = request.build_absolute_uri(f"/fhir/v2/$export-status/{job.pk}")
@@ -76,11 +84,16 @@ def export_status(request, export_id):
         response["Retry-After"] = "5"
         return response
     files = f"/fhir/v2/$export-file/{job.pk}/"
-    manifest = {"transactionTime": instant(job.transaction_time), "request": job.request_url,
-                "requiresAccessToken": True,
-                "output": [{"type": o["type"], "url": request.build_absolute_uri(files + o["file"]), "count": o["count"]}
-                           for o in job.outputs],
-                "error": []}  # fmt: skip
+    manifest = {
+        "transactionTime": instant(job.transaction_time),
+        "request": job.request_url,
+        "requiresAccessToken": True,
+        "output": [
+            {"type": o["type"], "url": request.build_absolute_uri(files + o["file"]), "count": o["count"]}
+            for o in job.outputs
+        ],
+        "error": [],
+    }
     expires = job.created_at + datetime.timedelta(hours=settings.FHIR_EXPORT_KEEP_HOURS)
     return respond(manifest, headers={"Expires": http_date(expires.timestamp())})
 
@@ -90,5 +103,6 @@ def export_file(request, export_id, name: str):
     job = _own_export(request, export_id)
     if job is None or job.state != Export.State.DONE or name not in {o["file"] for o in job.outputs}:
         return outcome(404, "Fichier d'export introuvable (inconnu, expiré ou annulé).", "not-found")
-    return StreamingHttpResponse(files.read(export.store(), export.file_name(job, name)),
-                                 content_type="application/fhir+ndjson")  # fmt: skip
+    return StreamingHttpResponse(
+        files.read(export.store(), export.file_name(job, name)), content_type="application/fhir+ndjson"
+    )

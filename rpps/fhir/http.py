@@ -29,8 +29,7 @@ def respond(body: dict, status: int = 200, *, pretty: bool = False, headers: dic
 
 
 def outcome(status: int, message: str, code: str = "processing", **headers) -> HttpResponse:
-    body = {"resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": code, "diagnostics": message}]}  # fmt: skip
+    body = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": message}]}
     return respond(body, status, headers=headers)
 
 
@@ -54,13 +53,18 @@ def api(view):
         if key is None:
             response = outcome(401, "Clé d'API absente ou invalide : en-tête ESANTE-API-KEY.", "login")
         elif not _within_rate(key):
-            response = outcome(429, f"Trop de requêtes : {settings.FHIR_RATE_LIMIT} par seconde au plus pour une clé.",
-                               "throttled", **{"Retry-After": "1"})  # fmt: skip
+            response = outcome(
+                429,
+                f"Trop de requêtes : {settings.FHIR_RATE_LIMIT} par seconde au plus pour une clé.",
+                "throttled",
+                **{"Retry-After": "1"},
+            )
         else:
             formats = [v for k, v in parameters(request) if k == "_format"]
             if any(f not in JSON_FORMATS for f in formats):
-                response = outcome(400, "Paramètre « _format » : seul JSON est servi (json, application/fhir+json).",
-                                   "not-supported")  # fmt: skip
+                response = outcome(
+                    400, "Paramètre « _format » : seul JSON est servi (json, application/fhir+json).", "not-supported"
+                )
             else:
                 try:
                     response = view(request, *args, **kwargs)
@@ -70,11 +74,20 @@ def api(view):
                     # a FHIR client reads an OperationOutcome, never an HTML page; the traceback goes to
                     # the server's log only (it names code, not the request's values)
                     logger.exception("%s %s : erreur interne", request.method, request.path)
-                    response = outcome(500, "Erreur interne du serveur : la requête n'a pas abouti. Réessayez plus "
-                                            "tard ; si l'erreur persiste, signalez-la avec l'heure de la requête.",
-                                       "exception")  # fmt: skip
-        logger.info("%s %s %s %s %.1fms", key.prefix if key else "-", request.method, request.path,
-                    response.status_code, (time.perf_counter() - started) * 1000)  # fmt: skip
+                    response = outcome(
+                        500,
+                        "Erreur interne du serveur : la requête n'a pas abouti. Réessayez plus "
+                        "tard ; si l'erreur persiste, signalez-la avec l'heure de la requête.",
+                        "exception",
+                    )
+        logger.info(
+            "%s %s %s %s %.1fms",
+            key.prefix if key else "-",
+            request.method,
+            request.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
         return response
 
     return wrapper

@@ -15,8 +15,12 @@ def includes_from(source: str) -> dict:
 
 def revincludes_of(target: str) -> dict:
     """ "Source:param" -> (source type, its field pointing at ``target``), or None for a type not served."""
-    found = {f"{source}:{param}": (source, field) for source, params in REFERENCES.items()
-             for param, (kind, field) in params.items() if kind == target}  # fmt: skip
+    found = {
+        f"{source}:{param}": (source, field)
+        for source, params in REFERENCES.items()
+        for param, (kind, field) in params.items()
+        if kind == target
+    }
     return found | dict.fromkeys(FOREIGN_REVINCLUDES.get(target, []))
 
 
@@ -46,8 +50,10 @@ def includes_of(resource_type: str, params) -> list[tuple[str, str, tuple | None
                 found.append((kind[1:], item, table[item], iterate))
             else:
                 declared = ", ".join(["*", *table]) if table else "aucune"
-                raise SearchError(f"Paramètre « {name} », valeur « {item} » non prise en charge pour "
-                                  f"{source} (possibles : {declared})")  # fmt: skip
+                raise SearchError(
+                    f"Paramètre « {name} », valeur « {item} » non prise en charge pour "
+                    f"{source} (possibles : {declared})"
+                )
     return found
 
 

@@ -52,8 +52,9 @@ def _beyond(fields: tuple[str, ...], key: tuple, greater: bool) -> Q:
     return result
 
 
-_BY_NUMBER = Prepared(lambda numbers: MODELS["Practitioner"].objects.filter(person__rpps__in=numbers)
-                      .order_by("pk").values_list("pk"))  # fmt: skip
+_BY_NUMBER = Prepared(
+    lambda numbers: MODELS["Practitioner"].objects.filter(person__rpps__in=numbers).order_by("pk").values_list("pk")
+)
 
 
 class Results:
@@ -69,8 +70,9 @@ class Results:
         if sorts:
             value = sorts[-1]
             if value not in SORTS:
-                raise SearchError(f"Paramètre « _sort », valeur « {value} » : _id, -_id, _lastUpdated ou "
-                                  "-_lastUpdated attendu")  # fmt: skip
+                raise SearchError(
+                    f"Paramètre « _sort », valeur « {value} » : _id, -_id, _lastUpdated ou -_lastUpdated attendu"
+                )
             self.order = Order(model, SORTS[value], value.startswith("-"))
             self.live = model.objects.filter(where)
             return

@@ -33,13 +33,19 @@ IG_VERSION = "1.2.0-snapshot-2"
 FR_CORE = "https://hl7.fr/ig/fhir/core"
 V2_0203 = f"{FR_CORE}/CodeSystem/fr-core-cs-v2-0203"
 PROFILES = {
-    "Practitioner": [f"{FR_CORE}/StructureDefinition/fr-core-practitioner|2.2.0",
-                     f"{IG}/StructureDefinition/as-dp-practitioner|{IG_VERSION}"],
-    "PractitionerRole": [f"{FR_CORE}/StructureDefinition/fr-core-practitioner-role|2.2.0",
-                         f"{IG}/StructureDefinition/as-dp-practitionerrole|{IG_VERSION}"],
-    "Organization": [f"{FR_CORE}/StructureDefinition/fr-core-organization|2.2.0",
-                     f"{IG}/StructureDefinition/as-dp-organization|{IG_VERSION}"],
-}  # fmt: skip
+    "Practitioner": [
+        f"{FR_CORE}/StructureDefinition/fr-core-practitioner|2.2.0",
+        f"{IG}/StructureDefinition/as-dp-practitioner|{IG_VERSION}",
+    ],
+    "PractitionerRole": [
+        f"{FR_CORE}/StructureDefinition/fr-core-practitioner-role|2.2.0",
+        f"{IG}/StructureDefinition/as-dp-practitionerrole|{IG_VERSION}",
+    ],
+    "Organization": [
+        f"{FR_CORE}/StructureDefinition/fr-core-organization|2.2.0",
+        f"{IG}/StructureDefinition/as-dp-organization|{IG_VERSION}",
+    ],
+}
 PREFIXES = {"Practitioner": "003-", "PractitionerRole": "005-", "Organization": "001-"}
 MODELS = {"Practitioner": Exercise, "PractitionerRole": Activity, "Organization": Structure}
 # Identifier systems (reference/fhir.md §2.3): the resources show them, the searches match them.
@@ -124,15 +130,23 @@ def _trace(system: str, authority: str = "") -> list[dict]:
     which data-registration-authority searches; J83's code system is not in our tables)."""
     parts = []
     if authority:
-        parts.append({"url": "autorite-enregistrement",
-                      "valueCodeableConcept": {"coding": [{"code": authority.split("/")[0]}], "text": authority}})  # fmt: skip
+        parts.append(
+            {
+                "url": "autorite-enregistrement",
+                "valueCodeableConcept": {"coding": [{"code": authority.split("/")[0]}], "text": authority},
+            }
+        )
     parts.append({"url": "systeme-information", "valueCode": system})
     return [{"url": DATA_TRACE_URL, "extension": parts}]
 
 
 def _meta(resource_type: str, updated_at: datetime.datetime, trace: list | None = None) -> dict:
-    meta = {"versionId": version_id(updated_at), "lastUpdated": instant(updated_at), "source": SOURCE,
-            "profile": PROFILES[resource_type]}  # fmt: skip
+    meta = {
+        "versionId": version_id(updated_at),
+        "lastUpdated": instant(updated_at),
+        "source": SOURCE,
+        "profile": PROFILES[resource_type],
+    }
     if trace:
         meta["extension"] = trace
     return meta
@@ -145,8 +159,10 @@ def _identifier(system: str, value: str, type_code: str | None = None) -> dict:
     return result | {"system": system, "value": value}
 
 
-_EMAIL_TYPE = {"url": f"{FR_CORE}/StructureDefinition/fr-core-contact-point-email-type",
-               "valueCoding": {"system": nos_system("TRE_R256-TypeMessagerie"), "code": "MSSANTE"}}  # fmt: skip
+_EMAIL_TYPE = {
+    "url": f"{FR_CORE}/StructureDefinition/fr-core-contact-point-email-type",
+    "valueCoding": {"system": nos_system("TRE_R256-TypeMessagerie"), "code": "MSSANTE"},
+}
 MAILBOX_METADATA_URL = f"{IG}/StructureDefinition/as-ext-mailbox-mss-metadata"
 
 
@@ -156,13 +172,22 @@ def _mailbox(address: str, type_code: str, service: str) -> dict:
     metadata = [{"url": "type", "valueCodeableConcept": {"coding": [coding(catalog.MAILBOX_TYPE, type_code)]}}]
     if service:
         metadata.append({"url": "service", "valueString": service})
-    return {"extension": [_EMAIL_TYPE, {"url": MAILBOX_METADATA_URL, "extension": metadata}], "system": "email",
-            "value": address}  # fmt: skip
+    return {
+        "extension": [_EMAIL_TYPE, {"url": MAILBOX_METADATA_URL, "extension": metadata}],
+        "system": "email",
+        "value": address,
+    }
 
 
 def _tombstone(resource_type: str, pk: int, updated_at, identifiers_: list) -> dict:
-    return {"resourceType": resource_type, "id": technical_id(resource_type, pk),
-            "meta": _meta(resource_type, updated_at), "language": "fr", "identifier": identifiers_, "active": False}  # fmt: skip
+    return {
+        "resourceType": resource_type,
+        "id": technical_id(resource_type, pk),
+        "meta": _meta(resource_type, updated_at),
+        "language": "fr",
+        "identifier": identifiers_,
+        "active": False,
+    }
 
 
 # --- Practitioner ------------------------------------------------------------------------------
@@ -188,10 +213,15 @@ _PARTS = {  # part model -> (its link to the exercise's row, the exercise's colu
 _EXERCISES = Prepared(lambda ids: public_values(Exercise.objects.filter(id__in=ids), *_EXERCISE_FIELDS))
 _CURRENT = Prepared(lambda ids: Exercise.objects.of_current_persons().filter(id__in=ids).values_list("id"))
 _PART_ROWS = {
-    model: Prepared(lambda ids, day, model=model, link=link, fields=fields, shown=shown: public_values(
-        model.objects.filter(shown(day), **{f"{link}__in": ids}).order_by("id"), link.removesuffix("_id") + "__id", *fields))
+    model: Prepared(
+        lambda ids, day, model=model, link=link, fields=fields, shown=shown: public_values(
+            model.objects.filter(shown(day), **{f"{link}__in": ids}).order_by("id"),
+            link.removesuffix("_id") + "__id",
+            *fields,
+        )
+    )
     for model, (link, _column, fields, shown) in _PARTS.items()
-}  # fmt: skip
+}
 
 
 def _with_parts(ids, day):
@@ -199,12 +229,21 @@ def _with_parts(ids, day):
     for model, (_link, _column, fields, _shown) in _PARTS.items():
         public_values(model.objects.none(), *fields)  # the parts' fields pass the public projection
     public_values(Exercise.objects.none(), *_EXERCISE_FIELDS)
-    parts = {f"parts_{model.__name__}": ArraySubquery(
-        model.objects.filter(shown(day), **{link: OuterRef(column)}).order_by("id")
-        .annotate(item=JSONArray(*fields)).values("item")) for model, (link, column, fields, shown) in _PARTS.items()}  # fmt: skip
+    parts = {
+        f"parts_{model.__name__}": ArraySubquery(
+            model.objects.filter(shown(day), **{link: OuterRef(column)})
+            .order_by("id")
+            .annotate(item=JSONArray(*fields))
+            .values("item")
+        )
+        for model, (link, column, fields, shown) in _PARTS.items()
+    }
     current = ExpressionWrapper(current_condition("person__"), output_field=BooleanField())
-    return (Exercise.objects.filter(id__in=ids).annotate(current=current, **parts)
-            .values_list(*_EXERCISE_FIELDS, "current", *parts))  # fmt: skip
+    return (
+        Exercise.objects.filter(id__in=ids)
+        .annotate(current=current, **parts)
+        .values_list(*_EXERCISE_FIELDS, "current", *parts)
+    )
 
 
 _EXERCISES_WITH_PARTS = Prepared(_with_parts)
@@ -253,11 +292,14 @@ def _authorization(profession: dict, type_code: str, discipline_code: str, disci
 
 
 def _smartcard(type_code: str, number: str, valid_from: str, valid_until: str) -> dict:
-    return {"url": SMARTCARD_URL, "extension": [
-        {"url": "type", "valueCodeableConcept": {"coding": [coding(catalog.CARD_TYPE, type_code)]}},
-        {"url": "number", "valueString": number},
-        {"url": "period", "valuePeriod": {"start": valid_from, "end": valid_until}},
-    ]}  # fmt: skip
+    return {
+        "url": SMARTCARD_URL,
+        "extension": [
+            {"url": "type", "valueCodeableConcept": {"coding": [coding(catalog.CARD_TYPE, type_code)]}},
+            {"url": "number", "valueString": number},
+            {"url": "period", "valuePeriod": {"start": valid_from, "end": valid_until}},
+        ],
+    }
 
 
 def practitioners(ids, *, day: datetime.date | None = None) -> dict[int, dict]:
@@ -266,8 +308,10 @@ def practitioners(ids, *, day: datetime.date | None = None) -> dict[int, dict]:
     result = {}
     # updated_at of an exercise moves with its parts and its person's (registry: Recorded.FOLLOWS)
     for pk, person_id, rpps, civility, exercise_civility, last, first, profession, category, authority, updated in rows:
-        ids_ = [_identifier(IDNPS_SYSTEM, identifiers.IDNPS_RPPS_PREFIX + rpps, "IDNPS"),
-                _identifier(RPPS_SYSTEM, rpps, "RPPS")]  # fmt: skip
+        ids_ = [
+            _identifier(IDNPS_SYSTEM, identifiers.IDNPS_RPPS_PREFIX + rpps, "IDNPS"),
+            _identifier(RPPS_SYSTEM, rpps, "RPPS"),
+        ]
         if pk not in current:
             result[pk] = _tombstone("Practitioner", pk, updated, ids_)
             continue
@@ -279,8 +323,9 @@ def practitioners(ids, *, day: datetime.date | None = None) -> dict[int, dict]:
         if exercise_civility:
             name["suffix"] = [exercise_civility]
         profession_coding = coding(catalog.PROFESSION, profession)
-        qualifications = [{"code": {"coding": [profession_coding]
-                                    + ([coding(catalog.CATEGORY, category)] if category else [])}}]  # fmt: skip
+        qualifications = [
+            {"code": {"coding": [profession_coding] + ([coding(catalog.CATEGORY, category)] if category else [])}}
+        ]
         for type_code, code in parts[Expertise][pk]:
             codings = [coding(catalog.SPECIALTY, code)] if type_code == "S" else [{"code": code}]
             qualifications.append({"code": {"coding": [*codings, coding(catalog.EXPERTISE_TYPE, type_code)]}})
@@ -289,8 +334,12 @@ def practitioners(ids, *, day: datetime.date | None = None) -> dict[int, dict]:
                 coding(catalog.DIPLOMA_TYPE, type_code)
             ]
             qualifications.append({"code": {"coding": codings, "text": label}})
-        resource = {"resourceType": "Practitioner", "id": technical_id("Practitioner", pk),
-                    "meta": _meta("Practitioner", updated, _trace("RPPS", authority)), "language": "fr"}  # fmt: skip
+        resource = {
+            "resourceType": "Practitioner",
+            "id": technical_id("Practitioner", pk),
+            "meta": _meta("Practitioner", updated, _trace("RPPS", authority)),
+            "language": "fr",
+        }
         extensions = [_authorization(profession_coding, *a) for a in parts[Authorization][pk]]
         extensions += [_smartcard(*c) for c in parts[Card][person_id]]
         if extensions:
@@ -339,16 +388,28 @@ def practitioner_roles(ids, *, day: datetime.date | None = None) -> dict[int, di
         if pk not in open_ids:
             result[pk] = _tombstone("PractitionerRole", pk, updated, ids_)
             continue
-        codes = [coding(table, code) for table, code in ((catalog.ACTIVITY_GENRE, genre), (catalog.ACTIVITY_MODE, mode),
-                 (catalog.FUNCTION, function), (catalog.ROLE, role), (catalog.PHARMACIST_SECTION, section)) if code]  # fmt: skip
+        codes = [
+            coding(table, code)
+            for table, code in (
+                (catalog.ACTIVITY_GENRE, genre),
+                (catalog.ACTIVITY_MODE, mode),
+                (catalog.FUNCTION, function),
+                (catalog.ROLE, role),
+                (catalog.PHARMACIST_SECTION, section),
+            )
+            if code
+        ]
         result[pk] = {
-            "resourceType": "PractitionerRole", "id": technical_id("PractitionerRole", pk),
-            "meta": _meta("PractitionerRole", updated, _trace("RPPS", authority)), "language": "fr", "identifier": ids_,
+            "resourceType": "PractitionerRole",
+            "id": technical_id("PractitionerRole", pk),
+            "meta": _meta("PractitionerRole", updated, _trace("RPPS", authority)),
+            "language": "fr",
+            "identifier": ids_,
             "active": True,
             "practitioner": {"reference": f"Practitioner/{technical_id('Practitioner', exercise_id)}"},
             "organization": {"reference": f"Organization/{technical_id('Organization', structure_id)}"},
             "code": [{"coding": [c]} for c in codes],
-        }  # fmt: skip
+        }
     return result
 
 
@@ -366,8 +427,7 @@ def _organization_identifiers(s: dict) -> list[dict]:
     idnst = identifiers.old_structure_id(s["technical_id"])
     result = [_identifier(IDNST_SYSTEM, idnst, "IDNST")]
     if s["finess"]:
-        result.append(_identifier(FINESS_SYSTEM, s["finess"],
-                                  "FINEJ" if s["is_legal_entity"] else "FINEG"))  # fmt: skip
+        result.append(_identifier(FINESS_SYSTEM, s["finess"], "FINEJ" if s["is_legal_entity"] else "FINEG"))
     if s["siren"]:
         result.append(_identifier(SIRENE_SYSTEM, s["siren"], "SIREN"))
     if s["siret"]:
@@ -378,25 +438,50 @@ def _organization_identifiers(s: dict) -> list[dict]:
 
 
 def _address(s: dict) -> dict | None:
-    line_parts = [p for p in (s["street_number"], s["repetition_index"], s["street_type_label"] or s["street_type_code"],
-                              s["street_name"]) if p]  # fmt: skip
+    line_parts = [
+        p
+        for p in (
+            s["street_number"],
+            s["repetition_index"],
+            s["street_type_label"] or s["street_type_code"],
+            s["street_name"],
+        )
+        if p
+    ]
     address = {}
     if s["commune_code"]:
-        address["extension"] = [{"url": f"{FR_CORE}/StructureDefinition/fr-core-address-insee-code",
-                                 "valueCoding": {"system": nos_system("TRE_R13-Commune"), "code": s["commune_code"]}}]  # fmt: skip
+        address["extension"] = [
+            {
+                "url": f"{FR_CORE}/StructureDefinition/fr-core-address-insee-code",
+                "valueCoding": {"system": nos_system("TRE_R13-Commune"), "code": s["commune_code"]},
+            }
+        ]
     street = " ".join(line_parts)
     lines = [line for line in (s["place_complement"], street, s["distribution_mention"]) if line]
     if lines:
         address["line"] = lines
         # the street line's parts, as ISO 21090 ADXP extensions (as-address-extended)
-        parts = [(name, s[field]) for name, field in (("houseNumber", "street_number"),
-                 ("streetNameType", "street_type_code"), ("streetNameBase", "street_name")) if s[field]]  # fmt: skip
+        parts = [
+            (name, s[field])
+            for name, field in (
+                ("houseNumber", "street_number"),
+                ("streetNameType", "street_type_code"),
+                ("streetNameBase", "street_name"),
+            )
+            if s[field]
+        ]
         if parts and street:
             address["_line"] = [
-                {"extension": [{"url": f"http://hl7.org/fhir/StructureDefinition/iso21090-ADXP-{name}",
-                                "valueString": value} for name, value in parts]} if line == street else None
+                {
+                    "extension": [
+                        {"url": f"http://hl7.org/fhir/StructureDefinition/iso21090-ADXP-{name}", "valueString": value}
+                        for name, value in parts
+                    ]
+                }
+                if line == street
+                else None
                 for line in lines
-            ]  # fmt: skip
+            ]
     if s["commune_label"]:
         address["city"] = s["commune_label"]
     if s["postal_code"]:
@@ -408,9 +493,15 @@ def _address(s: dict) -> dict | None:
 
 _STRUCTURES = Prepared(lambda ids: public_values(Structure.objects.filter(id__in=ids), *_STRUCTURE_FIELDS))
 # An organisation's own MSSanté mailboxes (ORG, APP…: no person), off the red list.
-_STRUCTURE_MAILBOXES = Prepared(lambda ids: public_values(
-    Mailbox.objects.filter(organisation_mailbox(), structure_id__in=ids).order_by("id"),
-    "structure_id", "address", "type_code", "service"))  # fmt: skip
+_STRUCTURE_MAILBOXES = Prepared(
+    lambda ids: public_values(
+        Mailbox.objects.filter(organisation_mailbox(), structure_id__in=ids).order_by("id"),
+        "structure_id",
+        "address",
+        "type_code",
+        "service",
+    )
+)
 
 
 def organisation_mailbox() -> Q:
@@ -426,25 +517,47 @@ def organizations(ids) -> dict[int, dict]:
     for values in _STRUCTURES(ids):
         s = dict(zip(_STRUCTURE_FIELDS, values, strict=True))
         kind = "LEGAL-ENTITY" if s["is_legal_entity"] else "GEOGRAPHICAL-ENTITY"
-        types = [{"extension": [{"url": f"{IG}/StructureDefinition/as-ext-organization-types",
-                                 "valueCode": "organizationType"}],
-                  "coding": [{"system": f"{FR_CORE}/CodeSystem/fr-core-cs-v2-3307", "code": kind}]}]  # fmt: skip
+        types = [
+            {
+                "extension": [
+                    {"url": f"{IG}/StructureDefinition/as-ext-organization-types", "valueCode": "organizationType"}
+                ],
+                "coding": [{"system": f"{FR_CORE}/CodeSystem/fr-core-cs-v2-3307", "code": kind}],
+            }
+        ]
         if s["sector_code"]:
-            types.append({"extension": [{"url": f"{IG}/StructureDefinition/as-ext-organization-types",
-                                         "valueCode": "secteurActiviteRASS"}],
-                          "coding": [coding(catalog.SECTOR, s["sector_code"])]})  # fmt: skip
-        resource = {"resourceType": "Organization", "id": technical_id("Organization", s["id"]),
-                    # structures with a FINESS come from FINESS; the others were registered in the RPPS
-                    "meta": _meta("Organization", s["updated_at"], _trace("FINESS" if s["finess"] else "RPPS")),
-                    "language": "fr",
-                    "identifier": _organization_identifiers(s), "active": True, "type": types, "name": s["name"]}  # fmt: skip
+            types.append(
+                {
+                    "extension": [
+                        {
+                            "url": f"{IG}/StructureDefinition/as-ext-organization-types",
+                            "valueCode": "secteurActiviteRASS",
+                        }
+                    ],
+                    "coding": [coding(catalog.SECTOR, s["sector_code"])],
+                }
+            )
+        resource = {
+            "resourceType": "Organization",
+            "id": technical_id("Organization", s["id"]),
+            # structures with a FINESS come from FINESS; the others were registered in the RPPS
+            "meta": _meta("Organization", s["updated_at"], _trace("FINESS" if s["finess"] else "RPPS")),
+            "language": "fr",
+            "identifier": _organization_identifiers(s),
+            "active": True,
+            "type": types,
+            "name": s["name"],
+        }
         if s["trade_name"]:
             resource["alias"] = [s["trade_name"]]
         telecom = []
         for system, field in (("phone", "phone"), ("phone", "phone2"), ("fax", "fax"), ("email", "email")):
             if s[field]:
-                telecom.append({"system": system, "value": s[field], "rank": 1} if field == "phone"
-                               else {"system": system, "value": s[field]})  # fmt: skip
+                telecom.append(
+                    {"system": system, "value": s[field], "rank": 1}
+                    if field == "phone"
+                    else {"system": system, "value": s[field]}
+                )
         telecom += mailboxes[s["id"]]
         if telecom:
             resource["telecom"] = telecom

@@ -118,12 +118,17 @@ def date_condition(field: str, value: str) -> Q:
     prefix, start, end = date_range(value)
     inside = Q(**{f"{field}__gte": start, f"{field}__lt": end})
     return {
-        "eq": inside, "ne": ~inside, "gt": Q(**{f"{field}__gte": end}), "sa": Q(**{f"{field}__gte": end}),
-        "lt": Q(**{f"{field}__lt": start}), "eb": Q(**{f"{field}__lt": start}),
-        "ge": Q(**{f"{field}__gte": start}), "le": Q(**{f"{field}__lt": end}),
+        "eq": inside,
+        "ne": ~inside,
+        "gt": Q(**{f"{field}__gte": end}),
+        "sa": Q(**{f"{field}__gte": end}),
+        "lt": Q(**{f"{field}__lt": start}),
+        "eb": Q(**{f"{field}__lt": start}),
+        "ge": Q(**{f"{field}__gte": start}),
+        "le": Q(**{f"{field}__lt": end}),
         # ap: within 10 % of the distance to now, at least the value's own precision (FHIR R4 §3.1.1.4.4)
         "ap": _approximately(field, start, end),
-    }[prefix]  # fmt: skip
+    }[prefix]
 
 
 def _date(field: str):
@@ -339,8 +344,9 @@ def _registration_authority(field: str):
 
 def _cards(field: str):
     def condition(value: str, modifier: str) -> Q:
-        cards = Card.objects.filter(shown_cards(datetime.date.today()),
-                                    string_match("number", value, modifier, fold_case=False))  # fmt: skip
+        cards = Card.objects.filter(
+            shown_cards(datetime.date.today()), string_match("number", value, modifier, fold_case=False)
+        )
         return Q(**{f"{field}__in": cards.values("person_id")})
 
     return condition
@@ -353,10 +359,13 @@ def _card_type(token: Token) -> Q:
 
 def _organization_identifier_type(token: Token) -> Q:
     return {
-        "IDNST": Q(), "FINEG": Q(finess__isnull=False, is_legal_entity=False),
-        "FINEJ": Q(finess__isnull=False, is_legal_entity=True), "SIRET": ~Q(siret=""), "SIREN": ~Q(siren=""),
+        "IDNST": Q(),
+        "FINEG": Q(finess__isnull=False, is_legal_entity=False),
+        "FINEJ": Q(finess__isnull=False, is_legal_entity=True),
+        "SIRET": ~Q(siret=""),
+        "SIREN": ~Q(siren=""),
         "RPPSRG": ~Q(rpps_rang=""),
-    }.get(token.code, Q(pk__in=[]))  # fmt: skip
+    }.get(token.code, Q(pk__in=[]))
 
 
 def _address_fields(*fields: str):
@@ -502,8 +511,10 @@ def _linked(resource_type: str, raw_name: str, raw_value: str, depth: int = 0) -
     name, _, type_modifier = head.partition(":")
     spec = REFERENCES[resource_type].get(name)
     if spec is None or (type_modifier and type_modifier != spec[0]):
-        raise SearchError(f"Paramètre « {raw_name} » : « {head} » n'est pas une référence de {resource_type} "
-                          f"(chaînes possibles : {', '.join(REFERENCES[resource_type]) or 'aucune'})")  # fmt: skip
+        raise SearchError(
+            f"Paramètre « {raw_name} » : « {head} » n'est pas une référence de {resource_type} "
+            f"(chaînes possibles : {', '.join(REFERENCES[resource_type]) or 'aucune'})"
+        )
     target, field = spec
     inner_condition = _link_condition(target, inner, raw_name, raw_value, depth)
     return Q(**{f"{field}__in": MODELS[target].objects.filter(inner_condition).values("pk")})
@@ -528,8 +539,13 @@ def _link_condition(resource_type: str, inner: str, raw_name: str, raw_value: st
 def unknown_parameters(resource_type: str, params: list[tuple[str, str]]) -> list[str]:
     """The names of the parameters this type does not know (``Prefer: handling=lenient`` leaves them out)."""
     known = PARAMETERS[resource_type]
-    return [name for name, _ in params if name.partition(":")[0] not in RESULT_PARAMETERS | known.keys()
-            and "." not in name and not name.startswith("_has:")]  # fmt: skip
+    return [
+        name
+        for name, _ in params
+        if name.partition(":")[0] not in RESULT_PARAMETERS | known.keys()
+        and "." not in name
+        and not name.startswith("_has:")
+    ]
 
 
 def any_of(alternatives: list[Q]) -> Q:

@@ -13,7 +13,8 @@ def purge_exports(job):
     jobs.progress(job, 1, 1, f"{export.clean_expired()} export(s) supprimé(s)")
 
 
-@jobs.handler("fhir.purge_tombstones", label="Suppression des ressources supprimées au-delà de leur rétention",
-              attempts=1)  # fmt: skip
+@jobs.handler(
+    "fhir.purge_tombstones", label="Suppression des ressources supprimées au-delà de leur rétention", attempts=1
+)
 def purge_tombstones(job):
     jobs.progress(job, 1, 1, f"{tombstones.purge()} ressource(s) supprimée(s) retirée(s)")

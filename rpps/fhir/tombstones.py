@@ -23,10 +23,14 @@ def record(resource_type: str, pk: int) -> None:
         return
     identifiers = resource.get("identifier", [])
     Tombstone.objects.update_or_create(
-        resource_type=resource_type, resource_id=pk,
-        defaults={"identifiers": identifiers, "deleted_at": timezone.now(),
-                  "identifier_values": " " + " ".join(i["value"] for i in identifiers) + " "},
-    )  # fmt: skip
+        resource_type=resource_type,
+        resource_id=pk,
+        defaults={
+            "identifiers": identifiers,
+            "deleted_at": timezone.now(),
+            "identifier_values": " " + " ".join(i["value"] for i in identifiers) + " ",
+        },
+    )
     _any_since.pop(resource_type, None)
 
 
@@ -39,10 +43,19 @@ def purge(now=None) -> int:
 
 def resource(tombstone: Tombstone) -> dict:
     when = instant(tombstone.deleted_at)
-    return {"resourceType": tombstone.resource_type, "id": technical_id(tombstone.resource_type, tombstone.resource_id),
-            "meta": {"versionId": version_id(tombstone.deleted_at), "lastUpdated": when,
-                     "source": SOURCE, "profile": PROFILES[tombstone.resource_type]},
-            "language": "fr", "identifier": tombstone.identifiers, "active": False}  # fmt: skip
+    return {
+        "resourceType": tombstone.resource_type,
+        "id": technical_id(tombstone.resource_type, tombstone.resource_id),
+        "meta": {
+            "versionId": version_id(tombstone.deleted_at),
+            "lastUpdated": when,
+            "source": SOURCE,
+            "profile": PROFILES[tombstone.resource_type],
+        },
+        "language": "fr",
+        "identifier": tombstone.identifiers,
+        "active": False,
+    }
 
 
 def read(resource_type: str, pk: int) -> dict | None:
@@ -101,5 +114,6 @@ def _deleted(resource_type: str):
 
 def connect() -> None:
     for resource_type, model in MODELS.items():
-        pre_delete.connect(_deleted(resource_type), sender=model, dispatch_uid=f"fhir-tombstone-{resource_type}",
-                           weak=False)  # fmt: skip
+        pre_delete.connect(
+            _deleted(resource_type), sender=model, dispatch_uid=f"fhir-tombstone-{resource_type}", weak=False
+        )

@@ -31,14 +31,16 @@ def read(request, resource_type: str, resource_id: str):
     _, resource, error = _lookup(request, resource_type, resource_id)
     if error:
         return error
-    return _conditional(request, resource) or respond(resource, pretty=pretty(parameters(request)),
-                                                        headers=_version_headers(resource))  # fmt: skip
+    return _conditional(request, resource) or respond(
+        resource, pretty=pretty(parameters(request)), headers=_version_headers(resource)
+    )
 
 
 def _read_only(request) -> HttpResponse | None:
     if request.method not in ("GET", "HEAD"):
-        return outcome(405, f"Interaction {request.method} non prise en charge : l'API est en lecture seule.",
-                       "not-supported")  # fmt: skip
+        return outcome(
+            405, f"Interaction {request.method} non prise en charge : l'API est en lecture seule.", "not-supported"
+        )
     return None
 
 
@@ -86,16 +88,34 @@ def history(request, resource_type: str, resource_id: str):
         first = moment == moments[-1] and since is None
         url = f"{resource_type}/{resource_id}"
         if version is None:  # deleted at that moment
-            entries.append({"request": {"method": "DELETE", "url": url},
-                            "response": {"status": "204", "lastModified": instant(moment)}})  # fmt: skip
+            entries.append(
+                {
+                    "request": {"method": "DELETE", "url": url},
+                    "response": {"status": "204", "lastModified": instant(moment)},
+                }
+            )
             continue
-        entries.append({"fullUrl": f"{base}{url}/_history/{version['meta']['versionId']}", "resource": version,
-                        "request": {"method": "POST" if first else "PUT", "url": resource_type if first else url},
-                        "response": {"status": "201" if first else "200", "lastModified": instant(moment),
-                                     "etag": f'W/"{version["meta"]["versionId"]}"'}})  # fmt: skip
-    bundle = {"resourceType": "Bundle", "id": str(uuid.uuid4()), "meta": {"lastUpdated": instant(timezone.now())},
-              "type": "history", "total": len(moments),
-              "link": [{"relation": "self", "url": request.build_absolute_uri()}], "entry": entries}  # fmt: skip
+        entries.append(
+            {
+                "fullUrl": f"{base}{url}/_history/{version['meta']['versionId']}",
+                "resource": version,
+                "request": {"method": "POST" if first else "PUT", "url": resource_type if first else url},
+                "response": {
+                    "status": "201" if first else "200",
+                    "lastModified": instant(moment),
+                    "etag": f'W/"{version["meta"]["versionId"]}"',
+                },
+            }
+        )
+    bundle = {
+        "resourceType": "Bundle",
+        "id": str(uuid.uuid4()),
+        "meta": {"lastUpdated": instant(timezone.now())},
+        "type": "history",
+        "total": len(moments),
+        "link": [{"relation": "self", "url": request.build_absolute_uri()}],
+        "entry": entries,
+    }
     return respond(bundle, pretty=pretty(params))
 
 
@@ -124,12 +144,17 @@ def _conditional(request, resource: dict) -> HttpResponse | None:
     for name, value in _version_headers(resource).items():
         current[name] = value
     updated = datetime.datetime.fromisoformat(resource["meta"]["lastUpdated"])
-    answer = get_conditional_response(request, etag=current["ETag"], last_modified=int(updated.timestamp()),
-                                      response=current)  # fmt: skip
+    answer = get_conditional_response(
+        request, etag=current["ETag"], last_modified=int(updated.timestamp()), response=current
+    )
     return None if answer is current else answer
 
 
 @csrf_exempt
 def unknown(request, rest: str = ""):
-    return outcome(404, f"Type de ressource ou opération inconnu : {rest[:64]}. Ressources servies : "
-                        "Practitioner, PractitionerRole, Organization.", "not-supported")  # fmt: skip
+    return outcome(
+        404,
+        f"Type de ressource ou opération inconnu : {rest[:64]}. Ressources servies : "
+        "Practitioner, PractitionerRole, Organization.",
+        "not-supported",
+    )

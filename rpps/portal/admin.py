@@ -93,9 +93,14 @@ class ContractAdmin(ReadOnlyAdmin):
             else:
                 self.message_user(request, "Demande rejetée ; le demandeur voit le motif.", messages.SUCCESS)
                 return redirect("admin:portal_contract_change", pk)
-        context = {**self.admin_site.each_context(request), "title": f"Rejeter la demande n° {pk}", "form": form,
-                   "contract": contract, "opts": self.model._meta,
-                   "back": reverse("admin:portal_contract_change", args=[pk])}  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Rejeter la demande n° {pk}",
+            "form": form,
+            "contract": contract,
+            "opts": self.model._meta,
+            "back": reverse("admin:portal_contract_change", args=[pk]),
+        }
         return render(request, "admin/portal/contract/reject.html", context)
 
 

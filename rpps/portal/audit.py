@@ -23,8 +23,13 @@ class Who:
     def to_json(self) -> dict:
         """What a job needs to act as this author in another process."""
         account = getattr(self.account, "pk", None)
-        return {"label": self.label, "national_id": self.national_id, "ip": self.ip, "account": account,
-                "user": getattr(self.user, "pk", None)}  # fmt: skip
+        return {
+            "label": self.label,
+            "national_id": self.national_id,
+            "ip": self.ip,
+            "account": account,
+            "user": getattr(self.user, "pk", None),
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> "Who":

@@ -312,8 +312,13 @@ def upload(who: Who, filename: str, content: bytes, *, background: bool | None =
     if background:
         # The typed rows wait in the record (deleted once applied, or after PORTAL_IMPORT_KEEP_DAYS).
         BulkImport.objects.filter(pk=bulk.pk).update(rows=rows)
-        jobs.enqueue("portal.bulk_check", label=f"Vérification du fichier {filename[:120]}", requested_by=who.label,
-                     bulk_id=bulk.pk, who=who.to_json())  # fmt: skip
+        jobs.enqueue(
+            "portal.bulk_check",
+            label=f"Vérification du fichier {filename[:120]}",
+            requested_by=who.label,
+            bulk_id=bulk.pk,
+            who=who.to_json(),
+        )
     else:
         _check(bulk.pk, rows, who)
     return bulk
@@ -336,15 +341,20 @@ def _check(bulk_pk: int, rows: list[dict], who: Who):
         report=report, rows=valid, counts=counts, done_rows=len(rows), state=BulkImport.State.READY
     )
     bulk = BulkImport.objects.get(pk=bulk_pk)
-    audit.record(who, AuditEvent.Action.FILE_CHECKED, target=bulk.filename[:200],
-                 message=", ".join(f"{k} {v}" for k, v in counts.items() if v))  # fmt: skip
+    audit.record(
+        who,
+        AuditEvent.Action.FILE_CHECKED,
+        target=bulk.filename[:200],
+        message=", ".join(f"{k} {v}" for k, v in counts.items() if v),
+    )
 
 
 def check_failed(job, message: str):
     BulkImport.objects.filter(pk=job.args["bulk_id"], state=BulkImport.State.CHECKING).update(
-        state=BulkImport.State.INTERRUPTED, rows=[],
+        state=BulkImport.State.INTERRUPTED,
+        rows=[],
         message="La vérification du fichier a été interrompue : déposez-le à nouveau. " + message,
-    )  # fmt: skip
+    )
 
 
 def apply(who: Who, bulk: BulkImport, *, valid_only: bool, background: bool | None = None) -> BulkImport:
@@ -359,8 +369,13 @@ def apply(who: Who, bulk: BulkImport, *, valid_only: bool, background: bool | No
     if background is None:
         background = len(bulk.rows) > settings.PORTAL_BULK_INLINE_ROWS
     if background:
-        jobs.enqueue("portal.bulk_apply", label=f"Import du fichier {bulk.filename[:120]}", requested_by=who.label,
-                     bulk_id=bulk.pk, who=who.to_json())  # fmt: skip
+        jobs.enqueue(
+            "portal.bulk_apply",
+            label=f"Import du fichier {bulk.filename[:120]}",
+            requested_by=who.label,
+            bulk_id=bulk.pk,
+            who=who.to_json(),
+        )
     else:
         _apply(bulk.pk, who)
     bulk.refresh_from_db()
@@ -389,10 +404,11 @@ def purge_unconfirmed(now=None) -> int:
         state__in=(BulkImport.State.READY, BulkImport.State.CHECKING, BulkImport.State.INTERRUPTED),
         created_at__lt=limit,
     ).update(
-        state=BulkImport.State.EXPIRED, rows=[],
+        state=BulkImport.State.EXPIRED,
+        rows=[],
         message=f"Import non confirmé dans les {settings.PORTAL_IMPORT_KEEP_DAYS} jours : les lignes saisies ont été "
         "effacées ; déposez le fichier à nouveau.",
-    )  # fmt: skip
+    )
 
 
 def _apply(bulk_pk: int, who: Who):
@@ -430,11 +446,19 @@ def _apply(bulk_pk: int, who: Who):
                 entry["errors"] = [("", detail)]
     # The typed rows (état civil) are no longer needed once registered: they are not kept.
     BulkImport.objects.filter(pk=bulk_pk).update(
-        state=BulkImport.State.APPLIED, rows=[], report=report, counts=bulk.counts | {"import": outcomes},
-        applied_at=timezone.now(), done_rows=len(bulk.rows),
-    )  # fmt: skip
-    audit.record(who, AuditEvent.Action.FILE_IMPORTED, target=bulk.filename[:200],
-                 message=", ".join(f"{k} {v}" for k, v in outcomes.items()))  # fmt: skip
+        state=BulkImport.State.APPLIED,
+        rows=[],
+        report=report,
+        counts=bulk.counts | {"import": outcomes},
+        applied_at=timezone.now(),
+        done_rows=len(bulk.rows),
+    )
+    audit.record(
+        who,
+        AuditEvent.Action.FILE_IMPORTED,
+        target=bulk.filename[:200],
+        message=", ".join(f"{k} {v}" for k, v in outcomes.items()),
+    )
 
 
 def template_csv() -> str:

@@ -204,9 +204,12 @@ class ProfessionalRules(forms.Form):
         cleaned = super().clean()
         try:
             Traits.parse(
-                nom=cleaned.get("birth_name", ""), prenoms=cleaned.get("given_names", ""), sexe=cleaned.get("sex_code", ""),
-                date_naissance=cleaned.get("birth_date") or "", lieu_naissance=cleaned.get("birth_place_code", ""),
-            )  # fmt: skip
+                nom=cleaned.get("birth_name", ""),
+                prenoms=cleaned.get("given_names", ""),
+                sexe=cleaned.get("sex_code", ""),
+                date_naissance=cleaned.get("birth_date") or "",
+                lieu_naissance=cleaned.get("birth_place_code", ""),
+            )
         except InvalidTraits as exc:
             for trait, message in exc.errors.items():
                 field = TRAIT_FIELDS[trait]

@@ -17,8 +17,14 @@ def _send(person, subject: str, template: str, context: dict):
     if not person.email:
         return
     body = render_to_string(template, {"person": person, **context})
-    jobs.enqueue("portal.send_email", label=f"E-mail au professionnel RPPS {person.rpps}", after_commit=True,
-                 subject=subject, body=body, recipient=person.email)  # fmt: skip
+    jobs.enqueue(
+        "portal.send_email",
+        label=f"E-mail au professionnel RPPS {person.rpps}",
+        after_commit=True,
+        subject=subject,
+        body=body,
+        recipient=person.email,
+    )
 
 
 def registered(person, structure, *, by_self: bool):

@@ -67,9 +67,16 @@ def professionals(request):
     page = Paginator(activities.order_by("exercise__last_name", "exercise__first_name", "pk"), 50).get_page(
         request.GET.get("page")
     )
-    return render(request, "portal/professionals.html",
-                  {"title": "Professionnels de mes structures", "page": page, "query": query,
-                   "to_instruct": registration.instructable(request.account.national_id).count()})  # fmt: skip
+    return render(
+        request,
+        "portal/professionals.html",
+        {
+            "title": "Professionnels de mes structures",
+            "page": page,
+            "query": query,
+            "to_instruct": registration.instructable(request.account.national_id).count(),
+        },
+    )
 
 
 @portal_user_required
@@ -86,8 +93,7 @@ def professional_new(request):
             _form_error(form, exc)
         else:
             return redirect("portal:registration_request", pk=registered.pk)
-    return render(request, "portal/professional_form.html",
-                  {"title": "Enregistrer un professionnel", "form": form})  # fmt: skip
+    return render(request, "portal/professional_form.html", {"title": "Enregistrer un professionnel", "form": form})
 
 
 def _visible_request(request, pk) -> RegistrationRequest:
@@ -111,9 +117,11 @@ def registration_requests(request):
     in_review = RegistrationRequest.objects.filter(
         structure__in=permissions.managed_structures(national_id), state=RegistrationRequest.State.IN_REVIEW
     ).select_related("structure")
-    return render(request, "portal/registration_requests.html",
-                  {"title": "Demandes d'enregistrement", "to_instruct": to_instruct[:200],
-                   "in_review": in_review[:200]})  # fmt: skip
+    return render(
+        request,
+        "portal/registration_requests.html",
+        {"title": "Demandes d'enregistrement", "to_instruct": to_instruct[:200], "in_review": in_review[:200]},
+    )
 
 
 @portal_user_required
@@ -147,9 +155,11 @@ def instruct(request, pk):
                 _form_error(form, exc)
             else:
                 return redirect("portal:registration_request", pk=done.pk)
-    return render(request, "portal/instruct.html",
-                  {"title": f"Instruire la demande n° {found.pk}", "req": found, "form": form,
-                   "rejection": rejection})  # fmt: skip
+    return render(
+        request,
+        "portal/instruct.html",
+        {"title": f"Instruire la demande n° {found.pk}", "req": found, "form": form, "rejection": rejection},
+    )
 
 
 def _managed_person(request, rpps) -> tuple[Person, list[Activity]]:
@@ -194,9 +204,15 @@ def _managed_activity(request, pk) -> Activity:
 def situation_change(request, pk):
     activity = _managed_activity(request, pk)
     person, exercise = activity.exercise.person, activity.exercise
-    initial = {"exercise_last_name": exercise.last_name, "exercise_first_name": exercise.first_name,
-               "role_code": activity.role_code, "start_date": activity.start_date, "end_date": activity.end_date,
-               "email": person.email, "phone": person.phone}  # fmt: skip
+    initial = {
+        "exercise_last_name": exercise.last_name,
+        "exercise_first_name": exercise.first_name,
+        "role_code": activity.role_code,
+        "start_date": activity.start_date,
+        "end_date": activity.end_date,
+        "email": person.email,
+        "phone": person.phone,
+    }
     form = SituationChangeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -206,9 +222,16 @@ def situation_change(request, pk):
         else:
             messages.success(request, "La situation est mise à jour ; le professionnel en est informé par e-mail.")
             return redirect("portal:professional", rpps=person.rpps)
-    return render(request, "portal/situation_form.html",
-                  {"title": "Modifier la situation", "form": form, "activity": activity,
-                   "submit": "Enregistrer les modifications"})  # fmt: skip
+    return render(
+        request,
+        "portal/situation_form.html",
+        {
+            "title": "Modifier la situation",
+            "form": form,
+            "activity": activity,
+            "submit": "Enregistrer les modifications",
+        },
+    )
 
 
 @portal_user_required
@@ -225,9 +248,11 @@ def situation_close(request, pk):
         else:
             messages.success(request, "La situation est fermée ; le numéro RPPS reste attribué au professionnel.")
             return redirect("portal:professional", rpps=activity.exercise.person.rpps)
-    return render(request, "portal/situation_form.html",
-                  {"title": "Fermer la situation", "form": form, "activity": activity,
-                   "submit": "Fermer la situation"})  # fmt: skip
+    return render(
+        request,
+        "portal/situation_form.html",
+        {"title": "Fermer la situation", "form": form, "activity": activity, "submit": "Fermer la situation"},
+    )
 
 
 # --- The professional's own pages --------------------------------------------------------------
@@ -246,9 +271,11 @@ def self_register(request):
     if request.method == "POST" and form.is_valid():
         try:
             made = registration.request_registration(
-                Who.from_request(request), form.cleaned_data, form.cleaned_data["identifier_type"],
+                Who.from_request(request),
+                form.cleaned_data,
+                form.cleaned_data["identifier_type"],
                 form.cleaned_data["identifier"],
-            )  # fmt: skip
+            )
         except registration.Refused as exc:
             _form_error(form, exc)
         else:
@@ -256,8 +283,9 @@ def self_register(request):
                 request, f"Votre demande est transmise à {made.structure.name}, qui a 30 jours pour l'instruire."
             )
             return redirect("portal:registration_request", pk=made.pk)
-    return render(request, "portal/self_register.html",
-                  {"title": "Demander mon enregistrement", "form": form, "pending": pending})  # fmt: skip
+    return render(
+        request, "portal/self_register.html", {"title": "Demander mon enregistrement", "form": form, "pending": pending}
+    )
 
 
 @portal_user_required
@@ -269,10 +297,13 @@ def my_record(request):
     exercises = list(person.exercises.prefetch_related("activities__structure"))
     form = OwnRecordForm(
         request.POST or None,
-        initial={"exercise_last_name": exercises[0].last_name if exercises else "",
-                 "exercise_first_name": exercises[0].first_name if exercises else "",
-                 "email": person.email, "phone": person.phone},
-    )  # fmt: skip
+        initial={
+            "exercise_last_name": exercises[0].last_name if exercises else "",
+            "exercise_first_name": exercises[0].first_name if exercises else "",
+            "email": person.email,
+            "phone": person.phone,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         registration.update_own_record(Who.from_request(request), person, form.cleaned_data)
         messages.success(request, "Vos informations sont mises à jour.")
@@ -288,7 +319,7 @@ def my_record(request):
                 [(a, lookup.label(catalog.ROLE, a.role_code)) for a in e.activities.all()],
             )
             for e in exercises
-        ],  # fmt: skip
+        ],
         "history": person_history(person.pk).order_by("-at", "-id")[:200],
         "form": form,
     }
@@ -313,9 +344,16 @@ def bulk_upload(request):
             made = bulk.upload(Who.from_request(request), upload.name, upload.read())
             return redirect("portal:bulk_report", pk=made.pk)
     imports = BulkImport.objects.filter(national_id=request.account.national_id)[:20]
-    return render(request, "portal/bulk_upload.html",
-                  {"title": "Importer un fichier de professionnels", "form": form, "imports": imports,
-                   "max_rows": settings.PORTAL_BULK_MAX_ROWS})  # fmt: skip
+    return render(
+        request,
+        "portal/bulk_upload.html",
+        {
+            "title": "Importer un fichier de professionnels",
+            "form": form,
+            "imports": imports,
+            "max_rows": settings.PORTAL_BULK_MAX_ROWS,
+        },
+    )
 
 
 def _own_import(request, pk) -> BulkImport:
@@ -338,10 +376,17 @@ def bulk_report(request, pk):
         for entry in found.report
         if entry["status"] == "erreur" or entry.get("applied") or request.GET.get("tout")
     ]
-    return render(request, "portal/bulk_report.html",
-                  {"title": f"Import « {found.filename} »", "bulk_import": found, "rows": rows[:1000],
-                   "labels": bulk.STATUS_LABELS, "running": found.state in (BulkImport.State.CHECKING,
-                                                                           BulkImport.State.APPLYING)})  # fmt: skip
+    return render(
+        request,
+        "portal/bulk_report.html",
+        {
+            "title": f"Import « {found.filename} »",
+            "bulk_import": found,
+            "rows": rows[:1000],
+            "labels": bulk.STATUS_LABELS,
+            "running": found.state in (BulkImport.State.CHECKING, BulkImport.State.APPLYING),
+        },
+    )
 
 
 def _download(content, filename, content_type):
@@ -358,8 +403,11 @@ def bulk_report_csv(request, pk):
 
 def bulk_template(request, fmt):
     if fmt == "xlsx":
-        return _download(bulk.template_xlsx(), "modele-rpps-plus.xlsx",
-                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+        return _download(
+            bulk.template_xlsx(),
+            "modele-rpps-plus.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     if fmt == "codes":
         return _download(bulk.code_lists_csv(), "listes-de-codes-rpps-plus.csv", "text/csv; charset=utf-8")
     return _download(bulk.template_csv(), "modele-rpps-plus.csv", "text/csv; charset=utf-8")

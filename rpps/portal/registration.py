@@ -52,9 +52,12 @@ def identity_key(data: dict) -> str:
 
 def traits_of(data: dict) -> Traits:
     return Traits.parse(
-        nom=data["birth_name"], prenoms=data["given_names"], sexe=data["sex_code"],
-        date_naissance=_date(data["birth_date"]), lieu_naissance=data.get("birth_place_code", ""),
-    )  # fmt: skip
+        nom=data["birth_name"],
+        prenoms=data["given_names"],
+        sexe=data["sex_code"],
+        date_naissance=_date(data["birth_date"]),
+        lieu_naissance=data.get("birth_place_code", ""),
+    )
 
 
 def person_fields(data: dict) -> dict:
@@ -95,10 +98,14 @@ def _attach(person: Person, data: dict, structure: Structure) -> tuple[Activity 
     exercise = Exercise.objects.filter(person=person, profession_code=ROLE_PROFESSION).first()
     if exercise is None:
         exercise = Exercise(
-            person=person, profession_code=ROLE_PROFESSION, category_code=data["category_code"],
-            exercise_civility_code="", last_name=data["exercise_last_name"], first_name=data["exercise_first_name"],
+            person=person,
+            profession_code=ROLE_PROFESSION,
+            category_code=data["category_code"],
+            exercise_civility_code="",
+            last_name=data["exercise_last_name"],
+            first_name=data["exercise_first_name"],
             registration_authority=REGISTRATION_AUTHORITY,
-        )  # fmt: skip
+        )
         exercise.full_clean()
         exercise.save()
     start = _date(data["start_date"])
@@ -108,9 +115,14 @@ def _attach(person: Person, data: dict, structure: Structure) -> tuple[Activity 
     if existing is not None:
         return existing, False
     activity = Activity(
-        exercise=exercise, structure=structure, mode_code=data["mode_code"], genre_code=data["genre_code"],
-        role_code=data["role_code"], start_date=start, end_date=_date(data.get("end_date")),
-    )  # fmt: skip
+        exercise=exercise,
+        structure=structure,
+        mode_code=data["mode_code"],
+        genre_code=data["genre_code"],
+        role_code=data["role_code"],
+        start_date=start,
+        end_date=_date(data.get("end_date")),
+    )
     activity.full_clean()
     activity.save()
     if not person.email and data.get("email") or not person.phone and data.get("phone"):
@@ -154,9 +166,14 @@ def register(
         stored = jsonable(data)
         if request is None:
             request = RegistrationRequest(
-                structure=structure, source=source, data=stored, identity_key=key, state=RegistrationRequest.State.TO_INSTRUCT,
-                submitted_by=who.label[:200], submitted_national_id=who.national_id,
-            )  # fmt: skip
+                structure=structure,
+                source=source,
+                data=stored,
+                identity_key=key,
+                state=RegistrationRequest.State.TO_INSTRUCT,
+                submitted_by=who.label[:200],
+                submitted_national_id=who.national_id,
+            )
         else:
             request.data, request.identity_key, request.structure = stored, key, structure
         with acting_as(actor_for(who), f"Enregistrement RPPS+ à {structure.name}"[:300]):
@@ -216,10 +233,15 @@ def request_registration(who: Who, data: dict, identifier_type: str, identifier:
         key = identity_key(data)
         _check_nothing_pending(key)
         request = RegistrationRequest.objects.create(
-            structure=structure, source=RegistrationRequest.Source.SELF, state=RegistrationRequest.State.TO_INSTRUCT,
-            data=jsonable(data), identity_key=key, submitted_by=who.label[:200], account=who.account,
+            structure=structure,
+            source=RegistrationRequest.Source.SELF,
+            state=RegistrationRequest.State.TO_INSTRUCT,
+            data=jsonable(data),
+            identity_key=key,
+            submitted_by=who.label[:200],
+            account=who.account,
             expires_at=timezone.now() + datetime.timedelta(days=SELF_REQUEST_DAYS),
-        )  # fmt: skip
+        )
         audit.record(who, Action.REGISTRATION_REQUESTED, structure=structure, target=f"demande n° {request.pk}")
         return request
 
@@ -268,8 +290,13 @@ def reject_request(who: Who, request: RegistrationRequest, reason: str) -> Regis
         request.rejection_reason = reason
         request.decided_at, request.decided_by = timezone.now(), who.label[:200]
         request.save()
-        audit.record(who, Action.REGISTRATION_REJECTED, structure=request.structure, target=f"demande n° {request.pk}",
-                     message=reason)  # fmt: skip
+        audit.record(
+            who,
+            Action.REGISTRATION_REJECTED,
+            structure=request.structure,
+            target=f"demande n° {request.pk}",
+            message=reason,
+        )
         return request
 
 
@@ -295,19 +322,28 @@ def change_situation(who: Who, activity: Activity, values: dict) -> Activity:
             activity = Activity.objects.select_for_update().get(pk=activity.pk)
             exercise = activity.exercise
             changed = []
-            for field, attr, obj in (("exercise_last_name", "last_name", exercise),
-                                     ("exercise_first_name", "first_name", exercise),
-                                     ("role_code", "role_code", activity), ("start_date", "start_date", activity),
-                                     ("end_date", "end_date", activity), ("email", "email", person),
-                                     ("phone", "phone", person)):  # fmt: skip
+            for field, attr, obj in (
+                ("exercise_last_name", "last_name", exercise),
+                ("exercise_first_name", "first_name", exercise),
+                ("role_code", "role_code", activity),
+                ("start_date", "start_date", activity),
+                ("end_date", "end_date", activity),
+                ("email", "email", person),
+                ("phone", "phone", person),
+            ):
                 if getattr(obj, attr) != values[field]:
                     setattr(obj, attr, values[field])
                     changed.append(field)
             for obj in (exercise, activity, person):
                 obj.full_clean()
                 obj.save()
-        audit.record(who, Action.SITUATION_CHANGED, structure=activity.structure, target=target,
-                     message=", ".join(changed) or "aucun changement")  # fmt: skip
+        audit.record(
+            who,
+            Action.SITUATION_CHANGED,
+            structure=activity.structure,
+            target=target,
+            message=", ".join(changed) or "aucun changement",
+        )
         if changed:
             notify.changed(person, activity.structure, "modifiée")
         return activity

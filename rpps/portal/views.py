@@ -212,9 +212,12 @@ def designate(request, pk):
     ]
     if not kinds:
         audit.record(
-            Who.from_request(request), Action.HABILITATION_OPENED, refused=True, contract=contract,
+            Who.from_request(request),
+            Action.HABILITATION_OPENED,
+            refused=True,
+            contract=contract,
             message="désignation par une personne qui ne représente pas la structure",
-        )  # fmt: skip
+        )
         return _refused_page(
             request, "Vous ne représentez pas cette structure : vous ne pouvez pas y désigner de gestionnaire."
         )

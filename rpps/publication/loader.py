@@ -102,11 +102,16 @@ def read_file_state(extraction: Extraction, date: datetime.date) -> Plan:
             continue
         profession = v["Code profession"]
         plan.persons[rpps] = v["Code civilité"]
-        plan.exercises.setdefault((rpps, profession), {
-            "exercise_civility_code": v["Code civilité d'exercice"], "last_name": v["Nom d'exercice"],
-            "first_name": v["Prénom d'exercice"], "category_code": v["Code catégorie professionnelle"],
-            "registration_authority": v["Autorité d'enregistrement"],
-        })  # fmt: skip
+        plan.exercises.setdefault(
+            (rpps, profession),
+            {
+                "exercise_civility_code": v["Code civilité d'exercice"],
+                "last_name": v["Nom d'exercice"],
+                "first_name": v["Prénom d'exercice"],
+                "category_code": v["Code catégorie professionnelle"],
+                "registration_authority": v["Autorité d'enregistrement"],
+            },
+        )
         technical_id = v["Identifiant technique de la structure"]
         if not technical_id:
             continue
@@ -116,11 +121,13 @@ def read_file_state(extraction: Extraction, date: datetime.date) -> Plan:
         role = v.get("Code rôle", "")
         key = (rpps, profession, technical_id, role, v["Code mode exercice"], v.get("Code genre activité", ""))
         plan.activities[key] = {
-            "mode_code": v["Code mode exercice"], "genre_code": v.get("Code genre activité", ""),
-            "role_code": role if role in role_codes else "", "function_code": "" if role in role_codes else role,
+            "mode_code": v["Code mode exercice"],
+            "genre_code": v.get("Code genre activité", ""),
+            "role_code": role if role in role_codes else "",
+            "function_code": "" if role in role_codes else role,
             "pharmacist_section_code": v["Code section tableau pharmaciens"],
             "registration_authority": v["Autorité d'enregistrement"],
-        }  # fmt: skip
+        }
     sf = formats.SAVOIR_FAIRE.stem
     for number, v in extraction.rows(sf):
         rpps = _pp(v, problems, sf, number)
@@ -142,12 +149,23 @@ def read_file_state(extraction: Extraction, date: datetime.date) -> Plan:
 def _registry_state(day: datetime.date):
     persons = dict(Person.objects.current().values_list("rpps", "civility_code"))
     exercises = {
-        (r, p): {"exercise_civility_code": c, "last_name": ln, "first_name": fn, "category_code": cat,
-                 "registration_authority": a}
+        (r, p): {
+            "exercise_civility_code": c,
+            "last_name": ln,
+            "first_name": fn,
+            "category_code": cat,
+            "registration_authority": a,
+        }
         for r, p, c, ln, fn, cat, a in Exercise.objects.of_current_persons().values_list(
-            "person__rpps", "profession_code", "exercise_civility_code", "last_name", "first_name", "category_code",
-            "registration_authority")
-    }  # fmt: skip
+            "person__rpps",
+            "profession_code",
+            "exercise_civility_code",
+            "last_name",
+            "first_name",
+            "category_code",
+            "registration_authority",
+        )
+    }
     structures = {
         row[0]: dict(zip(STRUCTURE_COLUMNS.values(), row[1:], strict=True))
         for row in Structure.objects.values_list("technical_id", *STRUCTURE_COLUMNS.values())
@@ -156,9 +174,17 @@ def _registry_state(day: datetime.date):
     for pk, r, p, t, role, function, mode, genre in (
         Activity.objects.open_on(day)
         .of_current_persons()
-        .values_list("pk", "exercise__person__rpps", "exercise__profession_code", "structure__technical_id",
-                     "role_code", "function_code", "mode_code", "genre_code")
-    ):  # fmt: skip
+        .values_list(
+            "pk",
+            "exercise__person__rpps",
+            "exercise__profession_code",
+            "structure__technical_id",
+            "role_code",
+            "function_code",
+            "mode_code",
+            "genre_code",
+        )
+    ):
         activities[(r, p, t, role or function, mode, genre)] = pk
     expertises = {
         (r, p, t, c): pk
@@ -222,8 +248,9 @@ def apply_plan(plan: Plan, *, max_removal_share: float = 0.05, force: bool = Fal
         _add(plan)
         _change(plan)
         _remove(plan)
-    BulkWriter().reset_sequences([Person, Exercise, Structure, Activity, Expertise, Diploma, Authorization,
-                                  ChangeRecord])  # fmt: skip
+    BulkWriter().reset_sequences(
+        [Person, Exercise, Structure, Activity, Expertise, Diploma, Authorization, ChangeRecord]
+    )
     signals.bulk_written.send(sender=apply_plan)
 
 
@@ -281,8 +308,11 @@ def _codes(table: str) -> _Valid:
 def _structure_problem(technical_id: str, values: dict) -> str:
     try:
         kind = identifiers.parse_structure_technical_id(technical_id)
-        for name, check in (("finess", identifiers.validate_finess), ("siret", identifiers.validate_siret),
-                            ("siren", identifiers.validate_siren)):  # fmt: skip
+        for name, check in (
+            ("finess", identifiers.validate_finess),
+            ("siret", identifiers.validate_siret),
+            ("siren", identifiers.validate_siren),
+        ):
             if values[name]:
                 check(values[name])
         if kind.kind == "FINESS" and values["finess"] != kind.number:
@@ -300,8 +330,10 @@ def _add(plan: Plan) -> None:
     out = _Rows(BulkWriter())
 
     def record(object_type, object_id, person_id, after):
-        out.add(ChangeRecord, change_row(ids(ChangeRecord), now, actor, reason, "create", object_type, object_id,
-                                         person_id, after=after))  # fmt: skip
+        out.add(
+            ChangeRecord,
+            change_row(ids(ChangeRecord), now, actor, reason, "create", object_type, object_id, person_id, after=after),
+        )
 
     def problem(message):
         plan.problems.append(Problem("", 0, message))
@@ -351,8 +383,21 @@ def _add(plan: Plan) -> None:
             )
             continue
         eid = exercise_ids[(rpps, profession)] = ids(Exercise)
-        out.add(Exercise, (eid, person_ids[rpps], profession, v["category_code"], v["exercise_civility_code"],
-                               v["last_name"], v["first_name"], v["registration_authority"], now, now))  # fmt: skip
+        out.add(
+            Exercise,
+            (
+                eid,
+                person_ids[rpps],
+                profession,
+                v["category_code"],
+                v["exercise_civility_code"],
+                v["last_name"],
+                v["first_name"],
+                v["registration_authority"],
+                now,
+                now,
+            ),
+        )
 
     structure_ids = dict(Structure.objects.values_list("technical_id", "pk"))
     by_finess = dict(Structure.objects.exclude(finess=None).values_list("finess", "pk"))
@@ -379,8 +424,17 @@ def _add(plan: Plan) -> None:
                 continue
             # Named by its FINESS only in the file: recorded as such, name unknown.
             sid = by_finess[legal_finess] = ids(Structure)
-            out.add(Structure, _structure_row(sid, "F" + legal_finess, {"finess": legal_finess,
-                                   "name": f"Entité juridique FINESS {legal_finess}"}, None, True, now))  # fmt: skip
+            out.add(
+                Structure,
+                _structure_row(
+                    sid,
+                    "F" + legal_finess,
+                    {"finess": legal_finess, "name": f"Entité juridique FINESS {legal_finess}"},
+                    None,
+                    True,
+                    now,
+                ),
+            )
             record("registry.structure", sid, None, {"technical_id": "F" + legal_finess})
     for technical_id, v in new_structures.items():
         sid = structure_ids[technical_id]
@@ -396,16 +450,34 @@ def _add(plan: Plan) -> None:
         exercise_id, structure_id = exercise_ids.get((rpps, profession)), structure_ids.get(technical_id)
         if exercise_id is None or structure_id is None:
             continue  # its exercise or structure was refused, and reported
-        if v["mode_code"] not in modes or (v["genre_code"] and v["genre_code"] not in genres) or (
-            v["function_code"] and v["function_code"] not in functions) or (
-            v["pharmacist_section_code"] and v["pharmacist_section_code"] not in sections
-        ):  # fmt: skip
+        if (
+            v["mode_code"] not in modes
+            or (v["genre_code"] and v["genre_code"] not in genres)
+            or (v["function_code"] and v["function_code"] not in functions)
+            or (v["pharmacist_section_code"] and v["pharmacist_section_code"] not in sections)
+        ):
             problem(f"RPPS {rpps} : situation à {technical_id} avec un code inconnu ou plus valide : non chargée.")
             continue
         activity_id = added_to(Activity, ids(Activity), exercise_id, rpps, {"structure_id": structure_id})
-        out.add(Activity, (activity_id, exercise_id, structure_id, v["mode_code"], v["function_code"],
-                               v["genre_code"], v["role_code"], v["pharmacist_section_code"], plan.date, None, "",
-                               v["registration_authority"], now, now))  # fmt: skip
+        out.add(
+            Activity,
+            (
+                activity_id,
+                exercise_id,
+                structure_id,
+                v["mode_code"],
+                v["function_code"],
+                v["genre_code"],
+                v["role_code"],
+                v["pharmacist_section_code"],
+                plan.date,
+                None,
+                "",
+                v["registration_authority"],
+                now,
+                now,
+            ),
+        )
 
     first_exercise: dict[str, int] = {}
     for (rpps, _profession), pk in sorted(exercise_ids.items()):
@@ -415,8 +487,10 @@ def _add(plan: Plan) -> None:
         if exercise_id is None:
             continue
         if type_code != "S" or code not in specialties:
-            problem(f"RPPS {rpps} : savoir-faire {type_code} {code} : seules les spécialités ordinales (type S) "
-                    "connues et en vigueur sont chargées.")  # fmt: skip
+            problem(
+                f"RPPS {rpps} : savoir-faire {type_code} {code} : seules les spécialités ordinales (type S) "
+                "connues et en vigueur sont chargées."
+            )
             continue
         pk = added_to(Expertise, ids(Expertise), exercise_id, rpps, {"type_code": type_code, "code": code})
         out.add(Expertise, (pk, exercise_id, type_code, code, now, now))
@@ -449,13 +523,40 @@ def _structure_row(sid, technical_id, values, legal_entity_id, is_legal_entity, 
     kind = identifiers.parse_structure_technical_id(technical_id)
     v = {name: values.get(name, "") for name in STRUCTURE_COLUMNS.values()}
     return (
-        sid, technical_id, v["finess"] or None, v["siret"], v["siren"], kind.number if kind.kind == "RPPS_RANG" else "",
-        legal_entity_id, is_legal_entity, v["name"], v["trade_name"], v["sector_code"], v["recipient_complement"],
-        v["place_complement"], v["street_number"], v["repetition_index"], v["street_type_code"],
-        v["street_type_label"], v["street_name"], v["distribution_mention"], v["cedex_office"], v["postal_code"],
-        v["commune_code"], v["commune_label"], v["country_code"], v["country_label"], v["department_code"],
-        v["department_label"], v["phone"], v["phone2"], v["fax"], v["email"], now, now,
-    )  # fmt: skip
+        sid,
+        technical_id,
+        v["finess"] or None,
+        v["siret"],
+        v["siren"],
+        kind.number if kind.kind == "RPPS_RANG" else "",
+        legal_entity_id,
+        is_legal_entity,
+        v["name"],
+        v["trade_name"],
+        v["sector_code"],
+        v["recipient_complement"],
+        v["place_complement"],
+        v["street_number"],
+        v["repetition_index"],
+        v["street_type_code"],
+        v["street_type_label"],
+        v["street_name"],
+        v["distribution_mention"],
+        v["cedex_office"],
+        v["postal_code"],
+        v["commune_code"],
+        v["commune_label"],
+        v["country_code"],
+        v["country_label"],
+        v["department_code"],
+        v["department_label"],
+        v["phone"],
+        v["phone2"],
+        v["fax"],
+        v["email"],
+        now,
+        now,
+    )
 
 
 def _change(plan: Plan) -> None:
@@ -496,8 +597,11 @@ def _remove(plan: Plan) -> None:
             activity = Activity.objects.get(pk=pk)
             activity.end_date = max(plan.date, activity.start_date)
             activity.save()
-    for model, current, wanted in ((Expertise, expertises, plan.expertises), (Diploma, diplomas, plan.diplomas),
-                                   (Authorization, authorizations, plan.authorizations)):  # fmt: skip
+    for model, current, wanted in (
+        (Expertise, expertises, plan.expertises),
+        (Diploma, diplomas, plan.diplomas),
+        (Authorization, authorizations, plan.authorizations),
+    ):
         for key, pk in current.items():
             if key not in wanted:
                 model.objects.get(pk=pk).delete()

@@ -207,8 +207,9 @@ def _publish(now, progress: bool, keep: int, on_lines) -> Publication:
                 files.put(store(), f"{stamp}/{zip_path.name}", zip_path)
                 zip_path.unlink()
             # The manifest last: from now on every server serves this publication.
-            store().save(f"{stamp}/{MANIFEST}",
-                         ContentFile(json.dumps(manifest, ensure_ascii=False, indent=2).encode()))  # fmt: skip
+            store().save(
+                f"{stamp}/{MANIFEST}", ContentFile(json.dumps(manifest, ensure_ascii=False, indent=2).encode())
+            )
     except BaseException:
         files.remove_folder(store(), stamp)
         raise

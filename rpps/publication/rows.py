@@ -77,17 +77,53 @@ def personne_activite(names: Labels, day: datetime.date | None = None):
     query = Exercise.objects.of_current_persons().annotate(act=open_activity).order_by("person_id", "id", "act__id")
     structure = [f"act__structure__{f}" for f in ("siret", "siren", "finess")]
     paths = (
-        ["id", "person__rpps", "exercise_civility_code", "person__civility_code", "last_name", "first_name",
-         "profession_code", "category_code", "act__mode_code", *structure, "act__structure__legal_entity__finess",
-         "act__structure__technical_id", "act__structure__name", "act__structure__trade_name"]
+        [
+            "id",
+            "person__rpps",
+            "exercise_civility_code",
+            "person__civility_code",
+            "last_name",
+            "first_name",
+            "profession_code",
+            "category_code",
+            "act__mode_code",
+            *structure,
+            "act__structure__legal_entity__finess",
+            "act__structure__technical_id",
+            "act__structure__name",
+            "act__structure__trade_name",
+        ]
         + [f"act__structure__{f}" for f in STRUCTURE_ADDRESS]
-        + ["registration_authority", "act__structure__sector_code", "act__pharmacist_section_code", "act__role_code",
-           "act__function_code", "act__genre_code", "act__registration_authority"]
-    )  # fmt: skip
+        + [
+            "registration_authority",
+            "act__structure__sector_code",
+            "act__pharmacist_section_code",
+            "act__role_code",
+            "act__function_code",
+            "act__genre_code",
+            "act__registration_authority",
+        ]
+    )
     no_activity = ("",) * 20
     for row in public_values(query, *paths).iterator(CHUNK):
-        (exercise_id, rpps, ex_civility, civility, last, first, profession, category, mode, siret, siren, finess,
-         legal_finess, technical_id, name, trade_name) = row[:16]  # fmt: skip
+        (
+            exercise_id,
+            rpps,
+            ex_civility,
+            civility,
+            last,
+            first,
+            profession,
+            category,
+            mode,
+            siret,
+            siren,
+            finess,
+            legal_finess,
+            technical_id,
+            name,
+            trade_name,
+        ) = row[:16]
         authority, sector, section, role, function, genre, line_authority = row[36:]
         authority = line_authority or authority
         if mode is None:  # no open situation: the structure columns are empty
@@ -100,14 +136,44 @@ def personne_activite(names: Labels, day: datetime.date | None = None):
         role_code = role or function or ""
         role_label = (names.role.get(role) if role else names.function.get(function or "", "")) or ""
         yield [
-            RPPS_TYPE, rpps, RPPS_TYPE + rpps, ex_civility, names.exercise_civility.get(ex_civility, ""),
-            civility, names.civility.get(civility, ""), last, first, profession, names.profession.get(profession, ""),
-            category, names.category.get(category, ""), sf_type, names.expertise_type.get(sf_type, ""), sf_code,
-            names.specialty.get(sf_code, "") if sf_type == "S" else "", mode, names.mode.get(mode, ""),
-            siret, siren, finess, legal_finess, technical_id, name, trade_name, *address,
-            names.old_id(technical_id), authority, sector, names.sector.get(sector, ""), section,
-            names.section.get(section, ""), role_code, role_label, genre, names.genre.get(genre, ""),
-        ]  # fmt: skip
+            RPPS_TYPE,
+            rpps,
+            RPPS_TYPE + rpps,
+            ex_civility,
+            names.exercise_civility.get(ex_civility, ""),
+            civility,
+            names.civility.get(civility, ""),
+            last,
+            first,
+            profession,
+            names.profession.get(profession, ""),
+            category,
+            names.category.get(category, ""),
+            sf_type,
+            names.expertise_type.get(sf_type, ""),
+            sf_code,
+            names.specialty.get(sf_code, "") if sf_type == "S" else "",
+            mode,
+            names.mode.get(mode, ""),
+            siret,
+            siren,
+            finess,
+            legal_finess,
+            technical_id,
+            name,
+            trade_name,
+            *address,
+            names.old_id(technical_id),
+            authority,
+            sector,
+            names.sector.get(sector, ""),
+            section,
+            names.section.get(section, ""),
+            role_code,
+            role_label,
+            genre,
+            names.genre.get(genre, ""),
+        ]
 
 
 def _identity(rpps: str, last: str, first: str) -> list:
@@ -116,14 +182,26 @@ def _identity(rpps: str, last: str, first: str) -> list:
 
 def savoir_faire(names: Labels):
     query = Expertise.objects.of_current_persons().order_by("exercise__person_id", "id")
-    paths = ("exercise__person__rpps", "exercise__last_name", "exercise__first_name", "exercise__profession_code",
-             "exercise__category_code", "type_code", "code")  # fmt: skip
+    paths = (
+        "exercise__person__rpps",
+        "exercise__last_name",
+        "exercise__first_name",
+        "exercise__profession_code",
+        "exercise__category_code",
+        "type_code",
+        "code",
+    )
     for rpps, last, first, profession, category, type_code, code in public_values(query, *paths).iterator(CHUNK):
         yield _identity(rpps, last, first) + [
-            profession, names.profession.get(profession, ""), category, names.category.get(category, ""),
-            type_code, names.expertise_type.get(type_code, ""), code,
+            profession,
+            names.profession.get(profession, ""),
+            category,
+            names.category.get(category, ""),
+            type_code,
+            names.expertise_type.get(type_code, ""),
+            code,
             names.specialty.get(code, "") if type_code == "S" else "",
-        ]  # fmt: skip
+        ]
 
 
 def dipl_aut_exerc(names: Labels):
@@ -145,8 +223,16 @@ def dipl_aut_exerc(names: Labels):
     authorizations = Authorization.objects.of_current_persons().order_by("exercise__person_id", "id")
     paths = (*common, "type_code", "discipline_code", "discipline_label")
     for rpps, last, first, type_code, code, label in public_values(authorizations, *paths).iterator(CHUNK):
-        yield _identity(rpps, last, first) + ["", "", "", "", type_code, names.authorization_type.get(type_code, ""),
-                                              code, label]  # fmt: skip
+        yield _identity(rpps, last, first) + [
+            "",
+            "",
+            "",
+            "",
+            type_code,
+            names.authorization_type.get(type_code, ""),
+            code,
+            label,
+        ]
 
 
 def mssante(names: Labels):
@@ -155,32 +241,80 @@ def mssante(names: Labels):
         .filter(Q(person__isnull=True) | current_condition("person__"))
         .order_by("id", "person__exercises__id")
     )
-    structure = ("name", "trade_name", "place_complement", "recipient_complement", "street_number", "repetition_index",
-                 "street_type_code", "street_name", "distribution_mention", "cedex_office", "postal_code",
-                 "department_code", "country_label")  # fmt: skip
-    paths = (
-        ["id", "type_code", "address", "person__rpps", "structure__technical_id", "service", "dematerialization",
-         "person__exercises__exercise_civility_code", "person__exercises__last_name", "person__exercises__first_name",
-         "person__exercises__category_code", "person__exercises__profession_code", "person__exercises__id"]
-        + [f"structure__{f}" for f in structure]
-    )  # fmt: skip
+    structure = (
+        "name",
+        "trade_name",
+        "place_complement",
+        "recipient_complement",
+        "street_number",
+        "repetition_index",
+        "street_type_code",
+        "street_name",
+        "distribution_mention",
+        "cedex_office",
+        "postal_code",
+        "department_code",
+        "country_label",
+    )
+    paths = [
+        "id",
+        "type_code",
+        "address",
+        "person__rpps",
+        "structure__technical_id",
+        "service",
+        "dematerialization",
+        "person__exercises__exercise_civility_code",
+        "person__exercises__last_name",
+        "person__exercises__first_name",
+        "person__exercises__category_code",
+        "person__exercises__profession_code",
+        "person__exercises__id",
+    ] + [f"structure__{f}" for f in structure]
     expertises = main_expertises()
     last_id = None
     for row in public_values(query, *paths).iterator(CHUNK):
-        (mailbox_id, type_code, address, rpps, technical_id, service, demat, ex_civility, last, first, category,
-         profession, exercise_id) = row[:13]  # fmt: skip
+        (
+            mailbox_id,
+            type_code,
+            address,
+            rpps,
+            technical_id,
+            service,
+            demat,
+            ex_civility,
+            last,
+            first,
+            category,
+            profession,
+            exercise_id,
+        ) = row[:13]
         if mailbox_id == last_id:
             continue  # one line per mailbox: its holder's first exercise
         last_id = mailbox_id
         sf_type, sf_code = expertises.get(exercise_id, ("", ""))
         old_id = names.old_id(technical_id or "")
         yield [
-            type_code, address, RPPS_TYPE if rpps else "", rpps or "", RPPS_TYPE + rpps if rpps else "",
-            old_id[:1], old_id[1:], service, ex_civility or "", last or "", first or "", category or "",
-            names.category.get(category, ""), profession or "", names.profession.get(profession, ""), sf_code,
-            names.specialty.get(sf_code, "") if sf_type == "S" else "", "O" if demat else "N",
+            type_code,
+            address,
+            RPPS_TYPE if rpps else "",
+            rpps or "",
+            RPPS_TYPE + rpps if rpps else "",
+            old_id[:1],
+            old_id[1:],
+            service,
+            ex_civility or "",
+            last or "",
+            first or "",
+            category or "",
+            names.category.get(category, ""),
+            profession or "",
+            names.profession.get(profession, ""),
+            sf_code,
+            names.specialty.get(sf_code, "") if sf_type == "S" else "",
+            "O" if demat else "N",
             *(value or "" for value in row[13:]),
-        ]  # fmt: skip
+        ]
 
 
 def _date(value) -> str:
@@ -189,20 +323,54 @@ def _date(value) -> str:
 
 def cps(names: Labels):
     query = Card.objects.of_current_persons().order_by("id", "person__exercises__id")
-    paths = ("id", "person__rpps", "person__exercises__last_name", "person__exercises__first_name",
-             "person__exercises__profession_code", "person__exercises__category_code", "type_code", "number",
-             "national_id", "valid_from", "valid_until", "opposition_date", "updated_at")  # fmt: skip
+    paths = (
+        "id",
+        "person__rpps",
+        "person__exercises__last_name",
+        "person__exercises__first_name",
+        "person__exercises__profession_code",
+        "person__exercises__category_code",
+        "type_code",
+        "number",
+        "national_id",
+        "valid_from",
+        "valid_until",
+        "opposition_date",
+        "updated_at",
+    )
     last_id = None
-    for (card_id, rpps, last, first, profession, category, type_code, number, national_id, valid_from, valid_until,
-         opposition, updated) in public_values(query, *paths).iterator(CHUNK):  # fmt: skip
+    for (
+        card_id,
+        rpps,
+        last,
+        first,
+        profession,
+        category,
+        type_code,
+        number,
+        national_id,
+        valid_from,
+        valid_until,
+        opposition,
+        updated,
+    ) in public_values(query, *paths).iterator(CHUNK):
         if card_id == last_id:
             continue
         last_id = card_id
         yield _identity(rpps, last or "", first or "") + [
-            profession or "", names.profession.get(profession, ""), category or "", names.category.get(category, ""),
-            type_code, names.card_type.get(type_code, ""), number, national_id, _date(valid_from), _date(valid_until),
-            _date(opposition), _date(updated),
-        ]  # fmt: skip
+            profession or "",
+            names.profession.get(profession, ""),
+            category or "",
+            names.category.get(category, ""),
+            type_code,
+            names.card_type.get(type_code, ""),
+            number,
+            national_id,
+            _date(valid_from),
+            _date(valid_until),
+            _date(opposition),
+            _date(updated),
+        ]
 
 
 ROWS = {

@@ -126,15 +126,23 @@ def _parts(model) -> list[tuple]:
     """(part model, its foreign key's attname) for the models declared parts of ``model``."""
     from .models import RECORDED_MODELS
 
-    return [(m, m._meta.get_field(n).attname) for m in RECORDED_MODELS for n in m.PART_OF
-            if m._meta.get_field(n).related_model is model]  # fmt: skip
+    return [
+        (m, m._meta.get_field(n).attname)
+        for m in RECORDED_MODELS
+        for n in m.PART_OF
+        if m._meta.get_field(n).related_model is model
+    ]
 
 
 def followers(model) -> list[tuple]:
     from .models import RECORDED_MODELS
 
-    return [(m, m._meta.get_field(n).attname) for m in RECORDED_MODELS for n in m.FOLLOWS
-            if m._meta.get_field(n).related_model is model]  # fmt: skip
+    return [
+        (m, m._meta.get_field(n).attname)
+        for m in RECORDED_MODELS
+        for n in m.FOLLOWS
+        if m._meta.get_field(n).related_model is model
+    ]
 
 
 def wholes(model, values: dict) -> list[tuple]:
@@ -176,8 +184,9 @@ def _write(instance, action, before, after):
     # the object's updated_at is the moment of its change record (versions are named after them)
     if action != ChangeRecord.Action.DELETE:
         type(instance)._base_manager.filter(pk=instance.pk).update(updated_at=record.at)
-    touch_wholes(type(instance), {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields},
-                 record.at)  # fmt: skip
+    touch_wholes(
+        type(instance), {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}, record.at
+    )
 
 
 # The columns of a change record as the bulk writers write them (change_row's order).
@@ -185,12 +194,34 @@ CHANGE_COLUMNS = ("id", "at", "actor_kind", "actor_label", "user_id", "reason", 
                   "person_id", "before", "after")  # fmt: skip
 
 
-def change_row(record_id: int, at, actor: Actor, reason: str, action: str, kind: str, object_id: int,
-               person_id: int | None, before: dict | None = None, after: dict | None = None) -> tuple:  # fmt: skip
+def change_row(
+    record_id: int,
+    at,
+    actor: Actor,
+    reason: str,
+    action: str,
+    kind: str,
+    object_id: int,
+    person_id: int | None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> tuple:
     """A change record as a row for the bulk writers (CHANGE_COLUMNS): what ``_write`` records for a
     write through the models, for the rows they write without them."""
-    return (record_id, at, actor.kind, actor.label, actor.user_id, reason, action, kind, object_id, person_id,
-            before, after)  # fmt: skip
+    return (
+        record_id,
+        at,
+        actor.kind,
+        actor.label,
+        actor.user_id,
+        reason,
+        action,
+        kind,
+        object_id,
+        person_id,
+        before,
+        after,
+    )
 
 
 def connect(models) -> None:

@@ -41,8 +41,10 @@ class Past:
     def replace(self, model, column: str, ids, rows: list[dict]) -> None:
         """Rows of ``model`` whose ``column`` is in ``ids`` read as ``rows`` (attname -> value)."""
         self.tables[model._meta.db_table] = (model, column, sorted(set(ids)), rows)
-        self._prefix = {alias: {t: cte for t, cte in built.items() if t != model._meta.db_table}
-                        for alias, built in self._prefix.items()}  # fmt: skip
+        self._prefix = {
+            alias: {t: cte for t, cte in built.items() if t != model._meta.db_table}
+            for alias, built in self._prefix.items()
+        }
 
     def _ctes(self, connection, sql: str) -> tuple[str, list]:
         """The CTEs of the tables ``sql`` names (each built once per connection while the tables stay
@@ -76,8 +78,10 @@ class Past:
         # flattens a UNION ALL of branches without WHERE into an append of the table's own scans,
         # which keep their index order (a keyset page stops after its rows instead of sorting every
         # match). NOT MATERIALIZED: each query's conditions reach the table's scan.
-        cte = (f"{quote(table)} AS NOT MATERIALIZED (SELECT {columns} FROM (SELECT {columns}, 0 AS rpps_past "
-               f"FROM {real} UNION ALL {past}) AS rpps_rows WHERE rpps_past = 1 OR {kept})")  # fmt: skip
+        cte = (
+            f"{quote(table)} AS NOT MATERIALIZED (SELECT {columns} FROM (SELECT {columns}, 0 AS rpps_past "
+            f"FROM {real} UNION ALL {past}) AS rpps_rows WHERE rpps_past = 1 OR {kept})"
+        )
         return cte, params
 
     def wrap(self, execute, sql, params, many, context):
@@ -186,8 +190,12 @@ def _last_updates(past: Past, rows: dict, changes) -> None:
             # the wholes it belonged to: in its row as of then, else (a creation undone) its creation record
             values = rows.get((model, pk)) or dict(before or {})
             if not values:
-                values = ChangeRecord.objects.filter(object_type=kind, object_id=pk, action="create").values_list(
-                    "after", flat=True).first() or {}  # fmt: skip
+                values = (
+                    ChangeRecord.objects.filter(object_type=kind, object_id=pk, action="create")
+                    .values_list("after", flat=True)
+                    .first()
+                    or {}
+                )
             affected.update(history.wholes(model, values))
     grouped: dict = {}
     for model, pk in affected:

@@ -12,13 +12,35 @@ from .models import Job
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ("label", "state", "progress", "requested_by", "created_at", "started_at", "finished_at",
-                    "attempts", "message")  # fmt: skip
+    list_display = (
+        "label",
+        "state",
+        "progress",
+        "requested_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "attempts",
+        "message",
+    )
     list_filter = ("state", "kind")
     search_fields = ("label", "kind", "requested_by")
     # Arguments are not shown: an e-mail job's carry the recipient's address.
-    fields = ("label", "kind", "state", "progress", "message", "requested_by", "attempts", "worker", "slot",
-              "created_at", "started_at", "heartbeat_at", "finished_at")  # fmt: skip
+    fields = (
+        "label",
+        "kind",
+        "state",
+        "progress",
+        "message",
+        "requested_by",
+        "attempts",
+        "worker",
+        "slot",
+        "created_at",
+        "started_at",
+        "heartbeat_at",
+        "finished_at",
+    )
     readonly_fields = fields
     actions = ["retry"]
     change_list_template = "admin/runtime/job/change_list.html"
@@ -47,8 +69,10 @@ class JobAdmin(admin.ModelAdmin):
         )
 
     def get_urls(self):
-        return [path("planification/", self.admin_site.admin_view(self.schedule_view), name="runtime_schedule"),
-                *super().get_urls()]  # fmt: skip
+        return [
+            path("planification/", self.admin_site.admin_view(self.schedule_view), name="runtime_schedule"),
+            *super().get_urls(),
+        ]
 
     def schedule_view(self, request):
         now = timezone.now()
@@ -57,6 +81,10 @@ class JobAdmin(admin.ModelAdmin):
             jobs.enqueue(entry.kind, requested_by=f"opérateur {request.user.get_username()}")
             self.message_user(request, f"« {entry.label} » mis en file.", messages.SUCCESS)
         rows = [{"entry": e, "last": e.last_run(), "next": e.next_run(now)} for e in schedule.entries()]
-        context = {**self.admin_site.each_context(request), "title": "Tâches planifiées", "rows": rows,
-                   "opts": self.model._meta}  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Tâches planifiées",
+            "rows": rows,
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "admin/runtime/schedule.html", context)

@@ -67,16 +67,23 @@ def enqueue(
     """Records the job (in the caller's transaction: rolled back with it) and sends it to the workers
     once that transaction commits. `after_commit` keeps that order even where jobs run at once (tests)."""
     known = HANDLERS[kind]
-    job = Job.objects.create(kind=kind, label=(label or known.label)[:200], args=args, slot=slot,
-                             requested_by=requested_by[:200], heartbeat_at=timezone.now())  # fmt: skip
+    job = Job.objects.create(
+        kind=kind,
+        label=(label or known.label)[:200],
+        args=args,
+        slot=slot,
+        requested_by=requested_by[:200],
+        heartbeat_at=timezone.now(),
+    )
     send(job.pk, after_commit=after_commit)
     return job
 
 
 def run_here(kind: str, *, requested_by: str = "") -> Job:
     """Records a job and runs it in this process (a command), exactly as a worker would."""
-    job = Job.objects.create(kind=kind, label=HANDLERS[kind].label[:200], requested_by=requested_by[:200],
-                             heartbeat_at=timezone.now())  # fmt: skip
+    job = Job.objects.create(
+        kind=kind, label=HANDLERS[kind].label[:200], requested_by=requested_by[:200], heartbeat_at=timezone.now()
+    )
     run(job.pk)
     job.refresh_from_db()
     return job
@@ -94,9 +101,13 @@ def send(job_id: int, *, after_commit: bool = False) -> None:
 def retry(job: Job, *, requested_by: str = "") -> bool:
     """Sends a failed job again (an operator's or a user's restart); False if it is not failed."""
     updated = Job.objects.filter(pk=job.pk, state=Job.State.FAILED).update(
-        state=Job.State.QUEUED, attempts=0, message=f"Relancé par {requested_by}" if requested_by else "Relancé",
-        done=0, finished_at=None, heartbeat_at=timezone.now(),
-    )  # fmt: skip
+        state=Job.State.QUEUED,
+        attempts=0,
+        message=f"Relancé par {requested_by}" if requested_by else "Relancé",
+        done=0,
+        finished_at=None,
+        heartbeat_at=timezone.now(),
+    )
     if updated:
         send(job.pk)
     return bool(updated)
@@ -106,9 +117,12 @@ def run(job_id: int) -> None:
     """Runs a job in this process (the worker's task): claim, beat, run, record the outcome."""
     now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
-        state=Job.State.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1,
+        state=Job.State.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
         worker=f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:120],
-    )  # fmt: skip
+    )
     if not claimed:
         return  # already run, running elsewhere, or removed
     job = Job.objects.get(pk=job_id)
@@ -213,6 +227,7 @@ def purge(now=None) -> int:
     finished = Job.objects.filter(state__in=(Job.State.DONE, Job.State.FAILED))
     deleted, _ = finished.filter(finished_at__lt=limit).delete()
     # Periodic runs that went well are only needed for "last run": a day is enough.
-    frequent, _ = finished.filter(slot__isnull=False, state=Job.State.DONE,
-                                  finished_at__lt=now - datetime.timedelta(days=1)).delete()  # fmt: skip
+    frequent, _ = finished.filter(
+        slot__isnull=False, state=Job.State.DONE, finished_at__lt=now - datetime.timedelta(days=1)
+    ).delete()
     return deleted + frequent

@@ -23,13 +23,28 @@ def pdf_text(content: bytes) -> str:
 @pytest.fixture
 def directory(recording):
     """A small directory: a doctor practising at two sites, a nurse, an RPPS+ professional, a closed situation."""
-    legal = factories.structure(name="CHU DE NANTES", is_legal_entity=True, postal_code="44000", commune_label="Nantes",
-                                department_code="44", sector_code="SA01")  # fmt: skip
-    site = factories.structure(name="HÔPITAL SAINT-JACQUES", legal_entity=legal, postal_code="44093",
-                               commune_label="Nantes", department_code="44", street_number="85",
-                               street_type_label="Rue", street_name="Saint-Jacques", siret=factories.siret_number())  # fmt: skip
-    cabinet = factories.structure(name="CABINET DU PARC", postal_code="49100", commune_label="Angers",
-                                  department_code="49")  # fmt: skip
+    legal = factories.structure(
+        name="CHU DE NANTES",
+        is_legal_entity=True,
+        postal_code="44000",
+        commune_label="Nantes",
+        department_code="44",
+        sector_code="SA01",
+    )
+    site = factories.structure(
+        name="HÔPITAL SAINT-JACQUES",
+        legal_entity=legal,
+        postal_code="44093",
+        commune_label="Nantes",
+        department_code="44",
+        street_number="85",
+        street_type_label="Rue",
+        street_name="Saint-Jacques",
+        siret=factories.siret_number(),
+    )
+    cabinet = factories.structure(
+        name="CABINET DU PARC", postal_code="49100", commune_label="Angers", department_code="49"
+    )
     helene = factories.person(birth_name="MARTIN", given_names="Hélène Marie")
     doctor = factories.exercise(helene, last_name="BÉRANGER", first_name="Hélène")
     factories.expertise(doctor, code="SM54")
@@ -38,12 +53,32 @@ def directory(recording):
     factories.activity(doctor, cabinet)
     factories.mailbox(helene, address="helene.beranger@medecin.mssante.fr")
     nurse_person = factories.person(birth_name="DURAND", given_names="Paul", sex_code="M", civility_code="M")
-    nurse = factories.exercise(nurse_person, profession_code="60", category_code="C", exercise_civility_code="",
-                               last_name="DURAND", first_name="Paul", registration_authority="ONI/ONI/ARS")  # fmt: skip
+    nurse = factories.exercise(
+        nurse_person,
+        profession_code="60",
+        category_code="C",
+        exercise_civility_code="",
+        last_name="DURAND",
+        first_name="Paul",
+        registration_authority="ONI/ONI/ARS",
+    )
     factories.activity(nurse, cabinet)
     social_person = factories.person(birth_name="N'DIAYE", given_names="Awa")
-    social = factories.exercise(social_person, profession_code="99", category_code="C", exercise_civility_code="",
-                                last_name="N'DIAYE", first_name="Awa")  # fmt: skip
+    social = factories.exercise(
+        social_person,
+        profession_code="99",
+        category_code="C",
+        exercise_civility_code="",
+        last_name="N'DIAYE",
+        first_name="Awa",
+    )
     factories.activity(social, site, mode_code="S", genre_code="GENR01", role_code="313")
-    return {"legal": legal, "site": site, "cabinet": cabinet, "helene": helene, "doctor": doctor,
-            "nurse": nurse_person, "social": social_person}  # fmt: skip
+    return {
+        "legal": legal,
+        "site": site,
+        "cabinet": cabinet,
+        "helene": helene,
+        "doctor": doctor,
+        "nurse": nurse_person,
+        "social": social_person,
+    }

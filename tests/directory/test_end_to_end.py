@@ -12,8 +12,9 @@ pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_search_open_the_page_and_download_the_pdf(flushable_sqlite, browser, live_server, recording, tmp_path):
-    structure = factories.structure(name="MAISON DE SANTÉ DES LICES", postal_code="49100", commune_label="Angers",
-                                    department_code="49")  # fmt: skip
+    structure = factories.structure(
+        name="MAISON DE SANTÉ DES LICES", postal_code="49100", commune_label="Angers", department_code="49"
+    )
     person = factories.person(birth_name="LEFÈVRE", given_names="Éloïse")
     exercise = factories.exercise(person, last_name="LEFÈVRE", first_name="Éloïse")
     factories.activity(exercise, structure)

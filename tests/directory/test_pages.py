@@ -19,9 +19,20 @@ def test_practitioner_page_shows_the_public_record(client, directory):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h1>Docteur Hélène BÉRANGER</h1>" in html
-    for shown in [f"RPPS {helene.rpps}", f"IDNPS 8{helene.rpps}", "Médecin", "Civil", "Médecine générale (SM)",
-                  "DE Docteur en médecine", "HÔPITAL SAINT-JACQUES", "85 Rue Saint-Jacques", "44093 Nantes",
-                  "CABINET DU PARC", "helene.beranger@medecin.mssante.fr", "Télécharger la fiche (PDF)"]:  # fmt: skip
+    for shown in [
+        f"RPPS {helene.rpps}",
+        f"IDNPS 8{helene.rpps}",
+        "Médecin",
+        "Civil",
+        "Médecine générale (SM)",
+        "DE Docteur en médecine",
+        "HÔPITAL SAINT-JACQUES",
+        "85 Rue Saint-Jacques",
+        "44093 Nantes",
+        "CABINET DU PARC",
+        "helene.beranger@medecin.mssante.fr",
+        "Télécharger la fiche (PDF)",
+    ]:
         assert shown in html, shown
     assert f'href="/structure/{directory["site"].technical_id}/"' in html
 
@@ -77,8 +88,16 @@ def test_pdf_sheet_is_one_page_with_the_public_information(client, directory):
     assert response.content.startswith(b"%PDF-")
     assert len(re.findall(rb"/Type /Page\b", response.content)) == 1
     text = pdf_text(response.content)
-    for shown in [helene.rpps, "BÉRANGER", "Médecin", "Médecine générale (SM)", "HÔPITAL SAINT-JACQUES", "44093 Nantes",
-                  "helene.beranger@medecin.mssante.fr", f"/professionnel/{helene.rpps}/"]:  # fmt: skip
+    for shown in [
+        helene.rpps,
+        "BÉRANGER",
+        "Médecin",
+        "Médecine générale (SM)",
+        "HÔPITAL SAINT-JACQUES",
+        "44093 Nantes",
+        "helene.beranger@medecin.mssante.fr",
+        f"/professionnel/{helene.rpps}/",
+    ]:
         assert shown in text, shown
 
 
@@ -96,9 +115,16 @@ def test_pdf_sheet_stays_one_page_when_there_is_too_much(client, recording):
 def test_structure_page(client, directory, recording, monkeypatch):
     site, legal = directory["site"], directory["legal"]
     html = client.get(f"/structure/{site.technical_id}/").content.decode()
-    for shown in ["<h1>HÔPITAL SAINT-JACQUES</h1>", site.finess, site.siret, "85 Rue Saint-Jacques",
-                  "CHU DE NANTES", "Professionnels exerçant ici (2 résultats)",
-                  "BÉRANGER", "N&#x27;DIAYE"]:  # fmt: skip
+    for shown in [
+        "<h1>HÔPITAL SAINT-JACQUES</h1>",
+        site.finess,
+        site.siret,
+        "85 Rue Saint-Jacques",
+        "CHU DE NANTES",
+        "Professionnels exerçant ici (2 résultats)",
+        "BÉRANGER",
+        "N&#x27;DIAYE",
+    ]:
         assert shown in html, shown
     assert f'href="/structure/{legal.technical_id}/"' in html
     legal_html = client.get(f"/structure/{legal.technical_id}/").content.decode()

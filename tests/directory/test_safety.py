@@ -16,12 +16,29 @@ pytestmark = pytest.mark.django_db
 
 def test_no_private_field_reaches_any_page(client, directory, recording):
     helene, doctor = directory["helene"], directory["doctor"]
-    Authorization(exercise=doctor, type_code="AM01", discipline_label="Médecine", number="A1",
-                  granted_on=datetime.date(2010, 1, 1)).save()  # fmt: skip
+    Authorization(
+        exercise=doctor,
+        type_code="AM01",
+        discipline_label="Médecine",
+        number="A1",
+        granted_on=datetime.date(2010, 1, 1),
+    ).save()
     factories.card(helene)
-    objects = [helene, directory["nurse"], directory["social"], doctor, *doctor.expertises.all(),
-               *doctor.diplomas.all(), *doctor.authorizations.all(), *helene.mailboxes.all(), *helene.cards.all(),
-               *Activity.objects.all(), directory["site"], directory["legal"], directory["cabinet"]]  # fmt: skip
+    objects = [
+        helene,
+        directory["nurse"],
+        directory["social"],
+        doctor,
+        *doctor.expertises.all(),
+        *doctor.diplomas.all(),
+        *doctor.authorizations.all(),
+        *helene.mailboxes.all(),
+        *helene.cards.all(),
+        *Activity.objects.all(),
+        directory["site"],
+        directory["legal"],
+        directory["cabinet"],
+    ]
     planted = {type(o).__name__: plant_canaries(o) for o in objects}
     assert {"birth_name", "given_names", "birth_date", "email", "phone"} <= set(planted["Person"])
     assert {"number", "obtained_on", "place"} <= set(planted["Diploma"])
@@ -63,13 +80,29 @@ def test_private_values_cannot_be_searched(client, directory, recording):
 
 
 ODD = [
-    "x" * 5000, "%", "_", "%_%", "'", '"', "<script>alert('x')</script>", "'; DROP TABLE registry_person; --",
-    "1 OR 1=1", "../../etc/passwd", "\u202e", "😀", "é" * 101, "\\", "{{ 7*7 }}", "${7*7}", "   ",
-]  # fmt: skip
+    "x" * 5000,
+    "%",
+    "_",
+    "%_%",
+    "'",
+    '"',
+    "<script>alert('x')</script>",
+    "'; DROP TABLE registry_person; --",
+    "1 OR 1=1",
+    "../../etc/passwd",
+    "\u202e",
+    "😀",
+    "é" * 101,
+    "\\",
+    "{{ 7*7 }}",
+    "${7*7}",
+    "   ",
+]
 
 
-@pytest.mark.parametrize("field", ["nom", "lieu", "structure", "identifiant", "profession", "savoir_faire", "role",
-                                   "mode", "tri", "page"])  # fmt: skip
+@pytest.mark.parametrize(
+    "field", ["nom", "lieu", "structure", "identifiant", "profession", "savoir_faire", "role", "mode", "tri", "page"]
+)
 def test_odd_input_gives_a_normal_page_or_a_french_message(client, directory, field):
     for value in ODD:
         response = client.get("/recherche/", {field: value, "nom": "ber"} if field != "nom" else {field: value})
@@ -82,13 +115,17 @@ def test_odd_input_gives_a_normal_page_or_a_french_message(client, directory, fi
 
 @pytest.mark.parametrize(
     ("params", "message"),
-    [({"nom": "x" * 101}, "au plus 100 caractères"), ({"nom": "%%"}, "Le nom doit contenir au moins une lettre."),
-     ({"nom": "ab", "mode": "contient"}, "saisissez au moins 3 lettres"),
-     ({"lieu": "x"}, "saisissez le nom d'une commune, un code postal"),
-     ({"identifiant": "12345"}, "Identifiant non reconnu"),
-     ({"identifiant": "10000000001"}, "Le numéro RPPS est invalide"),
-     ({"profession": "ZZZ"}, "Sélectionnez un choix valide"), ({"nom": "a\x00b"}, "Le caractère nul n’est pas autorisé.")],
-)  # fmt: skip
+    [
+        ({"nom": "x" * 101}, "au plus 100 caractères"),
+        ({"nom": "%%"}, "Le nom doit contenir au moins une lettre."),
+        ({"nom": "ab", "mode": "contient"}, "saisissez au moins 3 lettres"),
+        ({"lieu": "x"}, "saisissez le nom d'une commune, un code postal"),
+        ({"identifiant": "12345"}, "Identifiant non reconnu"),
+        ({"identifiant": "10000000001"}, "Le numéro RPPS est invalide"),
+        ({"profession": "ZZZ"}, "Sélectionnez un choix valide"),
+        ({"nom": "a\x00b"}, "Le caractère nul n’est pas autorisé."),
+    ],
+)
 def test_bad_input_messages(client, directory, params, message):
     html = client.get("/recherche/", params).content.decode()
     assert message in html.replace("&#x27;", "'")

@@ -57,25 +57,36 @@ def test_profession_specialty_and_role_filters(client, directory):
 
 @pytest.mark.parametrize(
     ("lieu", "who"),
-    [("49", ["doctor", "nurse"]), ("49100", ["doctor", "nurse"]), ("Angers", ["doctor", "nurse"]),
-     ("ang", ["doctor", "nurse"]), ("44", ["doctor", "social"]), ("nantes", ["doctor", "social"]), ("75", [])],
-)  # fmt: skip
+    [
+        ("49", ["doctor", "nurse"]),
+        ("49100", ["doctor", "nurse"]),
+        ("Angers", ["doctor", "nurse"]),
+        ("ang", ["doctor", "nurse"]),
+        ("44", ["doctor", "social"]),
+        ("nantes", ["doctor", "social"]),
+        ("75", []),
+    ],
+)
 def test_place_filters_any_open_situation_and_count_each_professional_once(client, directory, lieu, who):
-    expected = sorted({"doctor": directory["helene"], "nurse": directory["nurse"], "social": directory["social"]}[w].rpps
-                      for w in who)  # fmt: skip
+    expected = sorted(
+        {"doctor": directory["helene"], "nurse": directory["nurse"], "social": directory["social"]}[w].rpps for w in who
+    )
     assert sorted(found(client, lieu=lieu)) == expected
 
 
 def test_a_professional_at_two_matching_places_is_one_result(client, directory):
-    factories.activity(directory["doctor"], factories.structure(name="CLINIQUE", postal_code="49000",
-                                                                commune_label="Angers", department_code="49"))  # fmt: skip
+    factories.activity(
+        directory["doctor"],
+        factories.structure(name="CLINIQUE", postal_code="49000", commune_label="Angers", department_code="49"),
+    )
     assert found(client, lieu="49", profession="10") == [directory["helene"].rpps]
     assert heading(client, lieu="49", profession="10") == "1 résultat"
 
 
 def test_structure_name_and_identifiers(client, directory):
-    assert found(client, structure="saint jacq") == sorted([directory["helene"].rpps, directory["social"].rpps],
-                                                           key=lambda r: r != directory["helene"].rpps)  # fmt: skip
+    assert found(client, structure="saint jacq") == sorted(
+        [directory["helene"].rpps, directory["social"].rpps], key=lambda r: r != directory["helene"].rpps
+    )
     assert found(client, identifiant=directory["nurse"].rpps) == [directory["nurse"].rpps]
     assert found(client, identifiant="8" + directory["nurse"].rpps) == [directory["nurse"].rpps]
     # A legal entity's FINESS finds the professionals of its sites, and links to the structure.
@@ -139,8 +150,15 @@ def test_the_index_follows_registry_writes(client, directory, recording):
 
 def test_a_merged_number_leaves_the_index(client, directory, recording):
     twin = factories.person(birth_name="DURAND", given_names="Paul", sex_code="M", civility_code="M")
-    factories.exercise(twin, profession_code="60", category_code="C", exercise_civility_code="", last_name="DURAND",
-                       first_name="Paul", registration_authority="ONI/ONI/ARS")  # fmt: skip
+    factories.exercise(
+        twin,
+        profession_code="60",
+        category_code="C",
+        exercise_civility_code="",
+        last_name="DURAND",
+        first_name="Paul",
+        registration_authority="ONI/ONI/ARS",
+    )
     assert len(found(client, nom="durand")) == 2
     merge_persons(Person.objects.get(pk=directory["nurse"].pk), twin)
     assert found(client, nom="durand") == [directory["nurse"].rpps]

@@ -60,8 +60,15 @@ def search(api, resource_type, **params):
 @pytest.fixture
 def data(recording):
     legal = factories.structure(name="CHU DE NANTES", is_legal_entity=True, sector_code="SA01")
-    site = factories.structure(name="HÔPITAL NORD", legal_entity=legal, commune_label="Nantes", postal_code="44093",
-                               street_number="85", street_type_label="Rue", street_name="Saint-Jacques")  # fmt: skip
+    site = factories.structure(
+        name="HÔPITAL NORD",
+        legal_entity=legal,
+        commune_label="Nantes",
+        postal_code="44093",
+        street_number="85",
+        street_type_label="Rue",
+        street_name="Saint-Jacques",
+    )
     helene = factories.person()
     doctor = factories.exercise(helene, last_name="BÉRANGER", first_name="Hélène")
     factories.expertise(doctor, code="SM54")
@@ -78,13 +85,16 @@ def test_resources_parse_and_follow_the_public_profiles(api, data):
     Practitioner.model_validate(practitioner)
     rpps = doctor.person.rpps
     assert [(i["system"], i["value"], i["type"]["coding"][0]["code"]) for i in practitioner["identifier"]] == [
-        ("urn:oid:1.2.250.1.71.4.2.1", "8" + rpps, "IDNPS"), ("https://rpps.esante.gouv.fr", rpps, "RPPS")]  # fmt: skip
+        ("urn:oid:1.2.250.1.71.4.2.1", "8" + rpps, "IDNPS"),
+        ("https://rpps.esante.gouv.fr", rpps, "RPPS"),
+    ]
     assert practitioner["meta"]["profile"][1].startswith(
         "https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefinition/as-dp-practitioner|"
     )
     assert practitioner["language"] == "fr" and practitioner["meta"]["source"] == "https://annuaire.esante.gouv.fr"
-    assert practitioner["name"] == [{"use": "usual", "family": "BÉRANGER", "given": ["Hélène"], "prefix": ["MME"],
-                                     "suffix": ["DR"]}]  # fmt: skip
+    assert practitioner["name"] == [
+        {"use": "usual", "family": "BÉRANGER", "given": ["Hélène"], "prefix": ["MME"], "suffix": ["DR"]}
+    ]
     assert [t["value"] for t in practitioner["telecom"]] == ["helene.beranger@medecin.mssante.fr"]  # no red list
     codes = [
         {(c["system"].split("/")[4], c["code"]) for c in q["code"]["coding"]} for q in practitioner["qualification"]
@@ -102,7 +112,9 @@ def test_resources_parse_and_follow_the_public_profiles(api, data):
     Organization.model_validate(organization)
     assert organization["partOf"] == {"reference": f"Organization/001-{data['legal'].pk}"}
     assert {(i["type"]["coding"][0]["code"], i["value"]) for i in organization["identifier"]} == {
-        ("IDNST", "1" + site.finess), ("FINEG", site.finess)}  # fmt: skip
+        ("IDNST", "1" + site.finess),
+        ("FINEG", site.finess),
+    }
     assert organization["type"][0]["coding"][0]["code"] == "GEOGRAPHICAL-ENTITY"
     assert organization["address"][0]["line"] == ["85 Rue Saint-Jacques"]
     assert organization["address"][0]["city"] == "Nantes"
@@ -114,8 +126,14 @@ def test_practitioner_shows_its_cards_authorisations_and_origin(api, data):
     doctor = data["doctor"]
     card = factories.card(doctor.person, valid_from=datetime.date(2024, 1, 1), valid_until=datetime.date(2027, 1, 1))
     opposed = factories.card(doctor.person, opposition_date=datetime.date(2025, 6, 1))
-    saved = Authorization(exercise=doctor, type_code="AM01", discipline_code="D12", discipline_label="Chirurgie",
-                          number="AUT-PRIVE-42", granted_on=datetime.date(2020, 5, 4))  # fmt: skip
+    saved = Authorization(
+        exercise=doctor,
+        type_code="AM01",
+        discipline_code="D12",
+        discipline_label="Chirurgie",
+        number="AUT-PRIVE-42",
+        granted_on=datetime.date(2020, 5, 4),
+    )
     saved.full_clean()
     saved.save()
     practitioner = api.get(f"/fhir/v2/Practitioner/003-{doctor.pk}").json()
@@ -125,10 +143,21 @@ def test_practitioner_shows_its_cards_authorisations_and_origin(api, data):
         by_url.setdefault(extension["url"].rsplit("/", 1)[1], []).append(
             {part["url"]: next(v for k, v in part.items() if k.startswith("value")) for part in extension["extension"]}
         )
-    assert by_url["as-ext-smartcard"] == [{
-        "type": {"coding": [{"system": "urn:oid:1.2.250.1.213.1.6.1.106", "code": "CPS",
-                             "display": "Carte de Professionnel de Santé (CPS)"}]},
-        "number": card.number, "period": {"start": "2024-01-01", "end": "2027-01-01"}}]  # fmt: skip
+    assert by_url["as-ext-smartcard"] == [
+        {
+            "type": {
+                "coding": [
+                    {
+                        "system": "urn:oid:1.2.250.1.213.1.6.1.106",
+                        "code": "CPS",
+                        "display": "Carte de Professionnel de Santé (CPS)",
+                    }
+                ]
+            },
+            "number": card.number,
+            "period": {"start": "2024-01-01", "end": "2027-01-01"},
+        }
+    ]
     authorization = by_url["as-ext-practitioner-authorization"][0]
     assert authorization["type"]["coding"][0]["code"] == "AM01"
     assert authorization["field"] == {"coding": [{"code": "D12"}], "text": "Chirurgie"}
@@ -138,9 +167,12 @@ def test_practitioner_shows_its_cards_authorisations_and_origin(api, data):
     trace = practitioner["meta"]["extension"][0]
     assert trace["url"].endswith("/as-ext-data-trace")
     assert trace["extension"] == [
-        {"url": "autorite-enregistrement",
-         "valueCodeableConcept": {"coding": [{"code": "CNOM"}], "text": "CNOM/CNOM/ARS"}},
-        {"url": "systeme-information", "valueCode": "RPPS"}]  # fmt: skip
+        {
+            "url": "autorite-enregistrement",
+            "valueCodeableConcept": {"coding": [{"code": "CNOM"}], "text": "CNOM/CNOM/ARS"},
+        },
+        {"url": "systeme-information", "valueCode": "RPPS"},
+    ]
     # the search parameters see the cards shown, not the opposed one
     assert ids(search(api, "Practitioner", **{"number-smartcard": card.number})) == [f"003-{doctor.pk}"]
     assert ids(search(api, "Practitioner", **{"number-smartcard": opposed.number})) == []
@@ -156,11 +188,23 @@ def test_mailboxes_carry_their_public_metadata_and_organisations_show_their_own(
     practitioner = api.get(f"/fhir/v2/Practitioner/003-{doctor.pk}").json()
     (telecom,) = practitioner["telecom"]
     metadata = next(e for e in telecom["extension"] if e["url"].endswith("/as-ext-mailbox-mss-metadata"))
-    assert metadata["extension"] == [{"url": "type", "valueCodeableConcept": {"coding": [
-        {"system": "https://mos.esante.gouv.fr/NOS/TRE_R257-TypeBAL/FHIR/TRE-R257-TypeBAL", "code": "PER",
-         "display": "BAL personnelle"}]}}]  # fmt: skip
-    factories.saved(Mailbox(structure=site, type_code="ORG", address="accueil@chu-nord.mssante.fr",
-                            service="Accueil des urgences"))  # fmt: skip
+    assert metadata["extension"] == [
+        {
+            "url": "type",
+            "valueCodeableConcept": {
+                "coding": [
+                    {
+                        "system": "https://mos.esante.gouv.fr/NOS/TRE_R257-TypeBAL/FHIR/TRE-R257-TypeBAL",
+                        "code": "PER",
+                        "display": "BAL personnelle",
+                    }
+                ]
+            },
+        }
+    ]
+    factories.saved(
+        Mailbox(structure=site, type_code="ORG", address="accueil@chu-nord.mssante.fr", service="Accueil des urgences")
+    )
     factories.saved(Mailbox(structure=site, type_code="ORG", address="cache@chu-nord.mssante.fr", red_list=True))
     factories.mailbox(doctor.person, structure=site, address="beranger.nord@chu-nord.mssante.fr")
     organization = api.get(f"/fhir/v2/Organization/001-{site.pk}").json()
@@ -178,8 +222,14 @@ def test_ig_example_practitioner_is_reproduced(api, recording):
     person = factories.person(civility_code="M")
     # The IG's fictitious number fails the RPPS key: written past the model's checks, as a load would.
     Person.objects.filter(pk=person.pk).update(rpps="10003461033")
-    exercise = factories.exercise(person, last_name="Saucier", first_name="Arthur", exercise_civility_code="",
-                                  profession_code="10", category_code="C")  # fmt: skip
+    exercise = factories.exercise(
+        person,
+        last_name="Saucier",
+        first_name="Arthur",
+        exercise_civility_code="",
+        profession_code="10",
+        category_code="C",
+    )
     factories.diploma(exercise, type_code="DE", code="DE05", label="DE Docteur en médecine")
     factories.mailbox(person, address="jeromebonnet@pro.mssante.fr")
     ours = api.get(f"/fhir/v2/Practitioner/003-{exercise.pk}").json()
@@ -228,7 +278,8 @@ def test_string_token_and_date_search(api, data):
     assert len(ids(search(api, "Practitioner", _lastUpdated=f"eq{today:%Y}"))) == 2
     assert ids(search(api, "PractitionerRole", practitioner=f"Practitioner/{d}")) == [f"005-{data['role'].pk}"]
     assert ids(search(api, "PractitionerRole", organization=f"001-{data['site'].pk}", role="FON-33")) == [
-        f"005-{data['role'].pk}"]  # fmt: skip
+        f"005-{data['role'].pk}"
+    ]
     assert ids(search(api, "Organization", partof=f"001-{data['legal'].pk}")) == [f"001-{data['site'].pk}"]
     assert ids(search(api, "Organization", type="LEGAL-ENTITY")) == [f"001-{data['legal'].pk}"]
     assert ids(search(api, "Organization", **{"address-city": "nan"})) == [f"001-{data['site'].pk}"]
@@ -251,15 +302,17 @@ def test_paging_follows_next_links_relative_to_the_request_host(api, recording):
 
 @pytest.mark.parametrize(
     ("url", "status", "words"),
-    [("/fhir/v2/Practitioner?address-city=Angers", 400, "address-city"),
-     ("/fhir/v2/Practitioner?family:soundex=x", 400, "soundex"),
-     ("/fhir/v2/Practitioner?_count=5000", 400, "_count"),
-     ("/fhir/v2/Practitioner?_lastUpdated=ge2024-13-45", 400, "2024-13-45"),
-     ("/fhir/v2/Practitioner?active=maybe", 400, "maybe"),
-     ("/fhir/v2/Practitioner?_format=xml", 400, "JSON"),
-     ("/fhir/v2/Practitioner/003-999999", 404, "introuvable"),
-     ("/fhir/v2/Patient", 404, "Practitioner, PractitionerRole, Organization")],
-)  # fmt: skip
+    [
+        ("/fhir/v2/Practitioner?address-city=Angers", 400, "address-city"),
+        ("/fhir/v2/Practitioner?family:soundex=x", 400, "soundex"),
+        ("/fhir/v2/Practitioner?_count=5000", 400, "_count"),
+        ("/fhir/v2/Practitioner?_lastUpdated=ge2024-13-45", 400, "2024-13-45"),
+        ("/fhir/v2/Practitioner?active=maybe", 400, "maybe"),
+        ("/fhir/v2/Practitioner?_format=xml", 400, "JSON"),
+        ("/fhir/v2/Practitioner/003-999999", 404, "introuvable"),
+        ("/fhir/v2/Patient", 404, "Practitioner, PractitionerRole, Organization"),
+    ],
+)
 def test_errors_are_operation_outcomes_naming_the_problem(api, data, url, status, words):
     response = api.get(url)
     assert response.status_code == status
@@ -330,16 +383,30 @@ def test_no_private_field_in_any_resource(api, data):
     authorization = factories.saved(Authorization(exercise=doctor, type_code="AM01", discipline_label="Chirurgie"))
     card = factories.card(doctor.person)
     own_mailbox = factories.saved(Mailbox(structure=data["site"], type_code="ORG", address="accueil@nord.mssante.fr"))
-    for obj in [doctor.person, doctor, data["role"], data["site"], *doctor.expertises.all(), authorization, card,
-                own_mailbox, *doctor.person.mailboxes.all()]:  # fmt: skip
+    for obj in [
+        doctor.person,
+        doctor,
+        data["role"],
+        data["site"],
+        *doctor.expertises.all(),
+        authorization,
+        card,
+        own_mailbox,
+        *doctor.person.mailboxes.all(),
+    ]:
         plant_canaries(obj)
     from rpps.registry.models import Activity
 
     Activity.objects.update(end_date=datetime.date(2999, 1, 1))
     text = ""
-    for url in [f"/fhir/v2/Practitioner/003-{doctor.pk}", f"/fhir/v2/PractitionerRole/005-{data['role'].pk}",
-                f"/fhir/v2/Organization/001-{data['site'].pk}", "/fhir/v2/Practitioner?_count=100",
-                "/fhir/v2/PractitionerRole", "/fhir/v2/Organization"]:  # fmt: skip
+    for url in [
+        f"/fhir/v2/Practitioner/003-{doctor.pk}",
+        f"/fhir/v2/PractitionerRole/005-{data['role'].pk}",
+        f"/fhir/v2/Organization/001-{data['site'].pk}",
+        "/fhir/v2/Practitioner?_count=100",
+        "/fhir/v2/PractitionerRole",
+        "/fhir/v2/Organization",
+    ]:
         text += api.get(url).content.decode()
     assert doctor.person.rpps in text and card.number in text and "accueil@nord.mssante.fr" in text
     assert "AM01" in text  # the authorisation is shown, its private fields are not
@@ -362,13 +429,18 @@ def test_include_revinclude_elements_and_summary(api, data):
     role, doctor, site, legal = data["role"], data["doctor"], data["site"], data["legal"]
     bundle = search(api, "PractitionerRole", _id=f"005-{role.pk}", _include="*")
     modes = {(e["resource"]["resourceType"], e["resource"]["id"]): e["search"]["mode"] for e in bundle["entry"]}
-    assert modes == {("PractitionerRole", f"005-{role.pk}"): "match", ("Practitioner", f"003-{doctor.pk}"): "include",
-                     ("Organization", f"001-{site.pk}"): "include"}  # fmt: skip
+    assert modes == {
+        ("PractitionerRole", f"005-{role.pk}"): "match",
+        ("Practitioner", f"003-{doctor.pk}"): "include",
+        ("Organization", f"001-{site.pk}"): "include",
+    }
     bundle = search(api, "PractitionerRole", _id=f"005-{role.pk}", _include="PractitionerRole:organization")
     assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["PractitionerRole", "Organization"]
     bundle = search(api, "Practitioner", _id=f"003-{doctor.pk}", _revinclude="PractitionerRole:practitioner")
     assert [(e["resource"]["id"], e["search"]["mode"]) for e in bundle["entry"]] == [
-        (f"003-{doctor.pk}", "match"), (f"005-{role.pk}", "include")]  # fmt: skip
+        (f"003-{doctor.pk}", "match"),
+        (f"005-{role.pk}", "include"),
+    ]
     bundle = search(api, "Organization", _id=f"001-{legal.pk}", _revinclude="Organization:partof")
     assert [e["resource"]["id"] for e in bundle["entry"]] == [f"001-{legal.pk}", f"001-{site.pk}"]
     bundle = search(api, "Organization", _id=f"001-{site.pk}", _include="Organization:partof")
@@ -434,9 +506,18 @@ def test_the_default_total_is_left_out_when_it_cannot_be_counted_within_the_budg
 
 def test_ig_example_organization_is_reproduced(api, recording):
     example = json.loads((Path(__file__).parent / "Organization-158480DP.json").read_text())  # from the IG
-    structure = factories.structure(name="CH EURE-SEINE", sector_code="SA01", phone="0450636363",
-                                    fax="0450455933", commune_code="75114", commune_label="PARIS", postal_code="75014",
-                                    street_number="96", street_type_code="R", street_name="DIDOT")  # fmt: skip
+    structure = factories.structure(
+        name="CH EURE-SEINE",
+        sector_code="SA01",
+        phone="0450636363",
+        fax="0450455933",
+        commune_code="75114",
+        commune_label="PARIS",
+        postal_code="75014",
+        street_number="96",
+        street_type_code="R",
+        street_name="DIDOT",
+    )
     # The IG's fictitious FINESS fails the key: written past the model's checks, as a load would.
     Structure.objects.filter(pk=structure.pk).update(finess="754567860", technical_id="F754567860")
     ours = api.get(f"/fhir/v2/Organization/001-{structure.pk}").json()
@@ -460,7 +541,8 @@ def test_ig_example_practitioner_role_is_reproduced(api, recording):
     assert ours["meta"]["profile"] == example["meta"]["profile"]
     assert [i["system"] for i in ours["identifier"]] == [i["system"] for i in example["identifier"]]
     assert [[(c["system"], c["code"]) for c in code["coding"]] for code in ours["code"]] == [
-        [(c["system"], c["code"]) for c in code["coding"]] for code in example["code"]]  # fmt: skip
+        [(c["system"], c["code"]) for c in code["coding"]] for code in example["code"]
+    ]
     assert ours["practitioner"]["reference"].startswith("Practitioner/")
     assert ours["organization"]["reference"].startswith("Organization/")
 
@@ -513,8 +595,9 @@ def test_every_page_shows_the_registry_as_of_the_first_page(api, recording):
 def test_included_resources_are_shown_as_of_the_first_page_too(api, recording):
     site = factories.structure(name="CLINIQUE AVANT")
     roles = [factories.activity(factories.exercise(), site) for _ in range(3)]
-    first = search(api, "PractitionerRole", organization=f"001-{site.pk}", _count=2,
-                   _include="PractitionerRole:organization")  # fmt: skip
+    first = search(
+        api, "PractitionerRole", organization=f"001-{site.pk}", _count=2, _include="PractitionerRole:organization"
+    )
     site.name = "CLINIQUE APRÈS"
     site.save()
     roles[2].end_date = datetime.date.today() - datetime.timedelta(days=1)
@@ -566,8 +649,9 @@ def test_a_name_search_comes_in_name_order_and_pages_both_ways(api, recording):
     factories.exercise(last_name="DURAND")
     first = search(api, "Practitioner", family="mar", _count=2)
     pages = [first] + [b for _, b in later_pages(api, first)]
-    names = [(e["resource"]["name"][0]["family"], e["resource"]["name"][0]["given"][0]) for b in pages
-             for e in b["entry"]]  # fmt: skip
+    names = [
+        (e["resource"]["name"][0]["family"], e["resource"]["name"][0]["given"][0]) for b in pages for e in b["entry"]
+    ]
     assert names == [("MARA", "Léa"), ("MARS", "Paul"), ("MARTEL", "Luc"), ("MARTIN", "Anne"), ("MARTIN", "Zoé")]
     assert [len(b["entry"]) for b in pages] == [2, 2, 1]
     assert {link["relation"] for link in first["link"]} == {"self", "first", "next"}
@@ -585,8 +669,11 @@ def test_sort_by_last_update_both_ways_and_by_id(api, recording):
     made[0].first_name = "Plus récent"
     made[0].save()
     newest_first = [f"003-{e.pk}" for e in (made[0], made[3], made[2], made[1])]
-    for sort, expected in [("-_lastUpdated", newest_first), ("_lastUpdated", newest_first[::-1]),
-                           ("-_id", [f"003-{e.pk}" for e in made[::-1]])]:  # fmt: skip
+    for sort, expected in [
+        ("-_lastUpdated", newest_first),
+        ("_lastUpdated", newest_first[::-1]),
+        ("-_id", [f"003-{e.pk}" for e in made[::-1]]),
+    ]:
         first = search(api, "Practitioner", _sort=sort, _count=3)
         pages = [first] + [b for _, b in later_pages(api, first)]
         assert sum((ids(b) for b in pages), []) == expected, sort
@@ -657,13 +744,20 @@ def test_chained_parameters_search_through_references(api, data):
         role
     ]
     # with includes: the matches' organizations come along
-    bundle = search(api, "PractitionerRole", _include="PractitionerRole:organization",
-                    **{"organization.address-city": "nantes"})  # fmt: skip
+    bundle = search(
+        api, "PractitionerRole", _include="PractitionerRole:organization", **{"organization.address-city": "nantes"}
+    )
     assert [(e["resource"]["id"], e["search"]["mode"]) for e in bundle["entry"]] == [
-        (role, "match"), (f"001-{data['site'].pk}", "include")]  # fmt: skip
-    for bad, says in [("organization.couleur", "couleur"), ("practitioner.", "manquant"),
-                      ("identifier.value", "n'est pas une référence"), ("organization:Practitioner.name", "référence"),
-                      ("organization.partof.partof.partof.name", "liens au plus")]:  # fmt: skip
+        (role, "match"),
+        (f"001-{data['site'].pk}", "include"),
+    ]
+    for bad, says in [
+        ("organization.couleur", "couleur"),
+        ("practitioner.", "manquant"),
+        ("identifier.value", "n'est pas une référence"),
+        ("organization:Practitioner.name", "référence"),
+        ("organization.partof.partof.partof.name", "liens au plus"),
+    ]:
         response = api.get("/fhir/v2/PractitionerRole", {bad: "x"})
         assert response.status_code == 400, bad
         assert says in response.json()["issue"][0]["diagnostics"], bad
@@ -689,11 +783,18 @@ def test_has_finds_resources_by_what_refers_to_them(api, data):
 
 
 def test_include_iterate_adds_the_legal_entity_of_a_role_site(api, data):
-    bundle = search(api, "PractitionerRole", _id=f"005-{data['role'].pk}", _include="PractitionerRole:organization",
-                    **{"_include:iterate": "Organization:partof"})  # fmt: skip
+    bundle = search(
+        api,
+        "PractitionerRole",
+        _id=f"005-{data['role'].pk}",
+        _include="PractitionerRole:organization",
+        **{"_include:iterate": "Organization:partof"},
+    )
     assert [(e["resource"]["id"], e["search"]["mode"]) for e in bundle["entry"]] == [
-        (f"005-{data['role'].pk}", "match"), (f"001-{data['site'].pk}", "include"),
-        (f"001-{data['legal'].pk}", "include")]  # fmt: skip
+        (f"005-{data['role'].pk}", "match"),
+        (f"001-{data['site'].pk}", "include"),
+        (f"001-{data['legal'].pk}", "include"),
+    ]
     plain = search(api, "PractitionerRole", _id=f"005-{data['role'].pk}", _include="PractitionerRole:organization")
     assert len(plain["entry"]) == 2
     assert api.get("/fhir/v2/PractitionerRole", {"_include:recurse": "Organization:partof"}).status_code == 400
@@ -748,8 +849,10 @@ def test_history_of_records_written_in_bulk_starts_with_their_original(api, reco
     site.save()
     role.end_date = datetime.date.today() - datetime.timedelta(days=1)
     role.save()
-    for url, check in ((f"/fhir/v2/Organization/001-{site.pk}", lambda v: v["name"] == original_name),
-                       (f"/fhir/v2/PractitionerRole/005-{role.pk}", lambda v: v == original_role)):  # fmt: skip
+    for url, check in (
+        (f"/fhir/v2/Organization/001-{site.pk}", lambda v: v["name"] == original_name),
+        (f"/fhir/v2/PractitionerRole/005-{role.pk}", lambda v: v == original_role),
+    ):
         bundle = api.get(f"{url}/_history").json()
         methods = [e["request"]["method"] for e in bundle["entry"]]
         assert methods[-1] == "POST" and "POST" not in methods[:-1], url
@@ -775,10 +878,12 @@ def test_lookup_by_number_keeps_the_search_semantics(api, recording):
     both = f"{person.rpps},8{other.person.rpps}"
     assert ids(search(api, "Practitioner", identifier=both)) == [f"003-{e.pk}" for e in (first, second, other)]
     assert ids(search(api, "Practitioner", identifier=both, _sort="-_id")) == [
-        f"003-{e.pk}" for e in (other, second, first)]  # fmt: skip
+        f"003-{e.pk}" for e in (other, second, first)
+    ]
     paged = search(api, "Practitioner", identifier=both, _count=2)
     assert ids(paged) + sum((ids(b) for _, b in later_pages(api, paged)), []) == [
-        f"003-{e.pk}" for e in (first, second, other)]  # fmt: skip
+        f"003-{e.pk}" for e in (first, second, other)
+    ]
     assert len(ids(search(api, "Practitioner", identifier="https://rpps.esante.gouv.fr|"))) == 3
     assert ids(search(api, "Practitioner", identifier="123")) == []
 

@@ -75,9 +75,13 @@ def test_export_by_type_and_since_and_its_refusals(api, recording):
     lines = api.get(path_of(status["output"][0]["url"]))
     names = [json.loads(line)["name"] for line in b"".join(lines.streaming_content).decode().splitlines()]
     assert names == ["NOUVELLE"] and old.name not in names
-    for params, headers, says in [({}, {}, "respond-async"), ({"_type": "Patient"}, ASYNC, "_type"),
-                                  ({"_outputFormat": "text/csv"}, ASYNC, "_outputFormat"),
-                                  ({"_typeFilter": "x"}, ASYNC, "_typeFilter"), ({"_since": "hier"}, ASYNC, "hier")]:  # fmt: skip
+    for params, headers, says in [
+        ({}, {}, "respond-async"),
+        ({"_type": "Patient"}, ASYNC, "_type"),
+        ({"_outputFormat": "text/csv"}, ASYNC, "_outputFormat"),
+        ({"_typeFilter": "x"}, ASYNC, "_typeFilter"),
+        ({"_since": "hier"}, ASYNC, "hier"),
+    ]:
         response = api.get("/fhir/v2/$export", params, **headers)
         assert response.status_code == 400, params
         assert says in response.json()["issue"][0]["diagnostics"], params
@@ -86,8 +90,14 @@ def test_export_by_type_and_since_and_its_refusals(api, recording):
 
 def test_status_while_running_cancel_and_other_keys(api, recording, settings):
     factories.exercise()
-    job = Export.objects.create(key=ApiKey.objects.get(), request_url="x", types=["Practitioner"],
-                                state=Export.State.RUNNING, written=40, expected=100)  # fmt: skip
+    job = Export.objects.create(
+        key=ApiKey.objects.get(),
+        request_url="x",
+        types=["Practitioner"],
+        state=Export.State.RUNNING,
+        written=40,
+        expected=100,
+    )
     with files.open_for_writing(export.store(), export.file_name(job, "Practitioner-1.ndjson")) as handle:
         handle.write(b"{}\n")  # a part file the running worker has begun
     status = api.get(f"/fhir/v2/$export-status/{job.pk}")
@@ -111,11 +121,24 @@ def test_status_while_running_cancel_and_other_keys(api, recording, settings):
 def _started_then_worker_killed(api, attempts: int):
     """An export whose job was taken by a worker that then died (no sign of life since)."""
     factories.exercise()
-    found = Export.objects.create(key=ApiKey.objects.get(), request_url="x", types=["Practitioner"],
-                                  state=Export.State.RUNNING, written=40, expected=100)  # fmt: skip
+    found = Export.objects.create(
+        key=ApiKey.objects.get(),
+        request_url="x",
+        types=["Practitioner"],
+        state=Export.State.RUNNING,
+        written=40,
+        expected=100,
+    )
     long_ago = timezone.now() - datetime.timedelta(hours=1)
-    job = Job.objects.create(kind="fhir.export", label="export", args={"export_id": str(found.pk)}, attempts=attempts,
-                             state=Job.State.RUNNING, started_at=long_ago, heartbeat_at=long_ago)  # fmt: skip
+    job = Job.objects.create(
+        kind="fhir.export",
+        label="export",
+        args={"export_id": str(found.pk)},
+        attempts=attempts,
+        state=Job.State.RUNNING,
+        started_at=long_ago,
+        heartbeat_at=long_ago,
+    )
     with files.open_for_writing(export.store(), export.file_name(found, "Practitioner-1.ndjson")) as handle:
         handle.write(b'{"partiel": true}\n')
     assert api.get(f"/fhir/v2/$export-status/{found.pk}").status_code == 202  # a read never decides it failed

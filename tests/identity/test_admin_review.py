@@ -10,16 +10,26 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-DATA = {"birth_name": "GIRAUD", "given_names": "Noé Paul", "sex_code": "M", "birth_date": datetime.date(1979, 1, 30),
-        "birth_place_code": "13055"}  # fmt: skip
+DATA = {
+    "birth_name": "GIRAUD",
+    "given_names": "Noé Paul",
+    "sex_code": "M",
+    "birth_date": datetime.date(1979, 1, 30),
+    "birth_place_code": "13055",
+}
 
 
 @pytest.fixture
 def open_case(recording):
     factories.person(**DATA)
     other = DATA | {"given_names": "Paul Noé", "birth_place_code": "99134", "birth_city_abroad": "Madrid"}
-    traits = Traits.parse(nom=other["birth_name"], prenoms=other["given_names"], sexe="M",
-                          date_naissance=other["birth_date"], lieu_naissance="99134")  # fmt: skip
+    traits = Traits.parse(
+        nom=other["birth_name"],
+        prenoms=other["given_names"],
+        sexe="M",
+        date_naissance=other["birth_date"],
+        lieu_naissance="99134",
+    )
     return services.register_person(traits, other).case
 
 
@@ -78,8 +88,9 @@ def test_adding_a_person_in_the_admin_goes_through_identity_resolution(admin_cli
     response = admin_client.post("/admin/registry/person/add/", PERSON_FORM | {"birth_name": "Giraud"})
     assert response.status_code == 200
     assert f"Cette personne est déjà au répertoire sous le numéro RPPS {existing.rpps}" in response.content.decode()
-    response = admin_client.post("/admin/registry/person/add/", PERSON_FORM | {"given_names": "Paul Noé",
-                                                                            "birth_place_code": "75056"})  # fmt: skip
+    response = admin_client.post(
+        "/admin/registry/person/add/", PERSON_FORM | {"given_names": "Paul Noé", "birth_place_code": "75056"}
+    )
     assert "ressemble à une personne déjà au répertoire" in response.content.decode()
     assert Person.objects.count() == 1
     response = admin_client.post("/admin/registry/person/add/", PERSON_FORM | {"given_names": "Hugo"})

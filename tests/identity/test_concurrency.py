@@ -9,8 +9,13 @@ from rpps.identity.traits import Traits
 from rpps.registry.history import Actor, acting_as
 from rpps.registry.models import Person
 
-DATA = {"birth_name": "PAYET", "given_names": "Jérémie", "sex_code": "M", "birth_date": datetime.date(1985, 9, 9),
-        "birth_place_code": "97411"}  # fmt: skip
+DATA = {
+    "birth_name": "PAYET",
+    "given_names": "Jérémie",
+    "sex_code": "M",
+    "birth_date": datetime.date(1985, 9, 9),
+    "birth_place_code": "97411",
+}
 
 
 @pytest.mark.postgres_only

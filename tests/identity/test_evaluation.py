@@ -24,8 +24,15 @@ def test_corruptions_change_what_they_say():
     import datetime
     import random
 
-    person = {"id": 1, "nom": "DUPONT-MARTIN", "usage": "LEROY", "prenoms": "Hélène Marie", "sexe": "F",
-              "date": datetime.date(1980, 3, 12), "lieu": "49007"}  # fmt: skip
+    person = {
+        "id": 1,
+        "nom": "DUPONT-MARTIN",
+        "usage": "LEROY",
+        "prenoms": "Hélène Marie",
+        "sexe": "F",
+        "date": datetime.date(1980, 3, 12),
+        "lieu": "49007",
+    }
     rng = random.Random(1)
     assert corrupt(rng, person, "usage_name")["nom"] == "LEROY"
     assert corrupt(rng, person, "given_swapped")["prenoms"] == "Marie Hélène"

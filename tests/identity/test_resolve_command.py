@@ -8,8 +8,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_one_decision_per_row_and_nothing_written(tmp_path, recording):
-    person = factories.person(birth_name="HOARAU", given_names="Maëva", birth_date="1990-05-06",
-                              birth_place_code="97411", sex_code="F")  # fmt: skip
+    person = factories.person(
+        birth_name="HOARAU", given_names="Maëva", birth_date="1990-05-06", birth_place_code="97411", sex_code="F"
+    )
     source = tmp_path / "identites.csv"
     source.write_text(
         "nom_naissance;prenoms;date_naissance;sexe;code_lieu_naissance\n"

@@ -8,20 +8,41 @@ from rpps.identity.normalize import normalize_name, phonetic
 from rpps.identity.scoring import MATCH, NO_MATCH, POSSIBLE, Candidate, compare, explain
 from rpps.identity.traits import Traits
 
-KNOWN = {"nom": "Dupont-Martin", "usage": "Lefèvre", "prenoms": "Hélène Marie", "sexe": "F",
-         "date": datetime.date(1980, 3, 12), "lieu": "49007"}  # fmt: skip
+KNOWN = {
+    "nom": "Dupont-Martin",
+    "usage": "Lefèvre",
+    "prenoms": "Hélène Marie",
+    "sexe": "F",
+    "date": datetime.date(1980, 3, 12),
+    "lieu": "49007",
+}
 
 
 def candidate(**changes) -> Candidate:
     k = KNOWN | changes
     name, usage, given = normalize_name(k["nom"]), normalize_name(k["usage"]), normalize_name(k["prenoms"])
-    return Candidate(1, name, usage, given, phonetic(name), phonetic(usage), phonetic(given.split()[0]), k["sexe"],
-                     k["date"], k["lieu"])  # fmt: skip
+    return Candidate(
+        1,
+        name,
+        usage,
+        given,
+        phonetic(name),
+        phonetic(usage),
+        phonetic(given.split()[0]),
+        k["sexe"],
+        k["date"],
+        k["lieu"],
+    )
 
 
 def decide(known=None, **request):
-    raw = {"nom": KNOWN["nom"], "prenoms": KNOWN["prenoms"], "sexe": KNOWN["sexe"],
-           "date_naissance": KNOWN["date"].isoformat(), "lieu_naissance": KNOWN["lieu"]} | request  # fmt: skip
+    raw = {
+        "nom": KNOWN["nom"],
+        "prenoms": KNOWN["prenoms"],
+        "sexe": KNOWN["sexe"],
+        "date_naissance": KNOWN["date"].isoformat(),
+        "lieu_naissance": KNOWN["lieu"],
+    } | request
     traits = Traits.parse(**raw)
     return compare(traits, phonetic(traits.birth_name), known or candidate())
 
@@ -70,13 +91,15 @@ def test_one_given_name_and_a_date_slip_without_a_place_is_only_possible():
 
 
 def test_common_names_need_more_evidence():
-    traits = Traits.parse(nom="Dupont-Martin", prenoms="Hélène", sexe="F", date_naissance="1980-03-13",
-                          lieu_naissance="49007")  # fmt: skip
+    traits = Traits.parse(
+        nom="Dupont-Martin", prenoms="Hélène", sexe="F", date_naissance="1980-03-13", lieu_naissance="49007"
+    )
     known = candidate(prenoms="Hélène")
     assert compare(traits, phonetic(traits.birth_name), known).decision == MATCH
     assert compare(traits, phonetic(traits.birth_name), known, common=True).decision == POSSIBLE
-    other_place = Traits.parse(nom="Dupont-Martin", prenoms="Hélène", sexe="F", date_naissance="1980-03-12",
-                               lieu_naissance="75056")  # fmt: skip
+    other_place = Traits.parse(
+        nom="Dupont-Martin", prenoms="Hélène", sexe="F", date_naissance="1980-03-12", lieu_naissance="75056"
+    )
     assert compare(other_place, phonetic(traits.birth_name), candidate(), common=True).decision == NO_MATCH
 
 

@@ -14,16 +14,27 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-DATA = {"birth_name": "LEFÈVRE", "given_names": "Anaïs Claire", "sex_code": "F", "civility_code": "MME",
-        "birth_date": datetime.date(1991, 7, 4), "birth_place_code": "44109"}  # fmt: skip
+DATA = {
+    "birth_name": "LEFÈVRE",
+    "given_names": "Anaïs Claire",
+    "sex_code": "F",
+    "civility_code": "MME",
+    "birth_date": datetime.date(1991, 7, 4),
+    "birth_place_code": "44109",
+}
 # Given names in another order and another birth place: maybe the same person, maybe not.
 DOUBTFUL = DATA | {"given_names": "Claire Anaïs", "birth_place_code": "99134", "birth_city_abroad": "Madrid"}
 
 
 def traits_of(data=DATA, **changes):
     d = data | changes
-    return Traits.parse(nom=d["birth_name"], prenoms=d["given_names"], sexe=d["sex_code"],
-                        date_naissance=d["birth_date"], lieu_naissance=d["birth_place_code"])  # fmt: skip
+    return Traits.parse(
+        nom=d["birth_name"],
+        prenoms=d["given_names"],
+        sexe=d["sex_code"],
+        date_naissance=d["birth_date"],
+        lieu_naissance=d["birth_place_code"],
+    )
 
 
 def test_saving_a_person_indexes_it(recording):
@@ -101,8 +112,10 @@ def test_merge_keeps_the_older_number_and_moves_everything(recording):
 
 def test_check_person_opens_a_pair_case(recording, admin_user):
     older = factories.person(**DATA)
-    newer = factories.person(**DATA | {"usage_name": "", "given_names": "Claire Anaïs", "birth_place_code": "99134",
-                                       "birth_city_abroad": "Madrid"})  # fmt: skip
+    newer = factories.person(
+        **DATA
+        | {"usage_name": "", "given_names": "Claire Anaïs", "birth_place_code": "99134", "birth_city_abroad": "Madrid"}
+    )
     cases = services.check_person(newer)
     assert len(cases) == 1 and cases[0].kind == ReviewCase.Kind.PAIR
     assert services.check_person(newer) == []  # already open: not opened twice

@@ -6,8 +6,9 @@ from rpps.identity.traits import InvalidTraits, Traits
 
 
 def test_valid_traits_are_normalised():
-    traits = Traits.parse(nom="N'Diaye", prenoms="Aïssatou  Marie", sexe="f", date_naissance="1988-03-14",
-                          lieu_naissance="99341")  # fmt: skip
+    traits = Traits.parse(
+        nom="N'Diaye", prenoms="Aïssatou  Marie", sexe="f", date_naissance="1988-03-14", lieu_naissance="99341"
+    )
     assert traits == Traits("N DIAYE", "AISSATOU MARIE", "F", datetime.date(1988, 3, 14), "99341")
     assert traits.first_given == "AISSATOU"
 
@@ -54,7 +55,9 @@ def test_unknown_places(place):
 
 def test_first_given_name_must_start_the_list():
     with pytest.raises(InvalidTraits, match="ne correspond pas au début de la liste"):
-        Traits.parse(nom="X", prenoms="Jean Christophe", premier_prenom="Christophe", sexe="M",
-                     date_naissance="1980-01-01")  # fmt: skip
-    Traits.parse(nom="X", prenoms="Jean-Christophe Paul", premier_prenom="Jean Christophe", sexe="M",
-                 date_naissance="1980-01-01")  # fmt: skip
+        Traits.parse(
+            nom="X", prenoms="Jean Christophe", premier_prenom="Christophe", sexe="M", date_naissance="1980-01-01"
+        )
+    Traits.parse(
+        nom="X", prenoms="Jean-Christophe Paul", premier_prenom="Jean Christophe", sexe="M", date_naissance="1980-01-01"
+    )

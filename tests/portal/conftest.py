@@ -130,8 +130,9 @@ def managed(db):
 
     def professional(name, first):
         person = factories.person(birth_name=name, given_names=first, birth_date=datetime.date(1970, 1, 1))
-        factories.exercise(person, profession_code="99", last_name=name, first_name=first, category_code="C",
-                           exercise_civility_code="")  # fmt: skip
+        factories.exercise(
+            person, profession_code="99", last_name=name, first_name=first, category_code="C", exercise_civility_code=""
+        )
         return person
 
     with acting_as(Actor.system("tests"), "jeu d'essai"):
@@ -144,29 +145,66 @@ def managed(db):
     user = get_user_model().objects.create(username="psc:demandeur")
     requester = Account.objects.create(user=user, subject="demandeur")
     contracts = {}
-    for key, structure, head, gest, scope in (("alpha", legal, rep, manager, site),
-                                               ("omega", foreign, foreign_rep, foreign_manager, foreign)):  # fmt: skip
+    for key, structure, head, gest, scope in (
+        ("alpha", legal, rep, manager, site),
+        ("omega", foreign, foreign_rep, foreign_manager, foreign),
+    ):
         contract = services.request_contract(
-            Who("tests", "", None, requester), identifier_type="FINESS", identifier=structure.finess,
-            data={"representative_national_id": "8" + head.rpps, "representative_family_name": "X",
-                  "representative_given_name": "Y", "representative_function": "representant_legal",
-                  "representative_email": "rep@example.org"},
-        )  # fmt: skip
+            Who("tests", "", None, requester),
+            identifier_type="FINESS",
+            identifier=structure.finess,
+            data={
+                "representative_national_id": "8" + head.rpps,
+                "representative_family_name": "X",
+                "representative_given_name": "Y",
+                "representative_function": "representant_legal",
+                "representative_email": "rep@example.org",
+            },
+        )
         services.approve_contract(Who("opérateur"), contract)
-        services.designate(Who("rep", "8" + head.rpps), contract=contract, structure=scope, kind="gestionnaire",
-                           person=gest, email="g@example.org", training_date=datetime.date(2025, 1, 1),
-                           terms_accepted=True)  # fmt: skip
+        services.designate(
+            Who("rep", "8" + head.rpps),
+            contract=contract,
+            structure=scope,
+            kind="gestionnaire",
+            person=gest,
+            email="g@example.org",
+            training_date=datetime.date(2025, 1, 1),
+            terms_accepted=True,
+        )
         contracts[key] = contract
-    return {"legal": legal, "site": site, "other_site": other_site, "foreign": foreign, "contracts": contracts,
-            "manager": "8" + manager.rpps, "foreign_manager": "8" + foreign_manager.rpps, "rep": "8" + rep.rpps}  # fmt: skip
+    return {
+        "legal": legal,
+        "site": site,
+        "other_site": other_site,
+        "foreign": foreign,
+        "contracts": contracts,
+        "manager": "8" + manager.rpps,
+        "foreign_manager": "8" + foreign_manager.rpps,
+        "rep": "8" + rep.rpps,
+    }
 
 
 def professional_form(site, **overrides):
     data = {
-        "civility_code": "MME", "birth_name": "Lefèvre", "given_names": "Chloé Marie", "usage_name": "",
-        "sex_code": "F", "birth_date": "1992-06-15", "birth_place_code": "49007", "birth_city_abroad": "",
-        "role_code": "313", "category_code": "C", "exercise_last_name": "LEFEVRE", "exercise_first_name": "Chloé",
-        "structure": site.pk, "mode_code": "S", "genre_code": "GENR11", "start_date": "2026-09-01", "end_date": "",
-        "email": "chloe.lefevre@example.org", "phone": "06 12 34 56 78",
-    }  # fmt: skip
+        "civility_code": "MME",
+        "birth_name": "Lefèvre",
+        "given_names": "Chloé Marie",
+        "usage_name": "",
+        "sex_code": "F",
+        "birth_date": "1992-06-15",
+        "birth_place_code": "49007",
+        "birth_city_abroad": "",
+        "role_code": "313",
+        "category_code": "C",
+        "exercise_last_name": "LEFEVRE",
+        "exercise_first_name": "Chloé",
+        "structure": site.pk,
+        "mode_code": "S",
+        "genre_code": "GENR11",
+        "start_date": "2026-09-01",
+        "end_date": "",
+        "email": "chloe.lefevre@example.org",
+        "phone": "06 12 34 56 78",
+    }
     return data | overrides

@@ -22,8 +22,13 @@ ROW = dict(bulk.EXAMPLE)
 def rows_for(managed, count=3, **overrides):
     people = []
     for i in range(count):
-        row = dict(ROW, finess_ou_siret_site=managed["site"].finess, nom_naissance=f"IMPORT{chr(65 + i)}",
-                   nom_exercice=f"IMPORT{chr(65 + i)}", date_naissance=f"1985-0{1 + i}-1{i}")  # fmt: skip
+        row = dict(
+            ROW,
+            finess_ou_siret_site=managed["site"].finess,
+            nom_naissance=f"IMPORT{chr(65 + i)}",
+            nom_exercice=f"IMPORT{chr(65 + i)}",
+            date_naissance=f"1985-0{1 + i}-1{i}",
+        )
         row.update(overrides)
         people.append(row)
     return people

@@ -22,10 +22,23 @@ def entity(db):
             finess=None, siret=factories.siret_number(), name="PHARMACIE DU PONT", sector_code="SA33"
         )
         director = factories.person(birth_name="MARTIN", given_names="Sophie")
-        factories.exercise(director, profession_code="99", last_name="MARTIN", first_name="Sophie", category_code="C",
-                           exercise_civility_code="")  # fmt: skip
-    return {"legal": legal, "site_a": site_a, "site_b": site_b, "other": other, "pharmacy": pharmacy,
-            "director": director, "national_id": "8" + director.rpps}  # fmt: skip
+        factories.exercise(
+            director,
+            profession_code="99",
+            last_name="MARTIN",
+            first_name="Sophie",
+            category_code="C",
+            exercise_civility_code="",
+        )
+    return {
+        "legal": legal,
+        "site_a": site_a,
+        "site_b": site_b,
+        "other": other,
+        "pharmacy": pharmacy,
+        "director": director,
+        "national_id": "8" + director.rpps,
+    }
 
 
 def request_form(entity, **overrides):
@@ -86,8 +99,12 @@ def test_one_request_per_legal_entity_and_its_sites(entity):
 
 def test_a_pharmacy_contracts_with_its_siret_and_its_owner_is_habilitated(entity, admin_client):
     browser = account_client(entity["national_id"])
-    form = request_form(entity, identifier_type="SIRET", identifier=entity["pharmacy"].siret,
-                        representative_function="titulaire_officine")  # fmt: skip
+    form = request_form(
+        entity,
+        identifier_type="SIRET",
+        identifier=entity["pharmacy"].siret,
+        representative_function="titulaire_officine",
+    )
     browser.post("/portail/contrats/demande/", form)
     contract = Contract.objects.get()
     admin_client.post(f"/admin/portal/contract/{contract.pk}/approuver/")

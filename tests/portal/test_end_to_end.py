@@ -18,8 +18,9 @@ pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 def _professional(name, first):
     person = factories.person(birth_name=name, given_names=first, birth_date=datetime.date(1975, 2, 3))
-    factories.exercise(person, profession_code="99", last_name=name, first_name=first, category_code="C",
-                       exercise_civility_code="")  # fmt: skip
+    factories.exercise(
+        person, profession_code="99", last_name=name, first_name=first, category_code="C", exercise_civility_code=""
+    )
     return person
 
 
@@ -47,8 +48,13 @@ def test_contract_request_to_gestionnaire_sign_in(flushable_sqlite, browser, liv
     representative.get_by_role("link", name="Demander un contrat", exact=True).click()
     assert representative.title().startswith("Demander un contrat")
     representative.select_option("#id_identifier_type", "FINESS")
-    fields = {"identifier": legal.finess, "representative_family_name": "LEROY", "representative_given_name": "Anne",
-              "representative_national_id": "8" + director.rpps, "representative_email": "direction@gamma.example.org"}  # fmt: skip
+    fields = {
+        "identifier": legal.finess,
+        "representative_family_name": "LEROY",
+        "representative_given_name": "Anne",
+        "representative_national_id": "8" + director.rpps,
+        "representative_email": "direction@gamma.example.org",
+    }
     for name, value in fields.items():
         representative.fill(f"#id_{name}", value)
     representative.select_option("#id_representative_function", "representant_legal")
@@ -97,13 +103,27 @@ def test_gestionnaire_registers_a_professional_who_then_signs_in(flushable_sqlit
     page.get_by_role("link", name="Enregistrer un professionnel").click()
     assert page.title().startswith("Enregistrer un professionnel")
     page.select_option("#id_civility_code", "MME")
-    values = {"birth_name": "Lefèvre", "given_names": "Chloé Marie", "birth_date": "1992-06-15",
-              "birth_place_code": "49007", "exercise_last_name": "LEFEVRE", "exercise_first_name": "Chloé",
-              "start_date": "2026-09-01", "email": "chloe@example.org", "phone": "06 12 34 56 78"}  # fmt: skip
+    values = {
+        "birth_name": "Lefèvre",
+        "given_names": "Chloé Marie",
+        "birth_date": "1992-06-15",
+        "birth_place_code": "49007",
+        "exercise_last_name": "LEFEVRE",
+        "exercise_first_name": "Chloé",
+        "start_date": "2026-09-01",
+        "email": "chloe@example.org",
+        "phone": "06 12 34 56 78",
+    }
     for name, value in values.items():
         page.fill(f"#id_{name}", value)
-    for name, value in {"sex_code": "F", "role_code": "313", "category_code": "C", "mode_code": "S",
-                        "genre_code": "GENR11", "structure": str(managed["site"].pk)}.items():  # fmt: skip
+    for name, value in {
+        "sex_code": "F",
+        "role_code": "313",
+        "category_code": "C",
+        "mode_code": "S",
+        "genre_code": "GENR11",
+        "structure": str(managed["site"].pk),
+    }.items():
         page.select_option(f"#id_{name}", value)
     page.get_by_role("button", name="Enregistrer").click()
     rpps = page.inner_text("#numero-rpps").strip()

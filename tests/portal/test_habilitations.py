@@ -17,19 +17,26 @@ pytestmark = pytest.mark.django_db
 
 def _professional(name, first):
     person = factories.person(birth_name=name, given_names=first)
-    factories.exercise(person, profession_code="99", last_name=name, first_name=first, category_code="C",
-                       exercise_civility_code="")  # fmt: skip
+    factories.exercise(
+        person, profession_code="99", last_name=name, first_name=first, category_code="C", exercise_civility_code=""
+    )
     return person
 
 
 def _contract(legal, representative, requester):
     who = Who("tests", "8" + representative.rpps, None, requester)
     contract = services.request_contract(
-        who, identifier_type="FINESS", identifier=legal.finess,
-        data={"representative_national_id": "8" + representative.rpps, "representative_family_name": "X",
-              "representative_given_name": "Y", "representative_function": "representant_legal",
-              "representative_email": "rep@example.org"},
-    )  # fmt: skip
+        who,
+        identifier_type="FINESS",
+        identifier=legal.finess,
+        data={
+            "representative_national_id": "8" + representative.rpps,
+            "representative_family_name": "X",
+            "representative_given_name": "Y",
+            "representative_function": "representant_legal",
+            "representative_email": "rep@example.org",
+        },
+    )
     services.approve_contract(Who("opérateur tests"), contract)
     contract.refresh_from_db()
     return contract
@@ -46,19 +53,41 @@ def world(db):
         legal = factories.structure(name="ASSOCIATION ALPHA", is_legal_entity=True, sector_code="SA41")
         site = factories.structure(name="EHPAD ALPHA", legal_entity=legal, sector_code="SA17")
         other_legal = factories.structure(name="CLINIQUE BETA", is_legal_entity=True, sector_code="SA04")
-        people = {key: _professional(name, first) for key, (name, first) in {
-            "rep": ("MARTIN", "Sophie"), "rep_other": ("DURAND", "Paul"), "mandataire": ("PETIT", "Léa"),
-            "manager": ("ROUX", "Hugo"), "pro": ("FAURE", "Zoé"), "candidate": ("BLANC", "Noé"),
-        }.items()}  # fmt: skip
+        people = {
+            key: _professional(name, first)
+            for key, (name, first) in {
+                "rep": ("MARTIN", "Sophie"),
+                "rep_other": ("DURAND", "Paul"),
+                "mandataire": ("PETIT", "Léa"),
+                "manager": ("ROUX", "Hugo"),
+                "pro": ("FAURE", "Zoé"),
+                "candidate": ("BLANC", "Noé"),
+            }.items()
+        }
     user = get_user_model().objects.create(username="psc:requester")
     requester = Account.objects.create(user=user, subject="requester", national_id="")
     contract = _contract(legal, people["rep"], requester)
     other = _contract(other_legal, people["rep_other"], requester)
     rep = Who("rep", "8" + people["rep"].rpps)
-    services.designate(rep, contract=contract, structure=legal, kind="mandataire", person=people["mandataire"],
-                       email="m@example.org", terms_accepted=True)  # fmt: skip
-    services.designate(rep, contract=contract, structure=site, kind="gestionnaire", person=people["manager"],
-                       email="g@example.org", training_date=datetime.date(2025, 1, 10), terms_accepted=True)  # fmt: skip
+    services.designate(
+        rep,
+        contract=contract,
+        structure=legal,
+        kind="mandataire",
+        person=people["mandataire"],
+        email="m@example.org",
+        terms_accepted=True,
+    )
+    services.designate(
+        rep,
+        contract=contract,
+        structure=site,
+        kind="gestionnaire",
+        person=people["manager"],
+        email="g@example.org",
+        training_date=datetime.date(2025, 1, 10),
+        terms_accepted=True,
+    )
     return {"legal": legal, "site": site, "contract": contract, "other": other, "people": people}
 
 
@@ -67,8 +96,14 @@ def national(world, key):
 
 
 def designation(world, person_key="candidate", **overrides):
-    data = {"person": world["people"][person_key].pk, "kind": "gestionnaire", "structure": world["legal"].pk,
-            "email": "nouveau@example.org", "training_date": "2025-06-01", "terms": "on"}  # fmt: skip
+    data = {
+        "person": world["people"][person_key].pk,
+        "kind": "gestionnaire",
+        "structure": world["legal"].pk,
+        "email": "nouveau@example.org",
+        "training_date": "2025-06-01",
+        "terms": "on",
+    }
     return data | overrides
 
 
@@ -173,14 +208,22 @@ def _act(world, browser, action, own):
     if action in {"designate_manager", "designate_mandatary"}:
         kind = "gestionnaire" if action == "designate_manager" else "mandataire"
         before = Habilitation.objects.count()
-        browser.post(f"/portail/contrats/{contract.pk}/designer/",
-                     designation(world, kind=kind, structure=contract.structure_id))  # fmt: skip
+        browser.post(
+            f"/portail/contrats/{contract.pk}/designer/", designation(world, kind=kind, structure=contract.structure_id)
+        )
         return Habilitation.objects.count() == before + 1
     if action == "close_manager":
         target = Habilitation.objects.filter(contract=contract, state="ouverte").exclude(kind__in=Habilitation.HEADS)
         target = target.exclude(national_id=browser.national_id).first() or Habilitation.objects.create(
-            contract=contract, structure=contract.structure, kind="gestionnaire", national_id="8" + "0" * 11,
-            family_name="CIBLE", given_name="C", email="c@example.org", opened_by="tests")  # fmt: skip
+            contract=contract,
+            structure=contract.structure,
+            kind="gestionnaire",
+            national_id="8" + "0" * 11,
+            family_name="CIBLE",
+            given_name="C",
+            email="c@example.org",
+            opened_by="tests",
+        )
         browser.post(f"/portail/habilitations/{target.pk}/fermer/")
         target.refresh_from_db()
         return target.state == "fermee"
@@ -230,9 +273,16 @@ def test_heavy_pages_run_a_bounded_number_of_queries(world, django_assert_max_nu
         extra = [_professional(f"NOM{i:02d}", "Prénom") for i in range(30)]
     who = Who("rep", rep)
     for person in extra:
-        services.designate(who, contract=world["contract"], structure=world["site"], kind="gestionnaire",
-                           person=person, email="x@example.org", training_date=datetime.date(2025, 1, 1),
-                           terms_accepted=True)  # fmt: skip
+        services.designate(
+            who,
+            contract=world["contract"],
+            structure=world["site"],
+            kind="gestionnaire",
+            person=person,
+            email="x@example.org",
+            training_date=datetime.date(2025, 1, 1),
+            terms_accepted=True,
+        )
     browser = account_client(rep)
     with django_assert_max_num_queries(12):
         page = browser.get("/portail/habilitations/")
@@ -249,8 +299,13 @@ def test_portal_pages_have_a_title_a_heading_skip_links_and_labelled_fields(worl
 
     rep = account_client(national(world, "rep"))
     contract = world["contract"].pk
-    for url in ["/portail/", "/portail/habilitations/", "/portail/contrats/demande/", f"/portail/contrats/{contract}/",
-                f"/portail/contrats/{contract}/designer/?person={world['people']['candidate'].pk}"]:  # fmt: skip
+    for url in [
+        "/portail/",
+        "/portail/habilitations/",
+        "/portail/contrats/demande/",
+        f"/portail/contrats/{contract}/",
+        f"/portail/contrats/{contract}/designer/?person={world['people']['candidate'].pk}",
+    ]:
         page = text(rep.get(url))
         assert re.search(r"<title>[^<]+ — Portail RPPS\+</title>", page), url
         assert page.count("<h1") == 1 and 'href="#content"' in page, url

@@ -49,10 +49,21 @@ def test_a_gestionnaire_registers_a_new_professional_and_sees_the_number(managed
 
 def test_an_existing_professional_keeps_their_number_and_the_gestionnaire_sees_only_their_own(managed):
     with acting_as(Actor.system("tests"), "jeu d'essai"):
-        known = factories.person(birth_name="LEFEVRE", given_names="Chloé Marie", birth_date=datetime.date(1992, 6, 15),
-                                 birth_place_code="49007", email="perso@example.org")  # fmt: skip
-        exercise = factories.exercise(known, profession_code="99", last_name="LEFEVRE", first_name="Chloé",
-                                      category_code="C", exercise_civility_code="")  # fmt: skip
+        known = factories.person(
+            birth_name="LEFEVRE",
+            given_names="Chloé Marie",
+            birth_date=datetime.date(1992, 6, 15),
+            birth_place_code="49007",
+            email="perso@example.org",
+        )
+        exercise = factories.exercise(
+            known,
+            profession_code="99",
+            last_name="LEFEVRE",
+            first_name="Chloé",
+            category_code="C",
+            exercise_civility_code="",
+        )
         factories.activity(exercise, managed["foreign"], role_code="313", start_date=datetime.date(2020, 1, 1))
     browser = account_client(managed["manager"])
     page = register_via_page(browser, managed)
@@ -66,8 +77,7 @@ def test_an_existing_professional_keeps_their_number_and_the_gestionnaire_sees_o
 
 
 def test_birth_data_typed_by_another_structure_are_not_shown(managed):
-    registration.register(Who("omega", managed["foreign_manager"]),
-                          _cleaned(managed["foreign"]), managed["foreign"])  # fmt: skip
+    registration.register(Who("omega", managed["foreign_manager"]), _cleaned(managed["foreign"]), managed["foreign"])
     registration.register(Who("alpha", managed["manager"]), _cleaned(managed["site"]), managed["site"])
     person = Person.objects.get(given_names="Chloé Marie")
     RegistrationRequest.objects.filter(structure=managed["site"]).delete()  # as if alpha never typed them
@@ -119,8 +129,12 @@ def test_registering_on_a_structure_one_is_not_habilitated_on_is_refused(managed
 def _possible_twin(managed):
     """A registry person close to the request: same names and date, born elsewhere."""
     with acting_as(Actor.system("tests"), "jeu d'essai"):
-        return factories.person(birth_name="LEFEVRE", given_names="Chloé Marie", birth_date=datetime.date(1992, 6, 15),
-                                birth_place_code="75056")  # fmt: skip
+        return factories.person(
+            birth_name="LEFEVRE",
+            given_names="Chloé Marie",
+            birth_date=datetime.date(1992, 6, 15),
+            birth_place_code="75056",
+        )
 
 
 def test_a_possible_match_waits_for_review_then_registers(managed, admin_user, django_capture_on_commit_callbacks):
@@ -159,8 +173,15 @@ def _registered(managed):
 def test_a_gestionnaire_modifies_a_situation_and_the_professional_is_told(managed, django_capture_on_commit_callbacks):
     person, activity = _registered(managed)
     browser = account_client(managed["manager"])
-    form = {"exercise_last_name": "LEFEVRE-DURAND", "exercise_first_name": "Chloé", "role_code": "328",
-            "start_date": "2026-09-01", "end_date": "", "email": "chloe@example.org", "phone": "0712345678"}  # fmt: skip
+    form = {
+        "exercise_last_name": "LEFEVRE-DURAND",
+        "exercise_first_name": "Chloé",
+        "role_code": "328",
+        "start_date": "2026-09-01",
+        "end_date": "",
+        "email": "chloe@example.org",
+        "phone": "0712345678",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         page = browser.post(f"/portail/situations/{activity.pk}/modifier/", form, follow=True)
     assert "La situation est mise à jour" in text(page)
@@ -291,8 +312,13 @@ def test_the_professional_sees_their_record_and_edits_names_and_contacts(managed
     assert "EHPAD ALPHA" in page and "Aide-soignant" in page  # public part
     assert "15/06/1992" in page and "chloe.lefevre@example.org" in page  # private part, theirs
     assert "Création" in page or "création" in page  # history
-    form = {"exercise_last_name": "LEFEVRE", "exercise_first_name": "Chloé", "email": "nouvelle@example.org",
-            "phone": "0611111111", "birth_name": "PIRATE"}  # fmt: skip
+    form = {
+        "exercise_last_name": "LEFEVRE",
+        "exercise_first_name": "Chloé",
+        "email": "nouvelle@example.org",
+        "phone": "0611111111",
+        "birth_name": "PIRATE",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         own.post("/portail/mon-dossier/", form)
     person.refresh_from_db()
@@ -318,8 +344,11 @@ REG_ACTIONS = ["register", "view", "change", "close"]
 def _target(managed, own):
     structure = managed["site"] if own else managed["foreign"]
     author = managed["manager"] if own else managed["foreign_manager"]
-    request = registration.register(Who("x", author), _cleaned(structure, birth_name=f"CIBLE{'A' if own else 'B'}",
-                                                              exercise_last_name="CIBLE"), structure)  # fmt: skip
+    request = registration.register(
+        Who("x", author),
+        _cleaned(structure, birth_name=f"CIBLE{'A' if own else 'B'}", exercise_last_name="CIBLE"),
+        structure,
+    )
     return structure, request.person, request.activity
 
 
@@ -336,16 +365,26 @@ def test_registration_permission_matrix(managed, role, action, own, client):
         browser = account_client(managed[role])
     if action == "register":
         before = Activity.objects.count()
-        browser.post("/portail/professionnels/nouveau/",
-                     professional_form(structure, birth_name="NOUVEAU", given_names="Test"))  # fmt: skip
+        browser.post(
+            "/portail/professionnels/nouveau/", professional_form(structure, birth_name="NOUVEAU", given_names="Test")
+        )
         done = Activity.objects.count() == before + 1
     elif action == "view":
         page = browser.get(f"/portail/professionnels/{person.rpps}/")
         done = page.status_code == 200 and person.rpps in text(page)
     elif action == "change":
-        browser.post(f"/portail/situations/{activity.pk}/modifier/",
-                     {"exercise_last_name": "CHANGE", "exercise_first_name": "X", "role_code": "313",
-                      "start_date": "2026-09-01", "end_date": "", "email": "a@example.org", "phone": "0612345678"})  # fmt: skip
+        browser.post(
+            f"/portail/situations/{activity.pk}/modifier/",
+            {
+                "exercise_last_name": "CHANGE",
+                "exercise_first_name": "X",
+                "role_code": "313",
+                "start_date": "2026-09-01",
+                "end_date": "",
+                "email": "a@example.org",
+                "phone": "0612345678",
+            },
+        )
         done = Activity.objects.get(pk=activity.pk).exercise.last_name == "CHANGE"
     else:
         browser.post(f"/portail/situations/{activity.pk}/fermer/", {"end_date": "2026-12-31", "end_reason_code": "AUT"})

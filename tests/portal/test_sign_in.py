@@ -153,8 +153,13 @@ def test_insufficient_eidas_level_is_refused_with_a_clear_message(client, provid
 def test_code_is_good_once_at_the_token_endpoint(client, provider, portal_demo):
     callback = pick_identity(client, start_sign_in(client), identity="representant")
     code = parse_qs(urlsplit(callback).query)["code"][0]
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": "http://testserver/portail/connexion/retour/",
-            "client_id": "rpps-plus-dev", "client_secret": "dev-psc-client-secret"}  # fmt: skip
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": "http://testserver/portail/connexion/retour/",
+        "client_id": "rpps-plus-dev",
+        "client_secret": "dev-psc-client-secret",
+    }
     assert client.post("/dev-psc/token", data).status_code == 200
     assert client.post("/dev-psc/token", data).json() == {"error": "invalid_grant"}
     assert client.post("/dev-psc/token", data | {"client_secret": "x"}).status_code == 401
@@ -163,9 +168,15 @@ def test_code_is_good_once_at_the_token_endpoint(client, provider, portal_demo):
 def test_provider_refuses_unregistered_redirect(client):
     response = client.get(
         "/dev-psc/auth",
-        {"client_id": "rpps-plus-dev", "redirect_uri": "http://evil.example/cb", "response_type": "code",
-         "scope": "openid", "state": "s", "nonce": "n"},
-    )  # fmt: skip
+        {
+            "client_id": "rpps-plus-dev",
+            "redirect_uri": "http://evil.example/cb",
+            "response_type": "code",
+            "scope": "openid",
+            "state": "s",
+            "nonce": "n",
+        },
+    )
     assert response.status_code == 400 and "Adresse de retour non enregistrée" in response.content.decode()
 
 

@@ -39,8 +39,9 @@ def registry(db):
         factories.mailbox(doctor, address="cachee@ch.mssante.fr", red_list=True)
         factories.card(doctor)
         idle = factories.person(birth_name="SANSSITE", given_names="Paul", sex_code="M", civility_code="M")
-        factories.exercise(idle, last_name="SANSSITE", first_name="Paul", profession_code="21",
-                           exercise_civility_code="")  # fmt: skip
+        factories.exercise(
+            idle, last_name="SANSSITE", first_name="Paul", profession_code="21", exercise_civility_code=""
+        )
     return {"doctor": doctor, "idle": idle, "site": site}
 
 
@@ -79,9 +80,11 @@ def test_one_line_per_open_situation_and_one_for_a_professional_without_any(regi
     publication = publish.publish()
     members, _ = read(publication, "PS_LibreAcces")
     frame = pandas.read_csv(
-        io.BytesIO(next(v for k, v in members.items() if "Personne_activite" in k)), sep="|", dtype=str,
+        io.BytesIO(next(v for k, v in members.items() if "Personne_activite" in k)),
+        sep="|",
+        dtype=str,
         keep_default_na=False,
-    )  # fmt: skip
+    )
     assert len(frame.columns) == 57 and frame.columns[-1].startswith("Unnamed")  # how clients see the trailing |
     doctor = frame[frame["Identifiant PP"] == registry["doctor"].rpps]
     assert len(doctor) == 1  # the closed situation is not published
@@ -103,8 +106,17 @@ def test_no_private_value_reaches_any_file(registry):
         members, _ = read(publication, name)
         everything += b"".join(members.values())
     text = everything.decode()
-    for private in ("SECRET", "Privé", "prive@example.org", "N-SECRET-123", "cachee@ch.mssante.fr", "1980-05-17",
-                    "17/05/1980", "13055", "0612345678"):  # fmt: skip
+    for private in (
+        "SECRET",
+        "Privé",
+        "prive@example.org",
+        "N-SECRET-123",
+        "cachee@ch.mssante.fr",
+        "1980-05-17",
+        "17/05/1980",
+        "13055",
+        "0612345678",
+    ):
         assert private not in text
     assert "anne.martin@ch.mssante.fr" in text and "Diplôme d'État de docteur" in text
 

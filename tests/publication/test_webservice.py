@@ -47,16 +47,21 @@ def test_head_tells_the_name_and_size_without_the_body(client, published):
 
 def test_conditional_get_answers_304(client, published):
     first = client.head(URL + "PS_LibreAcces")
-    for headers in ({"If-None-Match": first["ETag"]}, {"If-Modified-Since": first["Last-Modified"]},
-                    {"If-None-Match": f'"autre", {first["ETag"]}'}, {"If-None-Match": "*"}):  # fmt: skip
+    for headers in (
+        {"If-None-Match": first["ETag"]},
+        {"If-Modified-Since": first["Last-Modified"]},
+        {"If-None-Match": f'"autre", {first["ETag"]}'},
+        {"If-None-Match": "*"},
+    ):
         unchanged = client.get(URL + "PS_LibreAcces", headers=headers)
         assert unchanged.status_code == 304 and body(unchanged) == b"", headers
         assert unchanged["ETag"] == first["ETag"] and unchanged["Last-Modified"] == first["Last-Modified"]
     changed = client.get(URL + "PS_LibreAcces", headers={"If-None-Match": '"autre"'})
     assert changed.status_code == 200 and body(changed) == published_zip(published, "PS_LibreAcces").read_bytes()
     # If-None-Match wins over If-Modified-Since (RFC 9110): another version is sent whole
-    both = client.get(URL + "PS_LibreAcces", headers={"If-None-Match": '"autre"',
-                                                      "If-Modified-Since": first["Last-Modified"]})  # fmt: skip
+    both = client.get(
+        URL + "PS_LibreAcces", headers={"If-None-Match": '"autre"', "If-Modified-Since": first["Last-Modified"]}
+    )
     assert both.status_code == 200
 
 

@@ -70,8 +70,15 @@ def test_registry_lists_cost_the_same_queries_whatever_the_number_of_rows(client
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    urls = ["/admin/registry/exercise/", "/admin/registry/activity/", "/admin/registry/person/",
-            "/admin/registry/structure/", "/admin/registry/changerecord/", "/admin/registry/mailbox/", "/admin/registry/card/"]  # fmt: skip
+    urls = [
+        "/admin/registry/exercise/",
+        "/admin/registry/activity/",
+        "/admin/registry/person/",
+        "/admin/registry/structure/",
+        "/admin/registry/changerecord/",
+        "/admin/registry/mailbox/",
+        "/admin/registry/card/",
+    ]
 
     def counts():
         found = {}

@@ -12,8 +12,14 @@ pytestmark = pytest.mark.django_db
 
 def test_a_write_without_a_declared_author_is_refused_and_nothing_is_written():
     with pytest.raises(UnattributedWrite):
-        Person.objects.create(rpps=factories.rpps_number(), sex_code="F", birth_name="X", given_names="Y",
-                              birth_date=datetime.date(1980, 1, 1), birth_place_code="75056")  # fmt: skip
+        Person.objects.create(
+            rpps=factories.rpps_number(),
+            sex_code="F",
+            birth_name="X",
+            given_names="Y",
+            birth_date=datetime.date(1980, 1, 1),
+            birth_place_code="75056",
+        )
     assert not Person.objects.exists() and not ChangeRecord.objects.exists()
 
 
@@ -59,8 +65,13 @@ def test_a_failed_write_leaves_no_history(recording):
     structure = factories.structure()
     count = ChangeRecord.objects.count()
     with pytest.raises(DatabaseError), transaction.atomic():
-        Activity.objects.create(exercise=exercise, structure=structure, mode_code="S",
-                                start_date=datetime.date(2020, 5, 1), end_date=datetime.date(2020, 1, 1))  # fmt: skip
+        Activity.objects.create(
+            exercise=exercise,
+            structure=structure,
+            mode_code="S",
+            start_date=datetime.date(2020, 5, 1),
+            end_date=datetime.date(2020, 1, 1),
+        )
     assert ChangeRecord.objects.count() == count
 
 

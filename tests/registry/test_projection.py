@@ -26,18 +26,41 @@ def test_no_private_field_can_be_read_through_the_projection(recording):
     activity = factories.activity(exercise, end_date=datetime.date(2999, 1, 1))
     factories.expertise(exercise)
     factories.diploma(exercise)
-    Authorization(exercise=exercise, type_code="AM01", discipline_label="Médecine", number="A1",
-                  granted_on=datetime.date(2010, 1, 1)).save()  # fmt: skip
+    Authorization(
+        exercise=exercise,
+        type_code="AM01",
+        discipline_label="Médecine",
+        number="A1",
+        granted_on=datetime.date(2010, 1, 1),
+    ).save()
     factories.mailbox(person)
     factories.card(person)
 
     planted = {}
-    for obj in [person, exercise, activity, activity.structure, *exercise.expertises.all(), *exercise.diplomas.all(),
-                *exercise.authorizations.all(), *person.mailboxes.all(), *person.cards.all()]:  # fmt: skip
+    for obj in [
+        person,
+        exercise,
+        activity,
+        activity.structure,
+        *exercise.expertises.all(),
+        *exercise.diplomas.all(),
+        *exercise.authorizations.all(),
+        *person.mailboxes.all(),
+        *person.cards.all(),
+    ]:
         planted[type(obj).__name__] = plant_canaries(obj)
     # The canary must really be in the private fields (otherwise this test proves nothing).
-    assert set(planted["Person"]) >= {"birth_name", "given_names", "birth_date", "birth_place_code", "email", "phone",
-                                      "birth_city_abroad", "nationality_code", "usage_name"}  # fmt: skip
+    assert set(planted["Person"]) >= {
+        "birth_name",
+        "given_names",
+        "birth_date",
+        "birth_place_code",
+        "email",
+        "phone",
+        "birth_city_abroad",
+        "nationality_code",
+        "usage_name",
+    }
     assert set(planted["Diploma"]) >= {"number", "obtained_on", "place"}
     assert set(planted["Activity"]) >= {"start_date", "end_reason_code"}
 
@@ -69,8 +92,9 @@ def test_red_list_mailboxes_are_never_published(recording):
 
 def test_only_open_situations_are_published(recording):
     exercise = factories.exercise()
-    factories.activity(exercise, start_date=datetime.date(2010, 1, 1), end_date=datetime.date(2012, 1, 1),
-                       end_reason_code="CHL")  # fmt: skip
+    factories.activity(
+        exercise, start_date=datetime.date(2010, 1, 1), end_date=datetime.date(2012, 1, 1), end_reason_code="CHL"
+    )
     current = factories.activity(exercise)
     published = projection.public_person(exercise.person)
     assert [a["id"] for a in published["exercises"][0]["activities"]] == [current.pk]

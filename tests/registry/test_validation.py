@@ -20,8 +20,14 @@ def errors_of(obj) -> dict:
 
 def test_invalid_rpps_is_refused_with_message(recording):
     before = Person.objects.count()
-    p = Person(rpps="10101299824", sex_code="F", birth_name="X", given_names="Y", birth_date=datetime.date(1980, 1, 1),
-               birth_place_code="75056")  # fmt: skip
+    p = Person(
+        rpps="10101299824",
+        sex_code="F",
+        birth_name="X",
+        given_names="Y",
+        birth_date=datetime.date(1980, 1, 1),
+        birth_place_code="75056",
+    )
     assert errors_of(p)["rpps"] == ["Le numéro RPPS est invalide : sa clé de contrôle (dernier chiffre) est fausse."]
     assert Person.objects.count() == before
 
@@ -43,8 +49,14 @@ def test_deprecated_profession_is_refused_for_a_new_exercise_but_kept_on_an_old_
 
 def test_unknown_codes_name_their_fields(recording):
     exercise = factories.exercise()
-    activity = Activity(exercise=exercise, structure=factories.structure(), mode_code="X", genre_code="GENR77",
-                        role_code="999", start_date=datetime.date(2020, 1, 1))  # fmt: skip
+    activity = Activity(
+        exercise=exercise,
+        structure=factories.structure(),
+        mode_code="X",
+        genre_code="GENR77",
+        role_code="999",
+        start_date=datetime.date(2020, 1, 1),
+    )
     errors = errors_of(activity)
     assert errors["mode_code"][0].startswith("Mode d'exercice : Le code « X » n'existe pas")
     assert errors["genre_code"][0].startswith("Genre d'activité : Le code « GENR77 »")
@@ -53,8 +65,13 @@ def test_unknown_codes_name_their_fields(recording):
 
 def test_end_date_before_start_date(recording):
     exercise = factories.exercise()
-    activity = Activity(exercise=exercise, structure=factories.structure(), mode_code="S",
-                        start_date=datetime.date(2020, 5, 1), end_date=datetime.date(2020, 4, 30))  # fmt: skip
+    activity = Activity(
+        exercise=exercise,
+        structure=factories.structure(),
+        mode_code="S",
+        start_date=datetime.date(2020, 5, 1),
+        end_date=datetime.date(2020, 4, 30),
+    )
     errors = errors_of(activity)
     assert "Date de fin : elle ne peut pas précéder la date de début (01/05/2020)." in errors["end_date"]
     assert not Activity.objects.exists()
@@ -64,15 +81,26 @@ def test_database_refuses_end_before_start_even_without_form_validation(recordin
     exercise = factories.exercise()
     structure = factories.structure()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Activity.objects.create(exercise=exercise, structure=structure, mode_code="S",
-                                start_date=datetime.date(2020, 5, 1), end_date=datetime.date(2020, 4, 30))  # fmt: skip
+        Activity.objects.create(
+            exercise=exercise,
+            structure=structure,
+            mode_code="S",
+            start_date=datetime.date(2020, 5, 1),
+            end_date=datetime.date(2020, 4, 30),
+        )
     assert not Activity.objects.exists()
 
 
 def test_database_refuses_malformed_rpps_and_structure_ids(recording):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Person.objects.create(rpps="1234", sex_code="F", birth_name="X", given_names="Y",
-                              birth_date=datetime.date(1980, 1, 1), birth_place_code="75056")  # fmt: skip
+        Person.objects.create(
+            rpps="1234",
+            sex_code="F",
+            birth_name="X",
+            given_names="Y",
+            birth_date=datetime.date(1980, 1, 1),
+            birth_place_code="75056",
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         Structure.objects.create(siret="123", name="X")
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -83,8 +111,14 @@ def test_database_refuses_malformed_rpps_and_structure_ids(recording):
 
 def test_duplicate_rpps_is_refused(recording):
     person = factories.person()
-    duplicate = Person(rpps=person.rpps, sex_code="M", birth_name="AUTRE", given_names="Paul",
-                       birth_date=datetime.date(1970, 1, 1), birth_place_code="75056")  # fmt: skip
+    duplicate = Person(
+        rpps=person.rpps,
+        sex_code="M",
+        birth_name="AUTRE",
+        given_names="Paul",
+        birth_date=datetime.date(1970, 1, 1),
+        birth_place_code="75056",
+    )
     assert errors_of(duplicate)["rpps"] == ["Un objet Personne avec ce champ Numéro RPPS existe déjà."]
 
 
@@ -98,8 +132,14 @@ def test_structure_identifiers_are_checked_and_technical_id_computed(recording):
 
 
 def test_birth_data_checks(recording):
-    person = Person(rpps=factories.rpps_number(), sex_code="X", birth_name="X", given_names="Y",
-                    birth_date=datetime.date(2999, 1, 1), birth_place_code="99134")  # fmt: skip
+    person = Person(
+        rpps=factories.rpps_number(),
+        sex_code="X",
+        birth_name="X",
+        given_names="Y",
+        birth_date=datetime.date(2999, 1, 1),
+        birth_place_code="99134",
+    )
     errors = errors_of(person)
     assert errors["birth_date"] == ["La date de naissance ne peut pas être dans le futur."]
     assert errors["birth_city_abroad"] == ["Pour une naissance à l'étranger, la ville de naissance est obligatoire."]

@@ -94,8 +94,9 @@ def test_next_run_follows_the_declared_hour():
     entry = schedule.Entry("publication.publish", "0 2 * * *")
     moment = datetime.datetime(2026, 12, 4, 1, 59, 30, tzinfo=datetime.UTC)
     assert entry.next_run(moment) == datetime.datetime(2026, 12, 4, 2, 0, tzinfo=datetime.UTC)
-    assert entry.next_run(moment + datetime.timedelta(minutes=1)) == datetime.datetime(2026, 12, 5, 2, 0,
-                                                                                        tzinfo=datetime.UTC)  # fmt: skip
+    assert entry.next_run(moment + datetime.timedelta(minutes=1)) == datetime.datetime(
+        2026, 12, 5, 2, 0, tzinfo=datetime.UTC
+    )
 
 
 def test_a_slot_is_run_once_whatever_the_number_of_schedulers():
@@ -116,10 +117,12 @@ def test_the_periodic_command_lists_runs_and_refuses_unknown_names(capsys):
 def test_unconfirmed_imports_lose_their_typed_rows_after_the_stated_delay(settings):
     settings.PORTAL_IMPORT_KEEP_DAYS = 7
     rows = [{"nom_naissance": "DUPONT", "date_naissance": "1980-01-01"}]
-    old = BulkImport.objects.create(uploaded_by="x", national_id="8", filename="a.csv", sha256="0", rows=rows,
-                                    state=BulkImport.State.READY)  # fmt: skip
-    recent = BulkImport.objects.create(uploaded_by="x", national_id="8", filename="b.csv", sha256="1", rows=rows,
-                                       state=BulkImport.State.READY)  # fmt: skip
+    old = BulkImport.objects.create(
+        uploaded_by="x", national_id="8", filename="a.csv", sha256="0", rows=rows, state=BulkImport.State.READY
+    )
+    recent = BulkImport.objects.create(
+        uploaded_by="x", national_id="8", filename="b.csv", sha256="1", rows=rows, state=BulkImport.State.READY
+    )
     BulkImport.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=8))
     call_command("periodic", "portal.purge_imports")
     old.refresh_from_db(), recent.refresh_from_db()
@@ -128,11 +131,22 @@ def test_unconfirmed_imports_lose_their_typed_rows_after_the_stated_delay(settin
 
 
 def test_an_import_interrupted_too_often_can_be_confirmed_again():
-    found = BulkImport.objects.create(uploaded_by="x", national_id="8", filename="a.csv", sha256="0",
-                                      state=BulkImport.State.APPLYING, rows=[{"line": 2}])  # fmt: skip
-    job = Job.objects.create(kind="portal.bulk_apply", label="import", args={"bulk_id": found.pk, "who": {}},
-                             attempts=3, state=Job.State.RUNNING,
-                             heartbeat_at=timezone.now() - datetime.timedelta(hours=1))  # fmt: skip
+    found = BulkImport.objects.create(
+        uploaded_by="x",
+        national_id="8",
+        filename="a.csv",
+        sha256="0",
+        state=BulkImport.State.APPLYING,
+        rows=[{"line": 2}],
+    )
+    job = Job.objects.create(
+        kind="portal.bulk_apply",
+        label="import",
+        args={"bulk_id": found.pk, "who": {}},
+        attempts=3,
+        state=Job.State.RUNNING,
+        heartbeat_at=timezone.now() - datetime.timedelta(hours=1),
+    )
     assert jobs.reap()["echecs"] == 1
     found.refresh_from_db()
     assert found.state == BulkImport.State.READY and "confirmez-le à nouveau" in found.message

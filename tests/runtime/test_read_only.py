@@ -65,9 +65,14 @@ def test_public_read_paths_run_on_a_read_only_replica_and_write_nothing(replica,
     history_url = f"/fhir/v2/Practitioner/003-{exercise.pk}/_history"
     publication = publish.publish(now=timezone.now() - datetime.timedelta(minutes=1))
     key_value = ApiKey.issue("lecture")[1]
-    done = Export.objects.create(key=ApiKey.find(key_value), request_url="x", types=["Practitioner"],
-                                 state=Export.State.DONE, transaction_time=timezone.now(), outputs=[{"type": "Practitioner", "file": "Practitioner-1.ndjson",
-                                                                    "count": 1}])  # fmt: skip
+    done = Export.objects.create(
+        key=ApiKey.find(key_value),
+        request_url="x",
+        types=["Practitioner"],
+        state=Export.State.DONE,
+        transaction_time=timezone.now(),
+        outputs=[{"type": "Practitioner", "file": "Practitioner-1.ndjson", "count": 1}],
+    )
     with files.open_for_writing(files.storage("exports"), f"{done.pk}/Practitioner-1.ndjson") as handle:
         handle.write(b"{}\n")
     browser, api = Client(), Client(HTTP_ESANTE_API_KEY=key_value)

@@ -43,18 +43,29 @@ def wait(condition, seconds: float, what: str):
 def cluster(s3_server, tmp_path):
     """Servers A and B (gunicorn) and one worker (Huey consumer), on the test database."""
     env = services.project_env(
-        connection.settings_dict["NAME"], JOBS_IMMEDIATE="false", JOBS_REDIS_URL=REDIS_URL,
-        JOBS_QUEUE_NAME=f"tests-{uuid.uuid4().hex[:8]}", SHARED_CACHE_CHECK_SECONDS=1, JOB_HEARTBEAT_SECONDS=1,
-        JOB_STALE_SECONDS=4, PORTAL_BULK_INLINE_ROWS=1, FHIR_RATE_LIMIT=10_000, FHIR_EXPORT_WORKERS=2,
-        GUNICORN_WORKERS=1, RPPS_VAR_DIR=tmp_path / "var", **s3_server.env,
-    )  # fmt: skip
+        connection.settings_dict["NAME"],
+        JOBS_IMMEDIATE="false",
+        JOBS_REDIS_URL=REDIS_URL,
+        JOBS_QUEUE_NAME=f"tests-{uuid.uuid4().hex[:8]}",
+        SHARED_CACHE_CHECK_SECONDS=1,
+        JOB_HEARTBEAT_SECONDS=1,
+        JOB_STALE_SECONDS=4,
+        PORTAL_BULK_INLINE_ROWS=1,
+        FHIR_RATE_LIMIT=10_000,
+        FHIR_EXPORT_WORKERS=2,
+        GUNICORN_WORKERS=1,
+        RPPS_VAR_DIR=tmp_path / "var",
+        **s3_server.env,
+    )
     processes = {}
 
     def server(name):
         port = services.free_port()
-        processes[name] = services.start([str(services.BIN / "gunicorn"), "-c", "config/gunicorn.py",
-                                          "config.wsgi:application"], env | {"GUNICORN_BIND": f"127.0.0.1:{port}"},
-                                         tmp_path / f"{name}.log")  # fmt: skip
+        processes[name] = services.start(
+            [str(services.BIN / "gunicorn"), "-c", "config/gunicorn.py", "config.wsgi:application"],
+            env | {"GUNICORN_BIND": f"127.0.0.1:{port}"},
+            tmp_path / f"{name}.log",
+        )
         return f"http://127.0.0.1:{port}"
 
     def worker(name="worker"):
@@ -101,9 +112,16 @@ def _names(count) -> list[str]:
 
 def _rows(site, names):
     start = datetime.date(1950, 1, 1)
-    return [dict(bulk.EXAMPLE, finess_ou_siret_site=site.finess, nom_naissance=name, nom_exercice=name,
-                 date_naissance=(start + datetime.timedelta(days=(i * 97) % 18000)).isoformat())
-            for i, name in enumerate(names)]  # fmt: skip
+    return [
+        dict(
+            bulk.EXAMPLE,
+            finess_ou_siret_site=site.finess,
+            nom_naissance=name,
+            nom_exercice=name,
+            date_naissance=(start + datetime.timedelta(days=(i * 97) % 18000)).isoformat(),
+        )
+        for i, name in enumerate(names)
+    ]
 
 
 def test_two_servers_one_worker_share_jobs_files_and_caches(cluster, managed, s3_server):  # noqa: F811
@@ -116,8 +134,11 @@ def test_two_servers_one_worker_share_jobs_files_and_caches(cluster, managed, s3
     kick = requests.get(f"{a}/fhir/v2/$export?_type=Practitioner", headers=key | {"Prefer": "respond-async"})
     assert kick.status_code == 202, kick.text
     status_url = b + "/fhir/" + kick.headers["Content-Location"].split("/fhir/", 1)[1]
-    manifest = wait(lambda: (r := requests.get(status_url, headers=key)).status_code == 200 and r.json(), 120,
-                    "l'export lancé sur A n'est pas terminé vu de B")  # fmt: skip
+    manifest = wait(
+        lambda: (r := requests.get(status_url, headers=key)).status_code == 200 and r.json(),
+        120,
+        "l'export lancé sur A n'est pas terminé vu de B",
+    )
     lines = []
     for output in manifest["output"]:
         file_url = b + "/fhir/" + output["url"].split("/fhir/", 1)[1]
@@ -131,14 +152,19 @@ def test_two_servers_one_worker_share_jobs_files_and_caches(cluster, managed, s3
     names = _names(ROWS)
     assert len(set(names)) == ROWS
     token = _csrf(browser, f"{a}/portail/import/")
-    sent = browser.post(f"{a}/portail/import/", data={"csrfmiddlewaretoken": token}, headers={"Referer": a},
-                        files={"file": ("grappe.csv", csv_bytes(_rows(managed["site"], names)))})  # fmt: skip
+    sent = browser.post(
+        f"{a}/portail/import/",
+        data={"csrfmiddlewaretoken": token},
+        headers={"Referer": a},
+        files={"file": ("grappe.csv", csv_bytes(_rows(managed["site"], names)))},
+    )
     assert sent.status_code == 200, sent.text[:500]
     found = wait(lambda: BulkImport.objects.filter(state=BulkImport.State.READY).first(), 120, "vérification")
     assert found.counts["nouveau"] == ROWS
     token = _csrf(browser, f"{b}/portail/import/{found.pk}/")
-    confirmed = browser.post(f"{b}/portail/import/{found.pk}/", data={"csrfmiddlewaretoken": token},
-                             headers={"Referer": b})  # fmt: skip
+    confirmed = browser.post(
+        f"{b}/portail/import/{found.pk}/", data={"csrfmiddlewaretoken": token}, headers={"Referer": b}
+    )
     assert confirmed.status_code == 200
     wait(lambda: BulkImport.objects.filter(pk=found.pk, done_rows__gte=50).exists(), 120, "import commencé")
     cluster["processes"]["worker"].send_signal(signal.SIGKILL)
@@ -155,8 +181,11 @@ def test_two_servers_one_worker_share_jobs_files_and_caches(cluster, managed, s3
     time.sleep(5)  # past JOB_STALE_SECONDS without a sign of life
     reaped = services.manage("periodic", "runtime.reap", env=cluster["env"], log=cluster["logs"] / "reap.log")
     assert reaped.wait(60) == 0
-    wait(lambda: BulkImport.objects.filter(pk=found.pk, state=BulkImport.State.APPLIED).exists(), 180,
-         "import repris après l'arrêt du processus de travail")  # fmt: skip
+    wait(
+        lambda: BulkImport.objects.filter(pk=found.pk, state=BulkImport.State.APPLIED).exists(),
+        180,
+        "import repris après l'arrêt du processus de travail",
+    )
     job.refresh_from_db()
     assert job.state == Job.State.DONE and job.attempts == 2
     found.refresh_from_db()
@@ -173,5 +202,8 @@ def test_two_servers_one_worker_share_jobs_files_and_caches(cluster, managed, s3
     Concept.objects.filter(table__name=catalog.PROFESSION, code=code).update(label="Libellé changé en service")
     lookup.clear_cache()
     for server in (a, b):
-        wait(lambda server=server: "Libellé changé en service" in requests.get(server + url, headers=key).text, 15,
-             f"le nouveau libellé sur {server}")  # fmt: skip
+        wait(
+            lambda server=server: "Libellé changé en service" in requests.get(server + url, headers=key).text,
+            15,
+            f"le nouveau libellé sur {server}",
+        )

@@ -51,38 +51,108 @@ class ProfessionSpec:
 
 PROFESSIONS: dict[str, ProfessionSpec] = {
     "60": ProfessionSpec(0.30, 0.87, {"S": 80, "L": 19, "B": 1}, "ONI/ONI/ARS", "DE Infirmier", mailbox_share=0.15),
-    "10": ProfessionSpec(0.12, 0.50, {"L": 50, "S": 46, "B": 4}, "CNOM/CNOM/ARS", "DE Docteur en médecine", 0.97,
-                         {"hospital": 8, "centre": 2, "esms": 1}, mailbox_share=0.6, card_share=0.9),
-    "99": ProfessionSpec(0.23, 0.85, {"S": 95, "B": 5}, "ENREG/ENREG/ENREG", "Diplôme professionnel",
-                         salaried_at={"esms": 6, "hospital": 3, "pharmacy": 1}, card_share=0.0),
-    "70": ProfessionSpec(0.05, 0.52, {"L": 85, "S": 15}, "CNOMK/CNOMK/ARS", "DE Masseur-kinésithérapeute",
-                         mailbox_share=0.2),
-    "93": ProfessionSpec(0.04, 0.85, {"S": 60, "L": 40}, "ARS/ARS/ARS", "Master de psychologie",
-                         salaried_at={"hospital": 4, "esms": 4, "centre": 2}, card_share=0.2),
-    "21": ProfessionSpec(0.037, 0.68, {"L": 35, "S": 65}, "CNOP/CNOP/CNOP", "DE Docteur en pharmacie", 0.9,
-                         {"pharmacy": 7, "hospital": 2, "lab": 1}, mailbox_share=0.5, card_share=0.9),
-    "40": ProfessionSpec(0.022, 0.50, {"L": 90, "S": 10}, "CNOCD/CNOCD/ARS", "DE Docteur en chirurgie dentaire", 0.95,
-                         {"centre": 3, "hospital": 1}, mailbox_share=0.4, card_share=0.9),
+    "10": ProfessionSpec(
+        0.12,
+        0.50,
+        {"L": 50, "S": 46, "B": 4},
+        "CNOM/CNOM/ARS",
+        "DE Docteur en médecine",
+        0.97,
+        {"hospital": 8, "centre": 2, "esms": 1},
+        mailbox_share=0.6,
+        card_share=0.9,
+    ),
+    "99": ProfessionSpec(
+        0.23,
+        0.85,
+        {"S": 95, "B": 5},
+        "ENREG/ENREG/ENREG",
+        "Diplôme professionnel",
+        salaried_at={"esms": 6, "hospital": 3, "pharmacy": 1},
+        card_share=0.0,
+    ),
+    "70": ProfessionSpec(
+        0.05, 0.52, {"L": 85, "S": 15}, "CNOMK/CNOMK/ARS", "DE Masseur-kinésithérapeute", mailbox_share=0.2
+    ),
+    "93": ProfessionSpec(
+        0.04,
+        0.85,
+        {"S": 60, "L": 40},
+        "ARS/ARS/ARS",
+        "Master de psychologie",
+        salaried_at={"hospital": 4, "esms": 4, "centre": 2},
+        card_share=0.2,
+    ),
+    "21": ProfessionSpec(
+        0.037,
+        0.68,
+        {"L": 35, "S": 65},
+        "CNOP/CNOP/CNOP",
+        "DE Docteur en pharmacie",
+        0.9,
+        {"pharmacy": 7, "hospital": 2, "lab": 1},
+        mailbox_share=0.5,
+        card_share=0.9,
+    ),
+    "40": ProfessionSpec(
+        0.022,
+        0.50,
+        {"L": 90, "S": 10},
+        "CNOCD/CNOCD/ARS",
+        "DE Docteur en chirurgie dentaire",
+        0.95,
+        {"centre": 3, "hospital": 1},
+        mailbox_share=0.4,
+        card_share=0.9,
+    ),
     "50": ProfessionSpec(0.012, 0.97, {"S": 70, "L": 30}, "CNOSF/CNOSF/ARS", "DE Sage-femme", mailbox_share=0.3),
-    "28": ProfessionSpec(0.019, 0.55, {"L": 40, "S": 60}, "ARS/ARS/ARS", "BTS Opticien-lunetier",
-                         salaried_at={"company": 1}, card_share=0.1),
+    "28": ProfessionSpec(
+        0.019,
+        0.55,
+        {"L": 40, "S": 60},
+        "ARS/ARS/ARS",
+        "BTS Opticien-lunetier",
+        salaried_at={"company": 1},
+        card_share=0.1,
+    ),
     "98": ProfessionSpec(0.018, 0.70, {"S": 100}, "ARS/ARS/ARS", "DE Manipulateur d'électroradiologie médicale"),
-    "86": ProfessionSpec(0.015, 0.75, {"S": 100}, "ARS/ARS/ARS", "DE Technicien de laboratoire médical",
-                         salaried_at={"lab": 3, "hospital": 2}),
+    "86": ProfessionSpec(
+        0.015,
+        0.75,
+        {"S": 100},
+        "ARS/ARS/ARS",
+        "DE Technicien de laboratoire médical",
+        salaried_at={"lab": 3, "hospital": 2},
+    ),
     "91": ProfessionSpec(0.013, 0.96, {"L": 80, "S": 20}, "ARS/ARS/ARS", "Certificat de capacité d'orthophoniste"),
-    "41": ProfessionSpec(0.012, 0.92, {"S": 100}, "ARS/ARS/ARS", "DE Assistant de service social",
-                         salaried_at={"esms": 3, "hospital": 1}, card_share=0.1),
+    "41": ProfessionSpec(
+        0.012,
+        0.92,
+        {"S": 100},
+        "ARS/ARS/ARS",
+        "DE Assistant de service social",
+        salaried_at={"esms": 3, "hospital": 1},
+        card_share=0.1,
+    ),
     "71": ProfessionSpec(0.012, 0.55, {"L": 100}, "ARS/ARS/ARS", "Diplôme d'ostéopathe", card_share=0.0),
-    "31": ProfessionSpec(0.01, 0.95, {"S": 100}, "ARS/ARS/ARS", "Titre d'assistant dentaire",
-                         salaried_at={"centre": 2, "company": 1}, card_share=0.2),
+    "31": ProfessionSpec(
+        0.01,
+        0.95,
+        {"S": 100},
+        "ARS/ARS/ARS",
+        "Titre d'assistant dentaire",
+        salaried_at={"centre": 2, "company": 1},
+        card_share=0.2,
+    ),
     "80": ProfessionSpec(0.007, 0.70, {"L": 95, "S": 5}, "CNOPP/CNOPP/ARS", "DE Pédicure-podologue"),
     "94": ProfessionSpec(0.007, 0.88, {"S": 85, "L": 15}, "ARS/ARS/ARS", "DE Ergothérapeute"),
     "96": ProfessionSpec(0.007, 0.88, {"S": 80, "L": 20}, "ARS/ARS/ARS", "DE Psychomotricien"),
     "95": ProfessionSpec(0.006, 0.92, {"S": 60, "L": 40}, "ARS/ARS/ARS", "BTS Diététique"),
     "92": ProfessionSpec(0.003, 0.88, {"L": 70, "S": 30}, "ARS/ARS/ARS", "Certificat de capacité d'orthoptiste"),
-    "26": ProfessionSpec(0.002, 0.45, {"L": 70, "S": 30}, "ARS/ARS/ARS", "DE Audioprothésiste",
-                         salaried_at={"company": 1}),
-}  # fmt: skip
+    "26": ProfessionSpec(
+        0.002, 0.45, {"L": 70, "S": 30}, "ARS/ARS/ARS", "DE Audioprothésiste", salaried_at={"company": 1}
+    ),
+}
 
 SPECIALTIES_MEDICINE = (
     ("SM54", 40), ("SM53", 8), ("SM26", 2), ("SM02", 4), ("SM04", 3), ("SM42", 5), ("SM44", 3), ("SM38", 2),
@@ -126,8 +196,16 @@ class Batch:
 
 
 class PopulationGenerator:
-    def __init__(self, persons: int, seed: int, *, now: datetime.datetime, first_ids: dict | None = None,
-                 batch_size: int = 5000, text_values: bool = False):  # fmt: skip
+    def __init__(
+        self,
+        persons: int,
+        seed: int,
+        *,
+        now: datetime.datetime,
+        first_ids: dict | None = None,
+        batch_size: int = 5000,
+        text_values: bool = False,
+    ):
         if persons < 1:
             raise ValueError("persons must be >= 1")
         if persons > SYNTHETIC_RPPS_LAST_BODY - SYNTHETIC_RPPS_FIRST_BODY:
@@ -195,8 +273,21 @@ class PopulationGenerator:
         return ref.COMMUNES[bisect.bisect_left(self.commune_cum, self.rng.random() * self.commune_cum[-1])]
 
     # -- structures ---------------------------------------------------------------------------
-    def _structure_row(self, batch: Batch, *, name: str, sector: str, finess=None, siret="", siren="",
-                       rpps_rang="", legal_entity_id=None, is_legal_entity=False, trade_name="", commune=None) -> int:  # fmt: skip
+    def _structure_row(
+        self,
+        batch: Batch,
+        *,
+        name: str,
+        sector: str,
+        finess=None,
+        siret="",
+        siren="",
+        rpps_rang="",
+        legal_entity_id=None,
+        is_legal_entity=False,
+        trade_name="",
+        commune=None,
+    ) -> int:
         rng = self.rng
         sid = self._id(Structure)
         cog, postal, city, dept, dept_label = commune or self._commune()
@@ -209,13 +300,42 @@ class PopulationGenerator:
             technical_id = "R" + rpps_rang
         phone = f"0{1 + int(rng.random() * 5)}{int(rng.random() * 10**8):08d}"
         batch.rows[Structure].append(
-            (sid, technical_id, finess, siret, siren, rpps_rang, legal_entity_id,
-             self.true if is_legal_entity else self.false, name, trade_name,
-             sector, "", "", str(1 + int(rng.random() * 180)), "B" if rng.random() < 0.03 else "", street_type[0],
-             street_type[1], ref.STREET_NAMES[int(rng.random() * len(ref.STREET_NAMES))], "",
-             f"{postal} {city.upper()}", postal, cog, city, "99000", "France", dept, dept_label, phone, "", "",
-             "", self.now, self.now)
-        )  # fmt: skip
+            (
+                sid,
+                technical_id,
+                finess,
+                siret,
+                siren,
+                rpps_rang,
+                legal_entity_id,
+                self.true if is_legal_entity else self.false,
+                name,
+                trade_name,
+                sector,
+                "",
+                "",
+                str(1 + int(rng.random() * 180)),
+                "B" if rng.random() < 0.03 else "",
+                street_type[0],
+                street_type[1],
+                ref.STREET_NAMES[int(rng.random() * len(ref.STREET_NAMES))],
+                "",
+                f"{postal} {city.upper()}",
+                postal,
+                cog,
+                city,
+                "99000",
+                "France",
+                dept,
+                dept_label,
+                phone,
+                "",
+                "",
+                "",
+                self.now,
+                self.now,
+            )
+        )
         return sid
 
     def _finess_sites(self, batch: Batch, count: int, kinds: tuple) -> list[int]:
@@ -224,8 +344,15 @@ class PopulationGenerator:
         for i in range(count):
             label, sector = kinds[i % len(kinds)]
             commune = self._commune()
-            ids.append(self._structure_row(batch, name=f"{label} {commune[2].upper()} ({i + 1})", sector=sector,
-                                           finess=self._finess(commune[3]), commune=commune))  # fmt: skip
+            ids.append(
+                self._structure_row(
+                    batch,
+                    name=f"{label} {commune[2].upper()} ({i + 1})",
+                    sector=sector,
+                    finess=self._finess(commune[3]),
+                    commune=commune,
+                )
+            )
         return ids
 
     def build_fixed_structures(self, batch: Batch) -> dict[str, Pool]:
@@ -236,8 +363,14 @@ class PopulationGenerator:
             commune = self._commune()
             sector = "SA01" if i % 3 else ("SA03" if i % 2 else "SA04")
             kind = "CHU" if i % 7 == 0 else "CH"
-            ej = self._structure_row(batch, name=f"{kind} DE {commune[2].upper()} ({i + 1})", sector=sector,
-                                     finess=self._finess(commune[3]), is_legal_entity=True, commune=commune)  # fmt: skip
+            ej = self._structure_row(
+                batch,
+                name=f"{kind} DE {commune[2].upper()} ({i + 1})",
+                sector=sector,
+                finess=self._finess(commune[3]),
+                is_legal_entity=True,
+                commune=commune,
+            )
             for site in range(1 + int(self.rng.random() * 3)):
                 pools["hospital"].append(
                     self._structure_row(
@@ -247,10 +380,15 @@ class PopulationGenerator:
                         finess=self._finess(commune[3]),
                         legal_entity_id=ej,
                         commune=commune,
-                    )  # fmt: skip
+                    )
                 )
-        esms = (("EHPAD", "SA17"), ("FOYER D'ACCUEIL MÉDICALISÉ", "SA16"), ("MECS", "SA20"),
-                ("SERVICE D'AIDE À DOMICILE", "SA41"), ("IME", "SA16"))  # fmt: skip
+        esms = (
+            ("EHPAD", "SA17"),
+            ("FOYER D'ACCUEIL MÉDICALISÉ", "SA16"),
+            ("MECS", "SA20"),
+            ("SERVICE D'AIDE À DOMICILE", "SA41"),
+            ("IME", "SA16"),
+        )
         pools["esms"] = self._finess_sites(batch, max(2, n // 250), esms)
         for i in range(max(2, n // 90)):
             commune = self._commune()
@@ -266,18 +404,38 @@ class PopulationGenerator:
                     siret=siret,
                     siren=siren,
                     commune=commune,
-                )  # fmt: skip
+                )
             )
         pools["lab"] = self._finess_sites(batch, max(1, n // 2000), (("LABORATOIRE DE BIOLOGIE MÉDICALE", "SA25"),))
         pools["centre"] = self._finess_sites(batch, max(1, n // 1500), (("CENTRE DE SANTÉ", "SA05"),))
         for i in range(max(1, n // 1000)):
             commune = self._commune()
             siren, siret = self._siret()
-            self.companies.append(self._structure_row(batch, name=f"SELARL SANTÉ {commune[2].upper()} ({i + 1})",
-                                                      sector="SA09", siret=siret, siren=siren, commune=commune))  # fmt: skip
+            self.companies.append(
+                self._structure_row(
+                    batch,
+                    name=f"SELARL SANTÉ {commune[2].upper()} ({i + 1})",
+                    sector="SA09",
+                    siret=siret,
+                    siren=siren,
+                    commune=commune,
+                )
+            )
         for sid in pools["hospital"][: max(1, len(pools["hospital"]) // 4)]:
-            batch.rows[Mailbox].append((self._id(Mailbox), f"secretariat.site{sid}@ch.mssante.fr", "ORG", None, sid,
-                                        "Secrétariat médical", self.true, self.false, self.now, self.now))  # fmt: skip
+            batch.rows[Mailbox].append(
+                (
+                    self._id(Mailbox),
+                    f"secretariat.site{sid}@ch.mssante.fr",
+                    "ORG",
+                    None,
+                    sid,
+                    "Secrétariat médical",
+                    self.true,
+                    self.false,
+                    self.now,
+                    self.now,
+                )
+            )
         exponents = {"hospital": 0.5, "esms": 0.3, "pharmacy": 0.1, "lab": 0.3, "centre": 0.2}
         return {kind: Pool(ids, exponents[kind]) for kind, ids in pools.items()}
 
@@ -321,8 +479,9 @@ class PopulationGenerator:
         span = max(1, (self.today - earliest).days)
         return earliest + datetime.timedelta(days=int(self.rng.random() * span))
 
-    def _activity_target(self, batch: Batch, pools, prof: str, spec: ProfessionSpec, mode: str, rpps: str,
-                         commune, rank: int) -> tuple[int, str, str]:  # fmt: skip
+    def _activity_target(
+        self, batch: Batch, pools, prof: str, spec: ProfessionSpec, mode: str, rpps: str, commune, rank: int
+    ) -> tuple[int, str, str]:
         """(structure id, function code, pharmacist section) for one situation."""
         rng = self.rng
         if mode == "L":
@@ -334,8 +493,9 @@ class PopulationGenerator:
                 return self.cabinets[int(rng.random() * len(self.cabinets))], "FON-17", ""
             rang = f"{rank:03d}"  # the person's n-th cabinet
             sector = "SA07" if rng.random() < 0.7 else "SA08"
-            sid = self._structure_row(batch, name=f"CABINET {self._family_name()}", sector=sector, rpps_rang=rpps + rang,
-                                      commune=commune)  # fmt: skip
+            sid = self._structure_row(
+                batch, name=f"CABINET {self._family_name()}", sector=sector, rpps_rang=rpps + rang, commune=commune
+            )
             self.cabinets.append(sid)
             return sid, "FON-01", ""
         kinds, cum = self.salaried_cum[prof]
@@ -371,9 +531,24 @@ class PopulationGenerator:
         email = f"{slug}{index % 1000}@example.org" if rng.random() < 0.7 else ""
         phone = f"06{int(rng.random() * 10**8):08d}" if rng.random() < 0.6 else ""
         rows[Person].append(
-            (pid, rpps, "MME" if female else "M", "F" if female else "M", birth_name, given, usage, self._d(birth),
-             birth_place, city_abroad, nationality, email, phone, now, now)
-        )  # fmt: skip
+            (
+                pid,
+                rpps,
+                "MME" if female else "M",
+                "F" if female else "M",
+                birth_name,
+                given,
+                usage,
+                self._d(birth),
+                birth_place,
+                city_abroad,
+                nationality,
+                email,
+                phone,
+                now,
+                now,
+            )
+        )
         # Exercise
         category = "E" if rng.random() < 0.02 else ("M" if rng.random() < 0.15 else "C")
         civility = ("PR" if rng.random() < 0.03 else "DR") if rng.random() < spec.dr_share else ""
@@ -403,16 +578,33 @@ class PopulationGenerator:
         diploma_type = "DE" if spec.diploma.startswith("DE ") else "AU"
         abroad_diploma = birth_place.startswith("99") and rng.random() < 0.5
         rows[Diploma].append(
-            (self._id(Diploma), eid, "DEEE" if abroad_diploma else diploma_type, "", spec.diploma,
-             f"{int(rng.random() * 10**9):09d}",
-             self._d(datetime.date(diploma_year, 6 + int(rng.random() * 4), 1 + int(rng.random() * 28))),
-             self._commune()[2], now, now)
-        )  # fmt: skip
+            (
+                self._id(Diploma),
+                eid,
+                "DEEE" if abroad_diploma else diploma_type,
+                "",
+                spec.diploma,
+                f"{int(rng.random() * 10**9):09d}",
+                self._d(datetime.date(diploma_year, 6 + int(rng.random() * 4), 1 + int(rng.random() * 28))),
+                self._commune()[2],
+                now,
+                now,
+            )
+        )
         if abroad_diploma:
             rows[Authorization].append(
-                (self._id(Authorization), eid, "AM01", "", "", f"AE{int(rng.random() * 10**6):06d}",
-                 self._d(datetime.date(diploma_year, 10, 1)), now, now)
-            )  # fmt: skip
+                (
+                    self._id(Authorization),
+                    eid,
+                    "AM01",
+                    "",
+                    "",
+                    f"AE{int(rng.random() * 10**6):06d}",
+                    self._d(datetime.date(diploma_year, 10, 1)),
+                    now,
+                    now,
+                )
+            )
         # Situations: most people have one, some several, a few none open.
         draw = rng.random()
         open_count = 0 if draw < 0.06 else 1 if draw < 0.90 else 2 if draw < 0.98 else 3
@@ -458,23 +650,51 @@ class PopulationGenerator:
         if rng.random() < spec.mailbox_share:
             domain = {"10": "medecin", "21": "pharmacien", "40": "chirurgien-dentiste"}.get(prof, "pro")
             rows[Mailbox].append(
-                (self._id(Mailbox), f"{slug}.{index}@{domain}.mssante.fr", "PER", pid, None, "",
-                 self.true if rng.random() < 0.8 else self.false, self.true if rng.random() < 0.03 else self.false,
-                 now, now)
-            )  # fmt: skip
+                (
+                    self._id(Mailbox),
+                    f"{slug}.{index}@{domain}.mssante.fr",
+                    "PER",
+                    pid,
+                    None,
+                    "",
+                    self.true if rng.random() < 0.8 else self.false,
+                    self.true if rng.random() < 0.03 else self.false,
+                    now,
+                    now,
+                )
+            )
         if rng.random() < spec.card_share:
             self.card_seq += 1
             valid_from = self.today - datetime.timedelta(days=1 + int(rng.random() * (3 * 365 - 1)))
             card_type = "CPF" if category == "E" else "CPS"
             opposition = valid_from + datetime.timedelta(days=30) if rng.random() < 0.01 else None
             rows[Card].append(
-                (self._id(Card), pid, card_type, f"{8_000_000_000 + self.card_seq:010d}", "8" + rpps,
-                 self._d(valid_from), self._d(valid_from + datetime.timedelta(days=3 * 365)), self._d(opposition),
-                 now, now)
-            )  # fmt: skip
-        rows[ChangeRecord].append(history.change_row(
-            self._id(ChangeRecord), now, ACTOR, self.reason, "create", "registry.person", pid, pid,
-            after={"rpps": rpps, "profession_code": prof, "situations": open_count}))  # fmt: skip
+                (
+                    self._id(Card),
+                    pid,
+                    card_type,
+                    f"{8_000_000_000 + self.card_seq:010d}",
+                    "8" + rpps,
+                    self._d(valid_from),
+                    self._d(valid_from + datetime.timedelta(days=3 * 365)),
+                    self._d(opposition),
+                    now,
+                    now,
+                )
+            )
+        rows[ChangeRecord].append(
+            history.change_row(
+                self._id(ChangeRecord),
+                now,
+                ACTOR,
+                self.reason,
+                "create",
+                "registry.person",
+                pid,
+                pid,
+                after={"rpps": rpps, "profession_code": prof, "situations": open_count},
+            )
+        )
 
     def batches(self):
         """Yield Batch objects; the first one also holds the fixed structures."""

@@ -24,9 +24,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seuil-retraits", type=float, default=5.0, help="Part maximale de retraits, en %% (5).")
         parser.add_argument(
-            "--lignes-invalides", choices=["ignorer", "arreter"], default="ignorer",
+            "--lignes-invalides",
+            choices=["ignorer", "arreter"],
+            default="ignorer",
             help="Une ligne mal formée est ignorée (signalée) ou arrête le chargement.",
-        )  # fmt: skip
+        )
         parser.add_argument("--date", help="Date de l'extraction (AAAA-MM-JJ) ; par défaut celle du nom du fichier.")
 
     def handle(self, *args, chemins, appliquer, forcer, seuil_retraits, lignes_invalides, date, **options):
