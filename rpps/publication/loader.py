@@ -323,200 +323,194 @@ def _structure_problem(technical_id: str, values: dict) -> str:
 
 
 def _add(plan: Plan) -> None:
-    persons, exercises, structures, activities, expertises, diplomas, authorizations = plan.current
-    ids = _Ids([Person, Exercise, Structure, Activity, Expertise, Diploma, Authorization, ChangeRecord])
-    now = timezone.now()
-    actor, reason = history.current()  # apply_plan's author, as for its writes through the models
-    out = _Rows(BulkWriter())
+    _Additions(plan).write()
 
-    def record(object_type, object_id, person_id, after):
-        out.add(
-            ChangeRecord,
-            change_row(ids(ChangeRecord), now, actor, reason, "create", object_type, object_id, person_id, after=after),
-        )
 
-    def problem(message):
-        plan.problems.append(Problem("", 0, message))
+class _Additions:
+    """The rows of the file the registry does not hold yet, written in bulk, parents before children;
+    a row whose codes or identifiers are refused is reported and left out, with what depends on it."""
 
-    civilities, professions = _codes(catalog.CIVILITY), _codes(catalog.PROFESSION)
-    categories, exercise_civilities = _codes(catalog.CATEGORY), _codes(catalog.EXERCISE_CIVILITY)
-    modes, genres, sectors = _codes(catalog.ACTIVITY_MODE), _codes(catalog.ACTIVITY_GENRE), _codes(catalog.SECTOR)
-    functions = _codes(catalog.FUNCTION)
-    sections, specialties = _codes(catalog.PHARMACIST_SECTION), _codes(catalog.SPECIALTY)
-    diploma_types, authorization_types = _codes(catalog.DIPLOMA_TYPE), _codes(catalog.AUTHORIZATION_TYPE)
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.ids = _Ids([Person, Exercise, Structure, Activity, Expertise, Diploma, Authorization, ChangeRecord])
+        self.now = timezone.now()
+        self.actor, self.reason = history.current()  # apply_plan's author, as for its writes through the models
+        self.out = _Rows(BulkWriter())
+        self.person_ids = dict(Person.objects.values_list("rpps", "pk"))
+        self.exercise_ids: dict[tuple, int] = {}
+        self.structure_ids: dict[str, int] = {}
+        # A row added to an exercise that was there before this load is a change to it (a delta load):
+        # recorded, and its Practitioner's updated_at moves (registry: Recorded.PART_OF). A first load
+        # records one creation per person only, to stay fast.
+        self.earlier_exercises: set[int] = set()
+        self.touched: set[int] = set()
 
-    person_ids = dict(Person.objects.values_list("rpps", "pk"))
-    for rpps, civility in plan.persons.items():
-        if rpps in persons:
-            continue
-        if civility and civility not in civilities:
-            problem(f"RPPS {rpps} : civilité « {civility} » inconnue ou plus valide ; enregistrée vide.")
-            civility = ""
-        pid = person_ids[rpps] = ids(Person)
-        out.add(Person, (pid, rpps, civility, "", "", "", "", None, "", "", "", "", "", now, now))
-        record("registry.person", pid, pid, {"rpps": rpps, "source": "extraction publique"})
+    def write(self) -> None:
+        self.persons()
+        self.out.flush(Person)  # exercises refer to them
+        self.exercises()
+        self.structures()
+        self.out.flush(Exercise, Structure)  # situations refer to them
+        self.activities()
+        self.children()
+        self.out.flush()
+        touched = sorted(self.touched)
+        for start in range(0, len(touched), _Rows.BATCH):
+            Exercise.objects.filter(pk__in=touched[start : start + _Rows.BATCH]).update(updated_at=self.now)
 
-    out.flush(Person)  # exercises refer to them
-    exercise_ids = {(r, p): pk for pk, r, p in Exercise.objects.values_list("pk", "person__rpps", "profession_code")}
-    # A row added to an exercise that was there before this load is a change to it (a delta load):
-    # recorded, and its Practitioner's updated_at moves (registry: Recorded.PART_OF). A first load
-    # records one creation per person only, to stay fast.
-    earlier_exercises, touched = set(exercise_ids.values()), set()
+    def record(self, kind: str, object_id: int, person_id: int | None, after: dict) -> None:
+        row = change_row(self.ids(ChangeRecord), self.now, self.actor, self.reason, "create", kind, object_id,
+                         person_id, after=after)  # fmt: skip
+        self.out.add(ChangeRecord, row)
 
-    def added_to(model, pk, exercise_id, rpps, fields):
-        if exercise_id in earlier_exercises:
-            record(object_type(model), pk, person_ids[rpps], {"exercise_id": exercise_id, **fields})
+    def problem(self, message: str) -> None:
+        self.plan.problems.append(Problem("", 0, message))
+
+    def added_to(self, model, pk: int, exercise_id: int, rpps: str, fields: dict) -> int:
+        if exercise_id in self.earlier_exercises:
+            self.record(object_type(model), pk, self.person_ids[rpps], {"exercise_id": exercise_id, **fields})
             if "exercise" in model.PART_OF:  # a situation is a resource of its own, not a part
-                touched.add(exercise_id)
+                self.touched.add(exercise_id)
         return pk
 
-    for (rpps, profession), v in plan.exercises.items():
-        if (rpps, profession) in exercises or rpps not in person_ids:
-            continue
-        if (
-            profession not in professions
-            or v["category_code"] not in categories
-            or (v["exercise_civility_code"] and v["exercise_civility_code"] not in exercise_civilities)
-        ):
-            problem(
-                f"RPPS {rpps} : profession, catégorie ou civilité d'exercice inconnue : exercice {profession} non chargé."
-            )
-            continue
-        eid = exercise_ids[(rpps, profession)] = ids(Exercise)
-        out.add(
-            Exercise,
-            (
-                eid,
-                person_ids[rpps],
-                profession,
-                v["category_code"],
-                v["exercise_civility_code"],
-                v["last_name"],
-                v["first_name"],
-                v["registration_authority"],
-                now,
-                now,
-            ),
-        )
+    def persons(self) -> None:
+        known, civilities = self.plan.current[0], _codes(catalog.CIVILITY)
+        for rpps, civility in self.plan.persons.items():
+            if rpps in known:
+                continue
+            if civility and civility not in civilities:
+                self.problem(f"RPPS {rpps} : civilité « {civility} » inconnue ou plus valide ; enregistrée vide.")
+                civility = ""
+            pid = self.person_ids[rpps] = self.ids(Person)
+            self.out.add(Person, (pid, rpps, civility, "", "", "", "", None, "", "", "", "", "", self.now, self.now))
+            self.record("registry.person", pid, pid, {"rpps": rpps, "source": "extraction publique"})
 
-    structure_ids = dict(Structure.objects.values_list("technical_id", "pk"))
-    by_finess = dict(Structure.objects.exclude(finess=None).values_list("finess", "pk"))
-    new_structures = {}
-    for technical_id, v in plan.structures.items():
-        if technical_id in structures:
-            continue
-        message = _structure_problem(technical_id, v)
-        if v["sector_code"] and v["sector_code"] not in sectors:
-            message = message or f"structure {technical_id} : secteur « {v['sector_code']} » inconnu ou plus valide."
-        if message:
-            problem(message + " Structure et situations non chargées.")
-            continue
-        new_structures[technical_id] = v
-        structure_ids[technical_id] = ids(Structure)
-        if v["finess"]:
-            by_finess[v["finess"]] = structure_ids[technical_id]
-    for technical_id, legal_finess in plan.legal_entities.items():
-        if legal_finess not in by_finess and technical_id in new_structures:
+    def exercises(self) -> None:
+        known = self.plan.current[1]
+        professions, categories = _codes(catalog.PROFESSION), _codes(catalog.CATEGORY)
+        civilities = _codes(catalog.EXERCISE_CIVILITY)
+        self.exercise_ids = {
+            (r, p): pk for pk, r, p in Exercise.objects.values_list("pk", "person__rpps", "profession_code")
+        }
+        self.earlier_exercises = set(self.exercise_ids.values())
+        for (rpps, profession), v in self.plan.exercises.items():
+            if (rpps, profession) in known or rpps not in self.person_ids:
+                continue
+            civility = v["exercise_civility_code"]
+            if (
+                profession not in professions
+                or v["category_code"] not in categories
+                or (civility and civility not in civilities)
+            ):
+                self.problem(f"RPPS {rpps} : profession, catégorie ou civilité d'exercice inconnue : exercice "
+                             f"{profession} non chargé.")  # fmt: skip
+                continue
+            eid = self.exercise_ids[(rpps, profession)] = self.ids(Exercise)
+            self.out.add(Exercise, (eid, self.person_ids[rpps], profession, v["category_code"], civility,
+                                    v["last_name"], v["first_name"], v["registration_authority"], self.now,
+                                    self.now))  # fmt: skip
+
+    def structures(self) -> None:
+        known, sectors = self.plan.current[2], _codes(catalog.SECTOR)
+        self.structure_ids = dict(Structure.objects.values_list("technical_id", "pk"))
+        by_finess = dict(Structure.objects.exclude(finess=None).values_list("finess", "pk"))
+        new_structures = {}
+        for technical_id, v in self.plan.structures.items():
+            if technical_id in known:
+                continue
+            message = _structure_problem(technical_id, v)
+            if v["sector_code"] and v["sector_code"] not in sectors:
+                message = (
+                    message or f"structure {technical_id} : secteur « {v['sector_code']} » inconnu ou plus valide."
+                )
+            if message:
+                self.problem(message + " Structure et situations non chargées.")
+                continue
+            new_structures[technical_id] = v
+            self.structure_ids[technical_id] = self.ids(Structure)
+            if v["finess"]:
+                by_finess[v["finess"]] = self.structure_ids[technical_id]
+        for technical_id, legal_finess in self.plan.legal_entities.items():
+            if legal_finess in by_finess or technical_id not in new_structures:
+                continue
             try:
                 identifiers.validate_finess(legal_finess)
             except identifiers.InvalidIdentifier as exc:
-                problem(f"structure {technical_id} : entité juridique {legal_finess} : {exc}")
+                self.problem(f"structure {technical_id} : entité juridique {legal_finess} : {exc}")
                 continue
             # Named by its FINESS only in the file: recorded as such, name unknown.
-            sid = by_finess[legal_finess] = ids(Structure)
-            out.add(
-                Structure,
-                _structure_row(
-                    sid,
-                    "F" + legal_finess,
-                    {"finess": legal_finess, "name": f"Entité juridique FINESS {legal_finess}"},
-                    None,
-                    True,
-                    now,
-                ),
+            sid = by_finess[legal_finess] = self.ids(Structure)
+            values = {"finess": legal_finess, "name": f"Entité juridique FINESS {legal_finess}"}
+            self.out.add(Structure, _structure_row(sid, "F" + legal_finess, values, None, True, self.now))
+            self.record("registry.structure", sid, None, {"technical_id": "F" + legal_finess})
+        for technical_id, v in new_structures.items():
+            sid = self.structure_ids[technical_id]
+            legal = by_finess.get(self.plan.legal_entities.get(technical_id, ""))
+            self.out.add(Structure, _structure_row(sid, technical_id, v, legal if legal != sid else None, False,
+                                                   self.now))  # fmt: skip
+            self.record("registry.structure", sid, None, {"technical_id": technical_id})
+
+    def activities(self) -> None:
+        known = self.plan.current[3]
+        codes = {name: _codes(table) for name, table in (("mode_code", catalog.ACTIVITY_MODE),
+                 ("genre_code", catalog.ACTIVITY_GENRE), ("function_code", catalog.FUNCTION),
+                 ("pharmacist_section_code", catalog.PHARMACIST_SECTION))}  # fmt: skip
+        for key, v in self.plan.activities.items():
+            if key in known:
+                continue
+            rpps, profession, technical_id = key[:3]
+            exercise_id = self.exercise_ids.get((rpps, profession))
+            structure_id = self.structure_ids.get(technical_id)
+            if exercise_id is None or structure_id is None:
+                continue  # its exercise or structure was refused, and reported
+            # the mode is required, the other codes optional
+            if any((v[name] or name == "mode_code") and v[name] not in valid for name, valid in codes.items()):
+                self.problem(f"RPPS {rpps} : situation à {technical_id} avec un code inconnu ou plus valide : "
+                             "non chargée.")  # fmt: skip
+                continue
+            activity_id = self.added_to(Activity, self.ids(Activity), exercise_id, rpps, {"structure_id": structure_id})
+            self.out.add(Activity, (activity_id, exercise_id, structure_id, v["mode_code"], v["function_code"],
+                                    v["genre_code"], v["role_code"], v["pharmacist_section_code"], self.plan.date,
+                                    None, "", v["registration_authority"], self.now, self.now))  # fmt: skip
+
+    def children(self) -> None:
+        """Savoir-faire (to their exercise), diplomas and authorizations (to the person's first exercise)."""
+        expertises, diplomas, authorizations = self.plan.current[4:7]
+        specialties = _codes(catalog.SPECIALTY)
+        first_exercise: dict[str, int] = {}
+        for (rpps, _profession), pk in sorted(self.exercise_ids.items()):
+            first_exercise.setdefault(rpps, pk)
+        for rpps, profession, type_code, code in sorted(self.plan.expertises - set(expertises)):
+            exercise_id = self.exercise_ids.get((rpps, profession))
+            if exercise_id is None:
+                continue
+            if type_code != "S" or code not in specialties:
+                self.problem(f"RPPS {rpps} : savoir-faire {type_code} {code} : seules les spécialités ordinales "
+                             "(type S) connues et en vigueur sont chargées.")  # fmt: skip
+                continue
+            pk = self.added_to(
+                Expertise, self.ids(Expertise), exercise_id, rpps, {"type_code": type_code, "code": code}
             )
-            record("registry.structure", sid, None, {"technical_id": "F" + legal_finess})
-    for technical_id, v in new_structures.items():
-        sid = structure_ids[technical_id]
-        legal = by_finess.get(plan.legal_entities.get(technical_id, ""))
-        out.add(Structure, _structure_row(sid, technical_id, v, legal if legal != sid else None, False, now))
-        record("registry.structure", sid, None, {"technical_id": technical_id})
-
-    out.flush(Exercise, Structure)  # situations refer to them
-    for key, v in plan.activities.items():
-        if key in activities:
-            continue
-        rpps, profession, technical_id = key[:3]
-        exercise_id, structure_id = exercise_ids.get((rpps, profession)), structure_ids.get(technical_id)
-        if exercise_id is None or structure_id is None:
-            continue  # its exercise or structure was refused, and reported
-        if (
-            v["mode_code"] not in modes
-            or (v["genre_code"] and v["genre_code"] not in genres)
-            or (v["function_code"] and v["function_code"] not in functions)
-            or (v["pharmacist_section_code"] and v["pharmacist_section_code"] not in sections)
-        ):
-            problem(f"RPPS {rpps} : situation à {technical_id} avec un code inconnu ou plus valide : non chargée.")
-            continue
-        activity_id = added_to(Activity, ids(Activity), exercise_id, rpps, {"structure_id": structure_id})
-        out.add(
-            Activity,
-            (
-                activity_id,
-                exercise_id,
-                structure_id,
-                v["mode_code"],
-                v["function_code"],
-                v["genre_code"],
-                v["role_code"],
-                v["pharmacist_section_code"],
-                plan.date,
-                None,
-                "",
-                v["registration_authority"],
-                now,
-                now,
-            ),
-        )
-
-    first_exercise: dict[str, int] = {}
-    for (rpps, _profession), pk in sorted(exercise_ids.items()):
-        first_exercise.setdefault(rpps, pk)
-    for rpps, profession, type_code, code in sorted(plan.expertises - set(expertises)):
-        exercise_id = exercise_ids.get((rpps, profession))
-        if exercise_id is None:
-            continue
-        if type_code != "S" or code not in specialties:
-            problem(
-                f"RPPS {rpps} : savoir-faire {type_code} {code} : seules les spécialités ordinales (type S) "
-                "connues et en vigueur sont chargées."
-            )
-            continue
-        pk = added_to(Expertise, ids(Expertise), exercise_id, rpps, {"type_code": type_code, "code": code})
-        out.add(Expertise, (pk, exercise_id, type_code, code, now, now))
-    for (rpps, type_code, code), label in sorted(plan.diplomas.items()):
-        if (rpps, type_code, code) in diplomas or rpps not in first_exercise:
-            continue
-        if type_code not in diploma_types:
-            problem(f"RPPS {rpps} : type de diplôme « {type_code} » inconnu ou plus valide : non chargé.")
-            continue
-        pk = added_to(Diploma, ids(Diploma), first_exercise[rpps], rpps, {"type_code": type_code, "code": code})
-        out.add(Diploma, (pk, first_exercise[rpps], type_code, code, label, "", None, "", now, now))
-    for (rpps, type_code, code), label in sorted(plan.authorizations.items()):
-        if (rpps, type_code, code) in authorizations or rpps not in first_exercise:
-            continue
-        if type_code not in authorization_types:
-            problem(f"RPPS {rpps} : type d'autorisation « {type_code} » inconnu ou plus valide : non chargée.")
-            continue
-        pk = added_to(
-            Authorization, ids(Authorization), first_exercise[rpps], rpps, {"type_code": type_code, "code": code}
-        )
-        out.add(Authorization, (pk, first_exercise[rpps], type_code, code, label, "", None, now, now))
-
-    out.flush()
-    touched = sorted(touched)
-    for start in range(0, len(touched), _Rows.BATCH):
-        Exercise.objects.filter(pk__in=touched[start : start + _Rows.BATCH]).update(updated_at=now)
+            self.out.add(Expertise, (pk, exercise_id, type_code, code, self.now, self.now))
+        for model, known, rows, table, what in (
+            (Diploma, diplomas, self.plan.diplomas, catalog.DIPLOMA_TYPE, "type de diplôme « {} » inconnu ou plus "
+             "valide : non chargé."),
+            (Authorization, authorizations, self.plan.authorizations, catalog.AUTHORIZATION_TYPE,
+             "type d'autorisation « {} » inconnu ou plus valide : non chargée."),
+        ):  # fmt: skip
+            types = _codes(table)
+            for (rpps, type_code, code), label in sorted(rows.items()):
+                if (rpps, type_code, code) in known or rpps not in first_exercise:
+                    continue
+                if type_code not in types:
+                    self.problem(f"RPPS {rpps} : " + what.format(type_code))
+                    continue
+                exercise_id = first_exercise[rpps]
+                pk = self.added_to(model, self.ids(model), exercise_id, rpps, {"type_code": type_code, "code": code})
+                details = (
+                    ("", None, "") if model is Diploma else ("", None)
+                )  # number, date(, place): private, not in the file
+                self.out.add(model, (pk, exercise_id, type_code, code, label, *details, self.now, self.now))
 
 
 def _structure_row(sid, technical_id, values, legal_entity_id, is_legal_entity, now):

@@ -182,10 +182,31 @@ def test_the_demo_publishes_only_once(registry, capsys):
 def test_one_publisher_at_a_time(registry):
     """A second publication while one is under way is refused with a French message, writes nothing,
     and the next one runs once the first is done (the lock is released, even after a failure)."""
+    import threading
+
+    from django.db import connection
+
     from rpps.runtime import locks
 
-    with locks.exclusive("publication"), pytest.raises(publish.PublicationError, match="déjà en cours"):
-        publish.publish(now=timezone.now() - datetime.timedelta(minutes=2))
+    held, done = threading.Event(), threading.Event()
+
+    def other_publisher():  # another process's hold: its own database session (or its own lock file)
+        try:
+            with locks.exclusive("publication"):
+                held.set()
+                done.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=other_publisher)
+    holder.start()
+    try:
+        assert held.wait(10)
+        with pytest.raises(publish.PublicationError, match="déjà en cours"):
+            publish.publish(now=timezone.now() - datetime.timedelta(minutes=2))
+    finally:
+        done.set()
+        holder.join()
     assert publish.publications() == []
     publication = publish.publish(now=timezone.now() - datetime.timedelta(minutes=1))
     assert [p.stamp for p in publish.publications()] == [publication.stamp]
