@@ -102,43 +102,78 @@ def _total(queryset, mode: str, page_ms: float) -> int | None:
         return None
 
 
+def _option(params, name: str, allowed: tuple[str, ...], default: str, expected: str) -> str:
+    value = next((v for k, v in params if k == name), default)
+    if value not in allowed:
+        raise SearchError(f"Paramètre « {name} », valeur « {value} » : {expected}")
+    return value
+
+
 @without_cycle_collector()  # a page of up to 1000 resources and their includes
 def _bundle(
     request, resource_type, params, *, position=None, backward=False, total=None, started_at, ignored=()
 ) -> HttpResponse:
     """One page of a search: the first (position None) or the one after/before a cursor's position."""
-    model = MODELS[resource_type]
     count = count_parameter(params)
     where = conditions(resource_type, params)
-    queryset = model.objects.filter(where)
-    total_mode = next((v for k, v in params if k == "_total"), "")
-    if total_mode not in ("", "none", "estimate", "accurate"):
-        raise SearchError(f"Paramètre « _total », valeur « {total_mode} » : none, estimate ou accurate attendu")
-    summary = next((v for k, v in params if k == "_summary"), "false")
-    if summary not in ("count", "false"):
-        raise SearchError(f"Paramètre « _summary », valeur « {summary} » : seuls count et false sont pris en charge")
+    total_mode = _option(
+        params, "_total", ("", "none", "estimate", "accurate"), "", "none, estimate ou accurate attendu"
+    )
+    summary = _option(params, "_summary", ("count", "false"), "false", "seuls count et false sont pris en charge")
     dead = tombstones.conditions(resource_type, params)
     # None: no tombstone can match (most searches): no query at all
     gone_queryset = Tombstone.objects.filter(dead) if dead is not None else None
     if summary == "count":
-        total = queryset.count() + (gone_queryset.count() if gone_queryset is not None else 0)
-        return respond(
-            {
-                "resourceType": "Bundle",
-                "id": str(uuid.uuid4()),
-                "type": "searchset",
-                "total": total,
-                "meta": {"lastUpdated": instant(timezone.now())},
-            },
-            pretty=pretty(params),
-        )
-    includes = includes_of(resource_type, params)
-    elements = _elements(params)
+        total = MODELS[resource_type].objects.filter(where).count()
+        total += gone_queryset.count() if gone_queryset is not None else 0
+        return respond(_searchset(total=total), pretty=pretty(params))
     first_page = position is None and not backward
     if not first_page and gone_queryset is not None:  # deletions since the first page are not in its snapshot
         gone_queryset = gone_queryset.filter(deleted_at__lte=started_at)
     results = paging.Results(resource_type, params, where, gone_queryset)
-    position = results.decode(position)
+    rows, earlier, later, page_ms = _page(results, results.decode(position), backward, count)
+    if first_page and total_mode != "none":
+        # A first page that holds everything is its own count; otherwise count (within the budget).
+        total = len(rows) if not later else _total(results.live, total_mode, page_ms)
+        if later and total is not None and gone_queryset is not None:
+            total += gone_queryset.count()
+    base = base_url(request)
+    bundle = _searchset(total=total)
+    shown = [(k, v) for k, v in params if k not in ("_format", "_pretty")]
+    links = [{"relation": "self", "url": f"{base}{resource_type}?{urlencode(shown)}"}]
+    state = {"type": resource_type, "params": shown, "total": total, "at": started_at.isoformat()}
+    for relation, at, back, wanted in (("first", None, False, earlier or later),
+                                       ("previous", rows[:1], True, earlier and rows),
+                                       ("next", rows[-1:], False, later and rows)):  # fmt: skip
+        if wanted:
+            cursor = state | {"pos": results.encode(at[0] if at else None), "back": back}
+            token = signing.dumps(cursor, salt=PAGE_SALT, compress=True)
+            links.append({"relation": relation, "url": f"{base}_page?{urlencode({'id': token})}"})
+    bundle["link"] = links
+    elements = _elements(params)
+    bundle["entry"] = [
+        {
+            "fullUrl": f"{base}{kind}/{resource['id']}",
+            "resource": _subset(resource, elements) if elements else resource,
+            "search": {"mode": mode},
+        }
+        for kind, resource, mode in _entries(resource_type, results, rows, includes_of(resource_type, params))
+    ]
+    if ignored:
+        bundle["entry"].append(_ignored_outcome(resource_type, ignored))
+    return respond(bundle, pretty=pretty(params))
+
+
+def _searchset(*, total: int | None) -> dict:
+    bundle = {"resourceType": "Bundle", "id": str(uuid.uuid4()), "meta": {"lastUpdated": instant(timezone.now())},
+              "type": "searchset"}  # fmt: skip
+    if total is not None:
+        bundle["total"] = total
+    return bundle
+
+
+def _page(results, position, backward: bool, count: int) -> tuple[list, bool, bool, float]:
+    """(the page's rows, whether rows come before it, whether rows come after it, ms it took)."""
     timed = time.perf_counter()
     if backward:
         rows = results.before(position, count + 1)
@@ -148,47 +183,15 @@ def _bundle(
         rows = results.after(position, count + 1)
         earlier, later = position is not None, len(rows) > count
         rows = rows[:count]
-    page_ms = (time.perf_counter() - timed) * 1000
+    return rows, earlier, later, (time.perf_counter() - timed) * 1000
+
+
+def _entries(resource_type: str, results, rows, includes) -> list[tuple[str, dict, str]]:
+    """(type, resource, search mode) of the page: its matches, its tombstones, then what they include."""
     ids = [results.resource_id(r) for r in rows if r[0] == "live"]
     dead_ids = [r[1] for r in rows if r[0] == "gone"]
     dead = list(Tombstone.objects.filter(pk__in=dead_ids).order_by("pk")) if dead_ids else []
-    if first_page and total_mode != "none":
-        # A first page that holds everything is its own count; otherwise count (within the budget).
-        total = len(rows) if not later else _total(results.live, total_mode, page_ms)
-        if later and total is not None and gone_queryset is not None:
-            total += gone_queryset.count()
     resources = BUILDERS[resource_type](ids)
-    base = base_url(request)
-    bundle = {
-        "resourceType": "Bundle",
-        "id": str(uuid.uuid4()),
-        "meta": {"lastUpdated": instant(timezone.now())},
-        "type": "searchset",
-    }
-    if total is not None:
-        bundle["total"] = total
-    shown = [(k, v) for k, v in params if k not in ("_format", "_pretty")]
-    links = [{"relation": "self", "url": f"{base}{resource_type}?{urlencode(shown)}"}]
-
-    def cursor(relation: str, at, back: bool = False) -> None:
-        state = {
-            "type": resource_type,
-            "params": shown,
-            "total": total,
-            "at": started_at.isoformat(),
-            "pos": results.encode(at),
-            "back": back,
-        }
-        token = signing.dumps(state, salt=PAGE_SALT, compress=True)
-        links.append({"relation": relation, "url": f"{base}_page?{urlencode({'id': token})}"})
-
-    if earlier or later:
-        cursor("first", None)
-    if earlier and rows:
-        cursor("previous", rows[0], back=True)
-    if later and rows:
-        cursor("next", rows[-1])
-    bundle["link"] = links
     entries = [(resource_type, resources[pk], "match") for pk in ids if pk in resources]
     entries += [(resource_type, tombstones.resource(t), "match") for t in dead]
     seen = {(resource_type, pk) for pk in ids}
@@ -197,33 +200,15 @@ def _bundle(
             if (kind, pk) not in seen:
                 seen.add((kind, pk))
                 entries.append((kind, resource, "include"))
-    bundle["entry"] = [
-        {
-            "fullUrl": f"{base}{kind}/{resource['id']}",
-            "resource": _subset(resource, elements) if elements else resource,
-            "search": {"mode": mode},
-        }
-        for kind, resource, mode in entries
-    ]
-    if ignored:
-        bundle["entry"].append(
-            {
-                "resource": {
-                    "resourceType": "OperationOutcome",
-                    "issue": [
-                        {
-                            "severity": "warning",
-                            "code": "not-supported",
-                            "diagnostics": f"Paramètre « {name} » inconnu pour la ressource {resource_type} : ignoré "
-                            "(Prefer: handling=lenient)",
-                        }
-                        for name in ignored
-                    ],
-                },
-                "search": {"mode": "outcome"},
-            }
-        )
-    return respond(bundle, pretty=pretty(params))
+    return entries
+
+
+def _ignored_outcome(resource_type: str, ignored) -> dict:
+    """The parameters left out of a lenient search (Prefer: handling=lenient), said in the Bundle."""
+    issues = [{"severity": "warning", "code": "not-supported",
+               "diagnostics": f"Paramètre « {name} » inconnu pour la ressource {resource_type} : ignoré "
+                              "(Prefer: handling=lenient)"} for name in ignored]  # fmt: skip
+    return {"resource": {"resourceType": "OperationOutcome", "issue": issues}, "search": {"mode": "outcome"}}
 
 
 def _elements(params) -> set[str] | None:
