@@ -549,63 +549,53 @@ class PopulationGenerator:
                 now,
             )
         )
-        # Exercise
+        eid, category = self._exercise(rows, pid, prof, spec, usage or birth_name, first)
+        self._qualifications(rows, eid, prof, spec, birth, birth_place)
+        open_count = self._situations(batch, pools, eid, prof, spec, rpps, birth)
+        self._contacts(rows, pid, rpps, prof, spec, category, slug, index)
+        rows[ChangeRecord].append(
+            history.change_row(self._id(ChangeRecord), now, ACTOR, self.reason, "create", "registry.person", pid, pid,
+                               after={"rpps": rpps, "profession_code": prof, "situations": open_count})
+        )  # fmt: skip
+
+    # The parts of a person, drawn in this order (the seed gives the same population every time).
+
+    def _exercise(self, rows, pid, prof, spec, last_name, first_name) -> tuple[int, str]:
+        rng, now = self.rng, self.now
         category = "E" if rng.random() < 0.02 else ("M" if rng.random() < 0.15 else "C")
         civility = ("PR" if rng.random() < 0.03 else "DR") if rng.random() < spec.dr_share else ""
         eid = self._id(Exercise)
-        rows[Exercise].append(
-            (eid, pid, prof, category, civility, usage or birth_name, first, spec.authority, now, now)
-        )
+        rows[Exercise].append((eid, pid, prof, category, civility, last_name, first_name, spec.authority, now, now))
         if prof == "10":
             code = self.spec_codes[bisect.bisect_left(self.spec_cum, rng.random() * self.spec_cum[-1])]
-            rows[Expertise].append((self._id(Expertise), eid, "S", code, now, now))
         elif prof == "40" and rng.random() < 0.1:
-            rows[Expertise].append(
-                (
-                    self._id(Expertise),
-                    eid,
-                    "S",
-                    DENTAL_SPECIALTIES[int(rng.random() * len(DENTAL_SPECIALTIES))],
-                    now,
-                    now,
-                )
-            )
+            code = DENTAL_SPECIALTIES[int(rng.random() * len(DENTAL_SPECIALTIES))]
         elif prof == "60" and rng.random() < 0.02:
-            rows[Expertise].append(
-                (self._id(Expertise), eid, "S", IPA_SPECIALTIES[int(rng.random() * len(IPA_SPECIALTIES))], now, now)
-            )
+            code = IPA_SPECIALTIES[int(rng.random() * len(IPA_SPECIALTIES))]
+        else:
+            code = None
+        if code is not None:
+            rows[Expertise].append((self._id(Expertise), eid, "S", code, now, now))
+        return eid, category
+
+    def _qualifications(self, rows, eid, prof, spec, birth, birth_place) -> None:
+        """The diploma, and an authorisation to practise for a diploma obtained abroad."""
+        rng, now = self.rng, self.now
         diploma_year = min(birth.year + (21 + int(rng.random() * (27 - 21 + 1))), self.today.year)
         diploma_type = "DE" if spec.diploma.startswith("DE ") else "AU"
         abroad_diploma = birth_place.startswith("99") and rng.random() < 0.5
-        rows[Diploma].append(
-            (
-                self._id(Diploma),
-                eid,
-                "DEEE" if abroad_diploma else diploma_type,
-                "",
-                spec.diploma,
-                f"{int(rng.random() * 10**9):09d}",
-                self._d(datetime.date(diploma_year, 6 + int(rng.random() * 4), 1 + int(rng.random() * 28))),
-                self._commune()[2],
-                now,
-                now,
-            )
-        )
+        number = f"{int(rng.random() * 10**9):09d}"
+        obtained = datetime.date(diploma_year, 6 + int(rng.random() * 4), 1 + int(rng.random() * 28))
+        rows[Diploma].append((self._id(Diploma), eid, "DEEE" if abroad_diploma else diploma_type, "", spec.diploma,
+                              number, self._d(obtained), self._commune()[2], now, now))  # fmt: skip
         if abroad_diploma:
-            rows[Authorization].append(
-                (
-                    self._id(Authorization),
-                    eid,
-                    "AM01",
-                    "",
-                    "",
-                    f"AE{int(rng.random() * 10**6):06d}",
-                    self._d(datetime.date(diploma_year, 10, 1)),
-                    now,
-                    now,
-                )
-            )
-        # Situations: most people have one, some several, a few none open.
+            rows[Authorization].append((self._id(Authorization), eid, "AM01", "", "", f"AE{int(rng.random() * 10**6):06d}",
+                                        self._d(datetime.date(diploma_year, 10, 1)), now, now))  # fmt: skip
+
+    def _situations(self, batch, pools, eid, prof, spec, rpps, birth) -> int:
+        """Most people have one open situation, some several, a few none; some a closed one too.
+        Returns the number open."""
+        rng, now = self.rng, self.now
         draw = rng.random()
         open_count = 0 if draw < 0.06 else 1 if draw < 0.90 else 2 if draw < 0.98 else 3
         home = self._commune()
@@ -624,77 +614,31 @@ class PopulationGenerator:
             end, reason = None, ""
             if closed:
                 end = start + datetime.timedelta(days=30 + int(rng.random() * 2970))
-                end = min(end, self.today - datetime.timedelta(days=1))
-                if end < start:
-                    end = start
+                end = max(min(end, self.today - datetime.timedelta(days=1)), start)
                 reason = END_REASONS[int(rng.random() * len(END_REASONS))]
             genre = ("GENR10" if role in SOCIAL_ROLES else "GENR01") if prof in ("99", "41") else "GENR01"
-            rows[Activity].append(
-                (
-                    self._id(Activity),
-                    eid,
-                    structure,
-                    mode,
-                    function,
-                    genre,
-                    role,
-                    section,
-                    self._d(start),
-                    self._d(end),
-                    reason,
-                    "",  # the registration authority: the exercise's
-                    now,
-                    now,
-                )
-            )
+            # "": the registration authority of the situation is the exercise's
+            batch.rows[Activity].append((self._id(Activity), eid, structure, mode, function, genre, role, section,
+                                         self._d(start), self._d(end), reason, "", now, now))  # fmt: skip
+        return open_count
+
+    def _contacts(self, rows, pid, rpps, prof, spec, category, slug, index) -> None:
+        """An MSSanté mailbox and a CPS/CPF card, for the shares of the profession that have them."""
+        rng, now = self.rng, self.now
         if rng.random() < spec.mailbox_share:
             domain = {"10": "medecin", "21": "pharmacien", "40": "chirurgien-dentiste"}.get(prof, "pro")
-            rows[Mailbox].append(
-                (
-                    self._id(Mailbox),
-                    f"{slug}.{index}@{domain}.mssante.fr",
-                    "PER",
-                    pid,
-                    None,
-                    "",
-                    self.true if rng.random() < 0.8 else self.false,
-                    self.true if rng.random() < 0.03 else self.false,
-                    now,
-                    now,
-                )
-            )
+            demat = self.true if rng.random() < 0.8 else self.false
+            red_list = self.true if rng.random() < 0.03 else self.false
+            rows[Mailbox].append((self._id(Mailbox), f"{slug}.{index}@{domain}.mssante.fr", "PER", pid, None, "",
+                                  demat, red_list, now, now))  # fmt: skip
         if rng.random() < spec.card_share:
             self.card_seq += 1
             valid_from = self.today - datetime.timedelta(days=1 + int(rng.random() * (3 * 365 - 1)))
             card_type = "CPF" if category == "E" else "CPS"
             opposition = valid_from + datetime.timedelta(days=30) if rng.random() < 0.01 else None
-            rows[Card].append(
-                (
-                    self._id(Card),
-                    pid,
-                    card_type,
-                    f"{8_000_000_000 + self.card_seq:010d}",
-                    "8" + rpps,
-                    self._d(valid_from),
-                    self._d(valid_from + datetime.timedelta(days=3 * 365)),
-                    self._d(opposition),
-                    now,
-                    now,
-                )
-            )
-        rows[ChangeRecord].append(
-            history.change_row(
-                self._id(ChangeRecord),
-                now,
-                ACTOR,
-                self.reason,
-                "create",
-                "registry.person",
-                pid,
-                pid,
-                after={"rpps": rpps, "profession_code": prof, "situations": open_count},
-            )
-        )
+            rows[Card].append((self._id(Card), pid, card_type, f"{8_000_000_000 + self.card_seq:010d}", "8" + rpps,
+                               self._d(valid_from), self._d(valid_from + datetime.timedelta(days=3 * 365)),
+                               self._d(opposition), now, now))  # fmt: skip
 
     def batches(self):
         """Yield Batch objects; the first one also holds the fixed structures."""
