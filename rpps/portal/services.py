@@ -255,6 +255,33 @@ def exercise_names(person: Person) -> tuple[str, str]:
     return exercise.last_name, exercise.first_name
 
 
+def _check_designation(who: Who, contract, structure, kind, email, phone, training_date, terms_accepted) -> None:
+    """What a designation must satisfy, each refusal with its French message and the field it is about."""
+    if not permissions.can_designate(who.national_id, contract, kind):
+        raise Refused(
+            "Vous ne pouvez pas désigner de mandataire pour cette structure : seul son représentant légal le peut."
+            if kind == Habilitation.Kind.MANDATARY
+            else "Vous ne représentez pas cette structure : vous ne pouvez pas y désigner de gestionnaire."
+        )
+    if not contract.covers(structure):
+        raise Refused(f"« {structure.name} » n'est pas couvert par ce contrat.", "structure")
+    if kind == Habilitation.Kind.MANDATARY and structure.pk != contract.structure_id:
+        raise Refused("Un mandataire est désigné pour toute la structure contractante.", "structure")
+    if not (email or phone):
+        raise Refused("Indiquez l'adresse e-mail ou le téléphone de la personne désignée.", "email")
+    esms = contract.is_esms if structure.pk == contract.structure_id else structure.sector_code in ESMS_SECTORS
+    if kind == Habilitation.Kind.MANAGER and esms and training_date is None:
+        raise Refused(
+            "Pour une structure sociale ou médico-sociale, indiquez la date de la formation de gestionnaire "
+            "RPPS+ suivie par la personne désignée.",
+            "training_date",
+        )
+    if training_date is not None and training_date > timezone.localdate():
+        raise Refused("La date de formation ne peut pas être dans le futur.", "training_date")
+    if not terms_accepted:
+        raise Refused("Acceptez les conditions générales d'utilisation pour envoyer la demande.", "terms")
+
+
 def designate(
     who: Who,
     *,
@@ -276,29 +303,7 @@ def designate(
         target=f"{Habilitation.Kind(kind).label} : {identifiers.IDNPS_RPPS_PREFIX}{person.rpps}",
     ):
         contract = Contract.objects.select_related("structure").get(pk=contract.pk)  # the state as of now
-        if not permissions.can_designate(who.national_id, contract, kind):
-            raise Refused(
-                "Vous ne pouvez pas désigner de mandataire pour cette structure : seul son représentant légal le peut."
-                if kind == Habilitation.Kind.MANDATARY
-                else "Vous ne représentez pas cette structure : vous ne pouvez pas y désigner de gestionnaire."
-            )
-        if not contract.covers(structure):
-            raise Refused(f"« {structure.name} » n'est pas couvert par ce contrat.", "structure")
-        if kind == Habilitation.Kind.MANDATARY and structure.pk != contract.structure_id:
-            raise Refused("Un mandataire est désigné pour toute la structure contractante.", "structure")
-        if not (email or phone):
-            raise Refused("Indiquez l'adresse e-mail ou le téléphone de la personne désignée.", "email")
-        esms = contract.is_esms if structure.pk == contract.structure_id else structure.sector_code in ESMS_SECTORS
-        if kind == Habilitation.Kind.MANAGER and esms and training_date is None:
-            raise Refused(
-                "Pour une structure sociale ou médico-sociale, indiquez la date de la formation de gestionnaire "
-                "RPPS+ suivie par la personne désignée.",
-                "training_date",
-            )
-        if training_date is not None and training_date > timezone.localdate():
-            raise Refused("La date de formation ne peut pas être dans le futur.", "training_date")
-        if not terms_accepted:
-            raise Refused("Acceptez les conditions générales d'utilisation pour envoyer la demande.", "terms")
+        _check_designation(who, contract, structure, kind, email, phone, training_date, terms_accepted)
         person = Person.objects.current().filter(pk=person.pk).first()
         if person is None:
             raise Refused("Ce professionnel n'est plus actif dans le répertoire.")

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers
-from rpps.registry.models import Exercise, Person
+from rpps.registry.models import Exercise, Person, Structure
 
 from . import audit, oidc, permissions, services
 from .audit import Who
@@ -201,6 +201,36 @@ def _search_people(query: str):
     return results
 
 
+def _designation_sites(contract) -> list[tuple[str, str]]:
+    """The choices of site: the contracting structure (all its sites), then each site it covers."""
+    return [(str(contract.structure_id), f"{contract.structure.name} — tous les sites")] + [
+        (str(s.pk), f"{s.name} ({s.technical_id})")
+        for s in contract.covered_structures().exclude(pk=contract.structure_id).order_by("name")[:500]
+    ]
+
+
+def _designate(request, contract, person, form):
+    """The designation the form asks for, or None with the service's refusal on the form's field."""
+    structure = Structure.objects.filter(pk=form.cleaned_data["structure"]).first()
+    try:
+        if structure is None:
+            raise services.Refused("Cette structure n'existe pas.", "structure")
+        return services.designate(
+            Who.from_request(request),
+            contract=contract,
+            structure=structure,  # whether the contract covers it: the service's rule
+            kind=form.cleaned_data["kind"],
+            person=person,
+            email=form.cleaned_data["email"],
+            phone=form.cleaned_data["phone"],
+            training_date=form.cleaned_data["training_date"],
+            terms_accepted=form.cleaned_data["terms"],
+        )
+    except services.Refused as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return None
+
+
 @portal_user_required
 def designate(request, pk):
     contract = _visible_contract(request, pk)
@@ -221,36 +251,16 @@ def designate(request, pk):
         return _refused_page(
             request, "Vous ne représentez pas cette structure : vous ne pouvez pas y désigner de gestionnaire."
         )
-    structures = [(str(contract.structure_id), f"{contract.structure.name} — tous les sites")] + [
-        (str(s.pk), f"{s.name} ({s.technical_id})")
-        for s in contract.covered_structures().exclude(pk=contract.structure_id).order_by("name")[:500]
-    ]
     search = PersonSearchForm(request.GET or None)
     results = _search_people(search.cleaned_data["q"]) if search.is_bound and search.is_valid() else None
     chosen = None
     person_id = request.POST.get("person") or request.GET.get("person")
     if person_id and str(person_id).isdigit():
         chosen = Person.objects.current().filter(pk=person_id).first()
-    form = DesignationForm(request.POST or None, kinds=kinds, structures=structures)
+    form = DesignationForm(request.POST or None, kinds=kinds, structures=_designation_sites(contract))
     if request.method == "POST" and chosen is not None and form.is_valid():
-        structure = contract.covered_structures().filter(pk=form.cleaned_data["structure"]).first()
-        try:
-            if structure is None:
-                raise services.Refused("Cette structure n'est pas couverte par le contrat.", "structure")
-            habilitation = services.designate(
-                Who.from_request(request),
-                contract=contract,
-                structure=structure,
-                kind=form.cleaned_data["kind"],
-                person=chosen,
-                email=form.cleaned_data["email"],
-                phone=form.cleaned_data["phone"],
-                training_date=form.cleaned_data["training_date"],
-                terms_accepted=form.cleaned_data["terms"],
-            )
-        except services.Refused as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
+        habilitation = _designate(request, contract, chosen, form)
+        if habilitation is not None:
             messages.success(
                 request,
                 f"Votre demande a bien été traitée : {habilitation.given_name} {habilitation.family_name} est "
