@@ -34,8 +34,12 @@ def outcome(status: int, message: str, code: str = "processing", **headers) -> H
 
 
 def parameters(request) -> list[tuple[str, str]]:
-    source = request.POST if request.method == "POST" else request.GET
-    return [(k, v) for k in source for v in source.getlist(k)]
+    """The request's parameters: those of the URL, then (POST _search, FHIR R4 §3.1.1.3) those of the
+    form body — R4: "the server SHALL combine them" when both are present."""
+    found = [(k, v) for k in request.GET for v in request.GET.getlist(k)]
+    if request.method == "POST":
+        found += [(k, v) for k in request.POST for v in request.POST.getlist(k)]
+    return found
 
 
 def pretty(params) -> bool:
@@ -59,6 +63,9 @@ def api(view):
                 "throttled",
                 **{"Retry-After": "1"},
             )
+        elif any("\x00" in k or "\x00" in v for k, v in parameters(request)):
+            # no parameter of any search may hold one, and the database refuses them: a clear 400
+            response = outcome(400, "Paramètre invalide : une valeur contient un caractère nul (%00).", "invalid")
         else:
             formats = [v for k, v in parameters(request) if k == "_format"]
             if any(f not in JSON_FORMATS for f in formats):

@@ -98,7 +98,7 @@ def date_range(value: str) -> tuple[str, datetime.datetime, datetime.datetime]:
             start = datetime.datetime.fromisoformat(text)
             if start.tzinfo is None:
                 start = start.replace(tzinfo=tz)
-            end = start + datetime.timedelta(milliseconds=1 if "." in time else 1000)
+            end = start + _time_precision(time)
         elif day:
             start = datetime.datetime(int(year), int(month[1:]), int(day[1:]), tzinfo=tz)
             end = start + datetime.timedelta(days=1)
@@ -111,6 +111,15 @@ def date_range(value: str) -> tuple[str, datetime.datetime, datetime.datetime]:
     except ValueError:
         raise SearchError(f"date « {value} » invalide") from None
     return prefix, start, end
+
+
+def _time_precision(time: str) -> datetime.timedelta:
+    """The span a time stands for, at its own precision (FHIR R4 §3.1.1.4.3: a search date is the range
+    its precision covers): ``T01:24`` a minute, ``T01:24:07`` a second, ``T01:24:07.5`` a tenth."""
+    clock = re.split(r"[Z+-]", time[1:])[0]
+    if "." in clock:
+        return datetime.timedelta(seconds=10 ** -len(clock.partition(".")[2]))
+    return datetime.timedelta(seconds=(3600, 60, 1)[min(clock.count(":"), 2)])
 
 
 def date_condition(field: str, value: str) -> Q:

@@ -918,3 +918,39 @@ def test_tombstones_are_kept_for_their_retention_then_purged(api, recording, set
     settings.FHIR_TOMBSTONE_DAYS = 1  # never less than 30 days: deltas of the last month stay complete
     Tombstone.objects.filter(resource_id=recent_id).update(deleted_at=timezone.now() - datetime.timedelta(days=29))
     assert tombstones.purge() == 0 and Tombstone.objects.filter(resource_id=recent_id).exists()
+
+
+def test_a_date_to_the_minute_covers_the_whole_minute(api, recording):
+    """FHIR R4 §3.1.1.4.3: "the date value is treated as a range defined by its precision": a time to
+    the minute stands for that minute (delta syncs written at minute precision must see every change)."""
+    exercise = factories.exercise(last_name="MINUTE")
+    changed = datetime.datetime.fromisoformat("2026-12-02T01:24:37.250+01:00")
+    Exercise.objects.filter(pk=exercise.pk).update(updated_at=changed)
+    wanted = [f"003-{exercise.pk}"]
+    for value, found in (("eq2026-12-02T01:24+01:00", wanted), ("eq2026-12-02T01:25+01:00", []),
+                         ("eq2026-12-02T01:24:37+01:00", wanted), ("eq2026-12-02T01:24:36+01:00", []),
+                         ("eq2026-12-02T01:24:37.2+01:00", wanted), ("eq2026-12-02T01:24:37.3+01:00", []),
+                         ("ge2026-12-02T01:24+01:00", wanted), ("gt2026-12-02T01:24+01:00", []),
+                         ("lt2026-12-02T01:25+01:00", wanted)):  # fmt: skip
+        assert ids(search(api, "Practitioner", _lastUpdated=value, family="minute")) == found, value
+
+
+def test_post_search_combines_the_url_and_the_body(api, recording):
+    """FHIR R4 §3.1.1.3 (search with POST): parameters may be in the URL and in the body, and "the server
+    SHALL combine them"."""
+    anne = factories.exercise(last_name="COMBINE", first_name="Anne")
+    factories.exercise(last_name="COMBINE", first_name="Paul")
+    factories.exercise(last_name="AUTRE", first_name="Anne")
+    response = api.post("/fhir/v2/Practitioner/_search?family=combine", {"given": "anne"})
+    assert response.status_code == 200
+    assert ids(response.json()) == [f"003-{anne.pk}"]
+
+
+def test_a_nul_character_in_a_parameter_is_a_clear_400(api, recording):
+    """No value of a search may hold a NUL: the answer is an OperationOutcome, never a server error."""
+    for response in (api.get("/fhir/v2/Practitioner", {"family": "du\x00pont"}),
+                     api.get("/fhir/v2/Organization", {"name\x00": "x"}),
+                     api.post("/fhir/v2/Practitioner/_search", {"given": "\x00"})):  # fmt: skip
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
+        assert "caractère nul" in response.json()["issue"][0]["diagnostics"]
