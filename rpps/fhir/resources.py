@@ -74,12 +74,18 @@ TABLE_SYSTEMS = {
     catalog.CIVILITY: "TRE_R81-Civilite",
 }
 DIPLOMA_SYSTEM = "TRE_R48-DiplomeEtatFrancais"
+ORGANIZATION_KIND_SYSTEM = f"{FR_CORE}/CodeSystem/fr-core-cs-v2-3307"  # LEGAL-ENTITY, GEOGRAPHICAL-ENTITY
 # Tables whose codes belong to a system named otherwise: card types, by the OID of JDV_J128's codes (its NOS file).
 OTHER_SYSTEMS = {catalog.CARD_TYPE: "urn:oid:1.2.250.1.213.1.6.1.106"}
 
 
 def nos_system(name: str) -> str:
     return f"https://mos.esante.gouv.fr/NOS/{name}/FHIR/{name.replace('_', '-')}"
+
+
+def table_system(table: str) -> str:
+    """The code system the codes of one of our tables are shown in."""
+    return OTHER_SYSTEMS[table] if table in OTHER_SYSTEMS else nos_system(TABLE_SYSTEMS[table])
 
 
 _codings: dict[tuple, dict] = {}
@@ -92,8 +98,7 @@ def coding(table: str, code: str) -> dict:
     if found is None:
         if len(_codings) > 20_000:
             _codings.clear()
-        system = OTHER_SYSTEMS[table] if table in OTHER_SYSTEMS else nos_system(TABLE_SYSTEMS[table])
-        found = {"system": system, "code": code}
+        found = {"system": table_system(table), "code": code}
         label = lookup.label(table, code)
         found = _codings[key] = found | {"display": label} if label else found
     return found
@@ -522,7 +527,7 @@ def organizations(ids) -> dict[int, dict]:
                 "extension": [
                     {"url": f"{IG}/StructureDefinition/as-ext-organization-types", "valueCode": "organizationType"}
                 ],
-                "coding": [{"system": f"{FR_CORE}/CodeSystem/fr-core-cs-v2-3307", "code": kind}],
+                "coding": [{"system": ORGANIZATION_KIND_SYSTEM, "code": kind}],
             }
         ]
         if s["sector_code"]:

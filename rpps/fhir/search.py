@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from rpps.directory.keys import name_key, prefix_condition
 from rpps.directory.models import Entry
+from rpps.nomenclatures import catalog
 from rpps.registry import identifiers
 from rpps.registry.folding import Fold
 from rpps.registry.models import Card, Diploma, Expertise, Mailbox
@@ -21,17 +22,21 @@ from rpps.registry.models.activity import open_condition
 from rpps.registry.models.person import current_condition
 
 from .resources import (
+    DIPLOMA_SYSTEM,
     FINESS_SYSTEM,
     IDNPS_SYSTEM,
     IDNST_SYSTEM,
     MODELS,
+    ORGANIZATION_KIND_SYSTEM,
     PREFIXES,
     RPPS_RANG_SYSTEM,
     RPPS_SYSTEM,
     SIRENE_SYSTEM,
+    nos_system,
     organisation_mailbox,
     parse_id,
     shown_cards,
+    table_system,
 )
 
 RESULT_PARAMETERS = {
@@ -227,11 +232,34 @@ def identifier_lookup(resource_type: str, params) -> list[str] | None:
     return [n for n in numbers if n]
 
 
+def _coded(token: Token, options) -> Q:
+    """A token against the codings an element shows: ``options`` is [(system, code -> condition)].
+    FHIR R4 §3.1.1.4.2 (token): ``code`` matches in any system, ``system|code`` in that system only,
+    ``|code`` a coding without system."""
+    found = Q(pk__in=[])
+    for system, condition in options:
+        if token.system is None or token.system == system:
+            found |= condition(token.code)
+    return found
+
+
+def _of_exercise(model, **fields) -> Q:
+    return Q(pk__in=model.objects.filter(**fields).values("exercise_id"))
+
+
 def _qualification(token: Token) -> Q:
-    code = token.code
-    expertise = Expertise.objects.filter(code=code).values("exercise_id")
-    diploma = Diploma.objects.filter(code=code).values("exercise_id")
-    return Q(profession_code=code) | Q(category_code=code) | Q(pk__in=expertise) | Q(pk__in=diploma)
+    """qualification-code: every coding of Practitioner.qualification.code, as served — profession,
+    category, savoir-faire (its code, in TRE_R38 for a specialty, and its type), diploma (its code in
+    TRE_R48 and its type in TRE_R14)."""
+    return _coded(token, [
+        (table_system(catalog.PROFESSION), lambda c: Q(profession_code=c)),
+        (table_system(catalog.CATEGORY), lambda c: Q(category_code=c)),
+        (table_system(catalog.SPECIALTY), lambda c: _of_exercise(Expertise, type_code="S", code=c)),
+        ("", lambda c: Q(pk__in=Expertise.objects.filter(code=c).exclude(type_code="S").values("exercise_id"))),
+        (table_system(catalog.EXPERTISE_TYPE), lambda c: _of_exercise(Expertise, type_code=c)),
+        (nos_system(DIPLOMA_SYSTEM), lambda c: _of_exercise(Diploma, code=c)),
+        (table_system(catalog.DIPLOMA_TYPE), lambda c: _of_exercise(Diploma, type_code=c)),
+    ])  # fmt: skip
 
 
 def _exercise_names(key_field: str, contains_field: str):
@@ -295,24 +323,22 @@ def _organization_identifier(token: Token) -> Q:
     return q
 
 
+def _organization_kind(code: str) -> Q:
+    kinds = {"LEGAL-ENTITY": Q(is_legal_entity=True), "GEOGRAPHICAL-ENTITY": Q(is_legal_entity=False)}
+    return kinds.get(code, Q(pk__in=[]))
+
+
 def _organization_type(token: Token) -> Q:
-    code = token.code
-    if code == "LEGAL-ENTITY":
-        return Q(is_legal_entity=True)
-    if code == "GEOGRAPHICAL-ENTITY":
-        return Q(is_legal_entity=False)
-    return Q(sector_code=code)
+    """type: the codings of Organization.type — its kind (fr-core-cs-v2-3307) and its sector (TRE_R02)."""
+    return _coded(token, [(ORGANIZATION_KIND_SYSTEM, _organization_kind),
+                          (table_system(catalog.SECTOR), lambda c: Q(sector_code=c))])  # fmt: skip
 
 
 def _role_code(token: Token) -> Q:
-    code = token.code
-    return (
-        Q(genre_code=code)
-        | Q(mode_code=code)
-        | Q(function_code=code)
-        | Q(role_code=code)
-        | Q(pharmacist_section_code=code)
-    )
+    """role: the codings of PractitionerRole.code — genre, mode, function, role, pharmacist section."""
+    return _coded(token, [(table_system(table), lambda c, field=field: Q(**{field: c})) for table, field in (
+        (catalog.ACTIVITY_GENRE, "genre_code"), (catalog.ACTIVITY_MODE, "mode_code"), (catalog.FUNCTION, "function_code"),
+        (catalog.ROLE, "role_code"), (catalog.PHARMACIST_SECTION, "pharmacist_section_code"))])  # fmt: skip
 
 
 def _city(value: str, modifier: str) -> Q:

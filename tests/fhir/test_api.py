@@ -954,3 +954,46 @@ def test_a_nul_character_in_a_parameter_is_a_clear_400(api, recording):
         assert response.status_code == 400
         assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
         assert "caractère nul" in response.json()["issue"][0]["diagnostics"]
+
+
+NOS = "https://mos.esante.gouv.fr/NOS"
+
+
+def test_a_token_with_a_system_matches_in_that_system_only(api, recording):
+    """FHIR R4 §3.1.1.4.2 (token): "[parameter]=[system]|[code]: the value of [code] matches a
+    Coding.code ... and the value of [system] matches the system property of the Identifier or Coding";
+    "|[code]": a coding that has no system. A wrong system finds nothing."""
+    role = factories.activity(mode_code="L")
+    site = role.structure
+    site.sector_code = "SA01"
+    site.save()
+    wanted_role, wanted_site = [f"005-{role.pk}"], [f"001-{site.pk}"]
+    mode_system = f"{NOS}/TRE_R23-ModeExercice/FHIR/TRE-R23-ModeExercice"
+    for value, found in (("L", wanted_role), (f"{mode_system}|L", wanted_role),
+                         ("http://example.org/wrong|L", []), ("|L", [])):  # fmt: skip
+        assert ids(search(api, "PractitionerRole", role=value)) == found, value
+    sector_system = f"{NOS}/TRE_R02-SecteurActivite/FHIR/TRE-R02-SecteurActivite"
+    kind_system = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-3307"
+    for value, found in (("SA01", wanted_site), (f"{sector_system}|SA01", wanted_site),
+                         ("http://example.org/wrong|SA01", []), (f"{kind_system}|SA01", []),
+                         (f"{kind_system}|GEOGRAPHICAL-ENTITY", wanted_site),
+                         (f"{sector_system}|GEOGRAPHICAL-ENTITY", [])):  # fmt: skip
+        assert ids(search(api, "Organization", type=value, _id=f"001-{site.pk}")) == found, value
+
+
+def test_qualification_code_matches_every_coding_the_practitioner_shows(api, recording):
+    """The SearchParameter's expression is Practitioner.qualification.code: a search matches every coding
+    of that element as served — profession, category, savoir-faire (code and type), diploma (code and type)."""
+    exercise = factories.exercise(last_name="QUALIFIE")
+    factories.expertise(exercise, code="SM54")
+    factories.diploma(exercise, code="DE01")
+    other = factories.exercise(last_name="AUTRE", profession_code="60")
+    shown = api.get(f"/fhir/v2/Practitioner/003-{exercise.pk}").json()
+    codings = [(c.get("system"), c["code"]) for q in shown["qualification"] for c in q["code"]["coding"]]
+    assert ("https://mos.esante.gouv.fr/NOS/TRE_R14-TypeDiplome/FHIR/TRE-R14-TypeDiplome", "DE") in codings
+    for system, code in codings:
+        found = ids(search(api, "Practitioner", **{"qualification-code": f"{system}|{code}"}))
+        assert f"003-{exercise.pk}" in found, (system, code)
+        assert ids(search(api, "Practitioner", **{"qualification-code": code})), code
+        assert not search(api, "Practitioner", **{"qualification-code": f"http://example.org/x|{code}"}).get("entry")
+    assert f"003-{other.pk}" not in ids(search(api, "Practitioner", **{"qualification-code": "DE"}))
