@@ -390,8 +390,14 @@ def practitioner_roles(ids, *, day: datetime.date | None = None) -> dict[int, di
     result = {}
     for pk, exercise_id, structure_id, mode, function, genre, role, section, authority, updated, _open in rows:
         ids_ = [_identifier(RPPS_SYSTEM, str(pk))]
+        references = {
+            "practitioner": {"reference": f"Practitioner/{technical_id('Practitioner', exercise_id)}"},
+            "organization": {"reference": f"Organization/{technical_id('Organization', structure_id)}"},
+        }
         if pk not in open_ids:
-            result[pk] = _tombstone("PractitionerRole", pk, updated, ids_)
+            # a closed situation: inactive, still saying whose and where (as-dp-practitionerrole: both 1..1),
+            # nothing else of it (its dates and codes are not published)
+            result[pk] = _tombstone("PractitionerRole", pk, updated, ids_) | references
             continue
         codes = [
             coding(table, code)
@@ -411,8 +417,7 @@ def practitioner_roles(ids, *, day: datetime.date | None = None) -> dict[int, di
             "language": "fr",
             "identifier": ids_,
             "active": True,
-            "practitioner": {"reference": f"Practitioner/{technical_id('Practitioner', exercise_id)}"},
-            "organization": {"reference": f"Organization/{technical_id('Organization', structure_id)}"},
+            **references,
             "code": [{"coding": [c]} for c in codes],
         }
     return result

@@ -414,14 +414,19 @@ def test_no_private_field_in_any_resource(api, data):
     assert "2999" not in text
 
 
-def test_closed_situations_stay_as_inactive_roles_with_their_identifiers_only(api, data, recording):
+def test_closed_situations_stay_as_inactive_roles_with_their_references_only(api, data, recording):
+    """as-dp-practitionerrole: practitioner 1..1 and organization 1..1 — a closed situation keeps them,
+    and shows nothing else of itself (its dates and codes are not published)."""
     role = data["role"]
     role.end_date, role.end_reason_code = datetime.date.today() - datetime.timedelta(days=1), ""
     role.save()
     body = api.get(f"/fhir/v2/PractitionerRole/005-{role.pk}").json()
     PractitionerRole.model_validate(body)
     assert body["active"] is False
-    assert set(body) == {"resourceType", "id", "meta", "language", "identifier", "active"}
+    assert set(body) == {"resourceType", "id", "meta", "language", "identifier", "active", "practitioner",
+                         "organization"}  # fmt: skip
+    assert body["practitioner"] == {"reference": f"Practitioner/003-{role.exercise_id}"}
+    assert body["organization"] == {"reference": f"Organization/001-{role.structure_id}"}
     assert ids(search(api, "PractitionerRole", active="false")) == [f"005-{role.pk}"]
 
 
