@@ -20,7 +20,7 @@ from .http import api, base_url, lenient, outcome, parameters, pretty, respond
 from .includes import included, includes_of
 from .models import Tombstone
 from .resources import BUILDERS, MODELS, instant
-from .search import SearchError, conditions, count_parameter, unknown_parameters
+from .search import MAX_COUNT, SearchError, conditions, count_clamped, count_parameter, unknown_parameters
 
 PAGE_SALT = "rpps.fhir.page"
 
@@ -119,6 +119,8 @@ def _bundle(
     total_mode = _option(
         params, "_total", ("", "none", "estimate", "accurate"), "", "none, estimate ou accurate attendu"
     )
+    method = _option(params, "_totalMethod", ("", "count", "estimate", "none"), "", "count, estimate ou none attendu")
+    total_mode = total_mode or {"count": "accurate", "estimate": "estimate", "none": "none"}.get(method, "")
     summary = _option(params, "_summary", ("count", "false"), "false", "seuls count et false sont pris en charge")
     dead = tombstones.conditions(resource_type, params)
     # None: no tombstone can match (most searches): no query at all
@@ -140,7 +142,9 @@ def _bundle(
     base = base_url(request)
     bundle = _searchset(total=total)
     shown = [(k, v) for k, v in params if k not in ("_format", "_pretty")]
-    links = [{"relation": "self", "url": f"{base}{resource_type}?{urlencode(shown)}"}]
+    # self: the page served — the search for a first page, this cursor for a later one
+    self_url = f"{base}{resource_type}?{urlencode(shown)}" if first_page else request.build_absolute_uri()
+    links = [{"relation": "self", "url": self_url}]
     state = {"type": resource_type, "params": shown, "total": total, "at": started_at.isoformat()}
     for relation, at, back, wanted in (("first", None, False, earlier or later),
                                        ("previous", rows[:1], True, earlier and rows),
@@ -159,8 +163,12 @@ def _bundle(
         }
         for kind, resource, mode in _entries(resource_type, results, rows, includes_of(resource_type, params))
     ]
-    if ignored:
-        bundle["entry"].append(_ignored_outcome(resource_type, ignored))
+    warnings = [f"Paramètre « {name} » inconnu pour la ressource {resource_type} : ignoré (Prefer: handling=lenient)"
+                for name in ignored]  # fmt: skip
+    if count_clamped(params):
+        warnings.append(f"Paramètre « _count » : au plus {MAX_COUNT} ressources par page ; ramené à {MAX_COUNT}.")
+    if warnings:
+        bundle["entry"].append(_warnings(warnings))
     return respond(bundle, pretty=pretty(params))
 
 
@@ -203,11 +211,10 @@ def _entries(resource_type: str, results, rows, includes) -> list[tuple[str, dic
     return entries
 
 
-def _ignored_outcome(resource_type: str, ignored) -> dict:
-    """The parameters left out of a lenient search (Prefer: handling=lenient), said in the Bundle."""
-    issues = [{"severity": "warning", "code": "not-supported",
-               "diagnostics": f"Paramètre « {name} » inconnu pour la ressource {resource_type} : ignoré "
-                              "(Prefer: handling=lenient)"} for name in ignored]  # fmt: skip
+def _warnings(messages: list[str]) -> dict:
+    """What the server did otherwise than asked (parameters left out, a page size brought down), said
+    in the Bundle as an OperationOutcome entry (search mode ``outcome``)."""
+    issues = [{"severity": "warning", "code": "not-supported", "diagnostics": message} for message in messages]
     return {"resource": {"resourceType": "OperationOutcome", "issue": issues}, "search": {"mode": "outcome"}}
 
 

@@ -68,9 +68,11 @@ def statement(base: str) -> dict:
         "rest": [
             {
                 "mode": "server",
-                "documentation": f"Clé d'API dans l'en-tête ESANTE-API-KEY. _count : {DEFAULT_COUNT} par défaut, "
-                f"{MAX_COUNT} au plus. Pages suivantes par le lien next (/fhir/v2/_page?id=…). _total : none, "
-                "estimate (estimation du planificateur), accurate ; par défaut, compté si le comptage tient dans le budget "
+                "documentation": f"Clé d'API dans l'en-tête ESANTE-API-KEY (sans elle : 401 avec WWW-Authenticate). "
+                f"_count : {DEFAULT_COUNT} par défaut, {MAX_COUNT} au plus (au-delà, ramené à {MAX_COUNT} et signalé "
+                "par une entrée OperationOutcome du Bundle). Pages suivantes par le lien next (/fhir/v2/_page?id=…). "
+                "_total : none, estimate (estimation du planificateur), accurate (_totalMethod=count, estimate, none "
+                "est accepté comme synonyme) ; par défaut, compté si le comptage tient dans le budget "
                 "de temps (FHIR_COUNT_BUDGET_MS), sinon absent. Au-delà de l'API officielle : liens first et previous, "
                 "chaque page montrant l'annuaire tel qu'à la première ; _sort (_id, -_id, _lastUpdated, -_lastUpdated) ; "
                 "paramètres chaînés (organization.address-city=…, jusqu'à 3 liens) et _has ; _include:iterate ; "

@@ -95,7 +95,9 @@ def export_status(request, export_id):
         "error": [],
     }
     expires = job.created_at + datetime.timedelta(hours=settings.FHIR_EXPORT_KEEP_HOURS)
-    return respond(manifest, headers={"Expires": http_date(expires.timestamp())})
+    response = respond(manifest, headers={"Expires": http_date(expires.timestamp())})
+    response["Content-Type"] = "application/json"  # Bulk Data 2.0: the manifest is JSON, not a FHIR resource
+    return response
 
 
 @api
@@ -103,6 +105,8 @@ def export_file(request, export_id, name: str):
     job = _own_export(request, export_id)
     if job is None or job.state != Export.State.DONE or name not in {o["file"] for o in job.outputs}:
         return outcome(404, "Fichier d'export introuvable (inconnu, expiré ou annulé).", "not-found")
+    if not export.store().exists(export.file_name(job, name)):  # removed since (expired, cleaned up)
+        return outcome(404, "Fichier d'export introuvable : il a été supprimé ; relancez l'export.", "not-found")
     return StreamingHttpResponse(
         files.read(export.store(), export.file_name(job, name)), content_type="application/fhir+ndjson"
     )

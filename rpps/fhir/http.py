@@ -55,7 +55,8 @@ def api(view):
         started = time.perf_counter()
         key = ApiKey.find(request.headers.get("ESANTE-API-KEY", ""))
         if key is None:
-            response = outcome(401, "Clé d'API absente ou invalide : en-tête ESANTE-API-KEY.", "login")
+            response = outcome(401, "Clé d'API absente ou invalide : en-tête ESANTE-API-KEY.", "login",
+                               **{"WWW-Authenticate": 'ApiKey header="ESANTE-API-KEY"'})  # fmt: skip
         elif not _within_rate(key):
             response = outcome(
                 429,

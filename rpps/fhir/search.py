@@ -49,6 +49,7 @@ RESULT_PARAMETERS = {
     "_elements",
     "_summary",
     "_sort",
+    "_totalMethod",  # fhirpy's count() sends _totalMethod=count (HAPI's name for _total)
 }
 DEFAULT_COUNT = 50
 MAX_COUNT = 1000
@@ -594,10 +595,19 @@ def any_of(alternatives: list[Q]) -> Q:
 
 
 def count_parameter(params: list[tuple[str, str]]) -> int:
+    """The page size asked for; above MAX_COUNT it is brought down to it (as HAPI and Blaze do: the
+    Bundle says so, ``count_clamped``), not refused."""
     values = [v for k, v in params if k == "_count"]
     if not values:
         return DEFAULT_COUNT
     value = values[-1]
-    if not value.isdigit() or not 0 <= int(value) <= MAX_COUNT:
-        raise SearchError(f"Paramètre « _count », valeur « {value} » : entier de 0 à {MAX_COUNT} attendu")
-    return int(value)
+    if not value.isdigit():
+        raise SearchError(
+            f"Paramètre « _count », valeur « {value[:40]} » : entier positif attendu (au plus {MAX_COUNT})"
+        )
+    return min(int(value), MAX_COUNT)
+
+
+def count_clamped(params: list[tuple[str, str]]) -> bool:
+    values = [v for k, v in params if k == "_count"]
+    return bool(values) and values[-1].isdigit() and int(values[-1]) > MAX_COUNT

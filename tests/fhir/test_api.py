@@ -23,7 +23,8 @@ from tests import factories
 from tests.canary import assert_no_canary, plant_canaries
 
 pytestmark = pytest.mark.django_db
-MODELS = {"Practitioner": Practitioner, "PractitionerRole": PractitionerRole, "Organization": Organization}
+MODELS = {"Practitioner": Practitioner, "PractitionerRole": PractitionerRole, "Organization": Organization,
+          "OperationOutcome": OperationOutcome}  # fmt: skip
 
 
 def without_display(value):
@@ -305,7 +306,7 @@ def test_paging_follows_next_links_relative_to_the_request_host(api, recording):
     [
         ("/fhir/v2/Practitioner?address-city=Angers", 400, "address-city"),
         ("/fhir/v2/Practitioner?family:soundex=x", 400, "soundex"),
-        ("/fhir/v2/Practitioner?_count=5000", 400, "_count"),
+        ("/fhir/v2/Practitioner?_count=beaucoup", 400, "_count"),
         ("/fhir/v2/Practitioner?_lastUpdated=ge2024-13-45", 400, "2024-13-45"),
         ("/fhir/v2/Practitioner?active=maybe", 400, "maybe"),
         ("/fhir/v2/Practitioner?_format=xml", 400, "JSON"),
@@ -1002,3 +1003,35 @@ def test_qualification_code_matches_every_coding_the_practitioner_shows(api, rec
         assert ids(search(api, "Practitioner", **{"qualification-code": code})), code
         assert not search(api, "Practitioner", **{"qualification-code": f"http://example.org/x|{code}"}).get("entry")
     assert f"003-{other.pk}" not in ids(search(api, "Practitioner", **{"qualification-code": "DE"}))
+
+
+def test_a_page_size_above_the_maximum_is_brought_down_and_said(api, recording):
+    """As HAPI FHIR and Blaze do: _count above the server's maximum is clamped, and the Bundle says so
+    (an OperationOutcome entry, search mode outcome); not a 400."""
+    factories.exercise()
+    bundle = search(api, "Practitioner", _count=5000)
+    outcomes = [e for e in bundle["entry"] if e["search"]["mode"] == "outcome"]
+    assert len(outcomes) == 1 and "ramené à 1000" in outcomes[0]["resource"]["issue"][0]["diagnostics"]
+    assert not [e for e in search(api, "Practitioner", _count=10)["entry"] if e["search"]["mode"] == "outcome"]
+
+
+def test_fhirpy_count_total_method_and_a_later_page_self_link(api, recording):
+    """fhirpy's count() asks _count=0&_totalMethod=count and reads Bundle.total; the self link of a later
+    page is that page (R4 §3.1.1.2.3: "self" is the link that produced this page)."""
+    for i in range(3):
+        factories.exercise(last_name=f"COMPTE{i}")
+    counted = search(api, "Practitioner", family="compte", _count=0, _totalMethod="count")
+    assert counted["total"] == 3 and not counted.get("entry")
+    first = search(api, "Practitioner", family="compte", _count=1)
+    url = next(link["url"] for link in first["link"] if link["relation"] == "next")
+    second = api.get(urlsplit(url).path + "?" + urlsplit(url).query).json()
+    assert next(link["url"] for link in second["link"] if link["relation"] == "self") == url
+    assert api.get("/fhir/v2/Practitioner", {"_totalMethod": "peut-être"}).status_code == 400
+
+
+def test_a_missing_key_is_a_401_that_says_how_to_authenticate(recording):
+    """RFC 9110 §11.6.1: a 401 response "MUST send a WWW-Authenticate header field"."""
+    response = Client().get("/fhir/v2/Practitioner")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'ApiKey header="ESANTE-API-KEY"'
+    OperationOutcome.model_validate(response.json())

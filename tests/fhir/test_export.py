@@ -44,6 +44,9 @@ def test_export_everything_then_download_the_files(api, recording):
     status_url = kick_off(api)
     status = api.get(status_url)
     assert status.status_code == 200
+    # Bulk Data 2.0 (status request, complete): "the server SHALL respond with a JSON manifest ...
+    # Content-Type: application/json"
+    assert status["Content-Type"] == "application/json"
     manifest = status.json()
     assert manifest["requiresAccessToken"] is True
     assert [o["type"] for o in manifest["output"]] == ["Organization", "Practitioner", "PractitionerRole"]
@@ -234,3 +237,20 @@ def test_the_cycle_collector_is_back_on_after_an_export_and_a_search(api, record
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_file_removed_from_the_store_answers_a_404_outcome(api, recording):
+    """Every error of /fhir/ is an OperationOutcome: an export file removed from the store since its
+    manifest (expired, cleaned up) is a 404 the client can act on, not a server error."""
+    from rpps.fhir import export
+    from rpps.fhir.models import Export
+    from rpps.runtime import files
+
+    factories.activity()
+    manifest = api.get(kick_off(api)).json()
+    job = Export.objects.get()
+    files.remove_folder(export.store(), str(job.pk))
+    response = api.get(path_of(manifest["output"][0]["url"]))
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
+    assert "supprimé" in response.json()["issue"][0]["diagnostics"]
