@@ -10,7 +10,7 @@ from django.utils.http import http_date
 from rpps.runtime import files
 
 from . import export
-from .http import api, outcome, parameters, prefers, respond
+from .http import NDJSON_PRODUCIBLE, api, outcome, parameters, prefers, respond
 from .models import ApiKey, Export
 from .resources import instant
 from .search import date_range
@@ -100,7 +100,7 @@ def export_status(request, export_id):
     return response
 
 
-@api
+@api(produces=NDJSON_PRODUCIBLE)
 def export_file(request, export_id, name: str):
     job = _own_export(request, export_id)
     if job is None or job.state != Export.State.DONE or name not in {o["file"] for o in job.outputs}:

@@ -42,12 +42,35 @@ def parameters(request) -> list[tuple[str, str]]:
     return found
 
 
+PRODUCIBLE = {"*/*", "application/*", "application/fhir+json", "application/json", "application/json+fhir"}
+
+
+NDJSON_PRODUCIBLE = {"*/*", "application/*", "application/fhir+ndjson", "application/ndjson"}
+
+
+def accepts(request, producible: set[str]) -> bool:
+    """Whether the Accept header (absent: anything) admits what the view produces (RFC 9110 §12.5.1;
+    a range with q=0 is refused)."""
+    header = request.headers.get("Accept", "").strip()
+    if not header:
+        return True
+    for item in header.split(","):
+        media, *options = (part.strip() for part in item.split(";"))
+        weight = next((o.partition("=")[2] for o in options if o.startswith("q=")), "1")
+        if media.lower() in producible and weight not in ("0", "0.0", "0.00", "0.000"):
+            return True
+    return False
+
+
 def pretty(params) -> bool:
     return any(k == "_pretty" and v == "true" for k, v in params)
 
 
-def api(view):
-    """API key, per-key rate limit, JSON only, access log (key prefix, path, status, time; no body)."""
+def api(view=None, *, produces: set[str] = PRODUCIBLE):
+    """API key, per-key rate limit, JSON only (406 for an Accept it cannot serve: ``produces``), access
+    log (key prefix, path, status, time; no body)."""
+    if view is None:
+        return lambda view: api(view, produces=produces)
 
     @csrf_exempt
     @wraps(view)
@@ -69,7 +92,10 @@ def api(view):
             response = outcome(400, "Paramètre invalide : une valeur contient un caractère nul (%00).", "invalid")
         else:
             formats = [v for k, v in parameters(request) if k == "_format"]
-            if any(f not in JSON_FORMATS for f in formats):
+            if not formats and not accepts(request, produces):  # _format, when given, wins over Accept (R4 §3.1.0.1.6)
+                response = outcome(406, "Format demandé (en-tête Accept) non produit : seul JSON est servi "
+                                        "(application/fhir+json).", "not-supported")  # fmt: skip
+            elif any(f not in JSON_FORMATS for f in formats):
                 response = outcome(
                     400, "Paramètre « _format » : seul JSON est servi (json, application/fhir+json).", "not-supported"
                 )

@@ -24,6 +24,20 @@ def revincludes_of(target: str) -> dict:
     return found | dict.fromkeys(FOREIGN_REVINCLUDES.get(target, []))
 
 
+def _without_target(item: str, kind: str) -> str:
+    """R4's ``Source:param:TargetType`` form (§3.1.1.5.5): the target type is the type the parameter
+    refers to (each of ours refers to one type), so it is checked and dropped; another type is a 400."""
+    parts = item.split(":")
+    if len(parts) != 3:
+        return item
+    source, param, target = parts
+    spec = REFERENCES.get(source, {}).get(param)
+    if spec is not None and spec[0] == target:
+        return f"{source}:{param}"
+    raise SearchError(f"Paramètre « {kind} », valeur « {item[:80]} » : le type cible {target[:40]} n'est pas celui "
+                      f"du paramètre {source}:{param}")  # fmt: skip
+
+
 def includes_of(resource_type: str, params) -> list[tuple[str, str, tuple | None, bool]]:
     """[("include" | "revinclude", "Source:param", spec, iterate)], checked against what the types declare."""
     found = []
@@ -35,6 +49,7 @@ def includes_of(resource_type: str, params) -> list[tuple[str, str, tuple | None
             raise SearchError(f"Paramètre « {name} » : seul le modificateur :iterate est pris en charge")
         iterate = modifier == "iterate"
         for item in value.split(","):
+            item = _without_target(item, kind)
             source = item.split(":")[0] if iterate and kind == "_include" else resource_type
             if source not in REFERENCES:
                 table = {}

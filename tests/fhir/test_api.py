@@ -1035,3 +1035,32 @@ def test_a_missing_key_is_a_401_that_says_how_to_authenticate(recording):
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'ApiKey header="ESANTE-API-KEY"'
     OperationOutcome.model_validate(response.json())
+
+
+def test_include_with_a_target_type(api, data):
+    """FHIR R4 §3.1.1.5.5: "_include=[SourceType]:[searchParameter]:[targetType]" — the target type
+    restricts the include to that type; a type the parameter cannot refer to is an error."""
+    role = data["role"]
+    plain = search(api, "PractitionerRole", _id=f"005-{role.pk}", _include="PractitionerRole:organization")
+    typed = search(api, "PractitionerRole", _id=f"005-{role.pk}", _include="PractitionerRole:organization:Organization")
+    assert ids(typed) == ids(plain) and len(ids(typed)) == 2
+    doctor = data["doctor"]
+    rev = search(api, "Practitioner", _id=f"003-{doctor.pk}",
+                 _revinclude="PractitionerRole:practitioner:Practitioner")  # fmt: skip
+    assert f"005-{role.pk}" in ids(rev)
+    wrong = api.get("/fhir/v2/PractitionerRole", {"_include": "PractitionerRole:organization:Practitioner"})
+    assert wrong.status_code == 400 and "type cible" in wrong.json()["issue"][0]["diagnostics"]
+
+
+def test_an_accept_the_server_cannot_produce_is_a_406(api, recording):
+    """RFC 9110 §15.5.7: 406 when the target has no representation the Accept header admits; this server
+    produces JSON only. _format, when given, wins over Accept (FHIR R4 §3.1.0.1.6)."""
+    exercise = factories.exercise()
+    url = f"/fhir/v2/Practitioner/003-{exercise.pk}"
+    refused = api.get(url, HTTP_ACCEPT="application/fhir+xml")
+    assert refused.status_code == 406 and refused["Content-Type"].startswith("application/fhir+json")
+    assert api.get(url, HTTP_ACCEPT="application/fhir+json;q=0").status_code == 406
+    for accepted in ("application/fhir+json", "application/json", "text/html,application/xhtml+xml,*/*;q=0.8",
+                     "application/fhir+xml;q=0.9, application/fhir+json;q=0.8"):  # fmt: skip
+        assert api.get(url, HTTP_ACCEPT=accepted).status_code == 200, accepted
+    assert api.get(url, {"_format": "json"}, HTTP_ACCEPT="application/fhir+xml").status_code == 200

@@ -52,7 +52,8 @@ def test_export_everything_then_download_the_files(api, recording):
     assert [o["type"] for o in manifest["output"]] == ["Organization", "Practitioner", "PractitionerRole"]
     got = {}
     for output in manifest["output"]:
-        response = api.get(path_of(output["url"]))
+        # Bulk Data 2.0 (file request): "Accept (optional, defaults to application/fhir+ndjson)"
+        response = api.get(path_of(output["url"]), HTTP_ACCEPT="application/fhir+ndjson")
         assert response.status_code == 200
         assert response["Content-Type"] == "application/fhir+ndjson"
         lines = b"".join(response.streaming_content).decode().splitlines()
