@@ -13,8 +13,9 @@ from collections import defaultdict
 import orjson
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q
-from django.db.models.functions import JSONArray
+from django.db.models import BooleanField, Case, CharField, ExpressionWrapper, F, OuterRef, Q, Value, When
+from django.db.models.functions import Coalesce, Concat, JSONArray, Length, NullIf, Trim
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from rpps.nomenclatures import catalog, lookup
@@ -445,6 +446,15 @@ def _organization_identifiers(s: dict) -> list[dict]:
     if s["rpps_rang"]:
         result.append(_identifier(RPPS_RANG_SYSTEM, s["rpps_rang"], "RPPSRG"))
     return result
+
+
+def street_line():
+    """The street line ``_address`` serves (number, repetition index, street type's label or code, name,
+    one space between those present), as a database expression: searches match the text as served."""
+    type_ = Coalesce(NullIf(F("street_type_label"), Value("")), F("street_type_code"))
+    parts = [F("street_number"), F("repetition_index"), type_, F("street_name")]
+    spaced = [Case(When(GreaterThan(Length(p), 0), then=Concat(p, Value(" "))), default=Value("")) for p in parts]
+    return Trim(Concat(*spaced, output_field=CharField()))
 
 
 def _address(s: dict) -> dict | None:

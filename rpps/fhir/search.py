@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Q, Value
+from django.db.models.lookups import Contains, Exact, StartsWith
 from django.utils import timezone
 
 from rpps.directory.keys import name_key, prefix_condition
@@ -36,6 +37,7 @@ from .resources import (
     organisation_mailbox,
     parse_id,
     shown_cards,
+    street_line,
     table_system,
 )
 
@@ -405,10 +407,18 @@ def _organization_identifier_type(token: Token) -> Q:
 
 
 def _address_fields(*fields: str):
+    """address, address-line: the street line as served (``43 faub`` finds « 43 Faubourg … »), or any
+    of the address's other lines and fields."""
+
     def condition(value: str, modifier: str) -> Q:
         q = Q(pk__in=[])
         for field in fields:
             q |= _simple_string(field)(value, modifier)
+        if modifier != "exact":
+            match = Contains if modifier == "contains" else StartsWith
+            q |= Q(match(Fold(street_line()), Fold(Value(value))))
+        else:
+            q |= Q(Exact(street_line(), Value(value)))
         return q
 
     return condition

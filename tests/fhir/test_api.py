@@ -1064,3 +1064,19 @@ def test_an_accept_the_server_cannot_produce_is_a_406(api, recording):
                      "application/fhir+xml;q=0.9, application/fhir+json;q=0.8"):  # fmt: skip
         assert api.get(url, HTTP_ACCEPT=accepted).status_code == 200, accepted
     assert api.get(url, {"_format": "json"}, HTTP_ACCEPT="application/fhir+xml").status_code == 200
+
+
+def test_address_line_matches_the_street_line_as_served(api, recording):
+    """String search (FHIR R4 §3.1.1.4.7) on Organization.address.line: the value is matched against the
+    line as the resource shows it ("43 Faubourg …"), case and accents aside."""
+    site = factories.structure(name="SITE FAUBOURG", street_number="43", street_type_code="FG",
+                               street_type_label="Faubourg", street_name="SAINT-HONORÉ")  # fmt: skip
+    factories.structure(name="AILLEURS", street_number="12", street_name="RUE DU PORT")
+    line = api.get(f"/fhir/v2/Organization/001-{site.pk}").json()["address"][0]["line"]
+    assert "43 Faubourg SAINT-HONORÉ" in line
+    wanted = [f"001-{site.pk}"]
+    for name, value, found in (("address-line", "43 faub", wanted), ("address", "43 FAUBOURG saint-honore", wanted),
+                               ("address-line:contains", "bourg saint", wanted), ("address-line", "44 faub", []),
+                               ("address-line:exact", "43 Faubourg SAINT-HONORÉ", wanted),
+                               ("address-line", "saint-hon", wanted)):  # fmt: skip
+        assert ids(search(api, "Organization", **{name: value})) == found, (name, value)
