@@ -506,8 +506,8 @@ def _address(s: dict) -> dict | None:
         address["city"] = s["commune_label"]
     if s["postal_code"]:
         address["postalCode"] = s["postal_code"]
-    if s["country_label"]:
-        address["country"] = s["country_label"]
+    # Address.country is bound (required) to JDV_J256-Pays in as-address-extended: a free-text label
+    # would break the profile, and the IG's examples leave it out for French addresses: so do we.
     return address or None
 
 

@@ -1080,3 +1080,11 @@ def test_address_line_matches_the_street_line_as_served(api, recording):
                                ("address-line:exact", "43 Faubourg SAINT-HONORÉ", wanted),
                                ("address-line", "saint-hon", wanted)):  # fmt: skip
         assert ids(search(api, "Organization", **{name: value})) == found, (name, value)
+
+
+def test_an_organization_address_has_no_country_text(api, recording):
+    """as-address-extended binds Address.country (required) to JDV_J256-Pays; the IG examples leave it
+    out: a label such as « FRANCE » would break the binding."""
+    site = factories.structure(name="PAYS", country_code="99100", country_label="FRANCE")
+    address = api.get(f"/fhir/v2/Organization/001-{site.pk}").json()["address"][0]
+    assert "country" not in address and address["city"]
