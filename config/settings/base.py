@@ -233,6 +233,9 @@ FHIR_RATE_LIMIT = int(os.environ.get("FHIR_RATE_LIMIT", "17"))
 FHIR_COUNT_BUDGET_MS = int(os.environ.get("FHIR_COUNT_BUDGET_MS", "25"))
 # Deleted resources stay as tombstones this many days (at least 30, the official delta window).
 FHIR_TOMBSTONE_DAYS = int(os.environ.get("FHIR_TOMBSTONE_DAYS", "90"))
+# Resources one search page may include (_include, _revinclude): a page of 10 large hospitals can
+# reference thousands of roles; past this, the Bundle says what was left out.
+FHIR_MAX_INCLUDED = int(os.environ.get("FHIR_MAX_INCLUDED", "1000"))
 # Later pages of a search show the registry as of the first page by undoing the changes made since;
 # past this many changes the search has expired (410) and must be started again.
 # A later page costs about 0.3 ms per change since its first page (bench/results.md): 2,000 bound it to ~0.6 s.

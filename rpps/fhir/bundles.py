@@ -155,16 +155,21 @@ def _bundle(
             links.append({"relation": relation, "url": f"{base}_page?{urlencode({'id': token})}"})
     bundle["link"] = links
     elements = _elements(params)
+    entries, left_out = _entries(resource_type, results, rows, includes_of(resource_type, params))
     bundle["entry"] = [
         {
             "fullUrl": f"{base}{kind}/{resource['id']}",
             "resource": _subset(resource, elements) if elements else resource,
             "search": {"mode": mode},
         }
-        for kind, resource, mode in _entries(resource_type, results, rows, includes_of(resource_type, params))
+        for kind, resource, mode in entries
     ]
     warnings = [f"Paramètre « {name} » inconnu pour la ressource {resource_type} : ignoré (Prefer: handling=lenient)"
                 for name in ignored]  # fmt: skip
+    if left_out:
+        warnings.append(f"Ressources incluses (_include, _revinclude) limitées à {settings.FHIR_MAX_INCLUDED} par page : "
+                        "les autres ne sont pas dans ce Bundle ; réduisez _count, ou cherchez-les directement "
+                        "(par exemple PractitionerRole?organization=…).")  # fmt: skip
     if count_clamped(params):
         warnings.append(f"Paramètre « _count » : au plus {MAX_COUNT} ressources par page ; ramené à {MAX_COUNT}.")
     if warnings:
@@ -194,8 +199,10 @@ def _page(results, position, backward: bool, count: int) -> tuple[list, bool, bo
     return rows, earlier, later, (time.perf_counter() - timed) * 1000
 
 
-def _entries(resource_type: str, results, rows, includes) -> list[tuple[str, dict, str]]:
-    """(type, resource, search mode) of the page: its matches, its tombstones, then what they include."""
+def _entries(resource_type: str, results, rows, includes) -> tuple[list[tuple[str, dict, str]], bool]:
+    """(type, resource, search mode) of the page: its matches, its tombstones, then what they include —
+    at most FHIR_MAX_INCLUDED of those (one page of hospitals may have thousands of roles); and whether
+    some were left out."""
     ids = [results.resource_id(r) for r in rows if r[0] == "live"]
     dead_ids = [r[1] for r in rows if r[0] == "gone"]
     dead = list(Tombstone.objects.filter(pk__in=dead_ids).order_by("pk")) if dead_ids else []
@@ -203,12 +210,16 @@ def _entries(resource_type: str, results, rows, includes) -> list[tuple[str, dic
     entries = [(resource_type, resources[pk], "match") for pk in ids if pk in resources]
     entries += [(resource_type, tombstones.resource(t), "match") for t in dead]
     seen = {(resource_type, pk) for pk in ids}
+    room, left_out = settings.FHIR_MAX_INCLUDED, False
     for kind, wanted in included(resource_type, includes, ids):
-        for pk, resource in BUILDERS[kind](wanted).items():
-            if (kind, pk) not in seen:
-                seen.add((kind, pk))
-                entries.append((kind, resource, "include"))
-    return entries
+        fresh = [pk for pk in wanted if (kind, pk) not in seen]
+        left_out |= len(fresh) > room
+        fresh = fresh[: max(room, 0)]
+        for pk, resource in BUILDERS[kind](fresh).items():
+            seen.add((kind, pk))
+            entries.append((kind, resource, "include"))
+            room -= 1
+    return entries, left_out
 
 
 def _warnings(messages: list[str]) -> dict:

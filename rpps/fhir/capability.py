@@ -6,6 +6,7 @@ import json
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 
 from .includes import includes_from, revincludes_of
@@ -71,7 +72,8 @@ def statement(base: str) -> dict:
                 "documentation": f"Clé d'API dans l'en-tête ESANTE-API-KEY (sans elle : 401 avec WWW-Authenticate). "
                 f"_count : {DEFAULT_COUNT} par défaut, {MAX_COUNT} au plus (au-delà, ramené à {MAX_COUNT} et signalé "
                 "par une entrée OperationOutcome du Bundle). Pages suivantes par le lien next (/fhir/v2/_page?id=…). "
-                "_total : none, estimate (estimation du planificateur), accurate (_totalMethod=count, estimate, none "
+                f"Ressources incluses (_include, _revinclude) : {settings.FHIR_MAX_INCLUDED} au plus par page (au-delà, "
+                "signalé par une entrée OperationOutcome). _total : none, estimate (estimation du planificateur), accurate (_totalMethod=count, estimate, none "
                 "est accepté comme synonyme) ; par défaut, compté si le comptage tient dans le budget "
                 "de temps (FHIR_COUNT_BUDGET_MS), sinon absent. Au-delà de l'API officielle : liens first et previous, "
                 "chaque page montrant l'annuaire tel qu'à la première ; _sort (_id, -_id, _lastUpdated, -_lastUpdated) ; "

@@ -1088,3 +1088,22 @@ def test_an_organization_address_has_no_country_text(api, recording):
     site = factories.structure(name="PAYS", country_code="99100", country_label="FRANCE")
     address = api.get(f"/fhir/v2/Organization/001-{site.pk}").json()["address"][0]
     assert "country" not in address and address["city"]
+
+
+def test_includes_per_page_are_capped_and_the_bundle_says_so(api, recording, settings):
+    """One page may include at most FHIR_MAX_INCLUDED resources (stated in the CapabilityStatement):
+    past it the Bundle carries an OperationOutcome entry saying what was left out."""
+    settings.FHIR_MAX_INCLUDED = 3
+    site = factories.structure(name="GRAND HÔPITAL")
+    for _ in range(5):
+        factories.activity(factories.exercise(), site)
+    bundle = search(api, "Organization", _id=f"001-{site.pk}", _revinclude="PractitionerRole:organization")
+    modes = [e["search"]["mode"] for e in bundle["entry"]]
+    assert modes.count("include") == 3 and modes.count("match") == 1
+    outcome = next(e for e in bundle["entry"] if e["search"]["mode"] == "outcome")
+    assert "limitées à 3" in outcome["resource"]["issue"][0]["diagnostics"]
+    settings.FHIR_MAX_INCLUDED = 5
+    bundle = search(api, "Organization", _id=f"001-{site.pk}", _revinclude="PractitionerRole:organization")
+    assert [e["search"]["mode"] for e in bundle["entry"]].count("include") == 5
+    assert "outcome" not in [e["search"]["mode"] for e in bundle["entry"]]
+    assert "au plus par page" in api.get("/fhir/v2/metadata").json()["rest"][0]["documentation"]
