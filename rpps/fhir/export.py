@@ -23,8 +23,8 @@ from rpps.registry.memory import without_cycle_collector
 from rpps.runtime import files, jobs
 
 from . import export_worker
-from .models import Export
-from .resources import BUILDERS, MODELS
+from .models import Export, Tombstone
+from .resources import BUILDERS, MODELS, technical_id
 
 CHUNK = 2000
 TYPES = ("Organization", "Practitioner", "PractitionerRole")
@@ -182,15 +182,41 @@ def _write(job, export: Export) -> list[dict] | None:
         finally:
             if reporter is not None:
                 reporter.stop()
+        deleted = _write_deletions(export) if export.since and not any(c is None for c in counts) else 0
     Export.objects.filter(pk=export.pk).update(expected=expected)
     if any(c is None for c in counts):
         return None
-    return [
+    outputs = [
         {"type": t, "file": f"{t}-{i}.ndjson", "count": c[t]}
         for t in export.types
         for i, c in enumerate(counts, start=1)
         if c.get(t)
     ]
+    if deleted:
+        outputs.append({"type": "Bundle", "file": DELETED_FILE, "count": deleted, "deleted": True})
+    return outputs
+
+
+DELETED_FILE = "deleted.ndjson"
+DELETIONS_PER_BUNDLE = 1000
+
+
+def _write_deletions(export: Export) -> int:
+    """Bulk Data 2.0, ``_since``: the resources of the asked types deleted since then, as NDJSON lines of
+    transaction Bundles whose entries are DELETE requests (read in the export's own snapshot)."""
+    gone = Tombstone.objects.filter(
+        resource_type__in=export.types, deleted_at__gte=export.since, deleted_at__lte=export.transaction_time
+    ).order_by("pk")
+    rows = list(gone.values_list("resource_type", "resource_id"))
+    if not rows:
+        return 0
+    with files.open_for_writing(store(), file_name(export, DELETED_FILE)) as handle:
+        for start in range(0, len(rows), DELETIONS_PER_BUNDLE):
+            entries = [{"request": {"method": "DELETE", "url": f"{kind}/{technical_id(kind, pk)}"}}
+                       for kind, pk in rows[start : start + DELETIONS_PER_BUNDLE]]  # fmt: skip
+            handle.write(orjson.dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries},
+                                      option=orjson.OPT_APPEND_NEWLINE))  # fmt: skip
+    return len(rows)
 
 
 RANGE = 50_000  # ids per task: workers take every N-th range, so each gets a share of every type

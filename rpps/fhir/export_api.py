@@ -91,9 +91,16 @@ def export_status(request, export_id):
         "output": [
             {"type": o["type"], "url": request.build_absolute_uri(files + o["file"]), "count": o["count"]}
             for o in job.outputs
+            if not o.get("deleted")
         ],
         "error": [],
     }
+    deleted = [o for o in job.outputs if o.get("deleted")]
+    if deleted:  # Bulk Data 2.0: what was deleted since _since, as transaction Bundles of DELETE requests
+        manifest["deleted"] = [
+            {"type": "Bundle", "url": request.build_absolute_uri(files + o["file"]), "count": o["count"]}
+            for o in deleted
+        ]
     expires = job.created_at + datetime.timedelta(hours=settings.FHIR_EXPORT_KEEP_HOURS)
     response = respond(manifest, headers={"Expires": http_date(expires.timestamp())})
     response["Content-Type"] = "application/json"  # Bulk Data 2.0: the manifest is JSON, not a FHIR resource

@@ -255,3 +255,23 @@ def test_a_file_removed_from_the_store_answers_a_404_outcome(api, recording):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
     assert "supprimé" in response.json()["issue"][0]["diagnostics"]
+
+
+def test_an_export_since_a_moment_lists_what_was_deleted_since(api, recording):
+    """Bulk Data 2.0 (manifest, `deleted`): "an array of ... files ... containing FHIR Bundle resources
+    with a type of transaction ... The request.method element SHALL be set to DELETE" — the resources
+    deleted since `_since`, so that a client's copy can follow them."""
+    gone, kept = factories.structure(name="FERMÉE"), factories.structure(name="OUVERTE")
+    first = api.get(kick_off(api, _type="Organization")).json()
+    assert "deleted" not in first
+    gone_id = gone.pk
+    gone.delete()
+    kept.name = "OUVERTE ET RENOMMÉE"
+    kept.save()
+    status = api.get(kick_off(api, _type="Organization", _since=first["transactionTime"])).json()
+    assert [(o["type"], o["count"]) for o in status["output"]] == [("Organization", 1)]
+    assert [(d["type"], d["count"]) for d in status["deleted"]] == [("Bundle", 1)]
+    response = api.get(path_of(status["deleted"][0]["url"]), HTTP_ACCEPT="application/fhir+ndjson")
+    bundles = [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
+    assert [(b["resourceType"], b["type"]) for b in bundles] == [("Bundle", "transaction")]
+    assert bundles[0]["entry"] == [{"request": {"method": "DELETE", "url": f"Organization/001-{gone_id}"}}]
