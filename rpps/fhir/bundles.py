@@ -121,7 +121,8 @@ def _bundle(
     )
     method = _option(params, "_totalMethod", ("", "count", "estimate", "none"), "", "count, estimate ou none attendu")
     total_mode = total_mode or {"count": "accurate", "estimate": "estimate", "none": "none"}.get(method, "")
-    summary = _option(params, "_summary", ("count", "false"), "false", "seuls count et false sont pris en charge")
+    summary = _option(params, "_summary", ("true", "text", "data", "count", "false"), "false",
+                      "true, text, data, count ou false attendu")  # fmt: skip
     dead = tombstones.conditions(resource_type, params)
     # None: no tombstone can match (most searches): no query at all
     gone_queryset = Tombstone.objects.filter(dead) if dead is not None else None
@@ -154,12 +155,13 @@ def _bundle(
             token = signing.dumps(cursor, salt=PAGE_SALT, compress=True)
             links.append({"relation": relation, "url": f"{base}_page?{urlencode({'id': token})}"})
     bundle["link"] = links
-    elements = _elements(params)
+    asked = _elements(params)
+    summaries = SUMMARY_ELEMENTS.get(summary, {})
     entries, left_out = _entries(resource_type, results, rows, includes_of(resource_type, params))
     bundle["entry"] = [
         {
             "fullUrl": f"{base}{kind}/{resource['id']}",
-            "resource": _subset(resource, elements) if elements else resource,
+            "resource": _subset(resource, asked or summaries[kind]) if asked or kind in summaries else resource,
             "search": {"mode": mode},
         }
         for kind, resource, mode in entries
@@ -238,6 +240,24 @@ def _elements(params) -> set[str] | None:
 
 SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED",
              "display": "subsetted"}  # fmt: skip
+
+
+# _summary (FHIR R4 §3.1.1.5.8): "true" keeps the elements the profiles mark isSummary, "text" the
+# top-level mandatory ones (our resources carry no narrative); "data" is the whole resource, which has
+# no text element to remove. From the snapshots of as-dp-practitioner, -practitionerrole, -organization.
+SUMMARY_ELEMENTS = {
+    "true": {
+        "Practitioner": {"implicitRules", "identifier", "active", "name", "telecom", "address", "gender", "birthDate"},
+        "PractitionerRole": {"implicitRules", "identifier", "active", "period", "practitioner", "organization", "code",
+                             "specialty", "location", "telecom"},
+        "Organization": {"implicitRules", "identifier", "active", "type", "name", "partOf"},
+    },
+    "text": {
+        "Practitioner": {"text", "identifier", "active"},
+        "PractitionerRole": {"text", "identifier", "active", "practitioner"},
+        "Organization": {"text", "active"},
+    },
+}  # fmt: skip
 
 
 def _subset(resource: dict, elements: set[str]) -> dict:

@@ -460,7 +460,7 @@ def test_include_revinclude_elements_and_summary(api, data):
     assert resource["meta"]["tag"][0]["code"] == "SUBSETTED"
     counted = api.get("/fhir/v2/Practitioner", {"_summary": "count"}).json()
     assert counted["total"] == 2 and "entry" not in counted
-    assert api.get("/fhir/v2/Practitioner", {"_summary": "text"}).status_code == 400
+    assert api.get("/fhir/v2/Practitioner", {"_summary": "tout"}).status_code == 400
 
 
 def test_deleted_resources_stay_as_tombstones_and_come_in_deltas(api, recording):
@@ -1107,3 +1107,19 @@ def test_includes_per_page_are_capped_and_the_bundle_says_so(api, recording, set
     assert [e["search"]["mode"] for e in bundle["entry"]].count("include") == 5
     assert "outcome" not in [e["search"]["mode"] for e in bundle["entry"]]
     assert "au plus par page" in api.get("/fhir/v2/metadata").json()["rest"][0]["documentation"]
+
+
+def test_summary_true_text_and_data(api, data):
+    """FHIR R4 §3.1.1.5.8 (_summary): true — "Return a limited subset of elements from the resource"
+    (those marked isSummary in the profile), tagged SUBSETTED; text — the text, id, meta and top-level
+    mandatory elements; data — everything but the narrative (ours has none)."""
+    doctor = data["doctor"]
+    full = api.get(f"/fhir/v2/Practitioner/003-{doctor.pk}").json()
+    assert "qualification" in full
+    summary = search(api, "Practitioner", _id=f"003-{doctor.pk}", _summary="true")["entry"][0]["resource"]
+    assert "qualification" not in summary and summary["name"] == full["name"]
+    assert summary["identifier"] == full["identifier"] and "SUBSETTED" in json.dumps(summary["meta"])
+    text = search(api, "Practitioner", _id=f"003-{doctor.pk}", _summary="text")["entry"][0]["resource"]
+    assert set(text) == {"resourceType", "id", "meta", "identifier", "active"}
+    assert search(api, "Practitioner", _id=f"003-{doctor.pk}", _summary="data")["entry"][0]["resource"] == full
+    assert api.get("/fhir/v2/Practitioner", {"_summary": "peu"}).status_code == 400
