@@ -1123,3 +1123,19 @@ def test_summary_true_text_and_data(api, data):
     assert set(text) == {"resourceType", "id", "meta", "identifier", "active"}
     assert search(api, "Practitioner", _id=f"003-{doctor.pk}", _summary="data")["entry"][0]["resource"] == full
     assert api.get("/fhir/v2/Practitioner", {"_summary": "peu"}).status_code == 400
+
+
+def test_the_profile_check_sees_what_breaks_a_profile(api, data):
+    """The check every API answer of these tests goes through (tests/fhir/profiles.py) is not vacuous."""
+    from tests.fhir import profiles
+
+    role = api.get(f"/fhir/v2/PractitionerRole/005-{data['role'].pk}").json()
+    assert profiles.problems(role) == []
+    broken = {k: v for k, v in role.items() if k != "practitioner"} | {"specialty": [{"text": "x"}]}
+    found = " ".join(profiles.problems(broken))
+    assert "PractitionerRole.practitioner: 0 valeur(s), 1..1" in found and "PractitionerRole.specialty" in found
+    practitioner = api.get(f"/fhir/v2/Practitioner/003-{data['doctor'].pk}").json()
+    practitioner["gender"] = "female"  # 0..0 in as-dp-practitioner
+    practitioner["identifier"][0]["use"] = "principal"  # not in identifier-use (required)
+    found = " ".join(profiles.problems(practitioner))
+    assert "Practitioner.gender" in found and "principal" in found

@@ -20,6 +20,7 @@ from rpps.registry.models import Structure
 from rpps.runtime import files, jobs
 from rpps.runtime.models import Job
 from tests import factories
+from tests.fhir import profiles
 from tests.canary import assert_no_canary, plant_canaries
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,7 @@ def test_export_everything_then_download_the_files(api, recording):
         got[output["type"]] = [json.loads(line) for line in lines]
         for resource in got[output["type"]]:
             MODELS[output["type"]].model_validate(resource)
+            assert profiles.problems(resource) == [], resource["id"]
     assert {r["id"] for r in got["PractitionerRole"]} == {f"005-{r.pk}" for r in roles}
     assert {r["id"] for r in got["Practitioner"]} == {f"003-{r.exercise_id}" for r in roles}
     # the same resources as the API serves one by one
