@@ -20,8 +20,8 @@ from rpps.registry.models import Structure
 from rpps.runtime import files, jobs
 from rpps.runtime.models import Job
 from tests import factories
-from tests.fhir import profiles
 from tests.canary import assert_no_canary, plant_canaries
+from tests.fhir import profiles
 
 pytestmark = pytest.mark.django_db
 MODELS = {"Practitioner": Practitioner, "PractitionerRole": PractitionerRole, "Organization": Organization}
