@@ -24,6 +24,8 @@ ratio says how far the product is from what the database itself needs for the sa
    from a separate process (identifier, family prefix, name:contains, pages of 1000), each next to
    the same SQL statements replayed directly.
 
+7. FHIR search fuzz (bench/fhir_fuzz.py): 5,000 seeded requests with hostile values; none may answer 5xx.
+
 6. FHIR later pages (bench/fhir_paging.py): the next page of family-prefix searches, with no change
    and with 100 registry changes since the first page, against the first pages' p99.
 
@@ -683,6 +685,19 @@ def bench_paging(env: dict, searches: int = 200, changes: int = 100) -> list[dic
     return figures
 
 
+def bench_fuzz(env: dict, requests: int = 5000, seed: int = 1) -> list[dict]:
+    """The seeded fuzz of the FHIR search API (bench/fhir_fuzz.py): no request may answer 5xx."""
+    out = subprocess.run([sys.executable, "bench/fhir_fuzz.py", str(requests), str(seed)], cwd=ROOT,
+                         env=env | {"PYTHONPATH": str(ROOT)}, check=True, capture_output=True, text=True).stdout  # fmt: skip
+    r = json.loads(out.strip().splitlines()[-1])
+    return [{
+        "figure": f"FHIR search fuzz ({r['requests']} seeded requests, hostile values), server errors",
+        "value": r["server_errors"], "unit": "5xx answers", "baseline": None, "ratio": None, "target": "0",
+        "note": f"statuses {r['statuses']}; p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.0f} ms"
+                + (f"; first failures {r['failures']}" if r["failures"] else ""),
+    }]  # fmt: skip
+
+
 def write_results(figures: list[dict]) -> None:
     previous = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"figures": []}
     names = {f["figure"] for f in figures}
@@ -740,7 +755,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["bulk", "publish", "search", "fhir", "paging", "export"],
+        choices=["bulk", "publish", "search", "fhir", "paging", "fuzz", "export"],
         help="run one part only (on the populated database)",
     )
     args = parser.parse_args()
@@ -757,6 +772,7 @@ def main() -> None:
             "search": lambda: bench_search(env, args.searches),
             "fhir": lambda: bench_fhir(env, args.fhir_requests),
             "paging": lambda: bench_paging(env),
+            "fuzz": lambda: bench_fuzz(env),
             "export": lambda: bench_export(env),
         }
         write_results(parts[args.only]())
@@ -771,6 +787,7 @@ def main() -> None:
     write_results(bench_search(env, args.searches))
     write_results(bench_fhir(env, args.fhir_requests))
     write_results(bench_paging(env))
+    write_results(bench_fuzz(env))
     write_results(bench_export(env))
     write_results(bench_identity(env, args.cases))
     write_results(bench_bulk(env, args.bulk_rows))

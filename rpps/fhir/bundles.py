@@ -96,9 +96,15 @@ def _total(queryset, mode: str, page_ms: float) -> int | None:
         return None
     try:
         with transaction.atomic(using=queryset.db), connections[queryset.db].cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            before = cursor.fetchone()[0]
             cursor.execute(f"SET LOCAL statement_timeout = {int(settings.FHIR_COUNT_BUDGET_MS)}")
-            return queryset.count()
-    except DatabaseError:
+            counted = queryset.count()
+            # SET LOCAL lasts until the end of the *transaction*: inside a caller's one (a later page,
+            # a test) the savepoint's release would leave the budget on every query after this one
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
+            return counted
+    except DatabaseError:  # over budget: the savepoint's rollback undid the SET LOCAL
         return None
 
 

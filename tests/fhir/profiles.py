@@ -56,6 +56,8 @@ def problems(resource: dict) -> list[str]:
     """What in ``resource`` breaks its as-dp profile, one line each (empty: conforms as far as checked)."""
     if resource.get("resourceType") not in PROFILES:
         return []
+    # a SUBSETTED resource (_elements, _summary) leaves elements out on purpose: only what it holds is checked
+    subsetted = any(t.get("code") == "SUBSETTED" for t in resource.get("meta", {}).get("tag", []))
     found = []
     for element in _elements(resource["resourceType"]):
         parts = element["path"].split(".")[1:]
@@ -66,7 +68,7 @@ def problems(resource: dict) -> list[str]:
                 continue
             value = parent.get(parts[-1])
             values = value if isinstance(value, list) else [] if value is None else [value]
-            low, high = element.get("min", 0), element.get("max", "*")
+            low, high = 0 if subsetted else element.get("min", 0), element.get("max", "*")
             if len(values) < low or (high != "*" and len(values) > int(high)):
                 found.append(f"{element['path']}: {len(values)} valeur(s), {low}..{high} attendu")
             for key, expected in element.items():

@@ -1139,3 +1139,15 @@ def test_the_profile_check_sees_what_breaks_a_profile(api, data):
     practitioner["identifier"][0]["use"] = "principal"  # not in identifier-use (required)
     found = " ".join(profiles.problems(practitioner))
     assert "Practitioner.gender" in found and "principal" in found
+
+
+def test_fuzzed_searches_never_answer_a_server_error(api, data):
+    """A seeded fuzz of the search API (tests/fhir/fuzz.py: every parameter, modifier and prefix, hostile
+    values): every answer is a Bundle or a 4xx OperationOutcome, never a 5xx. `make bench` runs thousands."""
+    from tests.fhir import fuzz
+
+    for method, path, body in fuzz.urls(seed=2026, count=400):
+        response = api.post(path, body) if method == "POST" else api.get(path)
+        assert response.status_code < 500, (method, path, body, response.content[:300])
+        assert response["Content-Type"].startswith("application/fhir+json"), (method, path)
+        assert response.json()["resourceType"] in ("Bundle", "OperationOutcome"), (method, path)
