@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .includes import includes_from, revincludes_of
 from .resources import IG, IG_VERSION, PROFILES
-from .search import DEFAULT_COUNT, MAX_COUNT, PARAMETERS
+from .search import DEFAULT_COUNT, MAX_ALTERNATIVES, MAX_COUNT, MAX_PARAMETERS, PARAMETERS
 
 DERIVED = Path(__file__).resolve().parent / "data" / "api-search-params.derived.json"
 TYPES = {"_id": "token", "_lastUpdated": "date"}
@@ -74,7 +74,8 @@ def statement(base: str) -> dict:
                 "par une entrée OperationOutcome du Bundle). Pages suivantes par le lien next (/fhir/v2/_page?id=…). "
                 f"Ressources incluses (_include, _revinclude) : {settings.FHIR_MAX_INCLUDED} au plus par page (au-delà, "
                 "signalé par une entrée OperationOutcome). _summary : true (éléments isSummary des profils as-dp), "
-                "text, data, count. _total : none, estimate (estimation du planificateur), accurate (_totalMethod=count, estimate, none "
+                f"text, data, count. Au plus {MAX_PARAMETERS} paramètres de recherche par requête et {MAX_ALTERNATIVES} "
+                "valeurs séparées par des virgules par paramètre (au-delà : 400). _total : none, estimate (estimation du planificateur), accurate (_totalMethod=count, estimate, none "
                 "est accepté comme synonyme) ; par défaut, compté si le comptage tient dans le budget "
                 "de temps (FHIR_COUNT_BUDGET_MS), sinon absent. Au-delà de l'API officielle : liens first et previous, "
                 "chaque page montrant l'annuaire tel qu'à la première ; _sort (_id, -_id, _lastUpdated, -_lastUpdated) ; "

@@ -54,6 +54,10 @@ RESULT_PARAMETERS = {
     "_totalMethod",  # fhirpy's count() sends _totalMethod=count (HAPI's name for _total)
 }
 DEFAULT_COUNT = 50
+# What one request may ask at most: each alternative and parameter is a condition the database must
+# evaluate (2,000 alternatives took 27 s); stated in the CapabilityStatement.
+MAX_ALTERNATIVES = 100
+MAX_PARAMETERS = 30
 MAX_COUNT = 1000
 _DATE = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4})(-\d{2})?(-\d{2})?(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?$")
 
@@ -99,6 +103,10 @@ def date_range(value: str) -> tuple[str, datetime.datetime, datetime.datetime]:
         )
     prefix = match.group(1) or "eq"
     year, month, day, time = match.group(2), match.group(3), match.group(4), match.group(5)
+    if not FIRST_YEAR <= int(year) <= LAST_YEAR:
+        # what the database stores and what ±10 % (ap) stays within: 0001-01-01 or 9999-12-31 cannot
+        # be read back or widened (an export's _since once broke every later status)
+        raise SearchError(f"date « {value[:40]} » hors de l'intervalle accepté ({FIRST_YEAR} à {LAST_YEAR})")
     tz = timezone.get_current_timezone()
     try:
         if time:
@@ -116,9 +124,12 @@ def date_range(value: str) -> tuple[str, datetime.datetime, datetime.datetime]:
         else:
             start = datetime.datetime(int(year), 1, 1, tzinfo=tz)
             end = start.replace(year=start.year + 1)
-    except ValueError:
-        raise SearchError(f"date « {value} » invalide") from None
+    except (ValueError, OverflowError):
+        raise SearchError(f"date « {value[:40]} » invalide") from None
     return prefix, start, end
+
+
+FIRST_YEAR, LAST_YEAR = 1800, 2999
 
 
 def _time_precision(time: str) -> datetime.timedelta:
@@ -514,10 +525,14 @@ assert set(PARAMETERS) == set(PREFIXES)
 def conditions(resource_type: str, params: list[tuple[str, str]]) -> Q:
     """The condition of a search: AND of the parameters, OR inside each one."""
     known = PARAMETERS[resource_type]
+    filtering = [(k, v) for k, v in params if k.partition(":")[0] not in RESULT_PARAMETERS]
+    if len(filtering) > MAX_PARAMETERS:
+        raise SearchError(f"Trop de paramètres de recherche : {len(filtering)}, au plus {MAX_PARAMETERS} par requête")
     where = Q()
-    for raw_name, raw_value in params:
-        if raw_name.partition(":")[0] in RESULT_PARAMETERS:
-            continue
+    for raw_name, raw_value in filtering:
+        if len(_split(raw_value)) > MAX_ALTERNATIVES:
+            raise SearchError(f"Paramètre « {raw_name[:60]} » : {len(_split(raw_value))} valeurs séparées par des "
+                              f"virgules, au plus {MAX_ALTERNATIVES}")  # fmt: skip
         linked = _linked(resource_type, raw_name, raw_value)
         if linked is not None:
             where &= linked
@@ -532,7 +547,7 @@ def conditions(resource_type: str, params: list[tuple[str, str]]) -> Q:
                     raise SearchError("valeur vide")
                 alternatives.append(known[name](value, modifier))
         except SearchError as exc:
-            raise SearchError(f"Paramètre « {raw_name} », valeur « {raw_value} » : {exc}") from None
+            raise SearchError(f"Paramètre « {raw_name[:60]} », valeur « {raw_value[:80]} » : {exc}") from None
         where &= any_of(alternatives)
     return where
 

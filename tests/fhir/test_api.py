@@ -1151,3 +1151,28 @@ def test_fuzzed_searches_never_answer_a_server_error(api, data):
         assert response.status_code < 500, (method, path, body, response.content[:300])
         assert response["Content-Type"].startswith("application/fhir+json"), (method, path)
         assert response.json()["resourceType"] in ("Bundle", "OperationOutcome"), (method, path)
+
+
+def test_dates_outside_what_the_registry_can_hold_are_a_clear_400(api, recording):
+    """A date at the edge of the calendar (0001-01-01, 9999-12-31T23:59:59Z: its end, or ap's ±10 %,
+    cannot be computed or stored) is refused with a message naming the accepted range, never a 500."""
+    for value in ("ap9999-12-31T23:59:59Z", "le9999-12-31T23:59:59Z", "0001-01-01", "ap0001-01-01", "gt9999"):
+        response = api.get("/fhir/v2/Practitioner", {"_lastUpdated": value})
+        assert response.status_code == 400, value
+        assert "1800 à 2999" in response.json()["issue"][0]["diagnostics"], value
+    export = api.get("/fhir/v2/$export", {"_since": "0001-01-01"}, HTTP_PREFER="respond-async")
+    assert export.status_code == 400 and "1800 à 2999" in export.json()["issue"][0]["diagnostics"]
+
+
+def test_alternatives_and_parameters_per_request_are_capped(api, recording):
+    """One request may not make the database evaluate thousands of conditions: at most 100 comma-separated
+    values per parameter and 30 search parameters, a 400 naming the limit, stated in the CapabilityStatement."""
+    too_many = api.get("/fhir/v2/Organization", {"address": ",".join(["a"] * 2000)})
+    assert too_many.status_code == 400 and "au plus 100" in too_many.json()["issue"][0]["diagnostics"]
+    assert api.get("/fhir/v2/Organization", {"address": ",".join(["a"] * 100)}).status_code == 200
+    posted = api.post("/fhir/v2/Organization/_search", {"address": ",".join(["a"] * 2000)})
+    assert posted.status_code == 400
+    params = "&".join(f"name=a{i}" for i in range(31))
+    response = api.get(f"/fhir/v2/Organization?{params}")
+    assert response.status_code == 400 and "au plus 30" in response.json()["issue"][0]["diagnostics"]
+    assert "Au plus 30 paramètres" in api.get("/fhir/v2/metadata").json()["rest"][0]["documentation"]
