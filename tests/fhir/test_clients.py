@@ -70,3 +70,24 @@ def test_fhirpy_pages_forward_and_back(served):
         backward.append([e["resource"]["id"] for e in bundle["entry"]])
     assert backward == forward[::-1]
     assert link(bundle, "previous") is None and link(bundle, "next")
+
+
+def test_fhirpy_count_includes_and_history(served):
+    """fhirpy as integrators use it: count() (_count=0&_totalMethod=count), include and revinclude,
+    read and the history of a resource."""
+    base, key = served
+    client = SyncFHIRClient(base, extra_headers={"ESANTE-API-KEY": key})
+    assert client.resources("Practitioner").search(family="client").count() == 12
+    roles = client.resources("PractitionerRole").include("PractitionerRole", "organization").limit(3).fetch_raw()
+    modes = [e["search"]["mode"] for e in roles["entry"]]
+    assert modes.count("match") == 3 and modes.count("include") == 1  # the one organization they share
+    site = next(e["resource"] for e in roles["entry"] if e["resource"]["resourceType"] == "Organization")
+    with_roles = (client.resources("Organization").search(_id=site["id"])
+                  .revinclude("PractitionerRole", "organization").fetch_raw())  # fmt: skip
+    assert [e["resource"]["resourceType"] for e in with_roles["entry"]].count("PractitionerRole") == 12
+    practitioner = client.resources("Practitioner").search(family="client00").first()
+    history = client.execute(f"Practitioner/{practitioner.id}/_history", method="get")
+    assert history["type"] == "history" and history["entry"][0]["resource"]["id"] == practitioner.id
+    version = history["entry"][0]["resource"]["meta"]["versionId"]
+    read = client.execute(f"Practitioner/{practitioner.id}/_history/{version}", method="get")
+    assert read["meta"]["versionId"] == version
