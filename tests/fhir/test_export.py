@@ -277,3 +277,24 @@ def test_an_export_since_a_moment_lists_what_was_deleted_since(api, recording):
     bundles = [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
     assert [(b["resourceType"], b["type"]) for b in bundles] == [("Bundle", "transaction")]
     assert bundles[0]["entry"] == [{"request": {"method": "DELETE", "url": f"Organization/001-{gone_id}"}}]
+
+
+def test_a_delete_right_after_the_kick_off_leaves_no_error(api, recording, caplog):
+    """Bulk Data 2.0 (delete request): a client may cancel at once; the worker that takes the job after
+    the cancellation finds nothing to do, writes nothing and logs no error."""
+    import logging
+
+    from rpps.fhir.models import ApiKey
+
+    factories.activity()
+    job = Export.objects.create(key=ApiKey.objects.get(), request_url="x", types=["Practitioner"])
+    status = f"/fhir/v2/$export-status/{job.pk}"
+    assert api.delete(status).status_code == 202
+    queued = Job.objects.create(kind="fhir.export", label="Export FHIR", args={"export_id": str(job.pk)})
+    with caplog.at_level(logging.WARNING):
+        jobs.run(queued.pk)  # as a worker would, after the cancellation
+    queued.refresh_from_db()
+    assert queued.state == Job.State.DONE
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert api.get(status).status_code == 404
+    assert files.listdir(export.store(), str(job.pk)) == ([], [])
