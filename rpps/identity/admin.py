@@ -173,13 +173,7 @@ from .traits import InvalidTraits, Traits  # noqa: E402
 
 
 def _traits_of(data: dict) -> Traits:
-    return Traits.parse(
-        nom=data.get("birth_name", ""),
-        prenoms=data.get("given_names", ""),
-        sexe=data.get("sex_code", ""),
-        date_naissance=data.get("birth_date") or "",
-        lieu_naissance=data.get("birth_place_code", ""),
-    )
+    return Traits.of_fields(data)
 
 
 class ResolvingPersonForm(forms.ModelForm):

@@ -192,13 +192,7 @@ def merge_persons(a: Person, b: Person) -> Person:
 def check_person(person: Person) -> list[ReviewCase]:
     """Look for duplicates of an existing person; open a PAIR case for each one found."""
     actor, reason = current()
-    traits = Traits.parse(
-        nom=person.birth_name,
-        prenoms=person.given_names,
-        sexe=person.sex_code,
-        date_naissance=person.birth_date,
-        lieu_naissance=person.birth_place_code,
-    )
+    traits = Traits.of_person(person)
     known_distinct = set(DistinctPair.objects.filter(low=person).values_list("high_id", flat=True)) | set(
         DistinctPair.objects.filter(high=person).values_list("low_id", flat=True)
     )

@@ -41,6 +41,18 @@ class Traits:
         return self.given_names.split(" ")[0]
 
     @classmethod
+    def of_fields(cls, data: dict) -> "Traits":
+        """The traits of a person's registry fields (a dict named as the Person model's: birth_name…)."""
+        return cls.parse(nom=data.get("birth_name", ""), prenoms=data.get("given_names", ""),
+                         sexe=data.get("sex_code", ""), date_naissance=data.get("birth_date") or "",
+                         lieu_naissance=data.get("birth_place_code", ""))  # fmt: skip
+
+    @classmethod
+    def of_person(cls, person) -> "Traits":
+        fields = ("birth_name", "given_names", "sex_code", "birth_date", "birth_place_code")
+        return cls.of_fields({name: getattr(person, name) for name in fields})
+
+    @classmethod
     def parse(
         cls,
         *,

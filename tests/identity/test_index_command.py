@@ -30,13 +30,7 @@ def test_bulk_loaded_persons_are_indexed_then_found(recording):
     assert IdentityIndex.objects.count() == indexable and IdentityKey.objects.exists()
     assert "0 identité(s) indexée(s)" in _index()  # nothing missing any more
     person = Person.objects.filter(birth_date__isnull=False).order_by("pk").first()
-    traits = Traits.parse(
-        nom=person.birth_name,
-        prenoms=person.given_names,
-        sexe=person.sex_code,
-        date_naissance=person.birth_date,
-        lieu_naissance=person.birth_place_code,
-    )
+    traits = Traits.of_person(person)
     decision = resolve(traits)
     assert decision.outcome == "MATCH" and decision.person_id == person.pk
     keys = IdentityKey.objects.count()
