@@ -7,7 +7,7 @@ marker id, and then run with the list of ids bound as one array (`= ANY(%s)`) on
 databases go through the ORM each time.
 """
 
-from django.db import connections
+from django.db import connections, router
 
 _MARKER = -7_365_024_913  # an id no table holds: finds the id list's placeholder in the compiled query
 
@@ -23,16 +23,16 @@ class Prepared:
         ids = list(ids)
         if not ids:
             return []
-        queryset = self.make(ids, *args)
-        connection = connections[queryset.db]  # a public read: the replica when there is one
-        if connection.vendor != "postgresql":
-            return [tuple(row) for row in queryset]
         compiled = self.compiled.get(args)  # one read: other server threads may be compiling too
         if compiled is None:
             if len(self.compiled) > 8:  # e.g. yesterday's day: no longer asked for
                 self.compiled.clear()
             compiled = self.compiled[args] = self._compile(args)
-        sql, params, position = compiled
+        sql, params, position, model = compiled
+        # a public read: the replica when there is one (the router, not a queryset built for nothing)
+        connection = connections[router.db_for_read(model)]
+        if connection.vendor != "postgresql":
+            return [tuple(row) for row in self.make(ids, *args)]
         params = list(params)
         params[position] = ids
         with connection.cursor() as cursor:
@@ -40,9 +40,10 @@ class Prepared:
             return cursor.fetchall()
 
     def _compile(self, args):
-        sql, params = self.make([_MARKER], *args).query.sql_with_params()
+        queryset = self.make([_MARKER], *args)
+        sql, params = queryset.query.sql_with_params()
         found = [i for i, p in enumerate(params) if p in (_MARKER, str(_MARKER))]  # a text column: as text
         position = found[0] if found else None
         if sql.count("IN (%s)") != 1 or len(found) != 1:
             raise ValueError("a prepared query takes exactly one list of ids")
-        return sql.replace("IN (%s)", "= ANY(%s)"), params, position
+        return sql.replace("IN (%s)", "= ANY(%s)"), params, position, queryset.model
