@@ -39,3 +39,36 @@ def test_missing_columns_are_reported(tmp_path):
     source.write_text("nom;prenom\nX;Y\n", encoding="utf-8")
     with pytest.raises(CommandError, match="Colonnes manquantes"):
         call_command("resolve_identities", str(source))
+
+
+HEADER = "nom_naissance;prenoms;date_naissance;sexe;code_lieu_naissance\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16"])
+def test_files_saved_by_spreadsheets_are_read_whatever_their_encoding(tmp_path, recording, encoding):
+    """A list typed in Excel or LibreOffice comes in Windows-1252, Latin-1 or UTF-16 as often as in UTF-8:
+    each is read, and its accented names compared as typed."""
+    person = factories.person(birth_name="LEFÈVRE", given_names="Hélène", birth_date="1991-07-04", sex_code="F",
+                              birth_place_code="75056")  # fmt: skip
+    source = tmp_path / "liste.csv"
+    source.write_bytes((HEADER + "Lefèvre;Hélène;1991-07-04;F;75056\n").encode(encoding))
+    output = tmp_path / "decisions.csv"
+    call_command("resolve_identities", str(source), "--output", str(output))
+    assert output.read_text(encoding="utf-8").splitlines()[1].startswith(f"MATCH;{person.rpps};")
+
+
+def test_bad_input_gets_a_french_message_not_a_traceback(tmp_path, recording):
+    huge = tmp_path / "enorme.csv"
+    huge.write_text(HEADER + "X;" + "Y" * 200_000 + ";1990-01-01;F;75056\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="ligne 2 : champ trop long"):
+        call_command("resolve_identities", str(huge), "--output", str(tmp_path / "sortie.csv"))
+    fine = tmp_path / "court.csv"
+    fine.write_text(HEADER + "X;Y;1990-01-01;F;75056\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Impossible d'écrire .*le dossier existe-t-il"):
+        call_command("resolve_identities", str(fine), "--output", str(tmp_path / "absent" / "sortie.csv"))
+    binary = tmp_path / "binaire.csv"
+    binary.write_bytes(HEADER.encode() + b"X;Y\x00;1990-01-01;F;75056\n")
+    call_command("resolve_identities", str(binary), "--output", str(tmp_path / "sortie.csv"))
+    assert (tmp_path / "sortie.csv").read_text(encoding="utf-8").count("\n") == 2  # a decision, no traceback
+    with pytest.raises(CommandError, match="Impossible de lire"):
+        call_command("resolve_identities", str(tmp_path / "inexistant.csv"))
