@@ -36,6 +36,10 @@ class Decision:
     def explanation(self, rpps_by_id: dict[int, str] | None = None) -> str:
         if not self.comparisons:
             return "aucun candidat proche dans le répertoire"
+        if self.outcome == NO_MATCH:
+            c = self.comparisons[0]
+            who = (rpps_by_id or {}).get(c.candidate.person_id, f"personne {c.candidate.person_id}")
+            return f"aucun candidat retenu : le plus proche, {who}, ne suffit pas — {explain(c)}"
         parts = []
         for c in self.comparisons:
             who = (rpps_by_id or {}).get(c.candidate.person_id, f"personne {c.candidate.person_id}")
@@ -131,4 +135,7 @@ def resolve(traits: Traits, *, exclude: set[int] = frozenset()) -> Decision:
     if ranked:
         # Two records matching one request is itself a duplicate for a human to look at.
         return Decision(POSSIBLE, ranked[:MAX_PROPOSED])
-    return Decision(NO_MATCH)
+    # none retained: the closest one compared stays with the decision, so that it says what was found
+    # and why it was not enough (it is no candidate: person_id is None)
+    nearest = sorted(comparisons, key=lambda c: (-c.score, c.candidate.person_id))[:1]
+    return Decision(NO_MATCH, nearest)

@@ -72,3 +72,16 @@ def test_bad_input_gets_a_french_message_not_a_traceback(tmp_path, recording):
     assert (tmp_path / "sortie.csv").read_text(encoding="utf-8").count("\n") == 2  # a decision, no traceback
     with pytest.raises(CommandError, match="Impossible de lire"):
         call_command("resolve_identities", str(tmp_path / "inexistant.csv"))
+
+
+def test_a_no_match_says_what_was_found_and_why_it_was_not_enough(tmp_path, recording):
+    """A NO_MATCH that compared a candidate names it and its traits, instead of « aucun candidat proche »."""
+    person = factories.person(birth_name="HOARAU", given_names="Maëva", birth_date="1990-05-06", sex_code="F",
+                              birth_place_code="97411")  # fmt: skip
+    source = tmp_path / "liste.csv"
+    source.write_text(HEADER + "Hoarau;Lucie Anne;1990-05-06;F;13055\n", encoding="utf-8")
+    output = tmp_path / "decisions.csv"
+    call_command("resolve_identities", str(source), "--output", str(output))
+    line = output.read_text(encoding="utf-8").splitlines()[1]
+    assert line.startswith("NO_MATCH;;aucun candidat retenu : le plus proche, ")
+    assert person.rpps in line and "nom : concorde" in line and "prénoms" in line
