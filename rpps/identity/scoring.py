@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.fuzz import ratio
 
+from rpps.registry.identifiers import same_birth_place
+
 from .normalize import phonetic_of_normalized
 from .traits import Traits
 
@@ -155,8 +157,12 @@ def compare(traits: Traits, request_phonetic: str, c: Candidate, *, common: bool
     result.traits["date_naissance"] = compare_date(traits.birth_date, c.birth_date)
     if not traits.birth_place or not c.birth_place:
         result.traits["lieu_naissance"] = TraitResult(UNKNOWN, "non renseigné")
+    elif traits.birth_place == c.birth_place:
+        result.traits["lieu_naissance"] = TraitResult(AGREE)
+    elif same_birth_place(traits.birth_place, c.birth_place):
+        result.traits["lieu_naissance"] = TraitResult(AGREE, "même commune sous un autre code (arrondissement, Corse)")
     else:
-        result.traits["lieu_naissance"] = TraitResult(AGREE if traits.birth_place == c.birth_place else DIFFER)
+        result.traits["lieu_naissance"] = TraitResult(DIFFER)
     result.decision = decide(result.traits, traits.birth_date, c.birth_date, common=common)
     return result
 

@@ -288,5 +288,26 @@ def validate_birth_place_code(value: str) -> str:
     return value
 
 
+# Communes whose arrondissements have codes of their own (COG): an arrondissement is the commune.
+_ARRONDISSEMENTS = {"75056": range(75101, 75121), "69123": range(69381, 69390), "13055": range(13201, 13217)}
+_CITY_OF = {str(code): city for city, codes in _ARRONDISSEMENTS.items() for code in codes}
+
+
+def commune_of_record(code: str) -> str:
+    """The code a birth commune is compared under: Paris, Lyon and Marseille for their arrondissements
+    (75116 → 75056), and Corsica's communes under their 1976 codes (2A004 and 2B033 were 20004 and
+    20033: the split kept the three digits)."""
+    code = (code or "").strip().upper()
+    code = _CITY_OF.get(code, code)
+    if code[:2] in ("2A", "2B"):
+        return "20" + code[2:]
+    return code
+
+
+def same_birth_place(a: str, b: str) -> bool:
+    """Two birth place codes that name the same place (arrondissements, the Corsican codes before 1976)."""
+    return bool(a) and bool(b) and commune_of_record(a) == commune_of_record(b)
+
+
 def is_born_abroad(birth_place_code: str) -> bool:
     return bool(_COG_COUNTRY_RE.match(birth_place_code or ""))

@@ -110,3 +110,21 @@ def test_the_explanation_names_each_trait_in_french():
         "date de naissance : proche (jour et mois inversés), lieu de naissance : inconnu (non renseigné)"
     )
     assert result.decision == POSSIBLE
+
+
+@pytest.mark.parametrize(
+    ("known_place", "requested_place"),
+    [("75056", "75116"), ("69123", "69383"), ("13201", "13055"), ("2A004", "20004"), ("20033", "2B033")],
+)
+def test_a_commune_under_another_of_its_codes_is_the_same_birth_place(known_place, requested_place):
+    """Paris, Lyon and Marseille are written with an arrondissement or the commune code; Corsica's communes
+    born before 1976 carry the 20xxx code of the single department (the split kept the three digits)."""
+    result = decide(candidate(lieu=known_place), lieu_naissance=requested_place)
+    assert result.decision == MATCH
+    assert result.traits["lieu_naissance"].state == "agree"
+    assert "autre code" in explain(result)
+
+
+def test_neighbouring_codes_stay_different_places():
+    assert decide(candidate(lieu="2A004"), lieu_naissance="20005").traits["lieu_naissance"].state == "differ"
+    assert decide(candidate(lieu="75056"), lieu_naissance="75121").traits["lieu_naissance"].state == "differ"

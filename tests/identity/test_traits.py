@@ -15,13 +15,13 @@ def test_valid_traits_are_normalised():
 
 def test_every_bad_trait_gets_its_own_french_message():
     with pytest.raises(InvalidTraits) as exc:
-        Traits.parse(nom=" ", prenoms="", sexe="X", date_naissance="1980-02-30", lieu_naissance="20004")
+        Traits.parse(nom=" ", prenoms="", sexe="X", date_naissance="1980-02-30", lieu_naissance="96004")
     assert exc.value.errors == {
         "nom": "le nom de naissance est obligatoire.",
         "prenoms": "au moins un prénom de naissance est obligatoire.",
         "sexe": "le sexe doit être F ou M.",
         "date_naissance": "la date « 1980-02-30 » n'existe pas.",
-        "lieu_naissance": "« 20004 » n'est ni un code commune INSEE connu (département valide + 3 chiffres) "
+        "lieu_naissance": "« 96004 » n'est ni un code commune INSEE connu (département valide + 3 chiffres) "
         "ni un code pays INSEE (99 suivi de 3 chiffres).",
     }
     assert str(exc.value).startswith("nom de naissance : le nom de naissance est obligatoire.")
@@ -42,7 +42,7 @@ def test_bad_dates(value, message):
     assert exc.value.errors == {"date_naissance": message}
 
 
-@pytest.mark.parametrize("place", ["75056", "2A004", "2B033", "97411", "99134", ""])
+@pytest.mark.parametrize("place", ["75056", "2A004", "2B033", "20004", "20033", "97411", "99134", ""])
 def test_known_place_shapes(place):
     assert Traits.parse(nom="X", prenoms="Y", sexe="M", date_naissance="1980-01-01", lieu_naissance=place)
 
