@@ -5,6 +5,7 @@ why a trait is only close (typo, usage name, swapped day and month…).
 """
 
 import datetime
+import os
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA, Levenshtein
@@ -99,6 +100,15 @@ def _same_given(a: str, b: str) -> bool:
     return a == b or is_typo(a, b) or phonetic_of_normalized(a) == phonetic_of_normalized(b)
 
 
+def _other_form(a: str, b: str) -> bool:
+    """Two given names that differ only in how they end (LEO / LEON, SOPHIA / SOPHIE, LOUIS / LOUISE):
+    the way distinct first names differ — twins are named so — more than the way typing errs."""
+    if a == b:
+        return False
+    shared = len(os.path.commonprefix([a, b]))
+    return shared >= 2 and max(len(a), len(b)) - shared <= 2
+
+
 def _aligned(shorter: list[str], longer: list[str]) -> bool:
     """Each given name of the shorter list is, or nearly is, a different given name of the longer one."""
     unused = list(longer)
@@ -120,13 +130,20 @@ def compare_given(traits: Traits, c: Candidate) -> TraitResult:
     if "".join(request) == "".join(known):
         return TraitResult(CLOSE, "prénom composé attaché ou séparé")
     if set(request) <= set(known) or set(known) <= set(request):
-        # INS: the first given name must start the list; a list that only contains it is weaker.
-        return TraitResult(CLOSE, "prénoms en partie absents", weak=request[0] != known[0])
+        # INS: the first given name must start the list; a list that only contains it is weaker. Names
+        # usually go missing from the end (only the first ones typed); one missing from the middle
+        # (ROSE LEA / ROSE MARIE LEA) is how a twin's names differ: weak too.
+        shorter, longer = sorted((request, known), key=len)
+        dropped_from_end = longer[: len(shorter)] == shorter
+        return TraitResult(CLOSE, "prénoms en partie absents", weak=request[0] != known[0] or not dropped_from_end)
     shorter, longer = sorted((request, known), key=len)
     if _aligned(shorter, longer):
         if len(shorter) < len(longer):
             return TraitResult(CLOSE, "prénoms en partie absents, faute de frappe", weak=True)
         if all(_same_given(a, b) for a, b in zip(request, known, strict=True)):
+            if any(_other_form(a, b) for a, b in zip(request, known, strict=True)):
+                # never enough for a MATCH: a human tells a typo from a twin (a false merge is the worst fault)
+                return TraitResult(CLOSE, "prénom voisin (faute de frappe, ou autre prénom : jumeaux ?)", weak=True)
             return TraitResult(CLOSE, "faute de frappe")
         return TraitResult(CLOSE, "prénoms dans un autre ordre, faute de frappe", weak=True)
     return TraitResult(DIFFER)

@@ -128,3 +128,19 @@ def test_a_commune_under_another_of_its_codes_is_the_same_birth_place(known_plac
 def test_neighbouring_codes_stay_different_places():
     assert decide(candidate(lieu="2A004"), lieu_naissance="20005").traits["lieu_naissance"].state == "differ"
     assert decide(candidate(lieu="75056"), lieu_naissance="75121").traits["lieu_naissance"].state == "differ"
+
+
+@pytest.mark.parametrize(
+    ("known_given", "requested_given"),
+    [("Léon", "Léo"), ("Sophia", "Sophie"), ("Louis", "Louise"), ("Rose Marie Léa", "Rose Léa")],
+)
+def test_twins_and_namesakes_are_never_merged(known_given, requested_given):
+    """Same surname, date, place and sex, given names one ending apart or a name missing from the middle:
+    how twins are named as much as how typing errs — a human decides (POSSIBLE), never a MATCH."""
+    result = decide(candidate(prenoms=known_given), prenoms=requested_given)
+    assert result.decision == POSSIBLE, explain(result)
+
+
+def test_a_typo_inside_a_given_name_or_names_missing_from_the_end_still_match():
+    assert decide(candidate(prenoms="Hélène Marie"), prenoms="Hléène Marie").decision == MATCH
+    assert decide(candidate(prenoms="Hélène Marie Louise"), prenoms="Hélène").decision == MATCH
