@@ -162,7 +162,16 @@ def compare_date(request: datetime.date, known: datetime.date) -> TraitResult:
     diffs = [i for i in range(8) if a[i] != b[i]]
     if len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]:
         return TraitResult(CLOSE, "deux chiffres voisins inversés")
+    if request.year == known.year and ((request.month, request.day) == (1, 1) or (known.month, known.day) == (1, 1)):
+        return TraitResult(DIFFER, UNKNOWN_DAY + " (convention du 1er janvier)")
+    if (request.year, request.month) == (known.year, known.month) and 1 in (request.day, known.day):
+        return TraitResult(DIFFER, UNKNOWN_DAY + " (convention du 1er du mois)")
     return TraitResult(DIFFER)
+
+
+# A date recorded by the convention for an unknown day (1 January, or the 1st of the month) against a
+# full date of the same year: still "differ" (never a MATCH), but worth a human's look (POSSIBLE).
+UNKNOWN_DAY = "jour de naissance inconnu d'un côté ?"
 
 
 def compare(traits: Traits, request_phonetic: str, c: Candidate, *, common: bool = False) -> Comparison:
@@ -225,6 +234,8 @@ def decide(
         return POSSIBLE  # a rare name, several identical given names, the same birth commune: a date mistyped twice
     if s == DIFFER and n == AGREE and p == AGREE and d == AGREE:
         return POSSIBLE  # sex typed wrong
+    if s == AGREE and names_ok and place in (AGREE, UNKNOWN) and t["date_naissance"].note.startswith(UNKNOWN_DAY):
+        return POSSIBLE  # a birth day unknown on one side, recorded as the 1st
     if (
         s == AGREE
         and names_ok

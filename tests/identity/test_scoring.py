@@ -144,3 +144,15 @@ def test_twins_and_namesakes_are_never_merged(known_given, requested_given):
 def test_a_typo_inside_a_given_name_or_names_missing_from_the_end_still_match():
     assert decide(candidate(prenoms="Hélène Marie"), prenoms="Hléène Marie").decision == MATCH
     assert decide(candidate(prenoms="Hélène Marie Louise"), prenoms="Hélène").decision == MATCH
+
+
+@pytest.mark.parametrize("requested", ["1980-01-01", "1980-03-01"])
+def test_an_unknown_birth_day_recorded_as_the_first_is_found_for_review(requested):
+    """Civil records with an unknown day carry 1 January (or the 1st of the month): the person is found
+    (POSSIBLE, for a human), never merged on that alone."""
+    result = decide(candidate(date=datetime.date(1980, 3, 12)), date_naissance=requested)
+    assert result.decision == POSSIBLE, explain(result)
+    assert "jour de naissance inconnu" in explain(result)
+    other_year = decide(candidate(date=datetime.date(1980, 3, 12), prenoms="Hélène"), prenoms="Hélène",
+                        date_naissance="1981-01-01")  # fmt: skip
+    assert other_year.decision == NO_MATCH
