@@ -7,7 +7,7 @@ month. Candidates are then compared trait by trait (scoring.py).
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import psycopg
 from django.db import connection
@@ -28,6 +28,7 @@ COMMON_NAME_COUNT = 50
 class Decision:
     outcome: str  # MATCH, POSSIBLE or NO_MATCH
     comparisons: list[Comparison] = field(default_factory=list)  # the candidates behind the outcome
+    swapped: bool = False  # found with the surname and the given names the other way round
 
     @property
     def person_id(self) -> int | None:
@@ -40,7 +41,7 @@ class Decision:
             c = self.comparisons[0]
             who = (rpps_by_id or {}).get(c.candidate.person_id, f"personne {c.candidate.person_id}")
             return f"aucun candidat retenu : le plus proche, {who}, ne suffit pas — {explain(c)}"
-        parts = []
+        parts = ["nom et prénoms inversés dans la demande"] if self.swapped else []
         for c in self.comparisons:
             who = (rpps_by_id or {}).get(c.candidate.person_id, f"personne {c.candidate.person_id}")
             parts.append(f"{who} — {explain(c)}")
@@ -119,6 +120,18 @@ def _worth_comparing(c: Candidate, request_phonetic: str, surname_tokens: set[st
 
 
 def resolve(traits: Traits, *, exclude: set[int] = frozenset()) -> Decision:
+    decision = _resolve(traits, exclude)
+    if decision.outcome != NO_MATCH or traits.given_names == traits.birth_name:
+        return decision
+    # Surname typed as given names and the reverse: the person is not even a candidate the right way
+    # round. Found the other way, it is for a human to confirm (POSSIBLE), never a MATCH.
+    other = _resolve(replace(traits, birth_name=traits.given_names, given_names=traits.birth_name), exclude)
+    if other.outcome == NO_MATCH:
+        return decision
+    return Decision(POSSIBLE, other.comparisons[:MAX_PROPOSED], swapped=True)
+
+
+def _resolve(traits: Traits, exclude) -> Decision:
     request_phonetic = phonetic(traits.birth_name)
     found, name_count = candidates(traits, name_frequency_key(request_phonetic, phonetic(traits.first_given)))
     common = name_count >= COMMON_NAME_COUNT

@@ -36,3 +36,19 @@ def test_bulk_loaded_persons_are_indexed_then_found(recording):
     keys = IdentityKey.objects.count()
     assert f"{indexable} identité(s) indexée(s)" in _index("--rebuild")
     assert IdentityKey.objects.count() == keys  # the same keys, rebuilt
+
+
+def test_a_request_with_surname_and_given_names_swapped_is_found_for_review(recording):
+    """Surname typed as given names and the reverse: the person is found the other way round and proposed
+    for review (POSSIBLE, saying so), never merged on that."""
+    from tests import factories
+
+    person = factories.person(birth_name="DELACROIX", given_names="Marie", birth_date="1975-04-02", sex_code="F",
+                              birth_place_code="69123")  # fmt: skip
+    swapped = Traits.parse(nom="Marie", prenoms="Delacroix", sexe="F", date_naissance="1975-04-02",
+                           lieu_naissance="69123")  # fmt: skip
+    decision = resolve(swapped)
+    assert decision.outcome == "POSSIBLE" and decision.comparisons[0].candidate.person_id == person.pk
+    assert decision.explanation().startswith("nom et prénoms inversés dans la demande")
+    unknown = Traits.parse(nom="Martin", prenoms="Paul", sexe="M", date_naissance="1960-01-02", lieu_naissance="")
+    assert resolve(unknown).outcome == "NO_MATCH"
