@@ -77,6 +77,7 @@ def api(view=None, *, produces: set[str] = PRODUCIBLE):
     def wrapper(request, *args, **kwargs):
         started = time.perf_counter()
         key = ApiKey.find(request.headers.get("ESANTE-API-KEY", ""))
+        params = parameters(request)
         if key is None:
             response = outcome(401, "Clé d'API absente ou invalide : en-tête ESANTE-API-KEY.", "login",
                                **{"WWW-Authenticate": 'ApiKey header="ESANTE-API-KEY"'})  # fmt: skip
@@ -87,11 +88,11 @@ def api(view=None, *, produces: set[str] = PRODUCIBLE):
                 "throttled",
                 **{"Retry-After": "1"},
             )
-        elif any("\x00" in k or "\x00" in v for k, v in parameters(request)):
+        elif any("\x00" in k or "\x00" in v for k, v in params):
             # no parameter of any search may hold one, and the database refuses them: a clear 400
             response = outcome(400, "Paramètre invalide : une valeur contient un caractère nul (%00).", "invalid")
         else:
-            formats = [v for k, v in parameters(request) if k == "_format"]
+            formats = [v for k, v in params if k == "_format"]
             if not formats and not accepts(request, produces):  # _format, when given, wins over Accept (R4 §3.1.0.1.6)
                 response = outcome(406, "Format demandé (en-tête Accept) non produit : seul JSON est servi "
                                         "(application/fhir+json).", "not-supported")  # fmt: skip

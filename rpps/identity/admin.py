@@ -172,10 +172,6 @@ from .scoring import MATCH, NO_MATCH  # noqa: E402
 from .traits import InvalidTraits, Traits  # noqa: E402
 
 
-def _traits_of(data: dict) -> Traits:
-    return Traits.of_fields(data)
-
-
 class ResolvingPersonForm(forms.ModelForm):
     class Meta:
         model = Person
@@ -185,7 +181,7 @@ class ResolvingPersonForm(forms.ModelForm):
         data = super().clean()
         if self.instance.pk is None and not self.errors:
             try:
-                decision = services.resolve(_traits_of(data))
+                decision = services.resolve(Traits.of_fields(data))
             except InvalidTraits as exc:
                 raise forms.ValidationError(str(exc)) from exc
             if decision.outcome == MATCH:
@@ -219,7 +215,7 @@ class ResolvingPersonAdmin(PersonAdmin):
         if change:
             return super().save_model(request, obj, form, change)
         data = {f: form.cleaned_data[f] for f in form.cleaned_data if f in {x.name for x in Person._meta.fields}}
-        result = services.register_person(_traits_of(data), data)
+        result = services.register_person(Traits.of_fields(data), data)
         if result.outcome != NO_MATCH:  # someone registered the same person since the form was checked
             raise forms.ValidationError("Cette personne vient d'être enregistrée par ailleurs.")
         obj.pk, obj.rpps, obj.created_at, obj.updated_at = (
