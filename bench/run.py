@@ -197,6 +197,13 @@ print(json.dumps({{"requests": report.requests, "duplicates": report.duplicates,
 """
 
 
+def run_script(args: list[str], env: dict) -> dict:
+    """Runs a bench script from the project's root; its last line of output is its JSON result."""
+    out = subprocess.run([sys.executable, *args], cwd=ROOT, env=env | {"PYTHONPATH": str(ROOT)}, check=True,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def bench_identity(env: dict, cases: int) -> list[dict]:
     seconds, rss, out = run_measured([sys.executable, "manage.py", "index_identities", "--rebuild"], env)
     print(out.strip())
@@ -626,15 +633,7 @@ def bench_fhir(env: dict, per_kind: int) -> list[dict]:
 
 def bench_export(env: dict) -> list[dict]:
     """$export of every resource (bench/fhir_export.py), against the base rows read by COPY."""
-    out = subprocess.run(
-        [sys.executable, "bench/fhir_export.py"],
-        cwd=ROOT,
-        env=env | {"PYTHONPATH": str(ROOT)},
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    r = json.loads(out.strip().splitlines()[-1])
+    r = run_script(["bench/fhir_export.py"], env)
     rate = r["resources"] / r["seconds"]
     counts = ", ".join(f"{o['type']} {thousands(o['count'])}" for o in r["outputs"])
     return [
@@ -654,15 +653,7 @@ def bench_export(env: dict) -> list[dict]:
 
 def bench_paging(env: dict, searches: int = 200, changes: int = 100) -> list[dict]:
     """FHIR later pages (as of their first page) against first pages (bench/fhir_paging.py)."""
-    out = subprocess.run(
-        [sys.executable, "bench/fhir_paging.py", str(searches), str(changes)],
-        cwd=ROOT,
-        env=env | {"PYTHONPATH": str(ROOT)},
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    r = json.loads(out.strip().splitlines()[-1])
+    r = run_script(["bench/fhir_paging.py", str(searches), str(changes)], env)
     first = r["first"]["p99_ms"]
     figures = []
     for name, what in (
@@ -687,9 +678,7 @@ def bench_paging(env: dict, searches: int = 200, changes: int = 100) -> list[dic
 
 def bench_fuzz(env: dict, requests: int = 5000, seed: int = 1) -> list[dict]:
     """The seeded fuzz of the FHIR search API (bench/fhir_fuzz.py): no request may answer 5xx."""
-    out = subprocess.run([sys.executable, "bench/fhir_fuzz.py", str(requests), str(seed)], cwd=ROOT,
-                         env=env | {"PYTHONPATH": str(ROOT)}, check=True, capture_output=True, text=True).stdout  # fmt: skip
-    r = json.loads(out.strip().splitlines()[-1])
+    r = run_script(["bench/fhir_fuzz.py", str(requests), str(seed)], env)
     return [{
         "figure": f"FHIR search fuzz ({r['requests']} seeded requests, hostile values), server errors",
         "value": r["server_errors"], "unit": "5xx answers", "baseline": None, "ratio": None, "target": "0",

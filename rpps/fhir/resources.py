@@ -24,7 +24,7 @@ from rpps.registry.models import Activity, Authorization, Card, Diploma, Exercis
 from rpps.registry.models.activity import open_condition
 from rpps.registry.models.contact import published_mailbox_condition
 from rpps.registry.models.person import current_condition
-from rpps.registry.projection import public_values
+from rpps.registry.projection import PUBLIC_FIELDS, public_values
 
 from .prepared import Prepared
 
@@ -361,18 +361,8 @@ def practitioners(ids, *, day: datetime.date | None = None) -> dict[int, dict]:
 # --- PractitionerRole --------------------------------------------------------------------------
 
 
-_ROLE_FIELDS = (
-    "id",
-    "exercise__id",
-    "structure_id",
-    "mode_code",
-    "function_code",
-    "genre_code",
-    "role_code",
-    "pharmacist_section_code",
-    "registration_authority",
-    "updated_at",
-)
+# Every public field of a situation, plus its exercise (the Practitioner it belongs to).
+_ROLE_FIELDS = ("exercise__id", *PUBLIC_FIELDS[Activity])
 
 
 def _activities(ids, day):
@@ -386,35 +376,35 @@ _ACTIVITIES = Prepared(_activities)
 
 
 def practitioner_roles(ids, *, day: datetime.date | None = None) -> dict[int, dict]:
-    rows = _ACTIVITIES(ids, day or datetime.date.today())
-    open_ids = {row[0] for row in rows if row[-1]}
     result = {}
-    for pk, exercise_id, structure_id, mode, function, genre, role, section, authority, updated, _open in rows:
+    for row in _ACTIVITIES(ids, day or datetime.date.today()):
+        a = dict(zip((*_ROLE_FIELDS, "is_open"), row, strict=True))
+        pk = a["id"]
         ids_ = [_identifier(RPPS_SYSTEM, str(pk))]
         references = {
-            "practitioner": {"reference": f"Practitioner/{technical_id('Practitioner', exercise_id)}"},
-            "organization": {"reference": f"Organization/{technical_id('Organization', structure_id)}"},
+            "practitioner": {"reference": f"Practitioner/{technical_id('Practitioner', a['exercise__id'])}"},
+            "organization": {"reference": f"Organization/{technical_id('Organization', a['structure_id'])}"},
         }
-        if pk not in open_ids:
+        if not a["is_open"]:
             # a closed situation: inactive, still saying whose and where (as-dp-practitionerrole: both 1..1),
             # nothing else of it (its dates and codes are not published)
-            result[pk] = _tombstone("PractitionerRole", pk, updated, ids_) | references
+            result[pk] = _tombstone("PractitionerRole", pk, a["updated_at"], ids_) | references
             continue
         codes = [
-            coding(table, code)
-            for table, code in (
-                (catalog.ACTIVITY_GENRE, genre),
-                (catalog.ACTIVITY_MODE, mode),
-                (catalog.FUNCTION, function),
-                (catalog.ROLE, role),
-                (catalog.PHARMACIST_SECTION, section),
+            coding(table, a[column])
+            for table, column in (
+                (catalog.ACTIVITY_GENRE, "genre_code"),
+                (catalog.ACTIVITY_MODE, "mode_code"),
+                (catalog.FUNCTION, "function_code"),
+                (catalog.ROLE, "role_code"),
+                (catalog.PHARMACIST_SECTION, "pharmacist_section_code"),
             )
-            if code
+            if a[column]
         ]
         result[pk] = {
             "resourceType": "PractitionerRole",
             "id": technical_id("PractitionerRole", pk),
-            "meta": _meta("PractitionerRole", updated, _trace("RPPS", authority)),
+            "meta": _meta("PractitionerRole", a["updated_at"], _trace("RPPS", a["registration_authority"])),
             "language": "fr",
             "identifier": ids_,
             "active": True,

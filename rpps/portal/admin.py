@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 
-from rpps.registry.admin import ReadOnlyAdmin
+from rpps.runtime.admin import ReadOnlyAdmin
 
 from . import services
 from .audit import Who

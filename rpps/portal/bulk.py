@@ -290,7 +290,7 @@ def _count(report: list[dict]) -> dict:
 
 
 def upload(who: Who, filename: str, content: bytes, *, background: bool | None = None) -> BulkImport:
-    """Stores the file's check: refused at once, checked now (small files) or in a thread (large)."""
+    """Stores the file's check: refused at once, checked now (small files) or in a job (large)."""
     digest = hashlib.sha256(content).hexdigest()
     bulk = BulkImport.objects.create(
         uploaded_by=who.label[:200], national_id=who.national_id, filename=filename[:255], sha256=digest
@@ -307,21 +307,22 @@ def upload(who: Who, filename: str, content: bytes, *, background: bool | None =
     if earlier.exists():
         bulk.message = f"Ce fichier a déjà été importé le {earlier.first().applied_at:%d/%m/%Y à %H:%M}."
     bulk.save()
-    if background is None:
-        background = len(rows) > settings.PORTAL_BULK_INLINE_ROWS
-    if background:
+    if _in_background(background, rows):
         # The typed rows wait in the record (deleted once applied, or after PORTAL_IMPORT_KEEP_DAYS).
         BulkImport.objects.filter(pk=bulk.pk).update(rows=rows)
-        jobs.enqueue(
-            "portal.bulk_check",
-            label=f"Vérification du fichier {filename[:120]}",
-            requested_by=who.label,
-            bulk_id=bulk.pk,
-            who=who.to_json(),
-        )
+        _enqueue("portal.bulk_check", f"Vérification du fichier {filename[:120]}", bulk, who)
     else:
         _check(bulk.pk, rows, who)
     return bulk
+
+
+def _in_background(background: bool | None, rows: list) -> bool:
+    """As asked, else in a job when the file is longer than a page's wait allows."""
+    return len(rows) > settings.PORTAL_BULK_INLINE_ROWS if background is None else background
+
+
+def _enqueue(kind: str, label: str, bulk: BulkImport, who: Who) -> None:
+    jobs.enqueue(kind, label=label, requested_by=who.label, bulk_id=bulk.pk, who=who.to_json())
 
 
 def check_job(job, bulk_id: int, who: dict):
@@ -366,16 +367,8 @@ def apply(who: Who, bulk: BulkImport, *, valid_only: bool, background: bool | No
             "Le fichier contient des erreurs : corrigez-le, ou choisissez d'importer seulement les lignes valides."
         )
     BulkImport.objects.filter(pk=bulk.pk).update(state=BulkImport.State.APPLYING, done_rows=0)
-    if background is None:
-        background = len(bulk.rows) > settings.PORTAL_BULK_INLINE_ROWS
-    if background:
-        jobs.enqueue(
-            "portal.bulk_apply",
-            label=f"Import du fichier {bulk.filename[:120]}",
-            requested_by=who.label,
-            bulk_id=bulk.pk,
-            who=who.to_json(),
-        )
+    if _in_background(background, bulk.rows):
+        _enqueue("portal.bulk_apply", f"Import du fichier {bulk.filename[:120]}", bulk, who)
     else:
         _apply(bulk.pk, who)
     bulk.refresh_from_db()

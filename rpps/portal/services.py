@@ -146,15 +146,19 @@ def _locked_in(contract: Contract, state: str, refusal: str) -> Contract:
     return contract
 
 
+def _decide(who: Who, contract: Contract, state: str) -> None:
+    contract.state = state
+    contract.decided_by = who.label
+    contract.decided_at = timezone.now()
+    contract.save()
+
+
 def approve_contract(who: Who, contract: Contract) -> Habilitation:
     with audited(who, Action.CONTRACT_APPROVED, contract=contract):
         contract = _locked_in(
             contract, Contract.State.REQUESTED, "Seule une demande peut être approuvée ; ce contrat est {}."
         )
-        contract.state = Contract.State.ACTIVE
-        contract.decided_by = who.label
-        contract.decided_at = timezone.now()
-        contract.save()
+        _decide(who, contract, Contract.State.ACTIVE)
         kind = (
             Habilitation.Kind.PHARMACY_OWNER
             if contract.representative_function == Contract.Function.PHARMACY_OWNER
@@ -191,11 +195,8 @@ def reject_contract(who: Who, contract: Contract, reason: str) -> Contract:
         contract = _locked_in(
             contract, Contract.State.REQUESTED, "Seule une demande peut être rejetée ; ce contrat est {}."
         )
-        contract.state = Contract.State.REJECTED
         contract.rejection_reason = reason
-        contract.decided_by = who.label
-        contract.decided_at = timezone.now()
-        contract.save()
+        _decide(who, contract, Contract.State.REJECTED)
         audit.record(
             who, Action.CONTRACT_REJECTED, contract=contract, target=f"contrat n° {contract.pk}", message=reason
         )

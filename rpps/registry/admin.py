@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from rpps.nomenclatures import lookup
+from rpps.runtime.admin import ReadOnlyAdmin
 
 from .history import person_history
 from .models import (
@@ -70,16 +71,18 @@ class ExerciseInline(CodedFieldsMixin, admin.StackedInline):
     can_delete = False
 
 
-class MailboxInline(CodedFieldsMixin, admin.TabularInline):
+class CodedInline(CodedFieldsMixin, admin.TabularInline):
+    extra = 0
+
+
+class MailboxInline(CodedInline):
     model = Mailbox
     fk_name = "person"
-    extra = 0
     fields = ["address", "type_code", "service", "dematerialization", "red_list"]
 
 
-class CardInline(CodedFieldsMixin, admin.TabularInline):
+class CardInline(CodedInline):
     model = Card
-    extra = 0
     can_delete = False
 
 
@@ -127,24 +130,20 @@ class PersonAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
         return False
 
 
-class ExpertiseInline(CodedFieldsMixin, admin.TabularInline):
+class ExpertiseInline(CodedInline):
     model = Expertise
-    extra = 0
 
 
-class DiplomaInline(CodedFieldsMixin, admin.TabularInline):
+class DiplomaInline(CodedInline):
     model = Diploma
-    extra = 0
 
 
-class AuthorizationInline(CodedFieldsMixin, admin.TabularInline):
+class AuthorizationInline(CodedInline):
     model = Authorization
-    extra = 0
 
 
-class ActivityInline(CodedFieldsMixin, admin.TabularInline):
+class ActivityInline(CodedInline):
     model = Activity
-    extra = 0
     can_delete = False
     autocomplete_fields = ["structure"]
 
@@ -200,19 +199,6 @@ class CardAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
     search_fields = ["=number", "=person__rpps"]
     list_filter = ["type_code"]
     raw_id_fields = ["person"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written only by services (history, audit, decisions): operators read them, never edit."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ChangeRecord)

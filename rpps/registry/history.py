@@ -122,27 +122,26 @@ def _post_delete(sender, instance, **kwargs):
     _write(instance, ChangeRecord.Action.DELETE, before, None)
 
 
-def _parts(model) -> list[tuple]:
-    """(part model, its foreign key's attname) for the models declared parts of ``model``."""
+def _declared(model, declaration: str) -> list[tuple]:
+    """(model, its foreign key's attname) for the recorded models whose ``declaration`` names ``model``."""
     from .models import RECORDED_MODELS
 
     return [
         (m, m._meta.get_field(n).attname)
         for m in RECORDED_MODELS
-        for n in m.PART_OF
+        for n in getattr(m, declaration)
         if m._meta.get_field(n).related_model is model
     ]
+
+
+def _parts(model) -> list[tuple]:
+    """The models declared parts of ``model`` (PART_OF)."""
+    return _declared(model, "PART_OF")
 
 
 def followers(model) -> list[tuple]:
-    from .models import RECORDED_MODELS
-
-    return [
-        (m, m._meta.get_field(n).attname)
-        for m in RECORDED_MODELS
-        for n in m.FOLLOWS
-        if m._meta.get_field(n).related_model is model
-    ]
+    """The models that follow ``model`` (FOLLOWS)."""
+    return _declared(model, "FOLLOWS")
 
 
 def wholes(model, values: dict) -> list[tuple]:

@@ -10,8 +10,21 @@ from . import jobs, schedule
 from .models import Job
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only by services (jobs, history, audit, decisions): operators read them, never edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ReadOnlyAdmin):
     list_display = (
         "label",
         "state",
@@ -44,15 +57,6 @@ class JobAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = ["retry"]
     change_list_template = "admin/runtime/job/change_list.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="avancement")
     def progress(self, job):
