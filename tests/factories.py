@@ -60,6 +60,18 @@ def exercise(person_obj=None, **kwargs) -> Exercise:
     return saved(Exercise(person=person_obj or person(), **values))
 
 
+# Exercises other than a doctor's (the default): no exercise civility.
+NURSE = {"profession_code": "60", "exercise_civility_code": "", "registration_authority": "ONI/ONI/ARS"}
+RPPS_PLUS = {"profession_code": "99", "exercise_civility_code": ""}
+
+
+def professional(last_name: str, first_name: str, kind: dict = RPPS_PLUS, **person_fields) -> Person:
+    """A person and one exercise under the same names (an RPPS+ professional unless ``kind`` says otherwise)."""
+    someone = person(birth_name=last_name, given_names=first_name, **person_fields)
+    exercise(someone, last_name=last_name, first_name=first_name, **kind)
+    return someone
+
+
 def structure(**kwargs) -> Structure:
     values = {
         "finess": finess_number(),

@@ -53,25 +53,10 @@ def directory(recording):
     factories.activity(doctor, cabinet)
     factories.mailbox(helene, address="helene.beranger@medecin.mssante.fr")
     nurse_person = factories.person(birth_name="DURAND", given_names="Paul", sex_code="M", civility_code="M")
-    nurse = factories.exercise(
-        nurse_person,
-        profession_code="60",
-        category_code="C",
-        exercise_civility_code="",
-        last_name="DURAND",
-        first_name="Paul",
-        registration_authority="ONI/ONI/ARS",
-    )
+    nurse = factories.exercise(nurse_person, last_name="DURAND", first_name="Paul", **factories.NURSE)
     factories.activity(nurse, cabinet)
     social_person = factories.person(birth_name="N'DIAYE", given_names="Awa")
-    social = factories.exercise(
-        social_person,
-        profession_code="99",
-        category_code="C",
-        exercise_civility_code="",
-        last_name="N'DIAYE",
-        first_name="Awa",
-    )
+    social = factories.exercise(social_person, last_name="N'DIAYE", first_name="Awa", **factories.RPPS_PLUS)
     factories.activity(social, site, mode_code="S", genre_code="GENR01", role_code="313")
     return {
         "legal": legal,

@@ -149,16 +149,7 @@ def test_the_index_follows_registry_writes(client, directory, recording):
 
 
 def test_a_merged_number_leaves_the_index(client, directory, recording):
-    twin = factories.person(birth_name="DURAND", given_names="Paul", sex_code="M", civility_code="M")
-    factories.exercise(
-        twin,
-        profession_code="60",
-        category_code="C",
-        exercise_civility_code="",
-        last_name="DURAND",
-        first_name="Paul",
-        registration_authority="ONI/ONI/ARS",
-    )
+    twin = factories.professional("DURAND", "Paul", factories.NURSE, sex_code="M", civility_code="M")
     assert len(found(client, nom="durand")) == 2
     merge_persons(Person.objects.get(pk=directory["nurse"].pk), twin)
     assert found(client, nom="durand") == [directory["nurse"].rpps]

@@ -129,11 +129,7 @@ def managed(db):
     from tests import factories
 
     def professional(name, first):
-        person = factories.person(birth_name=name, given_names=first, birth_date=datetime.date(1970, 1, 1))
-        factories.exercise(
-            person, profession_code="99", last_name=name, first_name=first, category_code="C", exercise_civility_code=""
-        )
-        return person
+        return factories.professional(name, first, birth_date=datetime.date(1970, 1, 1))
 
     with acting_as(Actor.system("tests"), "jeu d'essai"):
         legal = factories.structure(name="ASSOCIATION ALPHA", is_legal_entity=True, sector_code="SA41")

@@ -21,15 +21,7 @@ def entity(db):
         pharmacy = factories.structure(
             finess=None, siret=factories.siret_number(), name="PHARMACIE DU PONT", sector_code="SA33"
         )
-        director = factories.person(birth_name="MARTIN", given_names="Sophie")
-        factories.exercise(
-            director,
-            profession_code="99",
-            last_name="MARTIN",
-            first_name="Sophie",
-            category_code="C",
-            exercise_civility_code="",
-        )
+        director = factories.professional("MARTIN", "Sophie")
     return {
         "legal": legal,
         "site_a": site_a,

@@ -17,11 +17,7 @@ pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _professional(name, first):
-    person = factories.person(birth_name=name, given_names=first, birth_date=datetime.date(1975, 2, 3))
-    factories.exercise(
-        person, profession_code="99", last_name=name, first_name=first, category_code="C", exercise_civility_code=""
-    )
-    return person
+    return factories.professional(name, first, birth_date=datetime.date(1975, 2, 3))
 
 
 def psc_sign_in(page, base, national_id):

@@ -15,14 +15,6 @@ from .conftest import account_client, text
 pytestmark = pytest.mark.django_db
 
 
-def _professional(name, first):
-    person = factories.person(birth_name=name, given_names=first)
-    factories.exercise(
-        person, profession_code="99", last_name=name, first_name=first, category_code="C", exercise_civility_code=""
-    )
-    return person
-
-
 def _contract(legal, representative, requester):
     who = Who("tests", "8" + representative.rpps, None, requester)
     contract = services.request_contract(
@@ -54,7 +46,7 @@ def world(db):
         site = factories.structure(name="EHPAD ALPHA", legal_entity=legal, sector_code="SA17")
         other_legal = factories.structure(name="CLINIQUE BETA", is_legal_entity=True, sector_code="SA04")
         people = {
-            key: _professional(name, first)
+            key: factories.professional(name, first)
             for key, (name, first) in {
                 "rep": ("MARTIN", "Sophie"),
                 "rep_other": ("DURAND", "Paul"),
@@ -270,7 +262,7 @@ def test_representative_only_sees_their_contracts(world):
 def test_heavy_pages_run_a_bounded_number_of_queries(world, django_assert_max_num_queries):
     rep = "8" + world["people"]["rep"].rpps
     with acting_as(Actor.system("tests"), "jeu d'essai"):
-        extra = [_professional(f"NOM{i:02d}", "Prénom") for i in range(30)]
+        extra = [factories.professional(f"NOM{i:02d}", "Prénom") for i in range(30)]
     who = Who("rep", rep)
     for person in extra:
         services.designate(

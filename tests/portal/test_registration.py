@@ -56,14 +56,7 @@ def test_an_existing_professional_keeps_their_number_and_the_gestionnaire_sees_o
             birth_place_code="49007",
             email="perso@example.org",
         )
-        exercise = factories.exercise(
-            known,
-            profession_code="99",
-            last_name="LEFEVRE",
-            first_name="Chloé",
-            category_code="C",
-            exercise_civility_code="",
-        )
+        exercise = factories.exercise(known, last_name="LEFEVRE", first_name="Chloé", **factories.RPPS_PLUS)
         factories.activity(exercise, managed["foreign"], role_code="313", start_date=datetime.date(2020, 1, 1))
     browser = account_client(managed["manager"])
     page = register_via_page(browser, managed)
