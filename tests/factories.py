@@ -4,9 +4,14 @@ import datetime
 import itertools
 
 from rpps.registry import identifiers
-from rpps.registry.models import Activity, Card, Diploma, Exercise, Expertise, Mailbox, Person, Structure
+from rpps.registry.models import Activity, Authorization, Card, Diploma, Exercise, Expertise, Mailbox, Person, Structure
 
 _seq = itertools.count(1)
+
+# The person admin form's inline formsets, empty (posted with the person's own fields).
+PERSON_ADMIN_NO_INLINES = {
+    f"{inline}-{count}_FORMS": "0" for inline in ("exercises", "mailboxes", "cards") for count in ("TOTAL", "INITIAL")
+}
 
 
 def rpps_number() -> str:
@@ -32,6 +37,11 @@ def saved(obj):
 
 
 def person(**kwargs) -> Person:
+    return saved(unsaved_person(**kwargs))
+
+
+def unsaved_person(**kwargs) -> Person:
+    """A valid person not yet written (for tests of what a write refuses)."""
     values = {
         "rpps": rpps_number(),
         "civility_code": "MME",
@@ -44,7 +54,7 @@ def person(**kwargs) -> Person:
         "phone": "0612345678",
     }
     values.update(kwargs)
-    return saved(Person(**values))
+    return Person(**values)
 
 
 def exercise(person_obj=None, **kwargs) -> Exercise:
@@ -72,6 +82,16 @@ def professional(last_name: str, first_name: str, kind: dict = RPPS_PLUS, **pers
     return someone
 
 
+# A hospital site's address, as the public outputs show it: "85 Rue Saint-Jacques, 44093 Nantes".
+SAINT_JACQUES = {
+    "street_number": "85",
+    "street_type_label": "Rue",
+    "street_name": "Saint-Jacques",
+    "postal_code": "44093",
+    "commune_label": "Nantes",
+}
+
+
 def structure(**kwargs) -> Structure:
     values = {
         "finess": finess_number(),
@@ -86,9 +106,14 @@ def structure(**kwargs) -> Structure:
 
 
 def activity(exercise_obj=None, structure_obj=None, **kwargs) -> Activity:
+    return saved(Activity(**activity_values(exercise_obj, structure_obj, **kwargs)))
+
+
+def activity_values(exercise_obj=None, structure_obj=None, **kwargs) -> dict:
+    """A situation's fields (its exercise and structure written if not given), for writes past the model's checks."""
     values = {"mode_code": "S", "genre_code": "GENR01", "start_date": datetime.date(2015, 1, 1)}
     values.update(kwargs)
-    return saved(Activity(exercise=exercise_obj or exercise(), structure=structure_obj or structure(), **values))
+    return {"exercise": exercise_obj or exercise(), "structure": structure_obj or structure(), **values}
 
 
 def expertise(exercise_obj, code="SM54") -> Expertise:
@@ -105,6 +130,17 @@ def diploma(exercise_obj, **kwargs) -> Diploma:
     }
     values.update(kwargs)
     return saved(Diploma(exercise=exercise_obj, **values))
+
+
+def authorization(exercise_obj, **kwargs) -> Authorization:
+    values = {
+        "type_code": "AM01",
+        "discipline_label": "Médecine",
+        "number": "A1",
+        "granted_on": datetime.date(2010, 1, 1),
+    }
+    values.update(kwargs)
+    return saved(Authorization(exercise=exercise_obj, **values))
 
 
 def mailbox(person_obj, **kwargs) -> Mailbox:

@@ -34,13 +34,9 @@ def directory(recording):
     site = factories.structure(
         name="HÔPITAL SAINT-JACQUES",
         legal_entity=legal,
-        postal_code="44093",
-        commune_label="Nantes",
         department_code="44",
-        street_number="85",
-        street_type_label="Rue",
-        street_name="Saint-Jacques",
         siret=factories.siret_number(),
+        **factories.SAINT_JACQUES,
     )
     cabinet = factories.structure(
         name="CABINET DU PARC", postal_code="49100", commune_label="Angers", department_code="49"

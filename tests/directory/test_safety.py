@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from rpps.directory import search_index as index
-from rpps.registry.models import Activity, Authorization
+from rpps.registry.models import Activity
 from tests import factories
 from tests.canary import CANARY, assert_no_canary, plant_canaries
 
@@ -16,13 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_no_private_field_reaches_any_page(client, directory, recording):
     helene, doctor = directory["helene"], directory["doctor"]
-    Authorization(
-        exercise=doctor,
-        type_code="AM01",
-        discipline_label="Médecine",
-        number="A1",
-        granted_on=datetime.date(2010, 1, 1),
-    ).save()
+    factories.authorization(doctor)
     factories.card(helene)
     objects = [
         helene,

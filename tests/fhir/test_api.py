@@ -61,15 +61,7 @@ def search(api, resource_type, **params):
 @pytest.fixture
 def data(recording):
     legal = factories.structure(name="CHU DE NANTES", is_legal_entity=True, sector_code="SA01")
-    site = factories.structure(
-        name="HÔPITAL NORD",
-        legal_entity=legal,
-        commune_label="Nantes",
-        postal_code="44093",
-        street_number="85",
-        street_type_label="Rue",
-        street_name="Saint-Jacques",
-    )
+    site = factories.structure(name="HÔPITAL NORD", legal_entity=legal, **factories.SAINT_JACQUES)
     helene = factories.person()
     doctor = factories.exercise(helene, last_name="BÉRANGER", first_name="Hélène")
     factories.expertise(doctor, code="SM54")

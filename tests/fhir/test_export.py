@@ -94,9 +94,10 @@ def test_export_by_type_and_since_and_its_refusals(api, recording):
     assert Client().get("/fhir/v2/$export", **ASYNC).status_code == 401
 
 
-def test_status_while_running_cancel_and_other_keys(api, recording, settings):
+def _running_export() -> Export:
+    """An export of the Practitioners (one written) that a worker has begun: 40 resources of 100 written."""
     factories.exercise()
-    job = Export.objects.create(
+    return Export.objects.create(
         key=ApiKey.objects.get(),
         request_url="x",
         types=["Practitioner"],
@@ -104,6 +105,10 @@ def test_status_while_running_cancel_and_other_keys(api, recording, settings):
         written=40,
         expected=100,
     )
+
+
+def test_status_while_running_cancel_and_other_keys(api, recording, settings):
+    job = _running_export()
     with files.open_for_writing(export.store(), export.file_name(job, "Practitioner-1.ndjson")) as handle:
         handle.write(b"{}\n")  # a part file the running worker has begun
     status = api.get(f"/fhir/v2/$export-status/{job.pk}")
@@ -126,15 +131,7 @@ def test_status_while_running_cancel_and_other_keys(api, recording, settings):
 
 def _started_then_worker_killed(api, attempts: int):
     """An export whose job was taken by a worker that then died (no sign of life since)."""
-    factories.exercise()
-    found = Export.objects.create(
-        key=ApiKey.objects.get(),
-        request_url="x",
-        types=["Practitioner"],
-        state=Export.State.RUNNING,
-        written=40,
-        expected=100,
-    )
+    found = _running_export()
     long_ago = timezone.now() - datetime.timedelta(hours=1)
     job = Job.objects.create(
         kind="fhir.export",

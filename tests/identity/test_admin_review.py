@@ -74,12 +74,7 @@ PERSON_FORM = {
     "given_names": "Noé Paul",
     "birth_date": "1979-01-30",
     "birth_place_code": "13055",
-    "exercises-TOTAL_FORMS": "0",
-    "exercises-INITIAL_FORMS": "0",
-    "mailboxes-TOTAL_FORMS": "0",
-    "mailboxes-INITIAL_FORMS": "0",
-    "cards-TOTAL_FORMS": "0",
-    "cards-INITIAL_FORMS": "0",
+    **factories.PERSON_ADMIN_NO_INLINES,
 }
 
 

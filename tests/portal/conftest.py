@@ -117,6 +117,28 @@ def text(response) -> str:
     return html.unescape(response.content.decode())
 
 
+def approved_contract(legal, representative, requester):
+    """A contract requested by ``requester`` for ``legal``, naming ``representative``, approved by an operator."""
+    from rpps.portal import services
+    from rpps.portal.audit import Who
+
+    contract = services.request_contract(
+        Who("tests", "", None, requester),
+        identifier_type="FINESS",
+        identifier=legal.finess,
+        data={
+            "representative_national_id": "8" + representative.rpps,
+            "representative_family_name": "X",
+            "representative_given_name": "Y",
+            "representative_function": "representant_legal",
+            "representative_email": "rep@example.org",
+        },
+    )
+    services.approve_contract(Who("opérateur"), contract)
+    contract.refresh_from_db()
+    return contract
+
+
 @pytest.fixture
 def managed(db):
     """An active contract for an association and its two sites, a gestionnaire on one site, and another
@@ -145,19 +167,7 @@ def managed(db):
         ("alpha", legal, rep, manager, site),
         ("omega", foreign, foreign_rep, foreign_manager, foreign),
     ):
-        contract = services.request_contract(
-            Who("tests", "", None, requester),
-            identifier_type="FINESS",
-            identifier=structure.finess,
-            data={
-                "representative_national_id": "8" + head.rpps,
-                "representative_family_name": "X",
-                "representative_given_name": "Y",
-                "representative_function": "representant_legal",
-                "representative_email": "rep@example.org",
-            },
-        )
-        services.approve_contract(Who("opérateur"), contract)
+        contract = approved_contract(structure, head, requester)
         services.designate(
             Who("rep", "8" + head.rpps),
             contract=contract,

@@ -10,28 +10,9 @@ from rpps.portal.models import AuditEvent, Contract, Habilitation
 from rpps.registry.history import Actor, acting_as
 from tests import factories
 
-from .conftest import account_client, text
+from .conftest import account_client, approved_contract, text
 
 pytestmark = pytest.mark.django_db
-
-
-def _contract(legal, representative, requester):
-    who = Who("tests", "8" + representative.rpps, None, requester)
-    contract = services.request_contract(
-        who,
-        identifier_type="FINESS",
-        identifier=legal.finess,
-        data={
-            "representative_national_id": "8" + representative.rpps,
-            "representative_family_name": "X",
-            "representative_given_name": "Y",
-            "representative_function": "representant_legal",
-            "representative_email": "rep@example.org",
-        },
-    )
-    services.approve_contract(Who("opérateur tests"), contract)
-    contract.refresh_from_db()
-    return contract
 
 
 @pytest.fixture
@@ -58,8 +39,8 @@ def world(db):
         }
     user = get_user_model().objects.create(username="psc:requester")
     requester = Account.objects.create(user=user, subject="requester", national_id="")
-    contract = _contract(legal, people["rep"], requester)
-    other = _contract(other_legal, people["rep_other"], requester)
+    contract = approved_contract(legal, people["rep"], requester)
+    other = approved_contract(other_legal, people["rep_other"], requester)
     rep = Who("rep", "8" + people["rep"].rpps)
     services.designate(
         rep,

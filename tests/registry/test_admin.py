@@ -25,12 +25,7 @@ PERSON_FORM = {
     "birth_date": "1988-03-14",
     "birth_place_code": "99341",
     "birth_city_abroad": "Dakar",
-    "exercises-TOTAL_FORMS": "0",
-    "exercises-INITIAL_FORMS": "0",
-    "mailboxes-TOTAL_FORMS": "0",
-    "mailboxes-INITIAL_FORMS": "0",
-    "cards-TOTAL_FORMS": "0",
-    "cards-INITIAL_FORMS": "0",
+    **factories.PERSON_ADMIN_NO_INLINES,
 }
 
 

@@ -61,17 +61,10 @@ def test_changes_to_a_situation_belong_to_the_person_history(recording):
 
 
 def test_a_failed_write_leaves_no_history(recording):
-    exercise = factories.exercise()
-    structure = factories.structure()
+    values = factories.activity_values(start_date=datetime.date(2020, 5, 1), end_date=datetime.date(2020, 1, 1))
     count = ChangeRecord.objects.count()
     with pytest.raises(DatabaseError), transaction.atomic():
-        Activity.objects.create(
-            exercise=exercise,
-            structure=structure,
-            mode_code="S",
-            start_date=datetime.date(2020, 5, 1),
-            end_date=datetime.date(2020, 1, 1),
-        )
+        Activity.objects.create(**values)
     assert ChangeRecord.objects.count() == count
 
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from rpps.registry import projection
-from rpps.registry.models import RECORDED_MODELS, Activity, Authorization, Mailbox
+from rpps.registry.models import RECORDED_MODELS, Activity, Mailbox
 from tests import factories
 from tests.canary import CANARY, CANARY_CODE, CANARY_DATE, plant_canaries
 
@@ -26,13 +26,7 @@ def test_no_private_field_can_be_read_through_the_projection(recording):
     activity = factories.activity(exercise, end_date=datetime.date(2999, 1, 1))
     factories.expertise(exercise)
     factories.diploma(exercise)
-    Authorization(
-        exercise=exercise,
-        type_code="AM01",
-        discipline_label="Médecine",
-        number="A1",
-        granted_on=datetime.date(2010, 1, 1),
-    ).save()
+    factories.authorization(exercise)
     factories.mailbox(person)
     factories.card(person)
 

@@ -20,14 +20,7 @@ def errors_of(obj) -> dict:
 
 def test_invalid_rpps_is_refused_with_message(recording):
     before = Person.objects.count()
-    p = Person(
-        rpps="10101299824",
-        sex_code="F",
-        birth_name="X",
-        given_names="Y",
-        birth_date=datetime.date(1980, 1, 1),
-        birth_place_code="75056",
-    )
+    p = factories.unsaved_person(rpps="10101299824")
     assert errors_of(p)["rpps"] == ["Le numéro RPPS est invalide : sa clé de contrôle (dernier chiffre) est fausse."]
     assert Person.objects.count() == before
 
@@ -78,16 +71,9 @@ def test_end_date_before_start_date(recording):
 
 
 def test_database_refuses_end_before_start_even_without_form_validation(recording):
-    exercise = factories.exercise()
-    structure = factories.structure()
+    values = factories.activity_values(start_date=datetime.date(2020, 5, 1), end_date=datetime.date(2020, 4, 30))
     with pytest.raises(IntegrityError), transaction.atomic():
-        Activity.objects.create(
-            exercise=exercise,
-            structure=structure,
-            mode_code="S",
-            start_date=datetime.date(2020, 5, 1),
-            end_date=datetime.date(2020, 4, 30),
-        )
+        Activity.objects.create(**values)
     assert not Activity.objects.exists()
 
 
@@ -111,14 +97,7 @@ def test_database_refuses_malformed_rpps_and_structure_ids(recording):
 
 def test_duplicate_rpps_is_refused(recording):
     person = factories.person()
-    duplicate = Person(
-        rpps=person.rpps,
-        sex_code="M",
-        birth_name="AUTRE",
-        given_names="Paul",
-        birth_date=datetime.date(1970, 1, 1),
-        birth_place_code="75056",
-    )
+    duplicate = factories.unsaved_person(rpps=person.rpps, birth_name="AUTRE", given_names="Paul")
     assert errors_of(duplicate)["rpps"] == ["Un objet Personne avec ce champ Numéro RPPS existe déjà."]
 
 
