@@ -106,32 +106,16 @@ def personne_activite(names: Labels, day: datetime.date | None = None):
     )
     no_activity = ("",) * 20
     for row in public_values(query, *paths).iterator(CHUNK):
-        (
-            exercise_id,
-            rpps,
-            ex_civility,
-            civility,
-            last,
-            first,
-            profession,
-            category,
-            mode,
-            siret,
-            siren,
-            finess,
-            legal_finess,
-            technical_id,
-            name,
-            trade_name,
-        ) = row[:16]
+        exercise_id, rpps, ex_civility, civility, last, first, profession, category, mode = row[:9]
         authority, sector, section, role, function, genre, line_authority = row[36:]
         authority = line_authority or authority
         if mode is None:  # no open situation: the structure columns are empty
-            mode = siret = siren = finess = legal_finess = technical_id = name = trade_name = ""
-            sector = section = role = function = genre = ""
-            address = no_activity
+            mode = sector = section = role = function = genre = ""
+            structure, address = ("",) * 7, no_activity
         else:
-            finess, legal_finess, address = finess or "", legal_finess or "", row[16:36]
+            # siret, siren, finess, legal finess, technical id, name, trade name
+            structure, address = tuple(value or "" for value in row[9:16]), row[16:36]
+        technical_id = structure[4]
         sf_type, sf_code = expertises.get(exercise_id, ("", ""))
         role_code = role or function or ""
         role_label = (names.role.get(role) if role else names.function.get(function or "", "")) or ""
@@ -139,41 +123,31 @@ def personne_activite(names: Labels, day: datetime.date | None = None):
             RPPS_TYPE,
             rpps,
             RPPS_TYPE + rpps,
-            ex_civility,
-            names.exercise_civility.get(ex_civility, ""),
-            civility,
-            names.civility.get(civility, ""),
+            *_coded(ex_civility, names.exercise_civility),
+            *_coded(civility, names.civility),
             last,
             first,
-            profession,
-            names.profession.get(profession, ""),
-            category,
-            names.category.get(category, ""),
-            sf_type,
-            names.expertise_type.get(sf_type, ""),
+            *_coded(profession, names.profession),
+            *_coded(category, names.category),
+            *_coded(sf_type, names.expertise_type),
             sf_code,
             names.specialty.get(sf_code, "") if sf_type == "S" else "",
-            mode,
-            names.mode.get(mode, ""),
-            siret,
-            siren,
-            finess,
-            legal_finess,
-            technical_id,
-            name,
-            trade_name,
+            *_coded(mode, names.mode),
+            *structure,
             *address,
             names.old_id(technical_id),
             authority,
-            sector,
-            names.sector.get(sector, ""),
-            section,
-            names.section.get(section, ""),
+            *_coded(sector, names.sector),
+            *_coded(section, names.section),
             role_code,
             role_label,
-            genre,
-            names.genre.get(genre, ""),
+            *_coded(genre, names.genre),
         ]
+
+
+def _coded(code: str | None, labels: dict) -> tuple[str, str]:
+    """A coded column and the label column that follows it in every file (empty label for an unknown code)."""
+    return code or "", labels.get(code, "")
 
 
 def _identity(rpps: str, last: str, first: str) -> list:
@@ -193,12 +167,9 @@ def savoir_faire(names: Labels):
     )
     for rpps, last, first, profession, category, type_code, code in public_values(query, *paths).iterator(CHUNK):
         yield _identity(rpps, last, first) + [
-            profession,
-            names.profession.get(profession, ""),
-            category,
-            names.category.get(category, ""),
-            type_code,
-            names.expertise_type.get(type_code, ""),
+            *_coded(profession, names.profession),
+            *_coded(category, names.category),
+            *_coded(type_code, names.expertise_type),
             code,
             names.specialty.get(code, "") if type_code == "S" else "",
         ]
@@ -211,8 +182,7 @@ def dipl_aut_exerc(names: Labels):
         diplomas, *common, "type_code", "code", "label"
     ).iterator(CHUNK):
         yield _identity(rpps, last, first) + [
-            type_code,
-            names.diploma_type.get(type_code, ""),
+            *_coded(type_code, names.diploma_type),
             code,
             label,
             "",
@@ -228,8 +198,7 @@ def dipl_aut_exerc(names: Labels):
             "",
             "",
             "",
-            type_code,
-            names.authorization_type.get(type_code, ""),
+            *_coded(type_code, names.authorization_type),
             code,
             label,
         ]
@@ -306,10 +275,8 @@ def mssante(names: Labels):
             ex_civility or "",
             last or "",
             first or "",
-            category or "",
-            names.category.get(category, ""),
-            profession or "",
-            names.profession.get(profession, ""),
+            *_coded(category, names.category),
+            *_coded(profession, names.profession),
             sf_code,
             names.specialty.get(sf_code, "") if sf_type == "S" else "",
             "O" if demat else "N",
@@ -358,12 +325,9 @@ def cps(names: Labels):
             continue
         last_id = card_id
         yield _identity(rpps, last or "", first or "") + [
-            profession or "",
-            names.profession.get(profession, ""),
-            category or "",
-            names.category.get(category, ""),
-            type_code,
-            names.card_type.get(type_code, ""),
+            *_coded(profession, names.profession),
+            *_coded(category, names.category),
+            *_coded(type_code, names.card_type),
             number,
             national_id,
             _date(valid_from),
