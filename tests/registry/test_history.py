@@ -12,14 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_write_without_a_declared_author_is_refused_and_nothing_is_written():
     with pytest.raises(UnattributedWrite):
-        Person.objects.create(
-            rpps=factories.rpps_number(),
-            sex_code="F",
-            birth_name="X",
-            given_names="Y",
-            birth_date=datetime.date(1980, 1, 1),
-            birth_place_code="75056",
-        )
+        factories.unsaved_person().save()
     assert not Person.objects.exists() and not ChangeRecord.objects.exists()
 
 

@@ -41,15 +41,7 @@ def test_deprecated_profession_is_refused_for_a_new_exercise_but_kept_on_an_old_
 
 
 def test_unknown_codes_name_their_fields(recording):
-    exercise = factories.exercise()
-    activity = Activity(
-        exercise=exercise,
-        structure=factories.structure(),
-        mode_code="X",
-        genre_code="GENR77",
-        role_code="999",
-        start_date=datetime.date(2020, 1, 1),
-    )
+    activity = Activity(**factories.activity_values(mode_code="X", genre_code="GENR77", role_code="999"))
     errors = errors_of(activity)
     assert errors["mode_code"][0].startswith("Mode d'exercice : Le code « X » n'existe pas")
     assert errors["genre_code"][0].startswith("Genre d'activité : Le code « GENR77 »")
@@ -57,13 +49,8 @@ def test_unknown_codes_name_their_fields(recording):
 
 
 def test_end_date_before_start_date(recording):
-    exercise = factories.exercise()
     activity = Activity(
-        exercise=exercise,
-        structure=factories.structure(),
-        mode_code="S",
-        start_date=datetime.date(2020, 5, 1),
-        end_date=datetime.date(2020, 4, 30),
+        **factories.activity_values(start_date=datetime.date(2020, 5, 1), end_date=datetime.date(2020, 4, 30))
     )
     errors = errors_of(activity)
     assert "Date de fin : elle ne peut pas précéder la date de début (01/05/2020)." in errors["end_date"]
@@ -111,14 +98,7 @@ def test_structure_identifiers_are_checked_and_technical_id_computed(recording):
 
 
 def test_birth_data_checks(recording):
-    person = Person(
-        rpps=factories.rpps_number(),
-        sex_code="X",
-        birth_name="X",
-        given_names="Y",
-        birth_date=datetime.date(2999, 1, 1),
-        birth_place_code="99134",
-    )
+    person = factories.unsaved_person(sex_code="X", birth_date=datetime.date(2999, 1, 1), birth_place_code="99134")
     errors = errors_of(person)
     assert errors["birth_date"] == ["La date de naissance ne peut pas être dans le futur."]
     assert errors["birth_city_abroad"] == ["Pour une naissance à l'étranger, la ville de naissance est obligatoire."]
