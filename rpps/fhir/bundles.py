@@ -151,16 +151,8 @@ def _bundle(
     shown = [(k, v) for k, v in params if k not in ("_format", "_pretty")]
     # self: the page served — the search for a first page, this cursor for a later one
     self_url = f"{base}{resource_type}?{urlencode(shown)}" if first_page else request.build_absolute_uri()
-    links = [{"relation": "self", "url": self_url}]
     state = {"type": resource_type, "params": shown, "total": total, "at": started_at.isoformat()}
-    for relation, at, back, wanted in (("first", None, False, earlier or later),
-                                       ("previous", rows[:1], True, earlier and rows),
-                                       ("next", rows[-1:], False, later and rows)):  # fmt: skip
-        if wanted:
-            cursor = state | {"pos": results.encode(at[0] if at else None), "back": back}
-            token = signing.dumps(cursor, salt=PAGE_SALT, compress=True)
-            links.append({"relation": relation, "url": f"{base}_page?{urlencode({'id': token})}"})
-    bundle["link"] = links
+    bundle["link"] = [{"relation": "self", "url": self_url}, *_page_links(base, results, state, rows, earlier, later)]
     asked = _elements(params)
     summaries = SUMMARY_ELEMENTS.get(summary, {})
     entries, left_out = _entries(resource_type, results, rows, includes_of(resource_type, params))
@@ -172,6 +164,26 @@ def _bundle(
         }
         for kind, resource, mode in entries
     ]
+    if warnings := _search_warnings(resource_type, params, ignored, left_out):
+        bundle["entry"].append(_warnings(warnings))
+    return respond(bundle, pretty=pretty(params))
+
+
+def _page_links(base: str, results, state: dict, rows: list, earlier: bool, later: bool) -> list[dict]:
+    """first, previous and next, each a signed cursor holding the search and its snapshot moment."""
+    links = []
+    for relation, at, back, wanted in (("first", None, False, earlier or later),
+                                       ("previous", rows[:1], True, earlier and rows),
+                                       ("next", rows[-1:], False, later and rows)):  # fmt: skip
+        if wanted:
+            cursor = state | {"pos": results.encode(at[0] if at else None), "back": back}
+            token = signing.dumps(cursor, salt=PAGE_SALT, compress=True)
+            links.append({"relation": relation, "url": f"{base}_page?{urlencode({'id': token})}"})
+    return links
+
+
+def _search_warnings(resource_type: str, params, ignored, left_out: bool) -> list[str]:
+    """What the client should know the page leaves out or changed (an OperationOutcome entry)."""
     warnings = [f"Paramètre « {name} » inconnu pour la ressource {resource_type} : ignoré (Prefer: handling=lenient)"
                 for name in ignored]  # fmt: skip
     if left_out:
@@ -180,9 +192,7 @@ def _bundle(
                         "(par exemple PractitionerRole?organization=…).")  # fmt: skip
     if count_clamped(params):
         warnings.append(f"Paramètre « _count » : au plus {MAX_COUNT} ressources par page ; ramené à {MAX_COUNT}.")
-    if warnings:
-        bundle["entry"].append(_warnings(warnings))
-    return respond(bundle, pretty=pretty(params))
+    return warnings
 
 
 def _searchset(*, total: int | None) -> dict:
