@@ -11,6 +11,7 @@ from django.db.models.signals import post_save
 
 from rpps.registry.bulkwrite.mode import postgres_bulk_mode
 from rpps.registry.bulkwrite.writer import BulkWriter, write_in_background
+from rpps.registry.identifiers import commune_of_record
 from rpps.registry.models import Person
 
 from .normalize import normalize_given_names, normalize_name, phonetic_of_normalized
@@ -48,6 +49,7 @@ def place_keys(name_phonetic: str, given_phonetic: str, birth_date: datetime.dat
     mistyped twice)."""
     if not birth_place:
         return []
+    birth_place = commune_of_record(birth_place)  # one key for every code of one place (75116 and 75056)
     keys = [f"C{given_phonetic}|{birth_date:%Y%m}|{birth_place}", f"B{given_phonetic}|{birth_date:%m%d}|{birth_place}"]
     if name_phonetic:
         keys.append(f"P{name_phonetic}|{given_phonetic}|{birth_place}")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.fuzz import ratio
 
-from rpps.registry.identifiers import same_birth_place
+from rpps.registry.identifiers import close_birth_places, same_birth_place
 
 from .normalize import phonetic_of_normalized
 from .traits import Traits
@@ -186,7 +186,13 @@ def compare(traits: Traits, request_phonetic: str, c: Candidate, *, common: bool
     elif traits.birth_place == c.birth_place:
         result.traits["lieu_naissance"] = TraitResult(AGREE)
     elif same_birth_place(traits.birth_place, c.birth_place):
-        result.traits["lieu_naissance"] = TraitResult(AGREE, "même commune sous un autre code (arrondissement, Corse)")
+        result.traits["lieu_naissance"] = TraitResult(
+            AGREE, "même lieu sous un autre code (arrondissement, commune fusionnée, Corse avant 1976)"
+        )
+    elif close_birth_places(traits.birth_place, c.birth_place):
+        note = "pays de la même zone (pays renommé ou scindé ?)" if traits.birth_place.startswith("99") else (
+            "commune voisine (même arrondissement)")  # fmt: skip
+        result.traits["lieu_naissance"] = TraitResult(CLOSE, note)
     else:
         result.traits["lieu_naissance"] = TraitResult(DIFFER)
     result.decision = decide(result.traits, traits.birth_date, c.birth_date, common=common)
@@ -202,6 +208,10 @@ def decide(
     needs the birth commune to agree, and a date one slip away needs several identical given names.
     """
     n, p, s, d, place = (t[k].state for k in ("nom", "prenoms", "sexe", "date_naissance", "lieu_naissance"))
+    if place == CLOSE:
+        # A neighbouring commune (or a country of the same zone) tells more than no place at all, less than
+        # the same one: a MATCH on everything else exact, as with no place; never where the place must agree.
+        place = UNKNOWN
     common_date = common and not t["prenoms"].several
     names_ok = n in (AGREE, CLOSE) and p in (AGREE, CLOSE)
     near_misses = (n == CLOSE) + (p == CLOSE)

@@ -14,9 +14,11 @@ TRAIT_LABELS = {
     "lieu_naissance": "lieu de naissance",
 }
 
-# Departments of the COG (metropolitan 01–95 with 2A/2B instead of 20, overseas 971–976). The full
-# commune list is not shipped, so a commune code is checked down to its department.
+# Departments of the COG (metropolitan 01–95 with 2A/2B instead of 20, overseas 971–976).
 # 20: Corsica's single department until 1976, whose codes birth records before then carry (20004).
+# A request is checked down to its department only: resolution compares and never stores, and a record
+# from elsewhere may carry a commune deleted before the COG table's history (rpps.nomenclatures.cog);
+# registry writes check the code exists (identifiers.validate_birth_place_code).
 _COMMUNE = re.compile(r"^(0[1-9]|1[0-9]|2[AB0-9]|[3-8][0-9]|9[0-5])[0-9]{3}$|^97[1-6][0-9]{2}$")
 _COUNTRY = re.compile(r"^99[1-5][0-9]{2}$")  # INSEE country codes: 99 + continent digit 1–5 + 2 digits
 

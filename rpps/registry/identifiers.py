@@ -7,6 +7,8 @@ normalised value or raise InvalidIdentifier with a French message meant for the 
 import re
 from dataclasses import dataclass
 
+from rpps.nomenclatures import cog
+
 
 class InvalidIdentifier(ValueError):
     """The value is not a well-formed identifier; ``str(exc)`` is a French message for the user."""
@@ -278,35 +280,41 @@ _COG_COUNTRY_RE = re.compile(r"^99\d{3}$")
 
 
 def validate_birth_place_code(value: str) -> str:
-    """A COG commune code (5 characters, 2A/2B for Corsica) or an INSEE country code (99xxx)."""
+    """A commune code of the COG, current or former (2A/2B, or 20 before 1976, for Corsica), or an INSEE
+    country code (99xxx)."""
     value = _clean(value).upper()
     if not (_COG_COMMUNE_RE.match(value) or _COG_COUNTRY_RE.match(value)):
         raise InvalidIdentifier(
             "Le lieu de naissance doit être un code commune INSEE (5 caractères, ex. 75056 ou 2A004) "
             "ou un code pays INSEE pour une naissance à l'étranger (99 suivi de 3 chiffres, ex. 99134)."
         )
+    if not _COG_COUNTRY_RE.match(value) and not cog.exists(value):
+        raise InvalidIdentifier(
+            f"Le code commune « {value} » n'existe pas dans le Code officiel géographique (communes actuelles, "
+            "fusionnées ou anciennes) : cherchez la commune de naissance par son nom."
+        )
     return value
 
 
-# Communes whose arrondissements have codes of their own (COG): an arrondissement is the commune.
-_ARRONDISSEMENTS = {"75056": range(75101, 75121), "69123": range(69381, 69390), "13055": range(13201, 13217)}
-_CITY_OF = {str(code): city for city, codes in _ARRONDISSEMENTS.items() for code in codes}
-
-
 def commune_of_record(code: str) -> str:
-    """The code a birth commune is compared under: Paris, Lyon and Marseille for their arrondissements
-    (75116 → 75056), and Corsica's communes under their 1976 codes (2A004 and 2B033 were 20004 and
-    20033: the split kept the three digits)."""
-    code = (code or "").strip().upper()
-    code = _CITY_OF.get(code, code)
-    if code[:2] in ("2A", "2B"):
-        return "20" + code[2:]
-    return code
+    """The code a birth place is compared under: the commune it belongs to today (rpps.nomenclatures.cog):
+    75116 → 75056 (arrondissement), 20004 → 2A004 (Corsica before 1976), 01340 → 01015 (merged)."""
+    return cog.current_code(code)
 
 
 def same_birth_place(a: str, b: str) -> bool:
-    """Two birth place codes that name the same place (arrondissements, the Corsican codes before 1976)."""
+    """Two birth place codes that name the same place today (arrondissements, merged communes, Corsica)."""
     return bool(a) and bool(b) and commune_of_record(a) == commune_of_record(b)
+
+
+def close_birth_places(a: str, b: str) -> bool:
+    """Two different places a birth may be declared under: neighbouring communes (one administrative
+    arrondissement), or two countries of one INSEE zone (a country renamed or split)."""
+    if not a or not b or same_birth_place(a, b):
+        return False
+    if is_born_abroad(a) and is_born_abroad(b):
+        return cog.same_zone(a, b)
+    return cog.neighbours(a, b)
 
 
 def is_born_abroad(birth_place_code: str) -> bool:

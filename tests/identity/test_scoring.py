@@ -156,3 +156,38 @@ def test_an_unknown_birth_day_recorded_as_the_first_is_found_for_review(requeste
     other_year = decide(candidate(date=datetime.date(1980, 3, 12), prenoms="Hélène"), prenoms="Hélène",
                         date_naissance="1981-01-01")  # fmt: skip
     assert other_year.decision == NO_MATCH
+
+
+def test_a_commune_merged_since_is_the_same_birth_place():
+    """Saint-Bois (01340) joined Arboys en Bugey (01015) in 2016: a birth before is recorded under either code."""
+    result = decide(candidate(lieu="01015"), lieu_naissance="01340")
+    assert result.decision == MATCH
+    assert "commune fusionnée" in explain(result)
+
+
+def test_a_neighbouring_commune_is_close_and_matches_when_all_else_is_exact():
+    """Born in Rezé, declared in Nantes (the maternity's commune): the same administrative arrondissement."""
+    result = decide(candidate(lieu="44109"), lieu_naissance="44143")
+    assert result.traits["lieu_naissance"].state == "close"
+    assert "commune voisine" in explain(result)
+    assert result.decision == MATCH
+
+
+def test_a_neighbouring_commune_does_not_carry_a_near_miss_on_the_given_names():
+    """Twins share their commune; with a commune only close, given names that only overlap stay for a human."""
+    result = decide(candidate(lieu="44109"), lieu_naissance="44143", prenoms="Hélène Mariette")
+    assert result.decision != MATCH
+
+
+def test_a_far_commune_still_differs():
+    result = decide(candidate(lieu="44109"), lieu_naissance="13055")
+    assert result.traits["lieu_naissance"].state == "differ"
+    assert result.decision == POSSIBLE
+
+
+def test_countries_of_one_zone_are_close_other_zones_differ():
+    close = decide(candidate(lieu="99134"), lieu_naissance="99139")  # Spain, Portugal: INSEE zone 1 (Europe)
+    assert close.traits["lieu_naissance"].state == "close"
+    assert "même zone" in explain(close)
+    far = decide(candidate(lieu="99134"), lieu_naissance="99350")  # Spain, Morocco
+    assert far.traits["lieu_naissance"].state == "differ"

@@ -188,3 +188,15 @@ def test_old_structure_id_of_a_stored_technical_id_does_not_check_again():
     assert ids.old_structure_id("C12345678901234") == "312345678901234"
     assert ids.old_structure_id("R10100000249227") == "410100000249227"
     assert ids.old_structure_id("") == ""
+
+
+class TestBirthPlaceExists:
+    @pytest.mark.parametrize("value", ["20004", "75116", "01340", "69381", "2B033"])
+    def test_codes_of_the_cog_history_are_accepted(self, value):
+        """Corsica before 1976, an arrondissement, a commune merged since: codes a birth record carries."""
+        assert ids.validate_birth_place_code(value) == value
+
+    @pytest.mark.parametrize("value", ["01999", "49999", "75121"])
+    def test_a_well_formed_code_no_commune_ever_had_is_refused(self, value):
+        with pytest.raises(ids.InvalidIdentifier, match=f"« {value} » n'existe pas dans le Code officiel géographique"):
+            ids.validate_birth_place_code(value)
