@@ -14,7 +14,7 @@ from rpps.registry.bulkwrite.writer import BulkWriter, write_in_background
 from rpps.registry.identifiers import commune_of_record
 from rpps.registry.models import Person
 
-from .normalize import normalize_given_names, normalize_name, phonetic_of_normalized
+from .normalize import first_given_name, normalize_given_names, normalize_name, phonetic_of_normalized
 
 
 def date_key(birth_date: datetime.date, sex: str) -> str:
@@ -79,7 +79,8 @@ def index_values(person_id, birth_name, usage_name, given_names, sex, birth_date
     name_p, usage_p = phonetic_of_normalized(name_n), phonetic_of_normalized(usage_n)
     given_tokens_p = [phonetic_of_normalized(g) for g in given_n.split(" ")] if given_n else []
     given_p = given_tokens_p[0] if given_tokens_p else ""
-    row = (person_id, name_n, usage_n, given_n, name_p, usage_p, given_p, sex, birth_date, birth_place or "")
+    row = (person_id, name_n, usage_n, given_n, name_p, usage_p, given_p, sex, birth_date, birth_place or "",
+           first_given_name(given_names))  # fmt: skip
     return row, person_keys(name_p, usage_p, given_tokens_p, birth_date, sex, birth_place or "")
 
 
@@ -94,6 +95,7 @@ INDEX_COLUMNS = (
     "sex",
     "birth_date",
     "birth_place",
+    "first_given_name",
 )
 
 
@@ -179,6 +181,11 @@ def name_frequency_key(name_phonetic: str, given_phonetic: str) -> str:
     return f"{name_phonetic}|{given_phonetic}"
 
 
+def given_name_frequency_key(first_given_name: str) -> str:
+    """How many persons carry a first given name, as written (a name of its own, not a slip of another)."""
+    return f"#{first_given_name}"
+
+
 def count_names() -> None:
     """Recount how many persons carry each (surname, first given name) pair, in one statement."""
     from .models import IdentityIndex, NameFrequency
@@ -190,6 +197,10 @@ def count_names() -> None:
         cursor.execute(
             f"INSERT INTO {frequency} (key, count) SELECT {concat}, COUNT(*) FROM {index} "
             f"GROUP BY {concat} HAVING COUNT(*) > 1"
+        )
+        cursor.execute(
+            f"INSERT INTO {frequency} (key, count) SELECT '#' || first_given_name, COUNT(*) FROM {index} "
+            "WHERE first_given_name <> '' GROUP BY first_given_name HAVING COUNT(*) > 1"
         )
 
 

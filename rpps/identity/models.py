@@ -20,6 +20,8 @@ class IdentityIndex(models.Model):
     sex = models.CharField(max_length=1)
     birth_date = models.DateField()
     birth_place = models.CharField(max_length=5, blank=True)
+    # The first given name as written, a compound whole (ROSE MARIE for Rose-Marie): twins are told apart by it.
+    first_given_name = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         verbose_name = "index d'identité"

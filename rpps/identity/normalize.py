@@ -13,6 +13,8 @@ _SPECIAL = str.maketrans({"Œ": "OE", "Æ": "AE", "ß": "SS", "Ø": "O", "Ð": "
 _NOT_LETTER = re.compile(r"[^A-Z ]+")
 _NOT_LETTER_OR_DIGIT = re.compile(r"[^A-Z0-9 ]+")
 _SPACES = re.compile(r" +")
+# Digits scanned or typed for the letters they look like; no name holds a digit.
+_DIGIT_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B"})
 
 
 def _fold(value: str, other: re.Pattern) -> str:
@@ -27,8 +29,8 @@ def _fold(value: str, other: re.Pattern) -> str:
 @lru_cache(maxsize=200_000)  # names repeat a lot: bulk indexing mostly hits the cache
 def normalize_name(value: str) -> str:
     """'  N’Diaye-dé la Rosa ' -> 'N DIAYE DE LA ROSA'."""
-    # hyphens, apostrophes (’ and '), dots and digits read as spaces
-    return _fold(value, _NOT_LETTER) if value else ""
+    # hyphens, apostrophes (’ and '), dots read as spaces; a digit in a name is a letter misread (DUP0NT)
+    return _fold(value.translate(_DIGIT_LOOKALIKES), _NOT_LETTER) if value else ""
 
 
 @lru_cache(maxsize=200_000)
@@ -41,6 +43,13 @@ def fold_text(value: str) -> str:
 def normalize_given_names(value: str) -> str:
     """The given-name list as one normalised string ('Jean-Christophe Marie' -> 'JEAN CHRISTOPHE MARIE')."""
     return normalize_name(value)
+
+
+def first_given_name(given_list: str) -> str:
+    """The first given name as written, a compound kept whole ('Rose-Marie Léa' -> 'ROSE MARIE', 'Rose Léa'
+    -> 'ROSE'): INS normalisation reads hyphens as spaces, which makes Rose-Marie and Rose Marie one list."""
+    words = (given_list or "").replace(",", " ").split()
+    return normalize_name(words[0]) if words else ""
 
 
 def first_given_matches(first: str, given_list: str) -> bool:

@@ -13,15 +13,17 @@ import psycopg
 from django.db import connection
 from rapidfuzz.fuzz import ratio
 
-from .identity_index import date_keys, name_frequency_key, person_keys
+from .identity_index import date_keys, given_name_frequency_key, name_frequency_key, person_keys
 from .models import IdentityIndex, IdentityKey, NameFrequency
 from .normalize import phonetic
-from .scoring import MATCH, NO_MATCH, POSSIBLE, Candidate, Comparison, compare, explain
+from .scoring import AGREE, MATCH, NO_MATCH, POSSIBLE, Candidate, Comparison, compare, explain
 from .traits import Traits
 
 MAX_PROPOSED = 3
 # A (surname, first given name) pair carried by this many persons or more is common.
 COMMON_NAME_COUNT = 50
+# A first given name carried by this many persons or more is a name of its own, not only a slip of another.
+GIVEN_NAME_COUNT = 3
 
 
 @dataclass
@@ -73,8 +75,9 @@ def request_keys(traits: Traits) -> list[str]:
 _COLUMNS = [f.column for f in IdentityIndex._meta.concrete_fields]
 
 
-def candidates(traits: Traits, name_key: str = "") -> tuple[list[Candidate], int]:
-    """Candidates sharing a blocking key with the request, and how many persons carry its name pair."""
+def candidates(traits: Traits, name_key: str = "", given_key: str = "") -> tuple[list[Candidate], int, int]:
+    """Candidates sharing a blocking key with the request, how many persons carry its name pair, and how
+    many its first given name."""
     keys = request_keys(traits)
     index, key_table, frequency = (
         IdentityIndex._meta.db_table,
@@ -87,7 +90,8 @@ def candidates(traits: Traits, name_key: str = "") -> tuple[list[Candidate], int
     else:
         match, params = f"IN ({', '.join(['%s'] * len(keys))})", list(keys)
     sql = (
-        f"SELECT {', '.join(_COLUMNS)}, (SELECT count FROM {frequency} WHERE key = %s) FROM {index} "
+        f"SELECT {', '.join(_COLUMNS)}, (SELECT count FROM {frequency} WHERE key = %s), "
+        f"(SELECT count FROM {frequency} WHERE key = %s) FROM {index} "
         f"WHERE person_id IN (SELECT person_id FROM {key_table} WHERE key {match})"
     )
     if connection.vendor == "postgresql":
@@ -95,17 +99,22 @@ def candidates(traits: Traits, name_key: str = "") -> tuple[list[Candidate], int
         # Django's cursors bind parameters client-side; a plain psycopg cursor binds them server-side,
         # so psycopg prepares this hot statement once and PostgreSQL stops planning it each time.
         with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, [name_key, *params], prepare=True)
+            cursor.execute(sql, [name_key, given_key, *params], prepare=True)
             rows = cursor.fetchall()
     else:
         with connection.cursor() as cursor:
-            cursor.execute(sql, [name_key, *params])
+            cursor.execute(sql, [name_key, given_key, *params])
             rows = cursor.fetchall()
     result = []
+    width = len(_COLUMNS)
     for row in rows:
-        birth_date = row[8] if isinstance(row[8], datetime.date) else datetime.date.fromisoformat(row[8])
-        result.append(Candidate(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], birth_date, row[9]))
-    return result, (rows[0][10] or 0) if rows else 0
+        values = dict(zip(_COLUMNS, row[:width], strict=True))
+        if not isinstance(values["birth_date"], datetime.date):
+            values["birth_date"] = datetime.date.fromisoformat(values["birth_date"])
+        result.append(Candidate(**values))
+    if not rows:
+        return result, 0, 0
+    return result, rows[0][width] or 0, rows[0][width + 1] or 0
 
 
 def _worth_comparing(c: Candidate, request_phonetic: str, surname_tokens: set[str], given_tokens: set[str]) -> bool:
@@ -125,19 +134,30 @@ def resolve(traits: Traits, *, exclude: set[int] = frozenset()) -> Decision:
         return decision
     # Surname typed as given names and the reverse: the person is not even a candidate the right way
     # round. Found the other way, it is for a human to confirm (POSSIBLE), never a MATCH.
-    other = _resolve(replace(traits, birth_name=traits.given_names, given_names=traits.birth_name), exclude)
+    other = _resolve(
+        replace(traits, birth_name=traits.given_names, given_names=traits.birth_name, first_given_name=""), exclude
+    )
     if other.outcome == NO_MATCH:
         return decision
+    if other.outcome == MATCH and all(t.state == AGREE for t in other.comparisons[0].traits.values()):
+        # every trait agrees once the two fields are put back, down to the commune: nobody else is the
+        # other way round of this person
+        return Decision(MATCH, other.comparisons, swapped=True)
     return Decision(POSSIBLE, other.comparisons[:MAX_PROPOSED], swapped=True)
 
 
 def _resolve(traits: Traits, exclude) -> Decision:
     request_phonetic = phonetic(traits.birth_name)
-    found, name_count = candidates(traits, name_frequency_key(request_phonetic, phonetic(traits.first_given)))
+    found, name_count, given_count = candidates(
+        traits,
+        name_frequency_key(request_phonetic, phonetic(traits.first_given)),
+        given_name_frequency_key(traits.first_given_name),
+    )
     common = name_count >= COMMON_NAME_COUNT
+    named = given_count >= GIVEN_NAME_COUNT
     given_tokens, surname_tokens = set(traits.given_names.split()), set(traits.birth_name.split())
     comparisons = [
-        compare(traits, request_phonetic, c, common=common)
+        compare(traits, request_phonetic, c, common=common, named=named)
         for c in found
         if c.person_id not in exclude and _worth_comparing(c, request_phonetic, surname_tokens, given_tokens)
     ]

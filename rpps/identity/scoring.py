@@ -43,6 +43,7 @@ class Candidate:
     sex: str
     birth_date: datetime.date
     birth_place: str
+    first_given_name: str = ""  # as written, a compound whole
 
 
 @dataclass
@@ -71,10 +72,23 @@ class Comparison:
         return sum(weights[t.state] for t in self.traits.values())
 
 
+# Letters a scanner or a hurried typist reads for others (digits are read as their look-alike letters
+# before normalisation drops them: normalize.py), folded to one spelling for comparison only.
+_MISREADINGS = (("RN", "M"), ("VV", "W"), ("CL", "D"), ("I", "L"))
+
+
+def misread_fold(name: str) -> str:
+    for seen, meant in _MISREADINGS:
+        name = name.replace(seen, meant)
+    return name
+
+
 def _name_close(request: str, request_phonetic: str, known: str, known_phonetic: str) -> str:
     """Why two different surnames may still be one (empty when they may not)."""
     if request.replace(" ", "") == known.replace(" ", ""):
         return "nom composé attaché ou séparé"
+    if misread_fold(request) == misread_fold(known):
+        return "caractères mal lus (rn/m, l/I…)"
     request_tokens, known_tokens = set(request.split()), set(known.split())
     if request_tokens <= known_tokens or known_tokens <= request_tokens:
         return "partie d'un nom composé"
@@ -120,10 +134,41 @@ def _aligned(shorter: list[str], longer: list[str]) -> bool:
     return True
 
 
-def compare_given(traits: Traits, c: Candidate) -> TraitResult:
+def _abbreviated(short: list[str], full: list[str]) -> bool:
+    """Given names written short: each short token is an initial or the start of the next full names, in
+    order (MH for MARIE HELENE, ANNE SO for ANNE SOPHIE, MOHAMED Y for MOHAMED YANIS); names may be left
+    out at the end."""
+    i = 0
+    for token in short:
+        if i < len(full) and (full[i] == token or (len(token) >= 2 and full[i].startswith(token) and token != full[i])):
+            i += 1
+            continue
+        # a run of initials, one per name (MH = MARIE HELENE), or a lone initial (Y)
+        if len(token) <= 4 and i + len(token) <= len(full) and all(full[i + k][0] == ch for k, ch in enumerate(token)):
+            i += len(token)
+            continue
+        return False
+    return True
+
+
+def compare_given(traits: Traits, c: Candidate, *, named: bool = False) -> TraitResult:
+    """``named``: the request's first given name is carried by other persons (a name, not only a slip)."""
     if traits.given_names == c.given_names:
         # Several identical given names identify far better than one (MARTIN Marie has many namesakes).
+        # A hyphen dropped or added (Marie Hélène / Marie-Hélène) leaves the list as it is: it agrees.
         return TraitResult(AGREE, several=" " in c.given_names)
+    if (
+        traits.first_given_name
+        and c.first_given_name
+        and traits.first_given_name != c.first_given_name
+        and (
+            c.first_given_name.startswith(traits.first_given_name + " ")
+            or traits.first_given_name.startswith(c.first_given_name + " ")
+        )
+    ):
+        # ROSE against ROSE-MARIE: a simple first name and a compound one are two names (twins are named
+        # so), though a compound is also shortened on forms: for a human to tell.
+        return TraitResult(CLOSE, "prénom simple ou composé (prénom abrégé, ou jumeaux ?)", weak=True)
     request, known = traits.given_names.split(), c.given_names.split()
     if sorted(request) == sorted(known):
         return TraitResult(CLOSE, "prénoms dans un autre ordre")
@@ -141,17 +186,38 @@ def compare_given(traits: Traits, c: Candidate) -> TraitResult:
         if len(shorter) < len(longer):
             return TraitResult(CLOSE, "prénoms en partie absents, faute de frappe", weak=True)
         if all(_same_given(a, b) for a, b in zip(request, known, strict=True)):
-            if any(_other_form(a, b) for a, b in zip(request, known, strict=True)):
-                # never enough for a MATCH: a human tells a typo from a twin (a false merge is the worst fault)
+            if any(_other_form(a, b) for a, b in zip(request, known, strict=True)) or (
+                named and request[0] != known[0]
+            ):
+                # never enough for a MATCH: a human tells a typo from a twin (a false merge is the worst
+                # fault); a first given name that others carry is a name of its own, not only a slip
                 return TraitResult(CLOSE, "prénom voisin (faute de frappe, ou autre prénom : jumeaux ?)", weak=True)
             return TraitResult(CLOSE, "faute de frappe")
         return TraitResult(CLOSE, "prénoms dans un autre ordre, faute de frappe", weak=True)
+    if _abbreviated(request, known):
+        # the first given name written in full and only the others short is as good as them left out; the
+        # first one itself short (MH, Anne-So.) reads the same for a twin Marie-Hortense or Anne-Solène
+        first_short = request[0] != known[0] or traits.first_given_name != c.first_given_name
+        return TraitResult(CLOSE, "prénoms abrégés (initiales)", weak=first_short)
+    if misread_fold(traits.given_names) == misread_fold(c.given_names):
+        return TraitResult(CLOSE, "caractères mal lus (rn/m, l/I…)")
     return TraitResult(DIFFER)
+
+
+# Same day and month, years this far apart: a parent and a child of the same names more than a slip.
+GENERATION_YEARS = 10
+OTHER_GENERATION = "autre génération (parent et enfant homonymes ?)"
+# One digit of the year's decade typed wrong (1955 / 1975) is also how a parent's and a child's years differ.
+DECADE_SLIP = "décennie différente (faute de frappe, ou parent et enfant ?)"
 
 
 def compare_date(request: datetime.date, known: datetime.date) -> TraitResult:
     if request == known:
         return TraitResult(AGREE)
+    # ten years apart cannot be a parent and a child: a slip of the decade digit, one digit like any other
+    if (request.month, request.day) == (known.month, known.day) and abs(request.year - known.year) > GENERATION_YEARS:
+        one_digit = sum(a != b for a, b in zip(f"{request.year:04d}", f"{known.year:04d}", strict=True)) == 1
+        return TraitResult(DIFFER, DECADE_SLIP if one_digit else OTHER_GENERATION)
     if request.year == known.year and request.day == known.month and request.month == known.day:
         return TraitResult(CLOSE, "jour et mois inversés")
     # YYYYMMDD as text, without strftime (this runs for every candidate).
@@ -174,11 +240,14 @@ def compare_date(request: datetime.date, known: datetime.date) -> TraitResult:
 UNKNOWN_DAY = "jour de naissance inconnu d'un côté ?"
 
 
-def compare(traits: Traits, request_phonetic: str, c: Candidate, *, common: bool = False) -> Comparison:
-    """``common``: the request's surname and first given name are carried by many people in the registry."""
+def compare(
+    traits: Traits, request_phonetic: str, c: Candidate, *, common: bool = False, named: bool = False
+) -> Comparison:
+    """``common``: the request's surname and first given name are carried by many people in the registry;
+    ``named``: its first given name by several (compare_given)."""
     result = Comparison(c)
     result.traits["nom"] = compare_name(traits, request_phonetic, c)
-    result.traits["prenoms"] = compare_given(traits, c)
+    result.traits["prenoms"] = compare_given(traits, c, named=named)
     result.traits["sexe"] = TraitResult(AGREE if traits.sex == c.sex else DIFFER)
     result.traits["date_naissance"] = compare_date(traits.birth_date, c.birth_date)
     if not traits.birth_place or not c.birth_place:
@@ -222,6 +291,18 @@ def decide(
         if near_misses == 0 or place == AGREE or (near_misses == 1 and n == CLOSE):
             return MATCH
         return POSSIBLE
+    if (
+        s == AGREE
+        and n == AGREE
+        and p == AGREE
+        and t["prenoms"].several
+        and place == AGREE
+        and not common
+        and t["date_naissance"].note.startswith(UNKNOWN_DAY)
+    ):
+        # a birth day unknown on one side (recorded as the 1st), and nothing else differs down to several
+        # given names and the commune: no namesake is that alike
+        return MATCH
     if s == AGREE and d == CLOSE and not common_date:
         # A date typed wrong, with a surname slip or a near miss on the given names but not both,
         # down to the same birth commune; or with several identical given names and no commune to compare.
@@ -240,10 +321,13 @@ def decide(
         return POSSIBLE
     if s == AGREE and d == AGREE and p == AGREE and place == AGREE and n == DIFFER:
         return POSSIBLE  # a change of name (marriage) not known to the registry
-    if s == AGREE and n == AGREE and t["prenoms"].several and place == AGREE and d == DIFFER and not common:
+    mistyped_twice = d == DIFFER and t["date_naissance"].note not in (OTHER_GENERATION, DECADE_SLIP)
+    if s == AGREE and n == AGREE and t["prenoms"].several and place == AGREE and mistyped_twice and not common:
         return POSSIBLE  # a rare name, several identical given names, the same birth commune: a date mistyped twice
     if s == DIFFER and n == AGREE and p == AGREE and d == AGREE:
         return POSSIBLE  # sex typed wrong
+    if s == AGREE and names_ok and place in (AGREE, UNKNOWN) and t["date_naissance"].note == DECADE_SLIP:
+        return POSSIBLE  # the year's decade mistyped, or a parent and a child: a human tells
     if s == AGREE and names_ok and place in (AGREE, UNKNOWN) and t["date_naissance"].note.startswith(UNKNOWN_DAY):
         return POSSIBLE  # a birth day unknown on one side, recorded as the 1st
     if (

@@ -4,7 +4,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from .normalize import first_given_matches, normalize_given_names, normalize_name
+from .normalize import first_given_matches, first_given_name, normalize_given_names, normalize_name
 
 TRAIT_LABELS = {
     "nom": "nom de naissance",
@@ -38,6 +38,7 @@ class Traits:
     sex: str  # F or M
     birth_date: datetime.date
     birth_place: str  # COG commune or 99xxx country code, "" when unknown
+    first_given_name: str = ""  # as written, a compound whole (normalize.first_given_name)
 
     @property
     def first_given(self) -> str:
@@ -110,4 +111,4 @@ class Traits:
             )
         if errors:
             raise InvalidTraits(errors)
-        return cls(birth_name, given, sex, birth_date, place)
+        return cls(birth_name, given, sex, birth_date, place, first_given_name(prenoms or ""))

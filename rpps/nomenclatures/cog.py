@@ -64,6 +64,34 @@ def _table() -> tuple[dict[str, Commune], tuple[Commune, ...]]:
     return by_code, tuple(r for r in rows if r.name)
 
 
+@functools.cache
+def _by_current() -> dict[str, tuple[str, ...]]:
+    """today's commune code -> every code that names it (itself first)."""
+    codes: dict[str, list[str]] = {}
+    for code, commune in _table()[0].items():
+        codes.setdefault(commune.current, []).append(code)
+    return {current: (current, *sorted(set(c) - {current})) for current, c in codes.items()}
+
+
+@functools.cache
+def _by_district() -> dict[str, tuple[str, ...]]:
+    communes: dict[str, list[str]] = {}
+    for commune in _table()[0].values():
+        if commune.kind == CURRENT and commune.district:
+            communes.setdefault(commune.district, []).append(commune.code)
+    return {district: tuple(codes) for district, codes in communes.items()}
+
+
+def codes_of(current: str) -> tuple[str, ...]:
+    """Every code of one of today's communes: its own, its arrondissements', its former communes'."""
+    return _by_current().get(current, (current,))
+
+
+def communes_of_district(district: str) -> tuple[str, ...]:
+    """Today's communes of one administrative arrondissement."""
+    return _by_district().get(district, ())
+
+
 def find(code: str) -> Commune | None:
     return _table()[0].get((code or "").strip().upper())
 

@@ -38,9 +38,9 @@ def test_bulk_loaded_persons_are_indexed_then_found(recording):
     assert IdentityKey.objects.count() == keys  # the same keys, rebuilt
 
 
-def test_a_request_with_surname_and_given_names_swapped_is_found_for_review(recording):
-    """Surname typed as given names and the reverse: the person is found the other way round and proposed
-    for review (POSSIBLE, saying so), never merged on that."""
+def test_a_request_with_surname_and_given_names_swapped_is_found_the_other_way_round(recording):
+    """Surname typed as given names and the reverse: the person is found the other way round — merged when
+    every trait then agrees down to the commune, else proposed for review (POSSIBLE), saying so."""
     from tests import factories
 
     person = factories.person(birth_name="DELACROIX", given_names="Marie", birth_date="1975-04-02", sex_code="F",
@@ -48,7 +48,10 @@ def test_a_request_with_surname_and_given_names_swapped_is_found_for_review(reco
     swapped = Traits.parse(nom="Marie", prenoms="Delacroix", sexe="F", date_naissance="1975-04-02",
                            lieu_naissance="69123")  # fmt: skip
     decision = resolve(swapped)
-    assert decision.outcome == "POSSIBLE" and decision.comparisons[0].candidate.person_id == person.pk
+    assert decision.outcome == "MATCH" and decision.person_id == person.pk
     assert decision.explanation().startswith("nom et prénoms inversés dans la demande")
+    without_place = Traits.parse(nom="Marie", prenoms="Delacroix", sexe="F", date_naissance="1975-04-02")
+    decision = resolve(without_place)
+    assert decision.outcome == "POSSIBLE" and decision.comparisons[0].candidate.person_id == person.pk
     unknown = Traits.parse(nom="Martin", prenoms="Paul", sexe="M", date_naissance="1960-01-02", lieu_naissance="")
     assert resolve(unknown).outcome == "NO_MATCH"

@@ -1,3 +1,6 @@
+import io
+import re
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -22,9 +25,13 @@ def test_one_decision_per_row_and_nothing_written(tmp_path, recording):
     )
     output = tmp_path / "decisions.csv"
     writes = ChangeRecord.objects.count()
-    call_command("resolve_identities", str(source), "--output", str(output))
+    errors = io.StringIO()
+    call_command("resolve_identities", str(source), "--output", str(output), stderr=errors)
     lines = output.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "decision;rpps;explication"
+    # the command reports its own rate, and what it decided
+    assert re.fullmatch(r"4 identités résolues en \d+\.\d s \(\d+ par seconde\) : "
+                        r"ERREUR 1, MATCH 1, NO_MATCH 1, POSSIBLE 1\n", errors.getvalue())  # fmt: skip
     assert lines[1].startswith(f"MATCH;{person.rpps};{person.rpps} — nom : concorde")
     assert lines[2].startswith(f"POSSIBLE;{person.rpps};") and "sexe : diffère" in lines[2]
     assert lines[3] == "NO_MATCH;;aucun candidat proche dans le répertoire"

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from rpps.identity.normalize import normalize_name, phonetic
+from rpps.identity.normalize import first_given_name, normalize_name, phonetic
 from rpps.identity.scoring import MATCH, NO_MATCH, POSSIBLE, Candidate, compare, explain
 from rpps.identity.traits import Traits
 
@@ -32,10 +32,11 @@ def candidate(**changes) -> Candidate:
         k["sexe"],
         k["date"],
         k["lieu"],
+        first_given_name(k["prenoms"]),
     )
 
 
-def decide(known=None, **request):
+def decide(known=None, *, named=False, **request):
     raw = {
         "nom": KNOWN["nom"],
         "prenoms": KNOWN["prenoms"],
@@ -44,7 +45,7 @@ def decide(known=None, **request):
         "lieu_naissance": KNOWN["lieu"],
     } | request
     traits = Traits.parse(**raw)
-    return compare(traits, phonetic(traits.birth_name), known or candidate())
+    return compare(traits, phonetic(traits.birth_name), known or candidate(), named=named)
 
 
 @pytest.mark.parametrize(
@@ -149,8 +150,9 @@ def test_a_typo_inside_a_given_name_or_names_missing_from_the_end_still_match():
 @pytest.mark.parametrize("requested", ["1980-01-01", "1980-03-01"])
 def test_an_unknown_birth_day_recorded_as_the_first_is_found_for_review(requested):
     """Civil records with an unknown day carry 1 January (or the 1st of the month): the person is found
-    (POSSIBLE, for a human), never merged on that alone."""
-    result = decide(candidate(date=datetime.date(1980, 3, 12)), date_naissance=requested)
+    (POSSIBLE, for a human), not merged on that with a single given name."""
+    result = decide(candidate(date=datetime.date(1980, 3, 12), prenoms="Hélène"), prenoms="Hélène",
+                    date_naissance=requested)  # fmt: skip
     assert result.decision == POSSIBLE, explain(result)
     assert "jour de naissance inconnu" in explain(result)
     other_year = decide(candidate(date=datetime.date(1980, 3, 12), prenoms="Hélène"), prenoms="Hélène",
@@ -191,3 +193,71 @@ def test_countries_of_one_zone_are_close_other_zones_differ():
     assert "même zone" in explain(close)
     far = decide(candidate(lieu="99134"), lieu_naissance="99350")  # Spain, Morocco
     assert far.traits["lieu_naissance"].state == "differ"
+
+
+@pytest.mark.parametrize(
+    ("known_given", "requested_given"),
+    [("Rose Léa", "Rose-Marie Léa"), ("Rose", "Rose-Marie"), ("Anne-Sophie", "Anne")],
+)
+def test_a_simple_first_name_against_a_compound_one_is_for_a_human(known_given, requested_given):
+    """Rose and Rose-Marie are two names (twins are named so), though a compound is also shortened on forms."""
+    result = decide(candidate(prenoms=known_given), prenoms=requested_given)
+    assert result.decision == POSSIBLE
+    assert "prénom simple ou composé" in explain(result)
+
+
+def test_a_hyphen_dropped_from_a_compound_leaves_the_given_names_agreeing():
+    result = decide(candidate(prenoms="Marie-Hélène Claire"), prenoms="Marie Hélène Claire")
+    assert result.decision == MATCH and result.traits["prenoms"].state == "agree"
+
+
+@pytest.mark.parametrize(
+    ("known_given", "requested_given", "expected"),
+    [
+        ("Mohamed Yanis", "Mohamed Y.", MATCH),  # the first given name in full, the second as its initial
+        ("Anne-Sophie Claire", "Anne-So.", POSSIBLE),  # a compound truncated: simple or compound, for a human
+        ("Marie-Hélène", "MH", POSSIBLE),  # initials only: a twin Marie-Hortense would read the same
+    ],
+)
+def test_given_names_written_short_are_found(known_given, requested_given, expected):
+    result = decide(candidate(prenoms=known_given), prenoms=requested_given)
+    assert result.decision == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "known", "requested"),
+    [
+        ("nom", "DURAND", "DURANO"),
+        ("nom", "MORIN", "MORlN"),
+        ("nom", "DUPONT", "DUP0NT"),
+        ("nom", "GUERMEUR", "GUERRNEUR"),
+    ],
+)
+def test_characters_misread_are_read_back(field, known, requested):
+    result = decide(candidate(**{field: known}), **{field: requested})
+    assert result.decision == MATCH, explain(result)
+
+
+def test_a_parent_and_a_child_of_the_same_names_are_not_one_person():
+    """Same names, commune and day of the year, 28 years apart: another generation, not a slip."""
+    result = decide(date_naissance="1952-03-12")
+    assert result.decision == NO_MATCH
+    assert "autre génération" in explain(result)
+
+
+def test_a_decade_digit_typed_wrong_is_for_a_human():
+    """1960 / 1980: one digit, or a parent and a child born twenty years apart — a human tells."""
+    result = decide(date_naissance="1960-03-12")
+    assert result.decision == POSSIBLE and "décennie" in explain(result)
+    assert decide(date_naissance="1990-03-12").decision == MATCH  # ten years: no parent and child, a slip
+
+
+def test_an_unknown_birth_day_with_everything_else_exact_down_to_several_given_names_is_a_match():
+    assert decide(date_naissance="1980-01-01").decision == MATCH  # Hélène Marie, Angers: nobody that alike
+    assert decide(candidate(prenoms="Hélène"), prenoms="Hélène", date_naissance="1980-01-01").decision == POSSIBLE
+
+
+def test_a_one_letter_typo_that_makes_another_name_others_carry_is_not_merged():
+    """Lina / Nina: one letter, but two names of their own (both carried in the registry): twins, perhaps."""
+    assert decide(candidate(prenoms="Lina"), prenoms="Nina").decision == MATCH
+    assert decide(candidate(prenoms="Lina"), prenoms="Nina", named=True).decision == POSSIBLE

@@ -9,7 +9,7 @@ def test_valid_traits_are_normalised():
     traits = Traits.parse(
         nom="N'Diaye", prenoms="Aïssatou  Marie", sexe="f", date_naissance="1988-03-14", lieu_naissance="99341"
     )
-    assert traits == Traits("N DIAYE", "AISSATOU MARIE", "F", datetime.date(1988, 3, 14), "99341")
+    assert traits == Traits("N DIAYE", "AISSATOU MARIE", "F", datetime.date(1988, 3, 14), "99341", "AISSATOU")
     assert traits.first_given == "AISSATOU"
 
 

@@ -1,6 +1,8 @@
 import csv
 import io
 import sys
+import time
+from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -71,18 +73,28 @@ class Command(BaseCommand):
             target = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
         except OSError as exc:
             raise CommandError(f"Impossible d'écrire {output} : {exc.strerror} (le dossier existe-t-il ?).") from None
+        started, outcomes = time.perf_counter(), Counter()
         try:
             writer = csv.writer(target, delimiter=";", lineterminator="\n")
             writer.writerow(["decision", "rpps", "explication"])
             number = 1
             try:
                 for number, row in enumerate(reader, start=2):
-                    writer.writerow(self.resolve_row(row, number))
+                    result = self.resolve_row(row, number)
+                    outcomes[result[0]] += 1
+                    writer.writerow(result)
             except csv.Error as exc:
                 raise CommandError(f"{file}, ligne {number + 1} : {_csv_problem(exc)}") from None
         finally:
             if output:
                 target.close()
+        elapsed = time.perf_counter() - started
+        total = sum(outcomes.values())
+        # on stderr: the decisions may be on stdout
+        self.stderr.write(
+            f"{total} identités résolues en {elapsed:.1f} s ({total / elapsed if elapsed else 0:.0f} par seconde) : "
+            + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+        )
 
     @staticmethod
     def resolve_row(row: dict, number: int) -> list[str]:
