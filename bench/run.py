@@ -765,7 +765,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["bulk", "publish", "search", "fhir", "paging", "fuzz", "export"],
+        choices=["bulk", "publish", "search", "fhir", "paging", "fuzz", "export", "identity"],
         help="run one part only (on the populated database)",
     )
     args = parser.parse_args()
@@ -784,6 +784,7 @@ def main() -> None:
             "paging": lambda: bench_paging(env),
             "fuzz": lambda: bench_fuzz(env),
             "export": lambda: bench_export(env),
+            "identity": lambda: bench_identity(env, args.cases),
         }
         write_results(parts[args.only]())
         print(RESULTS_MD.read_text())
