@@ -87,6 +87,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: bounds what the others read (rpps/runtime/limits.py)
+    "rpps.runtime.limits.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -101,6 +103,11 @@ MIDDLEWARE = [
     "rpps.runtime.routing.PublicReadMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Paths of APIs that answer bad requests in their own format (rpps/runtime/limits.py lets them).
+API_PATH_PREFIXES = ("/fhir/",)
+# The Cookie header, all cookies together: this site sets two (session, CSRF) of a few dozen bytes each.
+COOKIE_MAX_BYTES = int(os.environ.get("COOKIE_MAX_BYTES", "8192"))
 
 AUTHENTICATION_BACKENDS = [
     # Counts failed operator logins and locks the (username, address) pair out for a while.

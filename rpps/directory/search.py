@@ -122,7 +122,7 @@ class SearchForm(DsfrBaseForm):
         if _DEPARTMENT.match(value):
             return ("department_code", value)
         key = text_key(value)
-        if len(key) < 2 or key.isdigit():
+        if len(key) < 2 or identifiers.ascii_digits(key):
             raise forms.ValidationError(
                 "Lieu : saisissez le nom d'une commune, un code postal à 5 chiffres ou un numéro de département "
                 "(par exemple 49, 2A ou 974)."

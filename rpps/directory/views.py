@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from rpps.registry import identifiers
 from rpps.registry.aliases import resolve_rpps
 from rpps.registry.models import Structure
 
@@ -48,7 +49,7 @@ def search_page(request):
 
 
 def _person(rpps: str):
-    person = resolve_rpps(rpps) if rpps.isdigit() and len(rpps) == 11 else None
+    person = resolve_rpps(rpps) if identifiers.ascii_digits(rpps) and len(rpps) == 11 else None
     if person is None:
         raise Http404("Aucun professionnel ne porte ce numéro RPPS.")
     return person

@@ -111,7 +111,7 @@ def technical_id(resource_type: str, pk: int) -> str:
 
 def parse_id(resource_type: str, value: str) -> int | None:
     prefix = PREFIXES[resource_type]
-    if value.startswith(prefix) and value[len(prefix) :].isdigit() and len(value) < 30:
+    if value.startswith(prefix) and identifiers.ascii_digits(value[len(prefix) :]) and len(value) < 30:
         return int(value[len(prefix) :])
     return None
 

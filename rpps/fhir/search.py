@@ -478,7 +478,11 @@ PARAMETERS = {
         "_lastUpdated": _date("updated_at"),
         "active": _active(lambda: open_condition(datetime.date.today())),
         "identifier": _token_param(
-            lambda t: Q(pk=int(t.code)) if t.code.isdigit() and t.system in (None, RPPS_SYSTEM) else Q(pk__in=[])
+            lambda t: (
+                Q(pk=int(t.code))
+                if identifiers.ascii_digits(t.code) and t.system in (None, RPPS_SYSTEM)
+                else Q(pk__in=[])
+            )
         ),
         "organization": _reference(*REFERENCES["PractitionerRole"]["organization"]),
         "practitioner": _reference(*REFERENCES["PractitionerRole"]["practitioner"]),
@@ -626,7 +630,7 @@ def count_parameter(params: list[tuple[str, str]]) -> int:
     if not values:
         return DEFAULT_COUNT
     value = values[-1]
-    if not value.isdigit():
+    if not identifiers.ascii_digits(value):
         raise SearchError(
             f"Paramètre « _count », valeur « {value[:40]} » : entier positif attendu (au plus {MAX_COUNT})"
         )
@@ -635,4 +639,4 @@ def count_parameter(params: list[tuple[str, str]]) -> int:
 
 def count_clamped(params: list[tuple[str, str]]) -> bool:
     values = [v for k, v in params if k == "_count"]
-    return bool(values) and values[-1].isdigit() and int(values[-1]) > MAX_COUNT
+    return bool(values) and identifiers.ascii_digits(values[-1]) and int(values[-1]) > MAX_COUNT

@@ -3,6 +3,7 @@ metadata, read, vread and _history. Searches and their pages are in ``bundles``,
 interactions in ``export_api``, the HTTP conventions they share in ``http``."""
 
 import datetime
+import re
 import uuid
 
 from django.http import HttpResponse
@@ -10,6 +11,8 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
+
+from rpps.registry import identifiers
 
 from . import capability, tombstones, versions
 from .http import api, base_url, outcome, parameters, pretty, respond
@@ -24,6 +27,9 @@ def metadata(request):
     if request.method not in ("GET", "HEAD"):
         return outcome(405, "Seule la lecture (GET) est possible sur metadata.", "not-supported")
     return respond(capability.statement(base_url(request)), pretty=request.GET.get("_pretty") == "true")
+
+
+_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
 @api
@@ -56,6 +62,17 @@ def _lookup(request, resource_type: str, resource_id: str) -> tuple[int | None, 
     refused = _read_only(request)
     if refused:
         return None, None, refused
+    if not _ID.fullmatch(resource_id):
+        # not an id at all (FHIR R4 §2.24.0.1: ASCII letters, digits, "-" and ".", 64 at most): a bad request
+        return (
+            None,
+            None,
+            outcome(
+                400,
+                "Identifiant de ressource invalide : lettres et chiffres ASCII, « - » et « . », 64 au plus.",
+                "invalid",
+            ),
+        )
     pk, resource = _current(resource_type, resource_id)
     if resource is None:
         return None, None, outcome(404, f"Ressource {resource_type}/{resource_id[:64]} introuvable.", "not-found")
@@ -125,7 +142,7 @@ def vread(request, resource_type: str, resource_id: str, vid: str):
     if error:
         return error
     if resource["meta"]["versionId"] != vid:
-        moment = versions.find(resource_type, pk, vid) if vid.isdigit() else None
+        moment = versions.find(resource_type, pk, vid) if identifiers.ascii_digits(vid) else None
         resource = versions.as_of(resource_type, pk, moment) if moment is not None else None
         if resource is None:
             return outcome(404, f"Version {vid[:32]} de {resource_type}/{resource_id[:64]} introuvable.", "not-found")

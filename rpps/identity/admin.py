@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from rpps.nomenclatures import catalog, lookup
+from rpps.registry import identifiers
 from rpps.registry.aliases import resolve_rpps
 from rpps.registry.history import Actor, acting_as
 from rpps.registry.models import Person
@@ -132,7 +133,7 @@ class ReviewCaseAdmin(admin.ModelAdmin):
                 acting_as(Actor.for_user(request.user), f"Décision sur le doublon possible #{case.pk}"),
                 transaction.atomic(),
             ):
-                if request.POST.get("same", "").isdigit():
+                if identifiers.ascii_digits(request.POST.get("same", "")):
                     kept = services.decide_same(case, int(request.POST["same"]), request.user)
                     messages.success(request, f"Décision enregistrée : même personne (RPPS {kept.rpps}).")
                 elif request.POST.get("distinct"):

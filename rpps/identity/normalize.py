@@ -29,8 +29,14 @@ def _fold(value: str, other: re.Pattern) -> str:
 @lru_cache(maxsize=200_000)  # names repeat a lot: bulk indexing mostly hits the cache
 def normalize_name(value: str) -> str:
     """'  N’Diaye-dé la Rosa ' -> 'N DIAYE DE LA ROSA'."""
-    # hyphens, apostrophes (’ and '), dots read as spaces; a digit in a name is a letter misread (DUP0NT)
-    return _fold(value.translate(_DIGIT_LOOKALIKES), _NOT_LETTER) if value else ""
+    # hyphens, apostrophes (’ and '), dots and digits read as spaces
+    return _fold(value, _NOT_LETTER) if value else ""
+
+
+def misread_digits(value: str) -> str:
+    """A name as typed or scanned, its digits read as the letters they look like (DUP0NT): no name holds
+    a digit. For identity requests only (a search box keeps what the user typed)."""
+    return value.translate(_DIGIT_LOOKALIKES)
 
 
 @lru_cache(maxsize=200_000)

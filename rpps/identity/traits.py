@@ -4,7 +4,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from .normalize import first_given_matches, first_given_name, normalize_given_names, normalize_name
+from .normalize import first_given_matches, first_given_name, misread_digits, normalize_given_names, normalize_name
 
 TRAIT_LABELS = {
     "nom": "nom de naissance",
@@ -70,10 +70,10 @@ class Traits:
     ) -> "Traits":
         """Check raw values (as typed or read from a file); raise InvalidTraits naming every bad trait."""
         errors: dict[str, str] = {}
-        birth_name = normalize_name(nom or "")
+        birth_name = normalize_name(misread_digits(nom or ""))
         if not birth_name:
             errors["nom"] = "le nom de naissance est obligatoire."
-        given = normalize_given_names(prenoms or "")
+        given = normalize_given_names(misread_digits(prenoms or ""))
         if not given:
             errors["prenoms"] = "au moins un prénom de naissance est obligatoire."
         elif premier_prenom and not first_given_matches(premier_prenom, prenoms):

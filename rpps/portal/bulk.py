@@ -17,7 +17,10 @@ import csv
 import datetime
 import hashlib
 import io
+import logging
+import re
 import unicodedata
+import zipfile
 
 from django.conf import settings
 from django.utils import timezone
@@ -33,6 +36,8 @@ from . import audit, permissions, registration
 from .audit import Who
 from .forms import ProfessionalRules
 from .models import AuditEvent, BulkImport
+
+logger = logging.getLogger(__name__)
 
 # Template columns (French, as users read them) → ProfessionalForm fields.
 COLUMNS = {
@@ -106,19 +111,56 @@ def _header_key(name: str) -> str:
     return plain.strip().lower().replace(" ", "_").replace("-", "_").replace("'", "_")
 
 
+# A character of two to four bytes as UTF-8 writes it: in a file that is not UTF-8 throughout, the sign of
+# a file pieced together from two encodings (read as Windows-1252, it would be stored garbled: Ã©).
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
 def _decode(content: bytes) -> str:
     if b"\x00" in content:
         raise FileRefused("Encodage non reconnu (UTF-16 ou fichier binaire ?) : enregistrez le fichier en CSV UTF-8.")
     try:
         return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        if _UTF8_SEQUENCE.search(content):
+            raise FileRefused(
+                f"Encodage mélangé : le fichier est en UTF-8 mais la ligne {line} ne l'est pas (copiée d'un autre "
+                "fichier ?). Enregistrez tout le fichier en CSV UTF-8."
+            ) from None
     try:
         return content.decode("cp1252")  # Latin-1 as Windows writes it
     except UnicodeDecodeError as exc:
         raise FileRefused(
             "Encodage non reconnu : le fichier n'est ni en UTF-8 ni en Latin-1. Enregistrez-le en CSV UTF-8."
         ) from exc
+
+
+def _read_csv(content: bytes) -> list[list[str]]:
+    """The rows, read as a stream that stops past the row limit (a file of millions of short lines is not
+    parsed whole before being refused)."""
+    text = _decode(content)
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    table = []
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                table.append(row)
+                if len(table) > settings.PORTAL_BULK_MAX_ROWS + 1:
+                    raise _too_many_rows()
+    except csv.Error as exc:
+        # the csv module's one limit: a field over 131,072 characters (or a stray NUL)
+        raise FileRefused(
+            f"Ligne {reader.line_num} illisible : une cellule dépasse la longueur permise ou contient un caractère "
+            "interdit. Vérifiez le fichier (guillemet non fermé ?)."
+        ) from exc
+    return table
+
+
+def _too_many_rows() -> FileRefused:
+    return FileRefused(f"Trop de lignes : plus de {settings.PORTAL_BULK_MAX_ROWS} ; c'est le maximum par fichier.")
 
 
 def read_rows(filename: str, content: bytes) -> list[dict]:
@@ -128,14 +170,7 @@ def read_rows(filename: str, content: bytes) -> list[dict]:
             f"Fichier trop volumineux ({len(content) / 1_048_576:.1f} Mo) : "
             f"{settings.PORTAL_BULK_MAX_BYTES / 1_048_576:.0f} Mo au plus."
         )
-    if filename.lower().endswith(".xlsx") or content[:2] == b"PK":
-        table = _read_xlsx(content)
-    else:
-        text = _decode(content)
-        first = text.split("\n", 1)[0]
-        delimiter = ";" if first.count(";") >= first.count(",") else ","
-        table = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    table = [row for row in table if any((cell or "").strip() for cell in row)]
+    table = _read_xlsx(content) if filename.lower().endswith(".xlsx") or content[:2] == b"PK" else _read_csv(content)
     if not table:
         raise FileRefused("Le fichier est vide.")
     header = [_header_key(name) for name in table[0]]
@@ -149,8 +184,6 @@ def read_rows(filename: str, content: bytes) -> list[dict]:
             parts.append("colonnes inconnues : " + ", ".join(str(u) for u in unknown))
         raise FileRefused("En-tête incorrect (" + " ; ".join(parts) + "). Utilisez le modèle téléchargeable.")
     rows = table[1:]
-    if len(rows) > settings.PORTAL_BULK_MAX_ROWS:
-        raise FileRefused(f"Trop de lignes : {len(rows)} ; {settings.PORTAL_BULK_MAX_ROWS} au plus par fichier.")
     if not rows:
         raise FileRefused("Le fichier ne contient aucune ligne de données sous l'en-tête.")
     return [
@@ -159,21 +192,66 @@ def read_rows(filename: str, content: bytes) -> list[dict]:
     ]
 
 
+# What an XLSX of PORTAL_BULK_MAX_ROWS rows can weigh once unzipped, with room to spare: a small file that
+# unzips to more is a bomb (huge shared strings, repeated cells), refused before any XML is parsed.
+XLSX_MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
+XLSX_MAX_MEMBERS = 200
+# Columns read per row: the template's and a few more (a sheet declaring 16,384 is not believed).
+XLSX_MAX_COLUMNS = 64
+_UNREADABLE_XLSX = "Ce fichier n'est pas un classeur XLSX lisible : utilisez le modèle."
+
+
+def _check_zip(content: bytes) -> None:
+    """Sizes and structure of the archive, read from its directory, before openpyxl opens it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+            if len(members) > XLSX_MAX_MEMBERS or sum(m.file_size for m in members) > XLSX_MAX_UNZIPPED_BYTES:
+                raise FileRefused(
+                    "Classeur refusé : une fois décompressé, il dépasse la taille d'un import "
+                    f"({XLSX_MAX_UNZIPPED_BYTES // 1_048_576} Mo). Enregistrez seulement les lignes à importer."
+                )
+            for member in members:
+                if member.filename.endswith((".xml", ".rels")):
+                    with archive.open(member) as handle:
+                        start = handle.read(4096)
+                    # defusedxml makes openpyxl refuse these too; refused here with a message, before parsing
+                    if b"<!DOCTYPE" in start or b"<!ENTITY" in start:
+                        raise FileRefused("Classeur refusé : il contient des déclarations XML (DTD) interdites.")
+    except FileRefused:
+        raise
+    except Exception as exc:  # a damaged archive fails in zipfile or zlib, in many ways
+        raise FileRefused(_UNREADABLE_XLSX) from exc
+
+
 def _read_xlsx(content: bytes) -> list[list]:
     from openpyxl import load_workbook
 
+    _check_zip(content)
     try:
         # data_only=False: a formula is read as its text ("=…"), never evaluated.
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise FileRefused("Ce fichier n'est pas un classeur XLSX lisible : utilisez le modèle.") from exc
-    sheet = workbook.worksheets[0]
-    table = []
-    for row in sheet.iter_rows(values_only=True):
-        table.append([_cell_text(value) for value in row])
-        if len(table) > settings.PORTAL_BULK_MAX_ROWS + 1:
-            break
-    workbook.close()
+        raise FileRefused(_UNREADABLE_XLSX) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        # The declared dimension (A1:XFD1048576) is not trusted: rows and cells are read as they come.
+        sheet.reset_dimensions()
+        table = []
+        for seen, row in enumerate(sheet.iter_rows(max_col=XLSX_MAX_COLUMNS, values_only=True), start=1):
+            if seen > 2 * settings.PORTAL_BULK_MAX_ROWS + 1:
+                raise _too_many_rows()  # empty rows count too: a sheet of a million blank lines stops here
+            cells = [_cell_text(value) for value in row]
+            if any(cell.strip() for cell in cells):
+                table.append(cells)
+                if len(table) > settings.PORTAL_BULK_MAX_ROWS + 1:
+                    raise _too_many_rows()
+    except FileRefused:
+        raise
+    except Exception as exc:  # malformed XML inside the sheet is met while reading it
+        raise FileRefused(_UNREADABLE_XLSX) from exc
+    finally:
+        workbook.close()
     return table
 
 
@@ -296,7 +374,14 @@ def upload(who: Who, filename: str, content: bytes, *, background: bool | None =
         uploaded_by=who.label[:200], national_id=who.national_id, filename=filename[:255], sha256=digest
     )
     try:
-        rows = read_rows(filename, content)
+        try:
+            rows = read_rows(filename, content)
+        except FileRefused:
+            raise
+        except Exception as exc:
+            # a reader fault must not leave the import "en vérification" for ever: refused, and logged
+            logger.exception("Lecture du fichier d'import n° %s impossible", bulk.pk)
+            raise FileRefused("Le fichier n'a pas pu être lu : vérifiez-le ou utilisez le modèle.") from exc
     except FileRefused as exc:
         bulk.state, bulk.message = BulkImport.State.REFUSED, str(exc)
         bulk.save()

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from rpps.nomenclatures import catalog, lookup
+from rpps.registry import identifiers
 from rpps.registry.history import person_history
 from rpps.registry.models import Activity, Person
 from rpps.registry.projection import public_person
@@ -62,7 +63,9 @@ def professionals(request):
     if query:
         digits = query.replace(" ", "")
         activities = activities.filter(
-            Q(exercise__person__rpps=digits[-11:]) if digits.isdigit() else Q(exercise__last_name__icontains=query)
+            Q(exercise__person__rpps=digits[-11:])
+            if identifiers.ascii_digits(digits)
+            else Q(exercise__last_name__icontains=query)
         )
     page = Paginator(activities.order_by("exercise__last_name", "exercise__first_name", "pk"), 50).get_page(
         request.GET.get("page")

@@ -177,7 +177,7 @@ def _search_people(query: str):
     query = query.strip()
     digits = query.replace(" ", "")
     persons = Person.objects.current()
-    if digits.isdigit():
+    if identifiers.ascii_digits(digits):
         if len(digits) == 12 and digits.startswith(identifiers.IDNPS_RPPS_PREFIX):
             digits = digits[1:]
         persons = persons.filter(rpps=digits)
@@ -255,7 +255,7 @@ def designate(request, pk):
     results = _search_people(search.cleaned_data["q"]) if search.is_bound and search.is_valid() else None
     chosen = None
     person_id = request.POST.get("person") or request.GET.get("person")
-    if person_id and str(person_id).isdigit():
+    if person_id and identifiers.ascii_digits(str(person_id)):
         chosen = Person.objects.current().filter(pk=person_id).first()
     form = DesignationForm(request.POST or None, kinds=kinds, structures=_designation_sites(contract))
     if request.method == "POST" and chosen is not None and form.is_valid():

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from rpps.registry import identifiers
 from rpps.runtime import files, locks
 
 from . import formats, rows
@@ -68,7 +69,7 @@ def _manifest(stamp: str) -> dict | None:
 
 def _stamps() -> list[str]:
     folders, _ = files.listdir(store(), "")
-    return sorted((f for f in folders if f.isdigit()), reverse=True)
+    return sorted((f for f in folders if identifiers.ascii_digits(f)), reverse=True)
 
 
 def publications() -> list[Publication]:

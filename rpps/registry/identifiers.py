@@ -14,7 +14,9 @@ class InvalidIdentifier(ValueError):
     """The value is not a well-formed identifier; ``str(exc)`` is a French message for the user."""
 
 
-def _digits(value: str) -> bool:
+def ascii_digits(value: str) -> bool:
+    """Only the ASCII digits 0–9 (str.isdigit also takes ², ١ and other Unicode digits, which int() reads
+    or refuses): the one test of "a number" for identifiers and parameters."""
     return value.isascii() and value.isdigit()
 
 
@@ -32,12 +34,12 @@ def luhn_sum(digits: str) -> int:
 
 
 def luhn_is_valid(digits: str) -> bool:
-    return bool(digits) and _digits(digits) and luhn_sum(digits) % 10 == 0
+    return bool(digits) and ascii_digits(digits) and luhn_sum(digits) % 10 == 0
 
 
 def luhn_check_digit(body: str) -> str:
     """The digit to append to ``body`` so that the whole number passes Luhn."""
-    if not _digits(body):
+    if not ascii_digits(body):
         raise InvalidIdentifier("Le corps d'un numéro à clé de Luhn ne doit contenir que des chiffres.")
     return str((10 - luhn_sum(body + "0") % 10) % 10)
 
@@ -52,7 +54,7 @@ def _clean(value: str) -> str:
 
 def validate_rpps(value: str) -> str:
     value = _clean(value)
-    if len(value) != 11 or not _digits(value):
+    if len(value) != 11 or not ascii_digits(value):
         raise InvalidIdentifier("Le numéro RPPS doit comporter exactement 11 chiffres.")
     if not luhn_is_valid(value):
         raise InvalidIdentifier("Le numéro RPPS est invalide : sa clé de contrôle (dernier chiffre) est fausse.")
@@ -62,7 +64,7 @@ def validate_rpps(value: str) -> str:
 def rpps_from_body(body: int | str) -> str:
     """The RPPS number whose first ten digits are ``body``."""
     body = str(body)
-    if len(body) != 10 or not _digits(body):
+    if len(body) != 10 or not ascii_digits(body):
         raise InvalidIdentifier("Le corps d'un numéro RPPS doit comporter 10 chiffres.")
     return body + luhn_check_digit(body)
 
@@ -70,7 +72,7 @@ def rpps_from_body(body: int | str) -> str:
 def validate_adeli(value: str) -> str:
     # Key rule inferred from the known samples (formats.md §8.3): Luhn over the 9 digits.
     value = _clean(value)
-    if len(value) != 9 or not _digits(value):
+    if len(value) != 9 or not ascii_digits(value):
         raise InvalidIdentifier("Le numéro ADELI doit comporter exactement 9 chiffres.")
     if not luhn_is_valid(value):
         raise InvalidIdentifier("Le numéro ADELI est invalide : sa clé de contrôle (dernier chiffre) est fausse.")
@@ -161,7 +163,7 @@ LA_POSTE_SIREN = "356000000"
 
 def validate_siren(value: str) -> str:
     value = _clean(value)
-    if len(value) != 9 or not _digits(value):
+    if len(value) != 9 or not ascii_digits(value):
         raise InvalidIdentifier("Le numéro SIREN doit comporter exactement 9 chiffres.")
     if not luhn_is_valid(value):
         raise InvalidIdentifier("Le numéro SIREN est invalide : sa clé de contrôle est fausse.")
@@ -170,7 +172,7 @@ def validate_siren(value: str) -> str:
 
 def validate_siret(value: str) -> str:
     value = _clean(value)
-    if len(value) != 14 or not _digits(value):
+    if len(value) != 14 or not ascii_digits(value):
         raise InvalidIdentifier("Le numéro SIRET doit comporter exactement 14 chiffres.")
     if value.startswith(LA_POSTE_SIREN):
         # La Poste's establishments are numbered beyond what Luhn allows: INSEE checks that the sum
@@ -192,7 +194,7 @@ def validate_rpps_rang(value: str) -> str:
     RPPS key (e.g. R10100000249227 in formats.md §8.7), so the key cannot be required here.
     """
     value = _clean(value)
-    if len(value) != 14 or not _digits(value):
+    if len(value) != 14 or not ascii_digits(value):
         raise InvalidIdentifier(
             "L'identifiant RPPS-rang doit comporter 14 chiffres (numéro RPPS + rang sur 3 chiffres)."
         )

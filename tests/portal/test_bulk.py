@@ -141,7 +141,7 @@ def test_an_empty_file_is_refused(managed):
 def test_too_many_rows_or_too_big_a_file_is_refused(managed, settings):
     browser = account_client(managed["manager"])
     settings.PORTAL_BULK_MAX_ROWS = 2
-    assert "Trop de lignes : 3" in text(upload(browser, csv_bytes(rows_for(managed, 3))))
+    assert "Trop de lignes : plus de 2" in text(upload(browser, csv_bytes(rows_for(managed, 3))))
     settings.PORTAL_BULK_MAX_BYTES = 100
     assert "trop volumineux" in text(upload(browser, csv_bytes(rows_for(managed, 1))))
 
