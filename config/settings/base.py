@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Demo data and synthetic populations may be loaded (off in production: config/settings/prod.py).
+SYNTHETIC_DATA_ALLOWED = True
 # Paths of APIs that answer bad requests in their own format (rpps/runtime/limits.py lets them).
 API_PATH_PREFIXES = ("/fhir/",)
 # The Cookie header, all cookies together: this site sets two (session, CSRF) of a few dozen bytes each.

@@ -13,6 +13,10 @@ if not SECRET_KEY or SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
 if DEV_PSC_ENABLED or "rpps.devpsc" in INSTALLED_APPS:  # noqa: F405
     raise ImproperlyConfigured("The development identity provider must not run in production.")
 
+# Demo and synthetic data never reach a production registry (load_demo, generate_population refuse).
+SYNTHETIC_DATA_ALLOWED = False
+
+# The proxy in front must overwrite X-Forwarded-Proto (never pass on a client's): docs/deployment.md.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True

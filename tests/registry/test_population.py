@@ -78,3 +78,12 @@ def test_load_demo_is_idempotent(capsys):
     call_command("load_demo")
     assert Person.objects.count() == first == 400
     assert "rien n'est rechargé" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("command", "args"), [("load_demo", []), ("generate_population", ["--persons", "5"])])
+@pytest.mark.django_db
+def test_demo_and_synthetic_data_are_refused_under_production_settings(settings, command, args):
+    settings.SYNTHETIC_DATA_ALLOWED = False  # as config/settings/prod.py sets it
+    with pytest.raises(CommandError, match="n'admettent pas de données de démonstration ou synthétiques"):
+        call_command(command, *args)
+    assert not Person.objects.exists()

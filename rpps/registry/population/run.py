@@ -2,6 +2,8 @@
 
 import sys
 
+from django.conf import settings
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -24,6 +26,15 @@ def _write_batch(writer: BulkWriter, batch, counts: dict) -> None:
         rows = batch.rows[model]
         writer.write(model, COLUMNS[model], rows)
         counts[model._meta.label] += len(rows)
+
+
+def refuse_synthetic_data() -> None:
+    """Demo and synthetic persons are for development, tests and benchmarks: never in a production registry."""
+    if not settings.SYNTHETIC_DATA_ALLOWED:
+        raise CommandError(
+            "Refusé : ces réglages (production) n'admettent pas de données de démonstration ou synthétiques "
+            "(SYNTHETIC_DATA_ALLOWED)."
+        )
 
 
 def generate(persons: int, seed: int, *, batch_size: int = 5000, progress: bool = True, stream=None) -> dict:

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rpps.registry.population.run import RegistryNotEmpty, generate
+from rpps.registry.population.run import RegistryNotEmpty, generate, refuse_synthetic_data
 
 
 class Command(BaseCommand):
@@ -15,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, persons, seed, batch_size, no_progress, **options):
+        refuse_synthetic_data()
         if persons < 1:
             raise CommandError("--persons doit être au moins 1.")
         started = time.perf_counter()

@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from rpps.registry.models import Person
-from rpps.registry.population.run import generate
+from rpps.registry.population.run import generate, refuse_synthetic_data
 
 DEMO_PERSONS = 400
 DEMO_SEED = 2026
@@ -13,6 +13,7 @@ class Command(BaseCommand):
     help = "Charge le jeu de démonstration (une fois : relancer ne change rien) et un compte opérateur de démo."
 
     def handle(self, *args, **options):
+        refuse_synthetic_data()
         if Person.objects.exists():
             self.stdout.write("Données déjà présentes : rien n'est rechargé.")
         else:
