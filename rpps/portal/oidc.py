@@ -147,6 +147,12 @@ def verify_id_token(request, meta: dict, id_token: str, nonce: str) -> dict:
         registry.validate(token.claims)
     except JoseError as exc:
         raise SignInRefused(GENERIC, f"jeton d'identité refusé : {exc.error} {exc.description or ''}".strip()) from exc
+    # OpenID Connect Core §3.1.3.7: a token for several audiences names the party it was issued to (azp),
+    # which must be this client; a token naming another authorised party is someone else's.
+    audiences = token.claims["aud"] if isinstance(token.claims["aud"], list) else [token.claims["aud"]]
+    azp = token.claims.get("azp")
+    if (len(audiences) > 1 and azp is None) or (azp is not None and azp != settings.PSC_CLIENT_ID):
+        raise SignInRefused(GENERIC, f"jeton d'identité refusé : azp {str(azp)[:40]} pour {len(audiences)} audiences")
     acr = token.claims.get("acr")
     if acr not in settings.PSC_ACCEPTED_ACR:
         raise SignInRefused(

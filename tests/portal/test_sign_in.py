@@ -143,6 +143,22 @@ def test_id_token_for_another_client_is_refused(client, provider, portal_demo):
     _refused(client, sign_in(client, identity="representant"), "aud")
 
 
+def test_id_token_for_several_audiences_needs_this_client_as_authorised_party(client, provider, portal_demo):
+    _forge(provider, lambda claims: claims.update(aud=["rpps-plus-dev", "autre-application"]))
+    _refused(client, sign_in(client, identity="representant"), "azp None pour 2 audiences")
+
+
+def test_id_token_issued_to_another_party_is_refused(client, provider, portal_demo):
+    _forge(provider, lambda claims: claims.update(aud=["rpps-plus-dev", "autre"], azp="autre"))
+    _refused(client, sign_in(client, identity="representant"), "azp autre")
+
+
+def test_id_token_for_several_audiences_issued_to_this_client_is_accepted(client, provider, portal_demo):
+    _forge(provider, lambda claims: claims.update(aud=["rpps-plus-dev", "autre"], azp="rpps-plus-dev"))
+    response = sign_in(client, identity="representant")
+    assert "_auth_user_id" in client.session, response.content[:300]
+
+
 def test_insufficient_eidas_level_is_refused_with_a_clear_message(client, provider, portal_demo):
     _forge(provider, lambda claims: claims.update(acr="eidas0"))
     response = sign_in(client, identity="representant")
