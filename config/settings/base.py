@@ -90,6 +90,7 @@ MIDDLEWARE = [
     # first: bounds what the others read (rpps/runtime/limits.py)
     "rpps.runtime.limits.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "rpps.runtime.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -104,6 +105,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Pages that show private data even before sign-in (forms of the portal, the console): never cached.
+PRIVATE_PATH_PREFIXES = ("/portail/", "/admin/")
 # Demo data and synthetic populations may be loaded (off in production: config/settings/prod.py).
 SYNTHETIC_DATA_ALLOWED = True
 # Paths of APIs that answer bad requests in their own format (rpps/runtime/limits.py lets them).
