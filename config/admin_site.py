@@ -19,16 +19,23 @@ class OperatorAuthenticationForm(OTPAdminAuthenticationForm):
                 device = Device.from_persistent_id(devices[0].persistent_id, for_verify=True)
         return device
 
+    # One answer to every failure: which of the password and the code was wrong is not said (a message
+    # asking for the code only after a right password told an attacker the password was right).
+    GENERIC = "Identifiant, mot de passe ou code à usage unique incorrect (les trois sont demandés ensemble)."
+
     def clean(self):
         try:
             return super().clean()
-        except ValidationError:
+        except ValidationError as exc:
             if self.get_user() is not None:  # password accepted, code refused
                 who = audit.Who(f"opérateur {self.get_user().get_username()}", ip=audit.client_ip(self.request))
                 audit.record(
                     who, AuditEvent.Action.OPERATOR_SIGN_IN_REFUSED, refused=True, message="code TOTP absent ou faux"
                 )
-            raise
+                self.user_cache = None
+            if getattr(exc, "code", None) == "inactive":
+                raise
+            raise ValidationError(self.GENERIC, code="invalid_login") from None
 
 
 class OperatorAdminSite(OTPAdminSite):

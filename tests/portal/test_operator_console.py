@@ -1,11 +1,14 @@
 """The operator console: password + TOTP, throttled failures, a read-only audit log."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, transaction
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from config.admin_site import OperatorAuthenticationForm
 from rpps.portal.models import AuditEvent
 
 from .conftest import text
@@ -36,6 +39,20 @@ def test_password_alone_does_not_open_the_console(client, operator):
     assert client.get("/admin/").status_code == 302  # back to the login page
     event = AuditEvent.objects.get(action=AuditEvent.Action.OPERATOR_SIGN_IN_REFUSED)
     assert event.actor == "opérateur operatrice" and "TOTP" in event.message and PASSWORD not in event.message
+
+
+def test_a_wrong_password_and_a_missing_code_get_the_same_answer(client, operator):
+    """The page never says which of the password and the code was wrong (an attacker would learn the
+    password was right from a request for the code)."""
+    answers = {
+        "right password, no code": login(client),
+        "right password, wrong code": login(client, code="000000"),
+        "wrong password, no code": login(client, password="mauvais"),
+        "wrong password, right code": login(client, password="mauvais", code=current_code(operator[1])),
+    }
+    errors = {case: re.findall(r'<p class="errornote">\s*(.*?)\s*</p>', text(r), re.S) for case, r in answers.items()}
+    assert set(map(tuple, errors.values())) == {(OperatorAuthenticationForm.GENERIC,)}, errors
+    assert not any("Veuillez saisir votre jeton" in text(r) for r in answers.values())
 
 
 def test_password_and_totp_code_open_the_console(client, operator):
