@@ -240,6 +240,10 @@ DEV_PSC_CLIENT_SECRET = "dev-psc-client-secret"
 
 # FHIR API (rpps.fhir): requests per second per API key (the official API: 17 per application).
 FHIR_RATE_LIMIT = int(os.environ.get("FHIR_RATE_LIMIT", "17"))
+# The public site, per client address and per minute: a person searching, not a robot harvesting
+# (the extraction files and the API are made for bulk reads).
+PUBLIC_SEARCH_RATE_LIMIT = int(os.environ.get("PUBLIC_SEARCH_RATE_LIMIT", "60"))
+PUBLIC_PDF_RATE_LIMIT = int(os.environ.get("PUBLIC_PDF_RATE_LIMIT", "20"))
 # Bundle.total by default: counted if the count takes less than this, else left out (as the official
 # API does with 1,000 ms; its searches take seconds, ours tens of milliseconds).
 FHIR_COUNT_BUDGET_MS = int(os.environ.get("FHIR_COUNT_BUDGET_MS", "25"))

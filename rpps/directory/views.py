@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from rpps.registry import identifiers
 from rpps.registry.aliases import resolve_rpps
 from rpps.registry.models import Structure
+from rpps.runtime import ratelimit
 
 from . import pages, pdf, search
 
@@ -31,6 +32,7 @@ def _pagination(request, results: search.Results) -> dict:
 
 
 @require_safe
+@ratelimit.per_client("search", "PUBLIC_SEARCH_RATE_LIMIT")
 def search_page(request):
     form = search.SearchForm(request.GET or None)
     results = None
@@ -69,6 +71,7 @@ def practitioner_page(request, rpps: str):
 
 
 @require_safe
+@ratelimit.per_client("pdf", "PUBLIC_PDF_RATE_LIMIT")
 def practitioner_pdf(request, rpps: str):
     person = _person(rpps)
     if person.rpps != rpps:

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import ratelimit
+from rpps.runtime import ratelimit
+
 from .models import ApiKey
 from .search import SearchError
 
@@ -128,12 +129,9 @@ def api(view=None, *, produces: set[str] = PRODUCIBLE):
     return wrapper
 
 
-def _second() -> int:
-    return int(time.time())
-
-
 def _within_rate(key: ApiKey) -> bool:
-    return ratelimit.hit(key.pk, _second()) <= settings.FHIR_RATE_LIMIT
+    allowed, _ = ratelimit.hit("fhir", key.pk, settings.FHIR_RATE_LIMIT)
+    return allowed
 
 
 def base_url(request) -> str:

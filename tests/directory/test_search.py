@@ -200,3 +200,21 @@ def test_totals_beyond_the_cap_say_so(client, recording, monkeypatch):
     assert heading(client, lieu="49").startswith("Plus de 3 résultats")  # counting lines of places too
     assert heading(client, nom="aa") == "1 résultat"
     assert len(found(client, nom="a")) == 5  # the page still lists them all
+
+
+def test_the_public_search_is_limited_per_client_address(client, settings):
+    settings.PUBLIC_SEARCH_RATE_LIMIT = 3
+    statuses = [client.get("/recherche/", {"nom": "durand"}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = client.get("/recherche/", {"nom": "durand"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert "Trop de requêtes" in refused.content.decode() and "fichiers d'extraction" in refused.content.decode()
+    other = client.get("/recherche/", {"nom": "durand"}, REMOTE_ADDR="192.0.2.7")  # another address
+    assert other.status_code == 200
+
+
+def test_the_practitioner_sheet_is_limited_per_client_address(client, directory, settings):
+    settings.PUBLIC_PDF_RATE_LIMIT = 1
+    rpps = directory["helene"].rpps
+    assert client.get(f"/professionnel/{rpps}/fiche.pdf").status_code == 200
+    assert client.get(f"/professionnel/{rpps}/fiche.pdf").status_code == 429

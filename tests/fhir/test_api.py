@@ -16,9 +16,9 @@ from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.practitionerrole import PractitionerRole
 
-from rpps.fhir import ratelimit
 from rpps.fhir.models import ApiKey
 from rpps.registry.models import Authorization, Exercise, Mailbox, Person, Structure
+from rpps.runtime import ratelimit
 from tests import factories
 from tests.canary import assert_no_canary, plant_canaries
 
@@ -332,11 +332,11 @@ def test_access_needs_a_valid_key_and_is_rate_limited(data, api_key):
     assert Client(HTTP_ESANTE_API_KEY="nope").get("/fhir/v2/Practitioner").status_code == 401
     assert Client().get("/fhir/v2/metadata").status_code == 200  # the CapabilityStatement is public
     client = Client(HTTP_ESANTE_API_KEY=api_key)
-    with override_settings(FHIR_RATE_LIMIT=3), mock.patch("rpps.fhir.http._second", return_value=1_800_000_000):
+    with override_settings(FHIR_RATE_LIMIT=3), at(1_800_000_000.0):
         statuses = [client.get("/fhir/v2/Organization").status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
-    with override_settings(FHIR_RATE_LIMIT=3), mock.patch("rpps.fhir.http._second", return_value=1_800_000_001):
-        assert client.get("/fhir/v2/Organization").status_code == 200  # the next second starts again
+    with override_settings(FHIR_RATE_LIMIT=3), at(1_800_000_002.0):
+        assert client.get("/fhir/v2/Organization").status_code == 200  # a second later, the key may again
     ApiKey.objects.all().revoke()
     assert client.get("/fhir/v2/Organization").status_code == 401
 
@@ -345,17 +345,31 @@ def test_the_rate_limit_counts_the_requests_of_every_server_process(data, api_ke
     """The count is kept in the shared cache: requests a key made through another server process (here
     counted as that process would) use up the same second; nothing is written to the database."""
     key = ApiKey.find(api_key)
-    for _ in range(2):
-        ratelimit.hit(key.pk, 1_800_000_000)
     client = Client(HTTP_ESANTE_API_KEY=api_key)
-    with override_settings(FHIR_RATE_LIMIT=3), mock.patch("rpps.fhir.http._second", return_value=1_800_000_000):
+    with override_settings(FHIR_RATE_LIMIT=3), at(1_800_000_000.0):  # (the cache's clock too)
+        for _ in range(2):
+            ratelimit.hit("fhir", key.pk, 3)
         statuses = [client.get("/fhir/v2/Organization").status_code for _ in range(2)]
     assert statuses == [200, 429]
 
 
+def test_the_limit_holds_across_a_second_boundary(data, api_key):
+    """A fixed window let the limit through at the end of one second and again at the start of the next."""
+    client = Client(HTTP_ESANTE_API_KEY=api_key)
+    with override_settings(FHIR_RATE_LIMIT=3), at(1_800_000_000.9):
+        assert [client.get("/fhir/v2/Organization").status_code for _ in range(3)] == [200, 200, 200]
+    with override_settings(FHIR_RATE_LIMIT=3), at(1_800_000_001.1):
+        assert client.get("/fhir/v2/Organization").status_code == 429
+
+
+def at(moment: float):
+    """The rate limiter's clock, stopped at ``moment``."""
+    return mock.patch("rpps.runtime.ratelimit.time.time", return_value=moment)
+
+
 def test_rate_limited_answer_says_when_to_retry(data, api_key):
     client = Client(HTTP_ESANTE_API_KEY=api_key)
-    with override_settings(FHIR_RATE_LIMIT=1), mock.patch("rpps.fhir.http._second", return_value=1_800_000_000):
+    with override_settings(FHIR_RATE_LIMIT=1), at(1_800_000_000.0):
         responses = [client.get("/fhir/v2/Organization") for _ in range(3)]
     limited = [r for r in responses if r.status_code == 429]
     assert limited and limited[0]["Retry-After"] == "1"
