@@ -259,6 +259,10 @@ FHIR_SNAPSHOT_MAX_CHANGES = int(os.environ.get("FHIR_SNAPSHOT_MAX_CHANGES", "200
 # Bulk exports ($export): where their NDJSON files go, how long they are kept, whether they run in a
 # background thread (the tests run them inline).
 FHIR_EXPORT_KEEP_HOURS = int(os.environ.get("FHIR_EXPORT_KEEP_HOURS", "24"))
+# Exports waiting or running, per API key and for the whole service: beyond, a kick-off is a 429.
+FHIR_EXPORT_MAX_PER_KEY = int(os.environ.get("FHIR_EXPORT_MAX_PER_KEY", "2"))
+FHIR_EXPORT_MAX_RUNNING = int(os.environ.get("FHIR_EXPORT_MAX_RUNNING", "6"))
+FHIR_EXPORT_RETRY_AFTER = int(os.environ.get("FHIR_EXPORT_RETRY_AFTER", "60"))
 # Worker processes of an export on PostgreSQL (one database snapshot shared between them): on two
 # cores, three keep both busy while each in turn waits for the database (bench/results.md).
 FHIR_EXPORT_WORKERS = int(os.environ.get("FHIR_EXPORT_WORKERS", "3"))

@@ -4,6 +4,7 @@ served to the key that asked only. The export itself runs as a job (``export``).
 import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import http_date
 
@@ -44,16 +45,33 @@ def export_start(request):
     since = next((v for k, v in params if k == "_since"), None)
     if since is not None:
         _, since, _ = date_range(since)
-    job = Export.objects.create(
-        key=_key(request),
-        request_url=request.build_absolute_uri(),
-        since=since,
-        types=[t for t in export.TYPES if t in types],
-    )
+    with transaction.atomic():
+        # the key's row locked: two kick-offs of one key at once cannot both pass its cap
+        key = ApiKey.objects.select_for_update().get(pk=_key(request).pk)
+        busy = Export.objects.filter(state__in=(Export.State.QUEUED, Export.State.RUNNING))
+        if busy.filter(key=key).count() >= settings.FHIR_EXPORT_MAX_PER_KEY:
+            return _busy(f"{settings.FHIR_EXPORT_MAX_PER_KEY} exports au plus en cours pour une clé")
+        if busy.count() >= settings.FHIR_EXPORT_MAX_RUNNING:
+            return _busy(f"{settings.FHIR_EXPORT_MAX_RUNNING} exports au plus en cours pour le service")
+        job = Export.objects.create(
+            key=key,
+            request_url=request.build_absolute_uri(),
+            since=since,
+            types=[t for t in export.TYPES if t in types],
+        )
     export.start(job, requested_by=f"clé d'API {job.key.name}")
     response = HttpResponse(status=202)
     response["Content-Location"] = request.build_absolute_uri(f"/fhir/v2/$export-status/{job.pk}")
     return response
+
+
+def _busy(limit: str) -> HttpResponse:
+    return outcome(
+        429,
+        f"Trop d'exports : {limit}. Attendez la fin d'un export en cours (ou annulez-le : DELETE sur son état).",
+        "throttled",
+        **{"Retry-After": str(settings.FHIR_EXPORT_RETRY_AFTER)},
+    )
 
 
 def _key(request) -> ApiKey:

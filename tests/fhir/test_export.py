@@ -295,3 +295,22 @@ def test_a_delete_right_after_the_kick_off_leaves_no_error(api, recording, caplo
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert api.get(status).status_code == 404
     assert files.listdir(export.store(), str(job.pk)) == ([], [])
+
+
+def test_kick_offs_beyond_the_caps_are_told_to_wait(api, recording, settings):
+    """17 kick-offs a second from one key started 56 processes: exports waiting or running are capped per
+    key and for the service, and the client is told when to come back."""
+    settings.FHIR_EXPORT_MAX_PER_KEY, settings.FHIR_EXPORT_MAX_RUNNING = 2, 3
+    mine = ApiKey.objects.get()
+    for _ in range(2):
+        Export.objects.create(key=mine, request_url="x", types=["Practitioner"], state=Export.State.RUNNING)
+    refused = api.get("/fhir/v2/$export", **ASYNC)
+    assert refused.status_code == 429 and refused["Retry-After"] == str(settings.FHIR_EXPORT_RETRY_AFTER)
+    assert "2 exports au plus en cours pour une clé" in refused.json()["issue"][0]["diagnostics"]
+    assert Export.objects.count() == 2  # nothing queued for the refused one
+    other, key = ApiKey.issue("autre application")
+    Export.objects.create(key=other, request_url="x", types=["Practitioner"], state=Export.State.QUEUED)
+    busy = Client().get("/fhir/v2/$export", HTTP_ESANTE_API_KEY=key, **ASYNC)
+    assert busy.status_code == 429 and "pour le service" in busy.json()["issue"][0]["diagnostics"]
+    Export.objects.filter(key=mine).update(state=Export.State.DONE)
+    assert api.get("/fhir/v2/$export", **ASYNC).status_code == 202  # room again
