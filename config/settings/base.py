@@ -109,6 +109,8 @@ MIDDLEWARE = [
 PRIVATE_PATH_PREFIXES = ("/portail/", "/admin/")
 # Demo data and synthetic populations may be loaded (off in production: config/settings/prod.py).
 SYNTHETIC_DATA_ALLOWED = True
+# What one public read may cost the database (PostgreSQL): its statements are cancelled after this long.
+PUBLIC_STATEMENT_TIMEOUT_MS = int(os.environ.get("PUBLIC_STATEMENT_TIMEOUT_MS", "3000"))
 # Paths of APIs that answer bad requests in their own format (rpps/runtime/limits.py lets them).
 API_PATH_PREFIXES = ("/fhir/",)
 # The Cookie header, all cookies together: this site sets two (session, CSRF) of a few dozen bytes each.

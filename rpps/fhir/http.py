@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from rpps.runtime import ratelimit
+from rpps.runtime.routing import cancelled
 
 from .models import ApiKey
 from .search import SearchError
@@ -106,16 +107,8 @@ def api(view=None, *, produces: set[str] = PRODUCIBLE):
                     response = view(request, *args, **kwargs)
                 except SearchError as exc:
                     response = outcome(400, str(exc), "invalid")
-                except Exception:
-                    # a FHIR client reads an OperationOutcome, never an HTML page; the traceback goes to
-                    # the server's log only (it names code, not the request's values)
-                    logger.exception("%s %s : erreur interne", request.method, request.path)
-                    response = outcome(
-                        500,
-                        "Erreur interne du serveur : la requête n'a pas abouti. Réessayez plus "
-                        "tard ; si l'erreur persiste, signalez-la avec l'heure de la requête.",
-                        "exception",
-                    )
+                except Exception as exc:
+                    response = _failure(request, exc)
         logger.info(
             "%s %s %s %s %.1fms",
             key.prefix if key else "-",
@@ -127,6 +120,25 @@ def api(view=None, *, produces: set[str] = PRODUCIBLE):
         return response
 
     return wrapper
+
+
+def _failure(request, exc: Exception) -> HttpResponse:
+    """A FHIR client reads an OperationOutcome, never an HTML page."""
+    if cancelled(exc):  # the public statement timeout (rpps.runtime.routing)
+        return outcome(
+            400,
+            f"Requête trop coûteuse : elle dépasse {settings.PUBLIC_STATEMENT_TIMEOUT_MS / 1000:g} s de calcul. "
+            "Précisez-la (plus de critères, _count plus petit, _total=none).",
+            "too-costly",
+        )
+    # the traceback goes to the server's log only (it names code, not the request's values)
+    logger.exception("%s %s : erreur interne", request.method, request.path)
+    return outcome(
+        500,
+        "Erreur interne du serveur : la requête n'a pas abouti. Réessayez plus "
+        "tard ; si l'erreur persiste, signalez-la avec l'heure de la requête.",
+        "exception",
+    )
 
 
 def _within_rate(key: ApiKey) -> bool:

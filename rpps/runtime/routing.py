@@ -7,7 +7,8 @@ pages, vread and _history read the past without writing (rpps.registry.past): on
 import contextvars
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
+from django.shortcuts import render
 
 _public = contextvars.ContextVar("rpps_public_read", default=False)
 REPLICA = "replica"
@@ -20,6 +21,9 @@ def _on_replica(path: str) -> bool:
 
 
 class PublicReadMiddleware:
+    """Also bounds what one public read may cost the database: on PostgreSQL its statements are cancelled
+    after PUBLIC_STATEMENT_TIMEOUT_MS, and the reader is told so (process_exception), not shown a 500."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -27,10 +31,39 @@ class PublicReadMiddleware:
         if request.method not in ("GET", "HEAD") or not _on_replica(request.path):
             return self.get_response(request)
         token = _public.set(True)
+        connection = connections[REPLICA if REPLICA in connections.settings else "default"]
+        bounded = connection.vendor == "postgresql" and settings.PUBLIC_STATEMENT_TIMEOUT_MS > 0
         try:
+            if bounded:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET statement_timeout = %s", [settings.PUBLIC_STATEMENT_TIMEOUT_MS])
             return self.get_response(request)
         finally:
             _public.reset(token)
+            if bounded and connection.connection is not None:
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute("RESET statement_timeout")  # the connection serves other requests next
+                except DatabaseError:
+                    connection.close()  # a broken connection is not handed to the next request
+
+    def process_exception(self, request, exception):
+        if not _public.get() or not cancelled(exception):
+            return None
+        if request.path.startswith(settings.API_PATH_PREFIXES):
+            return None  # the API answers in its own format (rpps.fhir.http)
+        response = render(request, "503.html", {"seconds": settings.PUBLIC_STATEMENT_TIMEOUT_MS / 1000}, status=503)
+        response["Retry-After"] = "30"
+        return response
+
+
+def cancelled(exception: BaseException) -> bool:
+    """A statement the database cancelled (statement_timeout), whatever layer wrapped it."""
+    while exception is not None:
+        if getattr(exception, "sqlstate", None) == "57014":  # query_canceled
+            return True
+        exception = exception.__cause__ or exception.__context__
+    return False
 
 
 class PublicReadRouter:
