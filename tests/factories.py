@@ -120,27 +120,29 @@ def expertise(exercise_obj, code="SM54") -> Expertise:
     return saved(Expertise(exercise=exercise_obj, type_code="S", code=code))
 
 
+_DIPLOMA = {
+    "type_code": "DE",
+    "label": "DE Docteur en médecine",
+    "number": "123456789",
+    "obtained_on": datetime.date(2005, 6, 30),
+    "place": "Angers",
+}
+
+
 def diploma(exercise_obj, **kwargs) -> Diploma:
-    values = {
-        "type_code": "DE",
-        "label": "DE Docteur en médecine",
-        "number": "123456789",
-        "obtained_on": datetime.date(2005, 6, 30),
-        "place": "Angers",
-    }
-    values.update(kwargs)
-    return saved(Diploma(exercise=exercise_obj, **values))
+    return saved(Diploma(exercise=exercise_obj, **{**_DIPLOMA, **kwargs}))
+
+
+_AUTHORIZATION = {
+    "type_code": "AM01",
+    "discipline_label": "Médecine",
+    "number": "A1",
+    "granted_on": datetime.date(2010, 1, 1),
+}
 
 
 def authorization(exercise_obj, **kwargs) -> Authorization:
-    values = {
-        "type_code": "AM01",
-        "discipline_label": "Médecine",
-        "number": "A1",
-        "granted_on": datetime.date(2010, 1, 1),
-    }
-    values.update(kwargs)
-    return saved(Authorization(exercise=exercise_obj, **values))
+    return saved(Authorization(exercise=exercise_obj, **{**_AUTHORIZATION, **kwargs}))
 
 
 def mailbox(person_obj, **kwargs) -> Mailbox:
