@@ -13,8 +13,9 @@ from rpps.runtime import jobs
 from .services import exercise_names
 
 
-def _send(person, subject: str, template: str, context: dict):
-    if not person.email:
+def _send(person, subject: str, template: str, context: dict, *, recipient: str | None = None):
+    recipient = recipient or person.email
+    if not recipient:
         return
     body = render_to_string(template, {"person": person, **context})
     jobs.enqueue(
@@ -23,7 +24,7 @@ def _send(person, subject: str, template: str, context: dict):
         after_commit=True,
         subject=subject,
         body=body,
-        recipient=person.email,
+        recipient=recipient,
     )
 
 
@@ -44,4 +45,17 @@ def changed(person, structure, verb: str):
         "Votre situation dans le répertoire RPPS a été mise à jour",
         "portal/mail/changed.txt",
         {"structure": structure, "verb": verb, "first_name": first, "last_name": last},
+    )
+
+
+def email_replaced(person, previous: str, by: str):
+    """Told at the address being replaced: if the change was not wanted, its owner learns it there (the
+    new address is not named in the message)."""
+    last, first = exercise_names(person)
+    _send(
+        person,
+        "L'adresse e-mail de votre dossier RPPS a été remplacée",
+        "portal/mail/email_replaced.txt",
+        {"by": by, "first_name": first, "last_name": last},
+        recipient=previous,
     )

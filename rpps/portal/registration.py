@@ -321,6 +321,7 @@ def change_situation(who: Who, activity: Activity, values: dict) -> Activity:
         with acting_as(actor_for(who), f"Mise à jour RPPS+ par {activity.structure.name}"[:300]):
             activity = Activity.objects.select_for_update().get(pk=activity.pk)
             exercise = activity.exercise
+            previous_email = person.email
             changed = []
             for field, attr, obj in (
                 ("exercise_last_name", "last_name", exercise),
@@ -346,6 +347,8 @@ def change_situation(who: Who, activity: Activity, values: dict) -> Activity:
         )
         if changed:
             notify.changed(person, activity.structure, "modifiée")
+        if "email" in changed and previous_email:
+            notify.email_replaced(person, previous_email, activity.structure.name)
         return activity
 
 
@@ -373,8 +376,11 @@ def update_own_record(who: Who, person: Person, values: dict) -> Person:
             exercise.last_name, exercise.first_name = values["exercise_last_name"], values["exercise_first_name"]
             exercise.full_clean()
             exercise.save()
+        previous_email = person.email
         person.email, person.phone = values["email"], values["phone"]
         person.full_clean()
         person.save()
         audit.record(who, Action.RECORD_UPDATED, target=f"RPPS {person.rpps}")
+        if previous_email and previous_email != person.email:
+            notify.email_replaced(person, previous_email, "vous-même, sur le portail RPPS+")
     return person

@@ -182,7 +182,12 @@ def test_a_gestionnaire_modifies_a_situation_and_the_professional_is_told(manage
     person.refresh_from_db()
     assert activity.role_code == "328" and activity.exercise.last_name == "LEFEVRE-DURAND"
     assert person.email == "chloe@example.org"
-    assert mail.outbox[-1].to == ["chloe@example.org"] and "mise à jour" in mail.outbox[-1].subject
+    told = {tuple(m.to): m for m in mail.outbox}
+    assert "mise à jour" in told[("chloe@example.org",)].subject
+    # the replaced address is told too (an unwanted change is learnt there), without the new one
+    replaced = told[("chloe.lefevre@example.org",)]
+    assert "a été remplacée" in replaced.subject and "chloe@example.org" not in replaced.body
+    assert "EHPAD ALPHA" in replaced.body
     # État civil is not part of the form: posting it changes nothing.
     browser.post(f"/portail/situations/{activity.pk}/modifier/", form | {"birth_name": "AUTRE"})
     person.refresh_from_db()
@@ -316,7 +321,9 @@ def test_the_professional_sees_their_record_and_edits_names_and_contacts(managed
         own.post("/portail/mon-dossier/", form)
     person.refresh_from_db()
     assert person.email == "nouvelle@example.org" and person.birth_name == "Lefèvre"
-    assert mail.outbox == []  # their own change: no e-mail
+    # their own change: only the replaced address is told (if it was not them, they learn it there)
+    assert [m.to for m in mail.outbox] == [["chloe.lefevre@example.org"]]
+    assert "vous-même" in mail.outbox[0].body and "nouvelle@example.org" not in mail.outbox[0].body
 
 
 def test_a_registered_professional_is_published_with_role_and_place_only(managed):
