@@ -13,7 +13,7 @@ import datetime
 from django.db.models import Q
 
 from rpps.registry import history, past
-from rpps.registry.models import ChangeRecord
+from rpps.registry.models import ChangeRecord, Mailbox
 
 from .resources import BUILDERS, MODELS, version_id
 
@@ -51,9 +51,25 @@ def moments(resource_type: str, pk: int) -> list:
 
 
 def as_of(resource_type: str, pk: int, moment) -> dict | None:
-    """The resource as it was at ``moment`` (None: it did not exist then)."""
+    """The resource as it was at ``moment`` (None: it did not exist then), less what is opposed today."""
     with past.as_of(moment, records=_records(resource_type, pk)):
-        return BUILDERS[resource_type]([pk]).get(pk)
+        resource = BUILDERS[resource_type]([pk]).get(pk)
+    return _without_current_oppositions(resource)
+
+
+def _without_current_oppositions(resource: dict | None) -> dict | None:
+    """An opposition applies to every output from the moment it is set: a mailbox put on the red list
+    since leaves the past versions too (read now, outside the past, from the registry as it is)."""
+    addresses = [t["value"] for t in (resource or {}).get("telecom", ()) if t.get("system") == "email"]
+    if not addresses:
+        return resource
+    opposed = set(Mailbox.objects.filter(address__in=addresses, red_list=True).values_list("address", flat=True))
+    if opposed:
+        kept = [t for t in resource["telecom"] if not (t.get("system") == "email" and t["value"] in opposed)]
+        resource = dict(resource, telecom=kept)  # in place in the key order
+        if not kept:
+            del resource["telecom"]
+    return resource
 
 
 def find(resource_type: str, pk: int, vid: str):

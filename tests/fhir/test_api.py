@@ -849,6 +849,26 @@ def test_history_lists_the_versions_and_vread_shows_each(api, recording):
     assert api.get("/fhir/v2/Practitioner/003-999999/_history").status_code == 404
 
 
+def test_a_red_list_opposition_reaches_the_past_versions_too(api, recording):
+    """A mailbox put on the red list after it was published leaves every version served from then on:
+    vread and _history included, not only the current resource."""
+    exercise = factories.exercise(last_name="OPPOSITION")
+    shown = factories.mailbox(exercise.person, address="publique@medecin.mssante.fr")
+    factories.mailbox(exercise.person, address="retiree@medecin.mssante.fr")
+    exercise.first_name = "Hélène-Marie"
+    exercise.save()
+    url = f"/fhir/v2/Practitioner/003-{exercise.pk}"
+    before = api.get(f"{url}/_history").json()
+    assert "retiree@" in json.dumps(before["entry"][0]["resource"]) and len(before["entry"]) >= 3
+    Mailbox.objects.filter(address="retiree@medecin.mssante.fr").update(red_list=True)  # as a feed sets it
+    after = api.get(f"{url}/_history").json()
+    assert "retiree@" not in json.dumps(after)
+    assert any(shown.address in json.dumps(e["resource"]) for e in after["entry"])
+    for entry in after["entry"]:
+        vid = entry["resource"]["meta"]["versionId"]
+        assert "retiree@" not in api.get(f"{url}/_history/{vid}").content.decode()
+
+
 def test_history_of_records_written_in_bulk_starts_with_their_original(api, recording):
     from rpps.registry.models import Activity
     from rpps.registry.population.run import generate
