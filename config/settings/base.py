@@ -181,6 +181,10 @@ PORTAL_BULK_MAX_BYTES = int(os.environ.get("PORTAL_BULK_MAX_BYTES", str(5 * 1024
 # Files up to this many rows are checked within the request; larger ones by a job (a worker) while
 # the page shows the progress.
 PORTAL_BULK_INLINE_ROWS = int(os.environ.get("PORTAL_BULK_INLINE_ROWS", "300"))
+# Against using the import check as a search of private data: checks per account and day, and rows of
+# one name under different birth dates or places in one file.
+PORTAL_CHECKS_PER_DAY = int(os.environ.get("PORTAL_CHECKS_PER_DAY", "50"))
+PORTAL_SAME_NAME_VARIANTS = int(os.environ.get("PORTAL_SAME_NAME_VARIANTS", "3"))
 # An import checked but not confirmed keeps the typed rows (birth data) this many days, then they are erased.
 PORTAL_IMPORT_KEEP_DAYS = int(os.environ.get("PORTAL_IMPORT_KEEP_DAYS", "7"))
 

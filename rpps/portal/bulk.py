@@ -25,12 +25,13 @@ import zipfile
 from django.conf import settings
 from django.utils import timezone
 
+from rpps.identity.normalize import normalize_name
 from rpps.identity.resolver import resolve
 from rpps.identity.scoring import MATCH, NO_MATCH, POSSIBLE
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers
 from rpps.registry.models import Activity, Person, Structure
-from rpps.runtime import jobs
+from rpps.runtime import jobs, ratelimit
 
 from . import audit, permissions, registration
 from .audit import Who
@@ -375,7 +376,14 @@ def upload(who: Who, filename: str, content: bytes, *, background: bool | None =
     )
     try:
         try:
+            allowed, _ = ratelimit.hit("import-check", who.national_id, settings.PORTAL_CHECKS_PER_DAY, 86_400)
+            if not allowed:
+                raise FileRefused(
+                    f"Limite atteinte : {settings.PORTAL_CHECKS_PER_DAY} fichiers vérifiés par jour et par compte. "
+                    "Réessayez demain, ou contactez l'assistance si votre structure en a besoin de plus."
+                )
             rows = read_rows(filename, content)
+            _refuse_enumeration(rows)
         except FileRefused:
             raise
         except Exception as exc:
@@ -399,6 +407,24 @@ def upload(who: Who, filename: str, content: bytes, *, background: bool | None =
     else:
         _check(bulk.pk, rows, who)
     return bulk
+
+
+def _refuse_enumeration(rows: list[dict]) -> None:
+    """A file that tries one identity under many birth dates (or places) is a search of the registry's
+    private data through the check's answers ("déjà connu" / "à vérifier"), not an import: refused whole,
+    before any row is resolved. Twins and namesakes in one staff list stay far below the bound."""
+    variants: dict[tuple, set] = {}
+    for row in rows:
+        name = (normalize_name(row.get("nom_naissance", "")), normalize_name(row.get("prenoms_naissance", "")))
+        if all(name):
+            variants.setdefault(name, set()).add((row.get("date_naissance", ""), row.get("lieu_naissance", "")))
+    tried = max(variants.items(), key=lambda item: len(item[1]), default=(None, ()))
+    if len(tried[1]) > settings.PORTAL_SAME_NAME_VARIANTS:
+        raise FileRefused(
+            f"Fichier refusé : {len(tried[1])} lignes portent les mêmes nom et prénoms avec des dates ou lieux de "
+            f"naissance différents ({settings.PORTAL_SAME_NAME_VARIANTS} au plus). Un import enregistre des "
+            "personnes connues de la structure ; il ne sert pas à chercher dans le répertoire."
+        )
 
 
 def _in_background(background: bool | None, rows: list) -> bool:

@@ -134,3 +134,39 @@ def test_a_reader_fault_leaves_a_refused_import_not_one_stuck_in_checking(manage
     assert done.state == BulkImport.State.REFUSED
     assert done.message == "Le fichier n'a pas pu être lu : vérifiez-le ou utilisez le modèle."
     assert not BulkImport.objects.filter(state=BulkImport.State.CHECKING).exists()
+
+
+def test_one_name_under_every_day_of_a_year_is_refused_before_any_row_is_resolved(managed, monkeypatch):
+    """The check answered "déjà connu" / "à vérifier" row by row: 365 rows of one public name revealed the
+    birth date. A file trying one identity under many dates is refused whole, and says why."""
+    import datetime
+
+    from rpps.portal.audit import Who
+    from rpps.portal.models import BulkImport
+
+    from .test_bulk import csv_bytes, rows_for
+
+    resolved = []
+    monkeypatch.setattr(bulk, "resolve", lambda traits: resolved.append(traits))
+    row = rows_for(managed, 1)[0]
+    days = [datetime.date(1980, 1, 1) + datetime.timedelta(days=d) for d in range(365)]
+    content = csv_bytes([row | {"date_naissance": day.isoformat()} for day in days])
+    done = bulk.upload(Who("gestionnaire", managed["manager"]), "sonde.csv", content)
+    assert done.state == BulkImport.State.REFUSED
+    assert "365 lignes portent les mêmes nom et prénoms" in done.message
+    assert resolved == []
+
+
+def test_checks_are_limited_per_account_and_day(managed, settings):
+    from rpps.portal.audit import Who
+    from rpps.portal.models import BulkImport
+
+    from .test_bulk import csv_bytes, rows_for
+
+    settings.PORTAL_CHECKS_PER_DAY = 2
+    who = Who("gestionnaire", managed["manager"])
+    content = csv_bytes(rows_for(managed, 1))
+    states = [bulk.upload(who, "f.csv", content) for _ in range(3)]
+    assert BulkImport.State.REFUSED not in {s.state for s in states[:2]}
+    assert states[2].state == BulkImport.State.REFUSED
+    assert "2 fichiers vérifiés par jour et par compte" in states[2].message
