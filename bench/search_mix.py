@@ -83,7 +83,8 @@ def main():
             started = time.perf_counter()
             for sql in statements:
                 cursor.execute(sql)
-                cursor.fetchall()
+                if cursor.description:  # (SET / RESET statement_timeout return no rows)
+                    cursor.fetchall()
             floor.append(time.perf_counter() - started)
     by_kind = {}
     for kind in dict.fromkeys(k for k, _ in queries):
