@@ -147,3 +147,30 @@ def browser():
         connections.close_all()
         chromium.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+# The statement timeout a public read sets and resets on PostgreSQL (rpps.runtime.routing): two
+# statements per request, whatever the page, not reads.
+_TIMEOUT_STATEMENTS = ("SET statement_timeout", "RESET statement_timeout")
+
+
+def data_queries(captured) -> list[str]:
+    return [q["sql"] for q in captured if not q["sql"].startswith(_TIMEOUT_STATEMENTS)]
+
+
+@pytest.fixture
+def assert_max_reads():
+    """Like pytest-django's django_assert_max_num_queries, counting the page's reads only."""
+    from contextlib import contextmanager
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    @contextmanager
+    def at_most(number: int):
+        with CaptureQueriesContext(connection) as context:
+            yield
+        reads = data_queries(context.captured_queries)
+        assert len(reads) <= number, f"{len(reads)} queries:\n" + "\n".join(reads)
+
+    return at_most

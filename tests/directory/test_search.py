@@ -166,17 +166,17 @@ def test_rebuild_gives_the_same_index_as_the_writes(directory):
     assert len(before) == 4  # doctor at two sites, nurse, RPPS+ professional
 
 
-def test_search_page_query_count(client, directory, recording, django_assert_max_num_queries):
+def test_search_page_query_count(client, directory, recording, assert_max_reads):
     for i in range(25):
         factories.activity(factories.exercise(factories.person(), last_name=f"DUPONT{i}"), directory["site"])
     client.get("/recherche/", {"lieu": "44"})  # nomenclature labels are cached per process
     # count, the page's line ids in name order, those lines with their structures, specialties,
     # + django-dsfr's 2 config reads; whatever the number of results
-    with django_assert_max_num_queries(6):
+    with assert_max_reads(6):
         assert client.get("/recherche/", {"lieu": "44", "profession": "10"}).status_code == 200
     # a name is read as "LAST FIRST" and as "FIRST LAST": counted twice (and their overlap when both
     # find someone), its page read from each reading that found someone
-    with django_assert_max_num_queries(8):
+    with assert_max_reads(8):
         assert client.get("/recherche/", {"nom": "dupont"}).status_code == 200
 
 
