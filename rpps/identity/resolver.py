@@ -133,7 +133,7 @@ def resolve(traits: Traits, *, exclude: set[int] = frozenset()) -> Decision:
     if decision.outcome != NO_MATCH or traits.given_names == traits.birth_name:
         return decision
     # Surname typed as given names and the reverse: the person is not even a candidate the right way
-    # round. Found the other way, it is for a human to confirm (POSSIBLE), never a MATCH.
+    # round. Found the other way, it is a MATCH only when every trait then agrees; else for a human.
     other = _resolve(
         replace(traits, birth_name=traits.given_names, given_names=traits.birth_name, first_given_name=""), exclude
     )

@@ -72,8 +72,8 @@ class Comparison:
         return sum(weights[t.state] for t in self.traits.values())
 
 
-# Letters a scanner or a hurried typist reads for others (digits are read as their look-alike letters
-# before normalisation drops them: normalize.py), folded to one spelling for comparison only.
+# Letters a scanner or a hurried typist reads for others, folded to one spelling for comparison only
+# (digits in a request are read as their look-alike letters before: normalize.misread_digits).
 _MISREADINGS = (("RN", "M"), ("VV", "W"), ("CL", "D"), ("I", "L"))
 
 

@@ -375,30 +375,18 @@ def upload(who: Who, filename: str, content: bytes, *, background: bool | None =
         uploaded_by=who.label[:200], national_id=who.national_id, filename=filename[:255], sha256=digest
     )
     try:
-        try:
-            allowed, _ = ratelimit.hit("import-check", who.national_id, settings.PORTAL_CHECKS_PER_DAY, 86_400)
-            if not allowed:
-                raise FileRefused(
-                    f"Limite atteinte : {settings.PORTAL_CHECKS_PER_DAY} fichiers vérifiés par jour et par compte. "
-                    "Réessayez demain, ou contactez l'assistance si votre structure en a besoin de plus."
-                )
-            rows = read_rows(filename, content)
-            _refuse_enumeration(rows)
-        except FileRefused:
-            raise
-        except Exception as exc:
-            # a reader fault must not leave the import "en vérification" for ever: refused, and logged
-            logger.exception("Lecture du fichier d'import n° %s impossible", bulk.pk)
-            raise FileRefused("Le fichier n'a pas pu être lu : vérifiez-le ou utilisez le modèle.") from exc
+        rows = _admitted_rows(who, filename, content, bulk.pk)
     except FileRefused as exc:
         bulk.state, bulk.message = BulkImport.State.REFUSED, str(exc)
         bulk.save()
         audit.record(who, AuditEvent.Action.FILE_CHECKED, refused=True, target=filename[:200], message=str(exc))
         return bulk
     bulk.total_rows = len(rows)
-    earlier = BulkImport.objects.filter(national_id=who.national_id, sha256=digest, state=BulkImport.State.APPLIED)
-    if earlier.exists():
-        bulk.message = f"Ce fichier a déjà été importé le {earlier.first().applied_at:%d/%m/%Y à %H:%M}."
+    earlier = BulkImport.objects.filter(
+        national_id=who.national_id, sha256=digest, state=BulkImport.State.APPLIED
+    ).first()
+    if earlier is not None:
+        bulk.message = f"Ce fichier a déjà été importé le {earlier.applied_at:%d/%m/%Y à %H:%M}."
     bulk.save()
     if _in_background(background, rows):
         # The typed rows wait in the record (deleted once applied, or after PORTAL_IMPORT_KEEP_DAYS).
@@ -407,6 +395,26 @@ def upload(who: Who, filename: str, content: bytes, *, background: bool | None =
     else:
         _check(bulk.pk, rows, who)
     return bulk
+
+
+def _admitted_rows(who: Who, filename: str, content: bytes, bulk_pk: int) -> list[dict]:
+    """The file's rows, if this account may have one more checked and the file is an import, not a
+    search; FileRefused otherwise — a reader fault too (an import never stays "en vérification")."""
+    allowed, _ = ratelimit.hit("import-check", who.national_id, settings.PORTAL_CHECKS_PER_DAY, 86_400)
+    if not allowed:
+        raise FileRefused(
+            f"Limite atteinte : {settings.PORTAL_CHECKS_PER_DAY} fichiers vérifiés par jour et par compte. "
+            "Réessayez demain, ou contactez l'assistance si votre structure en a besoin de plus."
+        )
+    try:
+        rows = read_rows(filename, content)
+    except FileRefused:
+        raise
+    except Exception as exc:
+        logger.exception("Lecture du fichier d'import n° %s impossible", bulk_pk)
+        raise FileRefused("Le fichier n'a pas pu être lu : vérifiez-le ou utilisez le modèle.") from exc
+    _refuse_enumeration(rows)
+    return rows
 
 
 def _refuse_enumeration(rows: list[dict]) -> None:
