@@ -22,7 +22,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py load_nomenclatures --apply
+	$(PY) manage.py load_nomenclatures --appliquer
 	$(PY) manage.py load_demo
 	$(PY) manage.py load_portal_demo
 	$(PY) manage.py index_identities

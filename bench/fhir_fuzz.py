@@ -35,9 +35,19 @@ def main():
         if response.status_code >= 500 and len(failures) < 10:
             failures.append([method, path[:300], response.status_code])
     timings.sort()
-    print(json.dumps({"requests": count, "server_errors": sum(n for s, n in statuses.items() if s >= 500),
-                      "statuses": dict(statuses), "p50_ms": timings[len(timings) // 2],
-                      "p99_ms": timings[int(len(timings) * 0.99)], "max_ms": timings[-1], "failures": failures}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "requests": count,
+                "server_errors": sum(n for s, n in statuses.items() if s >= 500),
+                "statuses": dict(statuses),
+                "p50_ms": timings[len(timings) // 2],
+                "p99_ms": timings[int(len(timings) * 0.99)],
+                "max_ms": timings[-1],
+                "failures": failures,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

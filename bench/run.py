@@ -126,7 +126,7 @@ def bench_generation(persons: int, env: dict) -> list[dict]:
     recreate_database()
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
     seconds, rss, out = run_measured(
-        [sys.executable, "manage.py", "generate_population", "--persons", str(persons), "--seed", "1"], env
+        [sys.executable, "manage.py", "generate_population", "--personnes", str(persons), "--graine", "1"], env
     )
     print(out.strip())
     rows_line = out.strip().rsplit(":", 1)[-1]
@@ -211,13 +211,19 @@ IDENTITY_SETS = {
 
 def run_script(args: list[str], env: dict) -> dict:
     """Runs a bench script from the project's root; its last line of output is its JSON result."""
-    out = subprocess.run([sys.executable, *args], cwd=ROOT, env=env | {"PYTHONPATH": str(ROOT)}, check=True,
-                         capture_output=True, text=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env | {"PYTHONPATH": str(ROOT)},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
 def bench_identity(env: dict, cases: int) -> list[dict]:
-    seconds, rss, out = run_measured([sys.executable, "manage.py", "index_identities", "--rebuild"], env)
+    seconds, rss, out = run_measured([sys.executable, "manage.py", "index_identities", "--reconstruire"], env)
     print(out.strip())
     _, _, out = run_measured([sys.executable, "-c", IDENTITY_SCRIPT.format(cases=cases)], env)
     r = json.loads(out.strip().splitlines()[-1])
@@ -553,10 +559,14 @@ def bench_search(env: dict, per_kind: int) -> list[dict]:
     ]
 
 
-FHIR_TARGETS = {"identifier": "p99 <= 20 ms, >= 300 req/s", "family": "p99 <= 50 ms",
-                "name:contains": "p99 <= 200 ms", "page of 1000": "<= 500 ms",
-                "chained organization.address-city": "p99 <= 200 ms",
-                "_has postal code": "p99 <= 200 ms"}  # fmt: skip
+FHIR_TARGETS = {
+    "identifier": "p99 <= 20 ms, >= 300 req/s",
+    "family": "p99 <= 50 ms",
+    "name:contains": "p99 <= 200 ms",
+    "page of 1000": "<= 500 ms",
+    "chained organization.address-city": "p99 <= 200 ms",
+    "_has postal code": "p99 <= 200 ms",
+}
 
 
 def bench_fhir(env: dict, per_kind: int) -> list[dict]:
@@ -700,12 +710,18 @@ def bench_paging(env: dict, searches: int = 200, changes: int = 100) -> list[dic
 def bench_fuzz(env: dict, requests: int = 5000, seed: int = 1) -> list[dict]:
     """The seeded fuzz of the FHIR search API (bench/fhir_fuzz.py): no request may answer 5xx."""
     r = run_script(["bench/fhir_fuzz.py", str(requests), str(seed)], env)
-    return [{
-        "figure": f"FHIR search fuzz ({r['requests']} seeded requests, hostile values), server errors",
-        "value": r["server_errors"], "unit": "5xx answers", "baseline": None, "ratio": None, "target": "0",
-        "note": f"statuses {r['statuses']}; p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.0f} ms"
-                + (f"; first failures {r['failures']}" if r["failures"] else ""),
-    }]  # fmt: skip
+    return [
+        {
+            "figure": f"FHIR search fuzz ({r['requests']} seeded requests, hostile values), server errors",
+            "value": r["server_errors"],
+            "unit": "5xx answers",
+            "baseline": None,
+            "ratio": None,
+            "target": "0",
+            "note": f"statuses {r['statuses']}; p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.0f} ms"
+            + (f"; first failures {r['failures']}" if r["failures"] else ""),
+        }
+    ]
 
 
 def write_results(figures: list[dict]) -> None:

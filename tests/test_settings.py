@@ -51,10 +51,15 @@ def test_production_serves_no_development_identity_provider():
 
 def test_production_refuses_to_load_demo_data(tmp_path):
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
-    clean |= {"DJANGO_SETTINGS_MODULE": "config.settings.prod", "SECRET_KEY": "k" * 64,
-              "RPPS_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}"}  # fmt: skip
-    result = subprocess.run([sys.executable, "manage.py", "load_demo"], cwd=ROOT, env=clean, capture_output=True,
-                            text=True)  # fmt: skip
+    clean |= {
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "SECRET_KEY": "k" * 64,
+        "RPPS_VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "load_demo"], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
     assert result.returncode != 0
     assert "n'admettent pas de données de démonstration ou synthétiques" in result.stderr
 

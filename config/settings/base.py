@@ -50,8 +50,14 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["rpps.runtime.routing.PublicReadRouter"]
-PUBLIC_READ_PATHS = ["/recherche/", "/professionnel/", "/structure/", "/annuaire-sante-webservices/", "/extractions/",
-                     "/fhir/"]  # fmt: skip
+PUBLIC_READ_PATHS = [
+    "/recherche/",
+    "/professionnel/",
+    "/structure/",
+    "/annuaire-sante-webservices/",
+    "/extractions/",
+    "/fhir/",
+]
 PRIMARY_ONLY_PATH_PARTS = ["/$export"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent readers while the server writes; long waits instead of "database is locked".

@@ -127,8 +127,13 @@ def _bundle(
     )
     method = _option(params, "_totalMethod", ("", "count", "estimate", "none"), "", "count, estimate ou none attendu")
     total_mode = total_mode or {"count": "accurate", "estimate": "estimate", "none": "none"}.get(method, "")
-    summary = _option(params, "_summary", ("true", "text", "data", "count", "false"), "false",
-                      "true, text, data, count ou false attendu")  # fmt: skip
+    summary = _option(
+        params,
+        "_summary",
+        ("true", "text", "data", "count", "false"),
+        "false",
+        "true, text, data, count ou false attendu",
+    )
     dead = tombstones.conditions(resource_type, params)
     # None: no tombstone can match (most searches): no query at all
     gone_queryset = Tombstone.objects.filter(dead) if dead is not None else None
@@ -172,9 +177,11 @@ def _bundle(
 def _page_links(base: str, results, state: dict, rows: list, earlier: bool, later: bool) -> list[dict]:
     """first, previous and next, each a signed cursor holding the search and its snapshot moment."""
     links = []
-    for relation, at, back, wanted in (("first", None, False, earlier or later),
-                                       ("previous", rows[:1], True, earlier and rows),
-                                       ("next", rows[-1:], False, later and rows)):  # fmt: skip
+    for relation, at, back, wanted in (
+        ("first", None, False, earlier or later),
+        ("previous", rows[:1], True, earlier and rows),
+        ("next", rows[-1:], False, later and rows),
+    ):
         if wanted:
             cursor = state | {"pos": results.encode(at[0] if at else None), "back": back}
             token = signing.dumps(cursor, salt=PAGE_SALT, compress=True)
@@ -184,20 +191,28 @@ def _page_links(base: str, results, state: dict, rows: list, earlier: bool, late
 
 def _search_warnings(resource_type: str, params, ignored, left_out: bool) -> list[str]:
     """What the client should know the page leaves out or changed (an OperationOutcome entry)."""
-    warnings = [f"Paramètre « {name} » inconnu pour la ressource {resource_type} : ignoré (Prefer: handling=lenient)"
-                for name in ignored]  # fmt: skip
+    warnings = [
+        f"Paramètre « {name} » inconnu pour la ressource {resource_type} : ignoré (Prefer: handling=lenient)"
+        for name in ignored
+    ]
     if left_out:
-        warnings.append(f"Ressources incluses (_include, _revinclude) limitées à {settings.FHIR_MAX_INCLUDED} par page : "
-                        "les autres ne sont pas dans ce Bundle ; réduisez _count, ou cherchez-les directement "
-                        "(par exemple PractitionerRole?organization=…).")  # fmt: skip
+        warnings.append(
+            f"Ressources incluses (_include, _revinclude) limitées à {settings.FHIR_MAX_INCLUDED} par page : "
+            "les autres ne sont pas dans ce Bundle ; réduisez _count, ou cherchez-les directement "
+            "(par exemple PractitionerRole?organization=…)."
+        )
     if count_clamped(params):
         warnings.append(f"Paramètre « _count » : au plus {MAX_COUNT} ressources par page ; ramené à {MAX_COUNT}.")
     return warnings
 
 
 def _searchset(*, total: int | None) -> dict:
-    bundle = {"resourceType": "Bundle", "id": str(uuid.uuid4()), "meta": {"lastUpdated": instant(timezone.now())},
-              "type": "searchset"}  # fmt: skip
+    bundle = {
+        "resourceType": "Bundle",
+        "id": str(uuid.uuid4()),
+        "meta": {"lastUpdated": instant(timezone.now())},
+        "type": "searchset",
+    }
     if total is not None:
         bundle["total"] = total
     return bundle
@@ -254,8 +269,11 @@ def _elements(params) -> set[str] | None:
     return {name.strip() for value in values for name in value.split(",") if name.strip()}
 
 
-SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED",
-             "display": "subsetted"}  # fmt: skip
+SUBSETTED = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+    "code": "SUBSETTED",
+    "display": "subsetted",
+}
 
 
 # _summary (FHIR R4 §3.1.1.5.8): "true" keeps the elements the profiles mark isSummary, "text" the

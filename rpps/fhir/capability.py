@@ -22,37 +22,34 @@ def _official() -> dict:
     return json.loads(DERIVED.read_text())["resources"]
 
 
+def _search_params(resource_type: str, parameters) -> list[dict]:
+    """Each parameter with the official API's type, definition and documentation where it has one."""
+    official = {p["name"]: p for p in _official().get(resource_type, {}).get("searchParams", [])}
+    params = []
+    for name in parameters:
+        described = official.get(name, {})
+        entry = {"name": name, "type": described.get("type", TYPES.get(name, "string"))}
+        entry |= {key: described[key] for key in ("definition", "documentation") if described.get(key)}
+        params.append(entry)
+    return params
+
+
+def _resource(resource_type: str, parameters) -> dict:
+    return {
+        "type": resource_type,
+        "profile": PROFILES[resource_type][1],
+        "interaction": [{"code": code} for code in ("read", "vread", "history-instance", "search-type")],
+        "versioning": "versioned",
+        "readHistory": True,
+        "conditionalRead": "full-support",
+        "searchInclude": list(includes_from(resource_type)),
+        "searchRevInclude": list(revincludes_of(resource_type)),
+        "searchParam": _search_params(resource_type, parameters),
+    }
+
+
 def statement(base: str) -> dict:
-    resources = []
-    for resource_type, parameters in PARAMETERS.items():
-        official = {p["name"]: p for p in _official().get(resource_type, {}).get("searchParams", [])}
-        params = []
-        for name in parameters:
-            described = official.get(name, {})
-            entry = {"name": name, "type": described.get("type", TYPES.get(name, "string"))}
-            if described.get("definition"):
-                entry["definition"] = described["definition"]
-            if described.get("documentation"):
-                entry["documentation"] = described["documentation"]
-            params.append(entry)
-        resources.append(
-            {
-                "type": resource_type,
-                "profile": PROFILES[resource_type][1],
-                "interaction": [
-                    {"code": "read"},
-                    {"code": "vread"},
-                    {"code": "history-instance"},
-                    {"code": "search-type"},
-                ],
-                "versioning": "versioned",
-                "readHistory": True,
-                "conditionalRead": "full-support",
-                "searchInclude": list(includes_from(resource_type)),
-                "searchRevInclude": list(revincludes_of(resource_type)),
-                "searchParam": params,
-            }
-        )
+    resources = [_resource(resource_type, parameters) for resource_type, parameters in PARAMETERS.items()]
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",

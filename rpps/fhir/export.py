@@ -131,6 +131,26 @@ def _querysets(types, since) -> dict:
     return result
 
 
+def _ranges(querysets: dict) -> list[tuple[str, int, int]]:
+    """The export's work as (resource type, first id, id past the last) ranges of RANGE ids."""
+    tasks = []
+    for resource_type, queryset in querysets.items():
+        bounds = queryset.aggregate(low=Min("pk"), high=Max("pk"))
+        if bounds["low"] is not None:
+            tasks += [(resource_type, low, low + RANGE) for low in range(bounds["low"], bounds["high"] + 1, RANGE)]
+    return tasks
+
+
+def _in_processes(context, workers: int, snapshot: str, export: Export, tasks: list, shared: tuple) -> list:
+    """Every ``workers``-th range to each process, all reading the exporting transaction's snapshot."""
+    database = connection.settings_dict["NAME"]
+    with context.Pool(workers, initializer=export_worker.share, initargs=shared) as pool:
+        return pool.starmap(
+            export_worker.work,
+            [(database, str(export.pk), snapshot, export.since, tasks[i::workers], i + 1) for i in range(workers)],
+        )
+
+
 def _write(job, export: Export) -> list[dict] | None:
     """Write the files; None when cancelled. On PostgreSQL, FHIR_EXPORT_WORKERS processes share one
     snapshot (pg_export_snapshot, as pg_dump does): each takes every N-th range of ids."""
@@ -150,11 +170,7 @@ def _write(job, export: Export) -> list[dict] | None:
         querysets = _querysets(export.types, export.since)
         # Written by the reporter, on its own connection: a row updated here would stay locked until the end.
         expected = sum(q.count() for q in querysets.values())
-        tasks = []
-        for resource_type, queryset in querysets.items():
-            bounds = queryset.aggregate(low=Min("pk"), high=Max("pk"))
-            if bounds["low"] is not None:
-                tasks += [(resource_type, low, low + RANGE) for low in range(bounds["low"], bounds["high"] + 1, RANGE)]
+        tasks = _ranges(querysets)
         # Inside a caller's transaction (tests) no other connection sees the export: nothing to report.
         reporter = _Reporter(job, export.pk, expected, counters, cancel) if own_transaction else None
         if reporter is not None:
@@ -164,21 +180,7 @@ def _write(job, export: Export) -> list[dict] | None:
                 export_worker.share(counters, cancel)
                 counts = [_work(str(export.pk), export.since, tasks, 1)]
             else:
-                with context.Pool(workers, initializer=export_worker.share, initargs=(counters, cancel)) as pool:
-                    counts = pool.starmap(
-                        export_worker.work,
-                        [
-                            (
-                                connection.settings_dict["NAME"],
-                                str(export.pk),
-                                snapshot,
-                                export.since,
-                                tasks[i::workers],
-                                i + 1,
-                            )
-                            for i in range(workers)
-                        ],
-                    )
+                counts = _in_processes(context, workers, snapshot, export, tasks, (counters, cancel))
         finally:
             if reporter is not None:
                 reporter.stop()
@@ -212,10 +214,16 @@ def _write_deletions(export: Export) -> int:
         return 0
     with files.open_for_writing(store(), file_name(export, DELETED_FILE)) as handle:
         for start in range(0, len(rows), DELETIONS_PER_BUNDLE):
-            entries = [{"request": {"method": "DELETE", "url": f"{kind}/{technical_id(kind, pk)}"}}
-                       for kind, pk in rows[start : start + DELETIONS_PER_BUNDLE]]  # fmt: skip
-            handle.write(orjson.dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries},
-                                      option=orjson.OPT_APPEND_NEWLINE))  # fmt: skip
+            entries = [
+                {"request": {"method": "DELETE", "url": f"{kind}/{technical_id(kind, pk)}"}}
+                for kind, pk in rows[start : start + DELETIONS_PER_BUNDLE]
+            ]
+            handle.write(
+                orjson.dumps(
+                    {"resourceType": "Bundle", "type": "transaction", "entry": entries},
+                    option=orjson.OPT_APPEND_NEWLINE,
+                )
+            )
     return len(rows)
 
 

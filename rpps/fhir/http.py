@@ -81,8 +81,12 @@ def api(view=None, *, produces: set[str] = PRODUCIBLE):
         key = ApiKey.find(request.headers.get("ESANTE-API-KEY", ""))
         params = parameters(request)
         if key is None:
-            response = outcome(401, "Clé d'API absente ou invalide : en-tête ESANTE-API-KEY.", "login",
-                               **{"WWW-Authenticate": 'ApiKey header="ESANTE-API-KEY"'})  # fmt: skip
+            response = outcome(
+                401,
+                "Clé d'API absente ou invalide : en-tête ESANTE-API-KEY.",
+                "login",
+                **{"WWW-Authenticate": 'ApiKey header="ESANTE-API-KEY"'},
+            )
         elif not _within_rate(key):
             response = outcome(
                 429,
@@ -96,8 +100,11 @@ def api(view=None, *, produces: set[str] = PRODUCIBLE):
         else:
             formats = [v for k, v in params if k == "_format"]
             if not formats and not accepts(request, produces):  # _format, when given, wins over Accept (R4 §3.1.0.1.6)
-                response = outcome(406, "Format demandé (en-tête Accept) non produit : seul JSON est servi "
-                                        "(application/fhir+json).", "not-supported")  # fmt: skip
+                response = outcome(
+                    406,
+                    "Format demandé (en-tête Accept) non produit : seul JSON est servi (application/fhir+json).",
+                    "not-supported",
+                )
             elif any(f not in JSON_FORMATS for f in formats):
                 response = outcome(
                     400, "Paramètre « _format » : seul JSON est servi (json, application/fhir+json).", "not-supported"

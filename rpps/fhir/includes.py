@@ -34,8 +34,10 @@ def _without_target(item: str, kind: str) -> str:
     spec = REFERENCES.get(source, {}).get(param)
     if spec is not None and spec[0] == target:
         return f"{source}:{param}"
-    raise SearchError(f"Paramètre « {kind} », valeur « {item[:80]} » : le type cible {target[:40]} n'est pas celui "
-                      f"du paramètre {source}:{param}")  # fmt: skip
+    raise SearchError(
+        f"Paramètre « {kind} », valeur « {item[:80]} » : le type cible {target[:40]} n'est pas celui "
+        f"du paramètre {source}:{param}"
+    )
 
 
 def includes_of(resource_type: str, params) -> list[tuple[str, str, tuple | None, bool]]:

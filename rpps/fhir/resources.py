@@ -199,8 +199,19 @@ def _tombstone(resource_type: str, pk: int, updated_at, identifiers_: list) -> d
 # --- Practitioner ------------------------------------------------------------------------------
 
 
-_EXERCISE_FIELDS = ("id", "person__id", "person__rpps", "person__civility_code", "exercise_civility_code", "last_name",
-                   "first_name", "profession_code", "category_code", "registration_authority", "updated_at")  # fmt: skip
+_EXERCISE_FIELDS = (
+    "id",
+    "person__id",
+    "person__rpps",
+    "person__civility_code",
+    "exercise_civility_code",
+    "last_name",
+    "first_name",
+    "profession_code",
+    "category_code",
+    "registration_authority",
+    "updated_at",
+)
 
 
 def shown_cards(day: datetime.date) -> Q:
@@ -416,11 +427,8 @@ def practitioner_roles(ids, *, day: datetime.date | None = None) -> dict[int, di
 
 # --- Organization ------------------------------------------------------------------------------
 
-_STRUCTURE_FIELDS = ("id", "technical_id", "finess", "siret", "siren", "rpps_rang", "legal_entity_id", "is_legal_entity", "name",
-                     "trade_name", "sector_code", "street_number", "repetition_index", "street_type_code",
-                     "street_type_label", "street_name", "place_complement", "distribution_mention", "cedex_office",
-                     "postal_code", "commune_code", "commune_label", "country_label", "phone", "phone2", "fax",
-                     "email", "updated_at")  # fmt: skip
+# Every public column of a structure (the projection's list); the resource uses those FHIR has a place for.
+_STRUCTURE_FIELDS = PUBLIC_FIELDS[Structure]
 
 
 def _organization_identifiers(s: dict) -> list[dict]:

@@ -265,15 +265,18 @@ def _qualification(token: Token) -> Q:
     """qualification-code: every coding of Practitioner.qualification.code, as served — profession,
     category, savoir-faire (its code, in TRE_R38 for a specialty, and its type), diploma (its code in
     TRE_R48 and its type in TRE_R14)."""
-    return _coded(token, [
-        (table_system(catalog.PROFESSION), lambda c: Q(profession_code=c)),
-        (table_system(catalog.CATEGORY), lambda c: Q(category_code=c)),
-        (table_system(catalog.SPECIALTY), lambda c: _of_exercise(Expertise, type_code="S", code=c)),
-        ("", lambda c: Q(pk__in=Expertise.objects.filter(code=c).exclude(type_code="S").values("exercise_id"))),
-        (table_system(catalog.EXPERTISE_TYPE), lambda c: _of_exercise(Expertise, type_code=c)),
-        (nos_system(DIPLOMA_SYSTEM), lambda c: _of_exercise(Diploma, code=c)),
-        (table_system(catalog.DIPLOMA_TYPE), lambda c: _of_exercise(Diploma, type_code=c)),
-    ])  # fmt: skip
+    return _coded(
+        token,
+        [
+            (table_system(catalog.PROFESSION), lambda c: Q(profession_code=c)),
+            (table_system(catalog.CATEGORY), lambda c: Q(category_code=c)),
+            (table_system(catalog.SPECIALTY), lambda c: _of_exercise(Expertise, type_code="S", code=c)),
+            ("", lambda c: Q(pk__in=Expertise.objects.filter(code=c).exclude(type_code="S").values("exercise_id"))),
+            (table_system(catalog.EXPERTISE_TYPE), lambda c: _of_exercise(Expertise, type_code=c)),
+            (nos_system(DIPLOMA_SYSTEM), lambda c: _of_exercise(Diploma, code=c)),
+            (table_system(catalog.DIPLOMA_TYPE), lambda c: _of_exercise(Diploma, type_code=c)),
+        ],
+    )
 
 
 def _exercise_names(key_field: str, contains_field: str):
@@ -344,15 +347,27 @@ def _organization_kind(code: str) -> Q:
 
 def _organization_type(token: Token) -> Q:
     """type: the codings of Organization.type — its kind (fr-core-cs-v2-3307) and its sector (TRE_R02)."""
-    return _coded(token, [(ORGANIZATION_KIND_SYSTEM, _organization_kind),
-                          (table_system(catalog.SECTOR), lambda c: Q(sector_code=c))])  # fmt: skip
+    return _coded(
+        token,
+        [(ORGANIZATION_KIND_SYSTEM, _organization_kind), (table_system(catalog.SECTOR), lambda c: Q(sector_code=c))],
+    )
 
 
 def _role_code(token: Token) -> Q:
     """role: the codings of PractitionerRole.code — genre, mode, function, role, pharmacist section."""
-    return _coded(token, [(table_system(table), lambda c, field=field: Q(**{field: c})) for table, field in (
-        (catalog.ACTIVITY_GENRE, "genre_code"), (catalog.ACTIVITY_MODE, "mode_code"), (catalog.FUNCTION, "function_code"),
-        (catalog.ROLE, "role_code"), (catalog.PHARMACIST_SECTION, "pharmacist_section_code"))])  # fmt: skip
+    return _coded(
+        token,
+        [
+            (table_system(table), lambda c, field=field: Q(**{field: c}))
+            for table, field in (
+                (catalog.ACTIVITY_GENRE, "genre_code"),
+                (catalog.ACTIVITY_MODE, "mode_code"),
+                (catalog.FUNCTION, "function_code"),
+                (catalog.ROLE, "role_code"),
+                (catalog.PHARMACIST_SECTION, "pharmacist_section_code"),
+            )
+        ],
+    )
 
 
 def _city(value: str, modifier: str) -> Q:
@@ -535,8 +550,10 @@ def conditions(resource_type: str, params: list[tuple[str, str]]) -> Q:
     where = Q()
     for raw_name, raw_value in filtering:
         if len(_split(raw_value)) > MAX_ALTERNATIVES:
-            raise SearchError(f"Paramètre « {raw_name[:60]} » : {len(_split(raw_value))} valeurs séparées par des "
-                              f"virgules, au plus {MAX_ALTERNATIVES}")  # fmt: skip
+            raise SearchError(
+                f"Paramètre « {raw_name[:60]} » : {len(_split(raw_value))} valeurs séparées par des "
+                f"virgules, au plus {MAX_ALTERNATIVES}"
+            )
         linked = _linked(resource_type, raw_name, raw_value)
         if linked is not None:
             where &= linked

@@ -79,8 +79,19 @@ def index_values(person_id, birth_name, usage_name, given_names, sex, birth_date
     name_p, usage_p = phonetic_of_normalized(name_n), phonetic_of_normalized(usage_n)
     given_tokens_p = [phonetic_of_normalized(g) for g in given_n.split(" ")] if given_n else []
     given_p = given_tokens_p[0] if given_tokens_p else ""
-    row = (person_id, name_n, usage_n, given_n, name_p, usage_p, given_p, sex, birth_date, birth_place or "",
-           first_given_name(given_names))  # fmt: skip
+    row = (
+        person_id,
+        name_n,
+        usage_n,
+        given_n,
+        name_p,
+        usage_p,
+        given_p,
+        sex,
+        birth_date,
+        birth_place or "",
+        first_given_name(given_names),
+    )
     return row, person_keys(name_p, usage_p, given_tokens_p, birth_date, sex, birth_place or "")
 
 

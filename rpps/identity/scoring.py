@@ -259,8 +259,11 @@ def compare(
             AGREE, "même lieu sous un autre code (arrondissement, commune fusionnée, Corse avant 1976)"
         )
     elif close_birth_places(traits.birth_place, c.birth_place):
-        note = "pays de la même zone (pays renommé ou scindé ?)" if traits.birth_place.startswith("99") else (
-            "commune voisine (même arrondissement)")  # fmt: skip
+        note = (
+            "pays de la même zone (pays renommé ou scindé ?)"
+            if traits.birth_place.startswith("99")
+            else ("commune voisine (même arrondissement)")
+        )
         result.traits["lieu_naissance"] = TraitResult(CLOSE, note)
     else:
         result.traits["lieu_naissance"] = TraitResult(DIFFER)
@@ -281,6 +284,14 @@ def decide(
         # A neighbouring commune (or a country of the same zone) tells more than no place at all, less than
         # the same one: a MATCH on everything else exact, as with no place; never where the place must agree.
         place = UNKNOWN
+    sure = _sure(t, n, p, s, d, place, common)
+    if sure:
+        return sure
+    return POSSIBLE if _worth_review(t, n, p, s, d, place, common, request_date, known_date) else NO_MATCH
+
+
+def _sure(t: dict[str, TraitResult], n: str, p: str, s: str, d: str, place: str, common: bool) -> str | None:
+    """MATCH where the traits leave no doubt; POSSIBLE where they nearly do (a near miss too many)."""
     common_date = common and not t["prenoms"].several
     names_ok = n in (AGREE, CLOSE) and p in (AGREE, CLOSE)
     near_misses = (n == CLOSE) + (p == CLOSE)
@@ -310,35 +321,44 @@ def decide(
             return MATCH
         if place == UNKNOWN and n == AGREE and p == AGREE and t["prenoms"].several:
             return MATCH
+    return None
+
+
+def _worth_review(
+    t: dict[str, TraitResult],
+    n: str,
+    p: str,
+    s: str,
+    d: str,
+    place: str,
+    common: bool,
+    request_date: datetime.date,
+    known_date: datetime.date,
+) -> bool:
+    """Whether a person should compare the two records: each rule is a way one person's records differ."""
+    names_ok = n in (AGREE, CLOSE) and p in (AGREE, CLOSE)
     swapped = t["date_naissance"].note == "jour et mois inversés"
     if common and place == DIFFER and p != AGREE:
-        return NO_MATCH  # a common name, given names that only overlap, another birth commune
+        return False  # a common name, given names that only overlap, another birth commune
     if s == AGREE and names_ok and (d == AGREE or swapped):
-        return POSSIBLE
+        return True
     if s == AGREE and names_ok and d == CLOSE and (place == AGREE or (n == AGREE and p == AGREE and place == UNKNOWN)):
         # A date one slip away is common among homonyms: it needs the birth place, or identical names
         # with no place to compare.
-        return POSSIBLE
+        return True
     if s == AGREE and d == AGREE and p == AGREE and place == AGREE and n == DIFFER:
-        return POSSIBLE  # a change of name (marriage) not known to the registry
+        return True  # a change of name (marriage) not known to the registry
     mistyped_twice = d == DIFFER and t["date_naissance"].note not in (OTHER_GENERATION, DECADE_SLIP)
     if s == AGREE and n == AGREE and t["prenoms"].several and place == AGREE and mistyped_twice and not common:
-        return POSSIBLE  # a rare name, several identical given names, the same birth commune: a date mistyped twice
+        return True  # a rare name, several identical given names, the same birth commune: a date mistyped twice
     if s == DIFFER and n == AGREE and p == AGREE and d == AGREE:
-        return POSSIBLE  # sex typed wrong
+        return True  # sex typed wrong
     if s == AGREE and names_ok and place in (AGREE, UNKNOWN) and t["date_naissance"].note == DECADE_SLIP:
-        return POSSIBLE  # the year's decade mistyped, or a parent and a child: a human tells
+        return True  # the year's decade mistyped, or a parent and a child: a human tells
     if s == AGREE and names_ok and place in (AGREE, UNKNOWN) and t["date_naissance"].note.startswith(UNKNOWN_DAY):
-        return POSSIBLE  # a birth day unknown on one side, recorded as the 1st
-    if (
-        s == AGREE
-        and names_ok
-        and place == AGREE
-        and request_date.year == known_date.year
-        and request_date.month == known_date.month
-    ):
-        return POSSIBLE  # day badly typed
-    return NO_MATCH
+        return True  # a birth day unknown on one side, recorded as the 1st
+    same_month = (request_date.year, request_date.month) == (known_date.year, known_date.month)
+    return s == AGREE and names_ok and place == AGREE and same_month  # the day badly typed
 
 
 def explain(comparison: Comparison) -> str:

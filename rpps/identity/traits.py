@@ -47,9 +47,13 @@ class Traits:
     @classmethod
     def of_fields(cls, data: dict) -> "Traits":
         """The traits of a person's registry fields (a dict named as the Person model's: birth_name…)."""
-        return cls.parse(nom=data.get("birth_name", ""), prenoms=data.get("given_names", ""),
-                         sexe=data.get("sex_code", ""), date_naissance=data.get("birth_date") or "",
-                         lieu_naissance=data.get("birth_place_code", ""))  # fmt: skip
+        return cls.parse(
+            nom=data.get("birth_name", ""),
+            prenoms=data.get("given_names", ""),
+            sexe=data.get("sex_code", ""),
+            date_naissance=data.get("birth_date") or "",
+            lieu_naissance=data.get("birth_place_code", ""),
+        )
 
     @classmethod
     def of_person(cls, person) -> "Traits":

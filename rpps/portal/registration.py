@@ -31,8 +31,16 @@ REGISTRATION_AUTHORITY = "RPPS+"
 SELF_REQUEST_DAYS = 30
 ALREADY = "DEJA"  # the same situation is already registered: nothing to write
 
-PERSON_FIELDS = ("civility_code", "birth_name", "given_names", "usage_name", "sex_code", "birth_date",
-                 "birth_place_code", "birth_city_abroad")  # fmt: skip
+PERSON_FIELDS = (
+    "civility_code",
+    "birth_name",
+    "given_names",
+    "usage_name",
+    "sex_code",
+    "birth_date",
+    "birth_place_code",
+    "birth_city_abroad",
+)
 
 
 def jsonable(data: dict) -> dict:

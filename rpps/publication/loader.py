@@ -359,8 +359,9 @@ class _Additions:
             Exercise.objects.filter(pk__in=touched[start : start + _Rows.BATCH]).update(updated_at=self.now)
 
     def record(self, kind: str, object_id: int, person_id: int | None, after: dict) -> None:
-        row = change_row(self.ids(ChangeRecord), self.now, self.actor, self.reason, "create", kind, object_id,
-                         person_id, after=after)  # fmt: skip
+        row = change_row(
+            self.ids(ChangeRecord), self.now, self.actor, self.reason, "create", kind, object_id, person_id, after=after
+        )
         self.out.add(ChangeRecord, row)
 
     def problem(self, message: str) -> None:
@@ -402,13 +403,27 @@ class _Additions:
                 or v["category_code"] not in categories
                 or (civility and civility not in civilities)
             ):
-                self.problem(f"RPPS {rpps} : profession, catégorie ou civilité d'exercice inconnue : exercice "
-                             f"{profession} non chargé.")  # fmt: skip
+                self.problem(
+                    f"RPPS {rpps} : profession, catégorie ou civilité d'exercice inconnue : exercice "
+                    f"{profession} non chargé."
+                )
                 continue
             eid = self.exercise_ids[(rpps, profession)] = self.ids(Exercise)
-            self.out.add(Exercise, (eid, self.person_ids[rpps], profession, v["category_code"], civility,
-                                    v["last_name"], v["first_name"], v["registration_authority"], self.now,
-                                    self.now))  # fmt: skip
+            self.out.add(
+                Exercise,
+                (
+                    eid,
+                    self.person_ids[rpps],
+                    profession,
+                    v["category_code"],
+                    civility,
+                    v["last_name"],
+                    v["first_name"],
+                    v["registration_authority"],
+                    self.now,
+                    self.now,
+                ),
+            )
 
     def structures(self) -> None:
         known, sectors = self.plan.current[2], _codes(catalog.SECTOR)
@@ -446,15 +461,22 @@ class _Additions:
         for technical_id, v in new_structures.items():
             sid = self.structure_ids[technical_id]
             legal = by_finess.get(self.plan.legal_entities.get(technical_id, ""))
-            self.out.add(Structure, _structure_row(sid, technical_id, v, legal if legal != sid else None, False,
-                                                   self.now))  # fmt: skip
+            self.out.add(
+                Structure, _structure_row(sid, technical_id, v, legal if legal != sid else None, False, self.now)
+            )
             self.record("registry.structure", sid, None, {"technical_id": technical_id})
 
     def activities(self) -> None:
         known = self.plan.current[3]
-        codes = {name: _codes(table) for name, table in (("mode_code", catalog.ACTIVITY_MODE),
-                 ("genre_code", catalog.ACTIVITY_GENRE), ("function_code", catalog.FUNCTION),
-                 ("pharmacist_section_code", catalog.PHARMACIST_SECTION))}  # fmt: skip
+        codes = {
+            name: _codes(table)
+            for name, table in (
+                ("mode_code", catalog.ACTIVITY_MODE),
+                ("genre_code", catalog.ACTIVITY_GENRE),
+                ("function_code", catalog.FUNCTION),
+                ("pharmacist_section_code", catalog.PHARMACIST_SECTION),
+            )
+        }
         for key, v in self.plan.activities.items():
             if key in known:
                 continue
@@ -465,13 +487,30 @@ class _Additions:
                 continue  # its exercise or structure was refused, and reported
             # the mode is required, the other codes optional
             if any((v[name] or name == "mode_code") and v[name] not in valid for name, valid in codes.items()):
-                self.problem(f"RPPS {rpps} : situation à {technical_id} avec un code inconnu ou plus valide : "
-                             "non chargée.")  # fmt: skip
+                self.problem(
+                    f"RPPS {rpps} : situation à {technical_id} avec un code inconnu ou plus valide : non chargée."
+                )
                 continue
             activity_id = self.added_to(Activity, self.ids(Activity), exercise_id, rpps, {"structure_id": structure_id})
-            self.out.add(Activity, (activity_id, exercise_id, structure_id, v["mode_code"], v["function_code"],
-                                    v["genre_code"], v["role_code"], v["pharmacist_section_code"], self.plan.date,
-                                    None, "", v["registration_authority"], self.now, self.now))  # fmt: skip
+            self.out.add(
+                Activity,
+                (
+                    activity_id,
+                    exercise_id,
+                    structure_id,
+                    v["mode_code"],
+                    v["function_code"],
+                    v["genre_code"],
+                    v["role_code"],
+                    v["pharmacist_section_code"],
+                    self.plan.date,
+                    None,
+                    "",
+                    v["registration_authority"],
+                    self.now,
+                    self.now,
+                ),
+            )
 
     def children(self) -> None:
         """Savoir-faire (to their exercise), diplomas and authorizations (to the person's first exercise)."""
@@ -485,19 +524,31 @@ class _Additions:
             if exercise_id is None:
                 continue
             if type_code != "S" or code not in specialties:
-                self.problem(f"RPPS {rpps} : savoir-faire {type_code} {code} : seules les spécialités ordinales "
-                             "(type S) connues et en vigueur sont chargées.")  # fmt: skip
+                self.problem(
+                    f"RPPS {rpps} : savoir-faire {type_code} {code} : seules les spécialités ordinales "
+                    "(type S) connues et en vigueur sont chargées."
+                )
                 continue
             pk = self.added_to(
                 Expertise, self.ids(Expertise), exercise_id, rpps, {"type_code": type_code, "code": code}
             )
             self.out.add(Expertise, (pk, exercise_id, type_code, code, self.now, self.now))
         for model, known, rows, table, what in (
-            (Diploma, diplomas, self.plan.diplomas, catalog.DIPLOMA_TYPE, "type de diplôme « {} » inconnu ou plus "
-             "valide : non chargé."),
-            (Authorization, authorizations, self.plan.authorizations, catalog.AUTHORIZATION_TYPE,
-             "type d'autorisation « {} » inconnu ou plus valide : non chargée."),
-        ):  # fmt: skip
+            (
+                Diploma,
+                diplomas,
+                self.plan.diplomas,
+                catalog.DIPLOMA_TYPE,
+                "type de diplôme « {} » inconnu ou plus valide : non chargé.",
+            ),
+            (
+                Authorization,
+                authorizations,
+                self.plan.authorizations,
+                catalog.AUTHORIZATION_TYPE,
+                "type d'autorisation « {} » inconnu ou plus valide : non chargée.",
+            ),
+        ):
             types = _codes(table)
             for (rpps, type_code, code), label in sorted(rows.items()):
                 if (rpps, type_code, code) in known or rpps not in first_exercise:

@@ -64,10 +64,19 @@ def main_expertises() -> dict[int, tuple[str, str]]:
     return found
 
 
-STRUCTURE_ADDRESS = ("recipient_complement", "place_complement", "street_number", "repetition_index",
-                     "street_type_code", "street_type_label", "street_name", "distribution_mention", "cedex_office",
-                     "postal_code", "commune_code", "commune_label", "country_code", "country_label", "phone",
-                     "phone2", "fax", "email", "department_code", "department_label")  # fmt: skip
+STRUCTURE_ADDRESS = (
+    "recipient_complement place_complement street_number repetition_index street_type_code street_type_label "
+    "street_name distribution_mention cedex_office postal_code commune_code commune_label country_code "
+    "country_label phone phone2 fax email department_code department_label"
+).split()
+
+# PS_LibreAcces_Personne_activite: the exercise's columns, its open situation's structure, then the situation's.
+EXERCISE_HEAD = (
+    "id person__rpps exercise_civility_code person__civility_code last_name first_name profession_code "
+    "category_code act__mode_code"
+).split()
+STRUCTURE_IDS = "siret siren finess legal_entity__finess technical_id name trade_name".split()
+ACTIVITY_TAIL = "pharmacist_section_code role_code function_code genre_code registration_authority".split()
 
 
 def personne_activite(names: Labels, day: datetime.date | None = None):
@@ -75,34 +84,11 @@ def personne_activite(names: Labels, day: datetime.date | None = None):
     expertises = main_expertises()
     open_activity = FilteredRelation("activities", condition=open_condition(day, "activities__"))
     query = Exercise.objects.of_current_persons().annotate(act=open_activity).order_by("person_id", "id", "act__id")
-    structure = [f"act__structure__{f}" for f in ("siret", "siren", "finess")]
     paths = (
-        [
-            "id",
-            "person__rpps",
-            "exercise_civility_code",
-            "person__civility_code",
-            "last_name",
-            "first_name",
-            "profession_code",
-            "category_code",
-            "act__mode_code",
-            *structure,
-            "act__structure__legal_entity__finess",
-            "act__structure__technical_id",
-            "act__structure__name",
-            "act__structure__trade_name",
-        ]
-        + [f"act__structure__{f}" for f in STRUCTURE_ADDRESS]
-        + [
-            "registration_authority",
-            "act__structure__sector_code",
-            "act__pharmacist_section_code",
-            "act__role_code",
-            "act__function_code",
-            "act__genre_code",
-            "act__registration_authority",
-        ]
+        EXERCISE_HEAD
+        + [f"act__structure__{f}" for f in STRUCTURE_IDS + STRUCTURE_ADDRESS]
+        + ["registration_authority", "act__structure__sector_code"]
+        + [f"act__{f}" for f in ACTIVITY_TAIL]
     )
     no_activity = ("",) * 20
     for row in public_values(query, *paths).iterator(CHUNK):
@@ -204,42 +190,25 @@ def dipl_aut_exerc(names: Labels):
         ]
 
 
+# The structure columns of the MSSanté file, after its holder's columns (formats.md §3).
+MSSANTE_STRUCTURE = (
+    "name trade_name place_complement recipient_complement street_number repetition_index street_type_code "
+    "street_name distribution_mention cedex_office postal_code department_code country_label"
+).split()
+MSSANTE_HOLDER = (
+    "id type_code address person__rpps structure__technical_id service dematerialization "
+    "person__exercises__exercise_civility_code person__exercises__last_name person__exercises__first_name "
+    "person__exercises__category_code person__exercises__profession_code person__exercises__id"
+).split()
+
+
 def mssante(names: Labels):
     query = (
         Mailbox.objects.published()
         .filter(Q(person__isnull=True) | current_condition("person__"))
         .order_by("id", "person__exercises__id")
     )
-    structure = (
-        "name",
-        "trade_name",
-        "place_complement",
-        "recipient_complement",
-        "street_number",
-        "repetition_index",
-        "street_type_code",
-        "street_name",
-        "distribution_mention",
-        "cedex_office",
-        "postal_code",
-        "department_code",
-        "country_label",
-    )
-    paths = [
-        "id",
-        "type_code",
-        "address",
-        "person__rpps",
-        "structure__technical_id",
-        "service",
-        "dematerialization",
-        "person__exercises__exercise_civility_code",
-        "person__exercises__last_name",
-        "person__exercises__first_name",
-        "person__exercises__category_code",
-        "person__exercises__profession_code",
-        "person__exercises__id",
-    ] + [f"structure__{f}" for f in structure]
+    paths = MSSANTE_HOLDER + [f"structure__{f}" for f in MSSANTE_STRUCTURE]
     expertises = main_expertises()
     last_id = None
     for row in public_values(query, *paths).iterator(CHUNK):
@@ -257,7 +226,7 @@ def mssante(names: Labels):
             category,
             profession,
             exercise_id,
-        ) = row[:13]
+        ) = row[: len(MSSANTE_HOLDER)]
         if mailbox_id == last_id:
             continue  # one line per mailbox: its holder's first exercise
         last_id = mailbox_id
@@ -280,7 +249,7 @@ def mssante(names: Labels):
             sf_code,
             names.specialty.get(sf_code, "") if sf_type == "S" else "",
             "O" if demat else "N",
-            *(value or "" for value in row[13:]),
+            *(value or "" for value in row[len(MSSANTE_HOLDER) :]),
         ]
 
 
@@ -291,20 +260,9 @@ def _date(value) -> str:
 def cps(names: Labels):
     query = Card.objects.of_current_persons().order_by("id", "person__exercises__id")
     paths = (
-        "id",
-        "person__rpps",
-        "person__exercises__last_name",
-        "person__exercises__first_name",
-        "person__exercises__profession_code",
-        "person__exercises__category_code",
-        "type_code",
-        "number",
-        "national_id",
-        "valid_from",
-        "valid_until",
-        "opposition_date",
-        "updated_at",
-    )
+        "id person__rpps person__exercises__last_name person__exercises__first_name person__exercises__profession_code "
+        "person__exercises__category_code type_code number national_id valid_from valid_until opposition_date updated_at"
+    ).split()
     last_id = None
     for (
         card_id,

@@ -189,8 +189,20 @@ def _write(instance, action, before, after):
 
 
 # The columns of a change record as the bulk writers write them (change_row's order).
-CHANGE_COLUMNS = ("id", "at", "actor_kind", "actor_label", "user_id", "reason", "action", "object_type", "object_id",
-                  "person_id", "before", "after")  # fmt: skip
+CHANGE_COLUMNS = (
+    "id",
+    "at",
+    "actor_kind",
+    "actor_label",
+    "user_id",
+    "reason",
+    "action",
+    "object_type",
+    "object_id",
+    "person_id",
+    "before",
+    "after",
+)
 
 
 def change_row(

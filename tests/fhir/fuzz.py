@@ -8,19 +8,102 @@ from urllib.parse import urlencode
 
 from rpps.fhir.search import PARAMETERS, REFERENCES, RESULT_PARAMETERS
 
-MODIFIERS = ["", "", "", ":exact", ":contains", ":missing", ":not", ":text", ":above", ":below", ":in",
-             ":Organization", ":iterate", ":identifier", ":of-type", ":inconnu"]  # fmt: skip
+MODIFIERS = [
+    "",
+    "",
+    "",
+    ":exact",
+    ":contains",
+    ":missing",
+    ":not",
+    ":text",
+    ":above",
+    ":below",
+    ":in",
+    ":Organization",
+    ":iterate",
+    ":identifier",
+    ":of-type",
+    ":inconnu",
+]
 PREFIXES = ["", "eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap", "zz"]
-DATES = ["2026", "2026-12", "2026-12-02", "2026-12-02T01:24+01:00", "2026-12-02T01:24:07Z", "2026-12-02T01:24:07.123Z",
-         "0001-01-01", "9999-12-31T23:59:59Z", "2026-13-45", "2026-02-30", "20261202", "2026-12-02T25:61", "hier",
-         "2026-12-02T01:24:07.1234567890123Z", "-2026"]  # fmt: skip
-HOSTILE = ["", " ", "%", "_", "\\", "'", '"', "''; DROP TABLE registry_person; --", "<script>alert(1)</script>",
-           "../../etc/passwd", "é" * 300, "A" * 5000, "😀", "\u202e", "\x01", "\t\n", "0", "-1", "1e309", "NaN",
-           "999999999999999999999999", "a,b,c", ",", ",,,", "\\,", "|", "||", "|x", "x|", "a|b|c",
-           "https://rpps.esante.gouv.fr|", "https://rpps.esante.gouv.fr|10101299823", "810101299823", "10101299823",
-           "003-1", "003-", "005-999999999999999999", "Organization/001-1", "Practitioner/", "true", "false", "null",
-           "SM54", "DE", "S", "10", "L", "SA01", "GENR01", "LEGAL-ENTITY", "75056", "PARIS", "dupont", "mar",
-           "*", "_id", "Practitioner:organization", "PractitionerRole:organization:Organization"]  # fmt: skip
+DATES = [
+    "2026",
+    "2026-12",
+    "2026-12-02",
+    "2026-12-02T01:24+01:00",
+    "2026-12-02T01:24:07Z",
+    "2026-12-02T01:24:07.123Z",
+    "0001-01-01",
+    "9999-12-31T23:59:59Z",
+    "2026-13-45",
+    "2026-02-30",
+    "20261202",
+    "2026-12-02T25:61",
+    "hier",
+    "2026-12-02T01:24:07.1234567890123Z",
+    "-2026",
+]
+HOSTILE = [
+    "",
+    " ",
+    "%",
+    "_",
+    "\\",
+    "'",
+    '"',
+    "''; DROP TABLE registry_person; --",
+    "<script>alert(1)</script>",
+    "../../etc/passwd",
+    "é" * 300,
+    "A" * 5000,
+    "😀",
+    "\u202e",
+    "\x01",
+    "\t\n",
+    "0",
+    "-1",
+    "1e309",
+    "NaN",
+    "999999999999999999999999",
+    "a,b,c",
+    ",",
+    ",,,",
+    "\\,",
+    "|",
+    "||",
+    "|x",
+    "x|",
+    "a|b|c",
+    "https://rpps.esante.gouv.fr|",
+    "https://rpps.esante.gouv.fr|10101299823",
+    "810101299823",
+    "10101299823",
+    "003-1",
+    "003-",
+    "005-999999999999999999",
+    "Organization/001-1",
+    "Practitioner/",
+    "true",
+    "false",
+    "null",
+    "SM54",
+    "DE",
+    "S",
+    "10",
+    "L",
+    "SA01",
+    "GENR01",
+    "LEGAL-ENTITY",
+    "75056",
+    "PARIS",
+    "dupont",
+    "mar",
+    "*",
+    "_id",
+    "Practitioner:organization",
+    "PractitionerRole:organization:Organization",
+]
 RESULT_VALUES = {
     "_count": ["0", "1", "10", "1000", "1001", "99999999999", "-1", "abc", ""],
     "_total": ["none", "estimate", "accurate", "maybe", ""],
@@ -52,9 +135,19 @@ def _name(rng: random.Random, resource_type: str) -> str:
     if draw < 0.1:
         return rng.choice(sorted(RESULT_PARAMETERS))
     if draw < 0.15:
-        return rng.choice(["inconnu", "_has:PractitionerRole:practitioner:role", "_has:x:y:z",
-                           "organization.address-city", "organization.name.x", "practitioner.family",
-                           "partof.partof.partof.name", "_include:iterate", "_revinclude:iterate"])  # fmt: skip
+        return rng.choice(
+            [
+                "inconnu",
+                "_has:PractitionerRole:practitioner:role",
+                "_has:x:y:z",
+                "organization.address-city",
+                "organization.name.x",
+                "practitioner.family",
+                "partof.partof.partof.name",
+                "_include:iterate",
+                "_revinclude:iterate",
+            ]
+        )
     return rng.choice(known) + rng.choice(MODIFIERS)
 
 

@@ -8,8 +8,11 @@ from functools import cache
 from pathlib import Path
 
 FOLDER = Path(__file__).parent / "ig"
-PROFILES = {"Practitioner": "as-dp-practitioner", "PractitionerRole": "as-dp-practitionerrole",
-            "Organization": "as-dp-organization"}  # fmt: skip
+PROFILES = {
+    "Practitioner": "as-dp-practitioner",
+    "PractitionerRole": "as-dp-practitionerrole",
+    "Organization": "as-dp-organization",
+}
 # Required bindings to value sets of the FHIR R4 base specification: their codes.
 BASE_VALUE_SETS = {
     "http://hl7.org/fhir/ValueSet/identifier-use": {"usual", "official", "temp", "secondary", "old"},
@@ -79,8 +82,11 @@ def problems(resource: dict) -> list[str]:
             binding = element.get("binding", {})
             codes = BASE_VALUE_SETS.get(binding.get("valueSet", "").split("|")[0])
             if binding.get("strength") == "required" and codes is not None:
-                found += [f"{element['path']}: code « {v} » hors de {binding['valueSet']}" for v in values
-                          if isinstance(v, str) and v not in codes]  # fmt: skip
+                found += [
+                    f"{element['path']}: code « {v} » hors de {binding['valueSet']}"
+                    for v in values
+                    if isinstance(v, str) and v not in codes
+                ]
     return found
 
 

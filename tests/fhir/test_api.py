@@ -23,8 +23,12 @@ from tests import factories
 from tests.canary import assert_no_canary, plant_canaries
 
 pytestmark = pytest.mark.django_db
-MODELS = {"Practitioner": Practitioner, "PractitionerRole": PractitionerRole, "Organization": Organization,
-          "OperationOutcome": OperationOutcome}  # fmt: skip
+MODELS = {
+    "Practitioner": Practitioner,
+    "PractitionerRole": PractitionerRole,
+    "Organization": Organization,
+    "OperationOutcome": OperationOutcome,
+}
 
 
 def without_display(value):
@@ -430,8 +434,16 @@ def test_closed_situations_stay_as_inactive_roles_with_their_references_only(api
     body = api.get(f"/fhir/v2/PractitionerRole/005-{role.pk}").json()
     PractitionerRole.model_validate(body)
     assert body["active"] is False
-    assert set(body) == {"resourceType", "id", "meta", "language", "identifier", "active", "practitioner",
-                         "organization"}  # fmt: skip
+    assert set(body) == {
+        "resourceType",
+        "id",
+        "meta",
+        "language",
+        "identifier",
+        "active",
+        "practitioner",
+        "organization",
+    }
     assert body["practitioner"] == {"reference": f"Practitioner/003-{role.exercise_id}"}
     assert body["organization"] == {"reference": f"Organization/001-{role.structure_id}"}
     assert ids(search(api, "PractitionerRole", active="false")) == [f"005-{role.pk}"]
@@ -959,11 +971,17 @@ def test_a_date_to_the_minute_covers_the_whole_minute(api, recording):
     changed = datetime.datetime.fromisoformat("2026-12-02T01:24:37.250+01:00")
     Exercise.objects.filter(pk=exercise.pk).update(updated_at=changed)
     wanted = [f"003-{exercise.pk}"]
-    for value, found in (("eq2026-12-02T01:24+01:00", wanted), ("eq2026-12-02T01:25+01:00", []),
-                         ("eq2026-12-02T01:24:37+01:00", wanted), ("eq2026-12-02T01:24:36+01:00", []),
-                         ("eq2026-12-02T01:24:37.2+01:00", wanted), ("eq2026-12-02T01:24:37.3+01:00", []),
-                         ("ge2026-12-02T01:24+01:00", wanted), ("gt2026-12-02T01:24+01:00", []),
-                         ("lt2026-12-02T01:25+01:00", wanted)):  # fmt: skip
+    for value, found in (
+        ("eq2026-12-02T01:24+01:00", wanted),
+        ("eq2026-12-02T01:25+01:00", []),
+        ("eq2026-12-02T01:24:37+01:00", wanted),
+        ("eq2026-12-02T01:24:36+01:00", []),
+        ("eq2026-12-02T01:24:37.2+01:00", wanted),
+        ("eq2026-12-02T01:24:37.3+01:00", []),
+        ("ge2026-12-02T01:24+01:00", wanted),
+        ("gt2026-12-02T01:24+01:00", []),
+        ("lt2026-12-02T01:25+01:00", wanted),
+    ):
         assert ids(search(api, "Practitioner", _lastUpdated=value, family="minute")) == found, value
 
 
@@ -980,9 +998,11 @@ def test_post_search_combines_the_url_and_the_body(api, recording):
 
 def test_a_nul_character_in_a_parameter_is_a_clear_400(api, recording):
     """No value of a search may hold a NUL: the answer is an OperationOutcome, never a server error."""
-    for response in (api.get("/fhir/v2/Practitioner", {"family": "du\x00pont"}),
-                     api.get("/fhir/v2/Organization", {"name\x00": "x"}),
-                     api.post("/fhir/v2/Practitioner/_search", {"given": "\x00"})):  # fmt: skip
+    for response in (
+        api.get("/fhir/v2/Practitioner", {"family": "du\x00pont"}),
+        api.get("/fhir/v2/Organization", {"name\x00": "x"}),
+        api.post("/fhir/v2/Practitioner/_search", {"given": "\x00"}),
+    ):
         assert response.status_code == 400
         assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
         assert "caractère nul" in response.json()["issue"][0]["diagnostics"]
@@ -1001,15 +1021,23 @@ def test_a_token_with_a_system_matches_in_that_system_only(api, recording):
     site.save()
     wanted_role, wanted_site = [f"005-{role.pk}"], [f"001-{site.pk}"]
     mode_system = f"{NOS}/TRE_R23-ModeExercice/FHIR/TRE-R23-ModeExercice"
-    for value, found in (("L", wanted_role), (f"{mode_system}|L", wanted_role),
-                         ("http://example.org/wrong|L", []), ("|L", [])):  # fmt: skip
+    for value, found in (
+        ("L", wanted_role),
+        (f"{mode_system}|L", wanted_role),
+        ("http://example.org/wrong|L", []),
+        ("|L", []),
+    ):
         assert ids(search(api, "PractitionerRole", role=value)) == found, value
     sector_system = f"{NOS}/TRE_R02-SecteurActivite/FHIR/TRE-R02-SecteurActivite"
     kind_system = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-3307"
-    for value, found in (("SA01", wanted_site), (f"{sector_system}|SA01", wanted_site),
-                         ("http://example.org/wrong|SA01", []), (f"{kind_system}|SA01", []),
-                         (f"{kind_system}|GEOGRAPHICAL-ENTITY", wanted_site),
-                         (f"{sector_system}|GEOGRAPHICAL-ENTITY", [])):  # fmt: skip
+    for value, found in (
+        ("SA01", wanted_site),
+        (f"{sector_system}|SA01", wanted_site),
+        ("http://example.org/wrong|SA01", []),
+        (f"{kind_system}|SA01", []),
+        (f"{kind_system}|GEOGRAPHICAL-ENTITY", wanted_site),
+        (f"{sector_system}|GEOGRAPHICAL-ENTITY", []),
+    ):
         assert ids(search(api, "Organization", type=value, _id=f"001-{site.pk}")) == found, value
 
 
@@ -1071,8 +1099,7 @@ def test_include_with_a_target_type(api, data):
     typed = search(api, "PractitionerRole", _id=f"005-{role.pk}", _include="PractitionerRole:organization:Organization")
     assert ids(typed) == ids(plain) and len(ids(typed)) == 2
     doctor = data["doctor"]
-    rev = search(api, "Practitioner", _id=f"003-{doctor.pk}",
-                 _revinclude="PractitionerRole:practitioner:Practitioner")  # fmt: skip
+    rev = search(api, "Practitioner", _id=f"003-{doctor.pk}", _revinclude="PractitionerRole:practitioner:Practitioner")
     assert f"005-{role.pk}" in ids(rev)
     wrong = api.get("/fhir/v2/PractitionerRole", {"_include": "PractitionerRole:organization:Practitioner"})
     assert wrong.status_code == 400 and "type cible" in wrong.json()["issue"][0]["diagnostics"]
@@ -1086,8 +1113,12 @@ def test_an_accept_the_server_cannot_produce_is_a_406(api, recording):
     refused = api.get(url, HTTP_ACCEPT="application/fhir+xml")
     assert refused.status_code == 406 and refused["Content-Type"].startswith("application/fhir+json")
     assert api.get(url, HTTP_ACCEPT="application/fhir+json;q=0").status_code == 406
-    for accepted in ("application/fhir+json", "application/json", "text/html,application/xhtml+xml,*/*;q=0.8",
-                     "application/fhir+xml;q=0.9, application/fhir+json;q=0.8"):  # fmt: skip
+    for accepted in (
+        "application/fhir+json",
+        "application/json",
+        "text/html,application/xhtml+xml,*/*;q=0.8",
+        "application/fhir+xml;q=0.9, application/fhir+json;q=0.8",
+    ):
         assert api.get(url, HTTP_ACCEPT=accepted).status_code == 200, accepted
     assert api.get(url, {"_format": "json"}, HTTP_ACCEPT="application/fhir+xml").status_code == 200
 
@@ -1095,16 +1126,25 @@ def test_an_accept_the_server_cannot_produce_is_a_406(api, recording):
 def test_address_line_matches_the_street_line_as_served(api, recording):
     """String search (FHIR R4 §3.1.1.4.7) on Organization.address.line: the value is matched against the
     line as the resource shows it ("43 Faubourg …"), case and accents aside."""
-    site = factories.structure(name="SITE FAUBOURG", street_number="43", street_type_code="FG",
-                               street_type_label="Faubourg", street_name="SAINT-HONORÉ")  # fmt: skip
+    site = factories.structure(
+        name="SITE FAUBOURG",
+        street_number="43",
+        street_type_code="FG",
+        street_type_label="Faubourg",
+        street_name="SAINT-HONORÉ",
+    )
     factories.structure(name="AILLEURS", street_number="12", street_name="RUE DU PORT")
     line = api.get(f"/fhir/v2/Organization/001-{site.pk}").json()["address"][0]["line"]
     assert "43 Faubourg SAINT-HONORÉ" in line
     wanted = [f"001-{site.pk}"]
-    for name, value, found in (("address-line", "43 faub", wanted), ("address", "43 FAUBOURG saint-honore", wanted),
-                               ("address-line:contains", "bourg saint", wanted), ("address-line", "44 faub", []),
-                               ("address-line:exact", "43 Faubourg SAINT-HONORÉ", wanted),
-                               ("address-line", "saint-hon", wanted)):  # fmt: skip
+    for name, value, found in (
+        ("address-line", "43 faub", wanted),
+        ("address", "43 FAUBOURG saint-honore", wanted),
+        ("address-line:contains", "bourg saint", wanted),
+        ("address-line", "44 faub", []),
+        ("address-line:exact", "43 Faubourg SAINT-HONORÉ", wanted),
+        ("address-line", "saint-hon", wanted),
+    ):
         assert ids(search(api, "Organization", **{name: value})) == found, (name, value)
 
 

@@ -82,8 +82,12 @@ def test_fhirpy_count_includes_and_history(served):
     modes = [e["search"]["mode"] for e in roles["entry"]]
     assert modes.count("match") == 3 and modes.count("include") == 1  # the one organization they share
     site = next(e["resource"] for e in roles["entry"] if e["resource"]["resourceType"] == "Organization")
-    with_roles = (client.resources("Organization").search(_id=site["id"])
-                  .revinclude("PractitionerRole", "organization").fetch_raw())  # fmt: skip
+    with_roles = (
+        client.resources("Organization")
+        .search(_id=site["id"])
+        .revinclude("PractitionerRole", "organization")
+        .fetch_raw()
+    )
     assert [e["resource"]["resourceType"] for e in with_roles["entry"]].count("PractitionerRole") == 12
     practitioner = client.resources("Practitioner").search(family="client00").first()
     history = client.execute(f"Practitioner/{practitioner.id}/_history", method="get")

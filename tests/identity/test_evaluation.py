@@ -63,8 +63,15 @@ def test_variations_change_what_they_say():
 
     from rpps.identity.variation import _distinct, _duplicate
 
-    person = {"id": 1, "nom": "DUPONT", "usage": "", "prenoms": "Marie-Hélène Claire", "sexe": "F",
-              "date": datetime.date(1980, 3, 12), "lieu": "75056"}  # fmt: skip
+    person = {
+        "id": 1,
+        "nom": "DUPONT",
+        "usage": "",
+        "prenoms": "Marie-Hélène Claire",
+        "sexe": "F",
+        "date": datetime.date(1980, 3, 12),
+        "lieu": "75056",
+    }
     rng = random.Random(3)
     assert _duplicate(rng, person, "fields_swapped")["nom"] == "Marie-Hélène Claire"
     assert _duplicate(rng, person, "place_other_code")["lieu"].startswith("751")  # an arrondissement of Paris

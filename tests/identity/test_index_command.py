@@ -1,5 +1,5 @@
 """index_identities: after a bulk load (rows written without the models), the persons missing from
-the identity index are indexed, and the resolver finds them; --rebuild rebuilds everything."""
+the identity index are indexed, and the resolver finds them; --reconstruire rebuilds everything."""
 
 import io
 
@@ -34,7 +34,7 @@ def test_bulk_loaded_persons_are_indexed_then_found(recording):
     decision = resolve(traits)
     assert decision.outcome == "MATCH" and decision.person_id == person.pk
     keys = IdentityKey.objects.count()
-    assert f"{indexable} identité(s) indexée(s)" in _index("--rebuild")
+    assert f"{indexable} identité(s) indexée(s)" in _index("--reconstruire")
     assert IdentityKey.objects.count() == keys  # the same keys, rebuilt
 
 
@@ -43,10 +43,12 @@ def test_a_request_with_surname_and_given_names_swapped_is_found_the_other_way_r
     every trait then agrees down to the commune, else proposed for review (POSSIBLE), saying so."""
     from tests import factories
 
-    person = factories.person(birth_name="DELACROIX", given_names="Marie", birth_date="1975-04-02", sex_code="F",
-                              birth_place_code="69123")  # fmt: skip
-    swapped = Traits.parse(nom="Marie", prenoms="Delacroix", sexe="F", date_naissance="1975-04-02",
-                           lieu_naissance="69123")  # fmt: skip
+    person = factories.person(
+        birth_name="DELACROIX", given_names="Marie", birth_date="1975-04-02", sex_code="F", birth_place_code="69123"
+    )
+    swapped = Traits.parse(
+        nom="Marie", prenoms="Delacroix", sexe="F", date_naissance="1975-04-02", lieu_naissance="69123"
+    )
     decision = resolve(swapped)
     assert decision.outcome == "MATCH" and decision.person_id == person.pk
     assert decision.explanation().startswith("nom et prénoms inversés dans la demande")

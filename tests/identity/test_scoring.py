@@ -151,12 +151,14 @@ def test_a_typo_inside_a_given_name_or_names_missing_from_the_end_still_match():
 def test_an_unknown_birth_day_recorded_as_the_first_is_found_for_review(requested):
     """Civil records with an unknown day carry 1 January (or the 1st of the month): the person is found
     (POSSIBLE, for a human), not merged on that with a single given name."""
-    result = decide(candidate(date=datetime.date(1980, 3, 12), prenoms="Hélène"), prenoms="Hélène",
-                    date_naissance=requested)  # fmt: skip
+    result = decide(
+        candidate(date=datetime.date(1980, 3, 12), prenoms="Hélène"), prenoms="Hélène", date_naissance=requested
+    )
     assert result.decision == POSSIBLE, explain(result)
     assert "jour de naissance inconnu" in explain(result)
-    other_year = decide(candidate(date=datetime.date(1980, 3, 12), prenoms="Hélène"), prenoms="Hélène",
-                        date_naissance="1981-01-01")  # fmt: skip
+    other_year = decide(
+        candidate(date=datetime.date(1980, 3, 12), prenoms="Hélène"), prenoms="Hélène", date_naissance="1981-01-01"
+    )
     assert other_year.decision == NO_MATCH
 
 

@@ -139,14 +139,32 @@ def approved_contract(legal, representative, requester):
     return contract
 
 
+def designated(representative, contract, structure, person, kind="gestionnaire", **fields):
+    """``representative`` designates ``person`` on ``structure`` (a trained gestionnaire by default)."""
+    import datetime
+
+    from rpps.portal import services
+    from rpps.portal.audit import Who
+
+    if kind == "gestionnaire":
+        fields.setdefault("training_date", datetime.date(2025, 1, 1))
+    return services.designate(
+        Who("rep", "8" + representative.rpps),
+        contract=contract,
+        structure=structure,
+        kind=kind,
+        person=person,
+        terms_accepted=True,
+        **{"email": "x@example.org"} | fields,
+    )
+
+
 @pytest.fixture
 def managed(db):
     """An active contract for an association and its two sites, a gestionnaire on one site, and another
     association under contract with its own gestionnaire."""
     import datetime
 
-    from rpps.portal import services
-    from rpps.portal.audit import Who
     from rpps.registry.history import Actor, acting_as
     from tests import factories
 
@@ -168,16 +186,7 @@ def managed(db):
         ("omega", foreign, foreign_rep, foreign_manager, foreign),
     ):
         contract = approved_contract(structure, head, requester)
-        services.designate(
-            Who("rep", "8" + head.rpps),
-            contract=contract,
-            structure=scope,
-            kind="gestionnaire",
-            person=gest,
-            email="g@example.org",
-            training_date=datetime.date(2025, 1, 1),
-            terms_accepted=True,
-        )
+        designated(head, contract, scope, gest, email="g@example.org")
         contracts[key] = contract
     return {
         "legal": legal,

@@ -10,7 +10,7 @@ from rpps.portal.models import AuditEvent, Contract, Habilitation
 from rpps.registry.history import Actor, acting_as
 from tests import factories
 
-from .conftest import account_client, approved_contract, text
+from .conftest import account_client, approved_contract, designated, text
 
 pytestmark = pytest.mark.django_db
 
@@ -41,25 +41,14 @@ def world(db):
     requester = Account.objects.create(user=user, subject="requester", national_id="")
     contract = approved_contract(legal, people["rep"], requester)
     other = approved_contract(other_legal, people["rep_other"], requester)
-    rep = Who("rep", "8" + people["rep"].rpps)
-    services.designate(
-        rep,
-        contract=contract,
-        structure=legal,
-        kind="mandataire",
-        person=people["mandataire"],
-        email="m@example.org",
-        terms_accepted=True,
-    )
-    services.designate(
-        rep,
-        contract=contract,
-        structure=site,
-        kind="gestionnaire",
-        person=people["manager"],
+    designated(people["rep"], contract, legal, people["mandataire"], kind="mandataire", email="m@example.org")
+    designated(
+        people["rep"],
+        contract,
+        site,
+        people["manager"],
         email="g@example.org",
         training_date=datetime.date(2025, 1, 10),
-        terms_accepted=True,
     )
     return {"legal": legal, "site": site, "contract": contract, "other": other, "people": people}
 
@@ -244,18 +233,8 @@ def test_heavy_pages_run_a_bounded_number_of_queries(world, django_assert_max_nu
     rep = "8" + world["people"]["rep"].rpps
     with acting_as(Actor.system("tests"), "jeu d'essai"):
         extra = [factories.professional(f"NOM{i:02d}", "Prénom") for i in range(30)]
-    who = Who("rep", rep)
     for person in extra:
-        services.designate(
-            who,
-            contract=world["contract"],
-            structure=world["site"],
-            kind="gestionnaire",
-            person=person,
-            email="x@example.org",
-            training_date=datetime.date(2025, 1, 1),
-            terms_accepted=True,
-        )
+        designated(world["people"]["rep"], world["contract"], world["site"], person)
     browser = account_client(rep)
     with django_assert_max_num_queries(12):
         page = browser.get("/portail/habilitations/")

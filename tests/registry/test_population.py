@@ -67,7 +67,7 @@ def test_generated_objects_pass_every_registry_rule():
 def test_generation_refuses_a_registry_that_is_not_empty():
     generate(5, 1, progress=False)
     with pytest.raises(CommandError, match="répertoire vide"):
-        call_command("generate_population", "--persons", "5", "--no-progress")
+        call_command("generate_population", "--personnes", "5", "--sans-progression")
     assert Person.objects.count() == 5
 
 

@@ -11,13 +11,22 @@ from rpps.runtime.headers import content_security_policy
 pytestmark = pytest.mark.django_db
 
 PUBLIC = ["/", "/recherche/", "/recherche/?nom=dupont", "/portail/", "/admin/login/"]
-CONSOLE = ["/admin/", "/admin/registry/person/", "/admin/registry/person/add/", "/admin/registry/structure/",
-           "/admin/runtime/job/", "/admin/portal/auditevent/"]  # fmt: skip
+CONSOLE = [
+    "/admin/",
+    "/admin/registry/person/",
+    "/admin/registry/person/add/",
+    "/admin/registry/structure/",
+    "/admin/runtime/job/",
+    "/admin/portal/auditevent/",
+]
 
 
 def _inline(html: str) -> list[str]:
-    scripts = [s for s in re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>(.*?)</script>", html, re.S)
-               if s.strip()]  # fmt: skip
+    scripts = [
+        s
+        for s in re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>(.*?)</script>", html, re.S)
+        if s.strip()
+    ]
     return scripts + re.findall(r"<[^>]+\son[a-z]+=", html) + re.findall(r"<[^>]+\sstyle=\"", html)
 
 

@@ -292,50 +292,14 @@ class PopulationGenerator:
         sid = self._id(Structure)
         cog, postal, city, dept, dept_label = commune or self._commune()
         street_type = ref.STREET_TYPES[int(rng.random() * len(ref.STREET_TYPES))]
-        if finess:
-            technical_id = "F" + finess
-        elif siret:
-            technical_id = "C" + siret
-        else:
-            technical_id = "R" + rpps_rang
+        technical_id = "F" + finess if finess else ("C" + siret if siret else "R" + rpps_rang)
         phone = f"0{1 + int(rng.random() * 5)}{int(rng.random() * 10**8):08d}"
-        batch.rows[Structure].append(
-            (
-                sid,
-                technical_id,
-                finess,
-                siret,
-                siren,
-                rpps_rang,
-                legal_entity_id,
-                self.true if is_legal_entity else self.false,
-                name,
-                trade_name,
-                sector,
-                "",
-                "",
-                str(1 + int(rng.random() * 180)),
-                "B" if rng.random() < 0.03 else "",
-                street_type[0],
-                street_type[1],
-                ref.STREET_NAMES[int(rng.random() * len(ref.STREET_NAMES))],
-                "",
-                f"{postal} {city.upper()}",
-                postal,
-                cog,
-                city,
-                "99000",
-                "France",
-                dept,
-                dept_label,
-                phone,
-                "",
-                "",
-                "",
-                self.now,
-                self.now,
-            )
-        )
+        ids = (sid, technical_id, finess, siret, siren, rpps_rang, legal_entity_id)
+        names = (self.true if is_legal_entity else self.false, name, trade_name, sector, "", "")
+        number, repetition = str(1 + int(rng.random() * 180)), "B" if rng.random() < 0.03 else ""
+        street = (number, repetition, *street_type, ref.STREET_NAMES[int(rng.random() * len(ref.STREET_NAMES))], "")
+        place = (f"{postal} {city.upper()}", postal, cog, city, "99000", "France", dept, dept_label)
+        batch.rows[Structure].append((*ids, *names, *street, *place, phone, "", "", "", self.now, self.now))
         return sid
 
     def _finess_sites(self, batch: Batch, count: int, kinds: tuple) -> list[int]:
@@ -357,31 +321,7 @@ class PopulationGenerator:
 
     def build_fixed_structures(self, batch: Batch) -> dict[str, Pool]:
         n = self.persons
-        pools: dict[str, list[int]] = {"hospital": [], "esms": [], "pharmacy": [], "lab": [], "centre": []}
-        legal_entities = max(1, n // 3000)
-        for i in range(legal_entities):
-            commune = self._commune()
-            sector = "SA01" if i % 3 else ("SA03" if i % 2 else "SA04")
-            kind = "CHU" if i % 7 == 0 else "CH"
-            ej = self._structure_row(
-                batch,
-                name=f"{kind} DE {commune[2].upper()} ({i + 1})",
-                sector=sector,
-                finess=self._finess(commune[3]),
-                is_legal_entity=True,
-                commune=commune,
-            )
-            for site in range(1 + int(self.rng.random() * 3)):
-                pools["hospital"].append(
-                    self._structure_row(
-                        batch,
-                        name=f"{kind} {commune[2].upper()} SITE {site + 1} ({i + 1})",
-                        sector=sector,
-                        finess=self._finess(commune[3]),
-                        legal_entity_id=ej,
-                        commune=commune,
-                    )
-                )
+        pools = {"hospital": self._hospitals(batch, max(1, n // 3000))}
         esms = (
             ("EHPAD", "SA17"),
             ("FOYER D'ACCUEIL MÉDICALISÉ", "SA16"),
@@ -390,54 +330,54 @@ class PopulationGenerator:
             ("IME", "SA16"),
         )
         pools["esms"] = self._finess_sites(batch, max(2, n // 250), esms)
-        for i in range(max(2, n // 90)):
-            commune = self._commune()
-            siren, siret = self._siret()
-            family = ref.FAMILY_NAMES[int(self.rng.random() * len(ref.FAMILY_NAMES))]
-            pools["pharmacy"].append(
-                self._structure_row(
-                    batch,
-                    name=f"PHARMACIE {family}",
-                    trade_name=f"Pharmacie de {commune[2]} ({i + 1})",
-                    sector="SA33",
-                    finess=self._finess(commune[3]),
-                    siret=siret,
-                    siren=siren,
-                    commune=commune,
-                )
-            )
+        pools["pharmacy"] = self._pharmacies(batch, max(2, n // 90))
         pools["lab"] = self._finess_sites(batch, max(1, n // 2000), (("LABORATOIRE DE BIOLOGIE MÉDICALE", "SA25"),))
         pools["centre"] = self._finess_sites(batch, max(1, n // 1500), (("CENTRE DE SANTÉ", "SA05"),))
         for i in range(max(1, n // 1000)):
             commune = self._commune()
             siren, siret = self._siret()
+            name = f"SELARL SANTÉ {commune[2].upper()} ({i + 1})"
             self.companies.append(
-                self._structure_row(
-                    batch,
-                    name=f"SELARL SANTÉ {commune[2].upper()} ({i + 1})",
-                    sector="SA09",
-                    siret=siret,
-                    siren=siren,
-                    commune=commune,
-                )
+                self._structure_row(batch, name=name, sector="SA09", siret=siret, siren=siren, commune=commune)
             )
         for sid in pools["hospital"][: max(1, len(pools["hospital"]) // 4)]:
-            batch.rows[Mailbox].append(
-                (
-                    self._id(Mailbox),
-                    f"secretariat.site{sid}@ch.mssante.fr",
-                    "ORG",
-                    None,
-                    sid,
-                    "Secrétariat médical",
-                    self.true,
-                    self.false,
-                    self.now,
-                    self.now,
-                )
-            )
+            address = f"secretariat.site{sid}@ch.mssante.fr"
+            mailbox = (address, "ORG", None, sid, "Secrétariat médical", self.true, self.false, self.now, self.now)
+            batch.rows[Mailbox].append((self._id(Mailbox), *mailbox))
         exponents = {"hospital": 0.5, "esms": 0.3, "pharmacy": 0.1, "lab": 0.3, "centre": 0.2}
         return {kind: Pool(ids, exponents[kind]) for kind, ids in pools.items()}
+
+    def _hospitals(self, batch: Batch, legal_entities: int) -> list[int]:
+        """Public and private hospitals: a legal entity and one to three sites in its commune each."""
+        sites = []
+        for i in range(legal_entities):
+            commune = self._commune()
+            sector = "SA01" if i % 3 else ("SA03" if i % 2 else "SA04")
+            kind = "CHU" if i % 7 == 0 else "CH"
+            city, finess = commune[2].upper(), self._finess(commune[3])
+            head = {"sector": sector, "commune": commune}
+            ej = self._structure_row(
+                batch, name=f"{kind} DE {city} ({i + 1})", finess=finess, is_legal_entity=True, **head
+            )
+            for site in range(1 + int(self.rng.random() * 3)):
+                name, finess = f"{kind} {city} SITE {site + 1} ({i + 1})", self._finess(commune[3])
+                sites.append(self._structure_row(batch, name=name, finess=finess, legal_entity_id=ej, **head))
+        return sites
+
+    def _pharmacies(self, batch: Batch, count: int) -> list[int]:
+        pharmacies = []
+        for i in range(count):
+            commune = self._commune()
+            siren, siret = self._siret()
+            family = ref.FAMILY_NAMES[int(self.rng.random() * len(ref.FAMILY_NAMES))]
+            ids = {"finess": self._finess(commune[3]), "siret": siret, "siren": siren}
+            trade = f"Pharmacie de {commune[2]} ({i + 1})"
+            pharmacies.append(
+                self._structure_row(
+                    batch, name=f"PHARMACIE {family}", trade_name=trade, sector="SA33", commune=commune, **ids
+                )
+            )
+        return pharmacies
 
     # -- persons ------------------------------------------------------------------------------
     def _surname(self) -> str:
@@ -554,9 +494,18 @@ class PopulationGenerator:
         open_count = self._situations(batch, pools, eid, prof, spec, rpps, birth)
         self._contacts(rows, pid, rpps, prof, spec, category, slug, index)
         rows[ChangeRecord].append(
-            history.change_row(self._id(ChangeRecord), now, ACTOR, self.reason, "create", "registry.person", pid, pid,
-                               after={"rpps": rpps, "profession_code": prof, "situations": open_count})
-        )  # fmt: skip
+            history.change_row(
+                self._id(ChangeRecord),
+                now,
+                ACTOR,
+                self.reason,
+                "create",
+                "registry.person",
+                pid,
+                pid,
+                after={"rpps": rpps, "profession_code": prof, "situations": open_count},
+            )
+        )
 
     # The parts of a person, drawn in this order (the seed gives the same population every time).
 
@@ -586,11 +535,34 @@ class PopulationGenerator:
         abroad_diploma = birth_place.startswith("99") and rng.random() < 0.5
         number = f"{int(rng.random() * 10**9):09d}"
         obtained = datetime.date(diploma_year, 6 + int(rng.random() * 4), 1 + int(rng.random() * 28))
-        rows[Diploma].append((self._id(Diploma), eid, "DEEE" if abroad_diploma else diploma_type, "", spec.diploma,
-                              number, self._d(obtained), self._commune()[2], now, now))  # fmt: skip
+        rows[Diploma].append(
+            (
+                self._id(Diploma),
+                eid,
+                "DEEE" if abroad_diploma else diploma_type,
+                "",
+                spec.diploma,
+                number,
+                self._d(obtained),
+                self._commune()[2],
+                now,
+                now,
+            )
+        )
         if abroad_diploma:
-            rows[Authorization].append((self._id(Authorization), eid, "AM01", "", "", f"AE{int(rng.random() * 10**6):06d}",
-                                        self._d(datetime.date(diploma_year, 10, 1)), now, now))  # fmt: skip
+            rows[Authorization].append(
+                (
+                    self._id(Authorization),
+                    eid,
+                    "AM01",
+                    "",
+                    "",
+                    f"AE{int(rng.random() * 10**6):06d}",
+                    self._d(datetime.date(diploma_year, 10, 1)),
+                    now,
+                    now,
+                )
+            )
 
     def _situations(self, batch, pools, eid, prof, spec, rpps, birth) -> int:
         """Most people have one open situation, some several, a few none; some a closed one too.
@@ -618,8 +590,24 @@ class PopulationGenerator:
                 reason = END_REASONS[int(rng.random() * len(END_REASONS))]
             genre = ("GENR10" if role in SOCIAL_ROLES else "GENR01") if prof in ("99", "41") else "GENR01"
             # "": the registration authority of the situation is the exercise's
-            batch.rows[Activity].append((self._id(Activity), eid, structure, mode, function, genre, role, section,
-                                         self._d(start), self._d(end), reason, "", now, now))  # fmt: skip
+            batch.rows[Activity].append(
+                (
+                    self._id(Activity),
+                    eid,
+                    structure,
+                    mode,
+                    function,
+                    genre,
+                    role,
+                    section,
+                    self._d(start),
+                    self._d(end),
+                    reason,
+                    "",
+                    now,
+                    now,
+                )
+            )
         return open_count
 
     def _contacts(self, rows, pid, rpps, prof, spec, category, slug, index) -> None:
@@ -629,16 +617,39 @@ class PopulationGenerator:
             domain = {"10": "medecin", "21": "pharmacien", "40": "chirurgien-dentiste"}.get(prof, "pro")
             demat = self.true if rng.random() < 0.8 else self.false
             red_list = self.true if rng.random() < 0.03 else self.false
-            rows[Mailbox].append((self._id(Mailbox), f"{slug}.{index}@{domain}.mssante.fr", "PER", pid, None, "",
-                                  demat, red_list, now, now))  # fmt: skip
+            rows[Mailbox].append(
+                (
+                    self._id(Mailbox),
+                    f"{slug}.{index}@{domain}.mssante.fr",
+                    "PER",
+                    pid,
+                    None,
+                    "",
+                    demat,
+                    red_list,
+                    now,
+                    now,
+                )
+            )
         if rng.random() < spec.card_share:
             self.card_seq += 1
             valid_from = self.today - datetime.timedelta(days=1 + int(rng.random() * (3 * 365 - 1)))
             card_type = "CPF" if category == "E" else "CPS"
             opposition = valid_from + datetime.timedelta(days=30) if rng.random() < 0.01 else None
-            rows[Card].append((self._id(Card), pid, card_type, f"{8_000_000_000 + self.card_seq:010d}", "8" + rpps,
-                               self._d(valid_from), self._d(valid_from + datetime.timedelta(days=3 * 365)),
-                               self._d(opposition), now, now))  # fmt: skip
+            rows[Card].append(
+                (
+                    self._id(Card),
+                    pid,
+                    card_type,
+                    f"{8_000_000_000 + self.card_seq:010d}",
+                    "8" + rpps,
+                    self._d(valid_from),
+                    self._d(valid_from + datetime.timedelta(days=3 * 365)),
+                    self._d(opposition),
+                    now,
+                    now,
+                )
+            )
 
     def batches(self):
         """Yield Batch objects; the first one also holds the fixed structures."""

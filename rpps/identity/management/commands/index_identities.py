@@ -8,11 +8,13 @@ from rpps.identity.identity_index import rebuild as rebuild_index
 class Command(BaseCommand):
     help = (
         "Indexe les identités des personnes absentes de l'index de résolution (après un chargement en masse) ; "
-        "--rebuild reconstruit tout."
+        "--reconstruire reconstruit tout."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--rebuild", action="store_true", help="reconstruire tout l'index")
+        parser.add_argument(
+            "--reconstruire", "--rebuild", dest="rebuild", action="store_true", help="reconstruire tout l'index"
+        )
 
     def handle(self, *args, rebuild: bool, **options):
         started = time.perf_counter()

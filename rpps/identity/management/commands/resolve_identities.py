@@ -53,7 +53,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="fichier CSV d'entrée (séparateur ; ; UTF-8, UTF-16, Windows-1252 ou Latin-1)")
-        parser.add_argument("--output", help="fichier de sortie (par défaut : sortie standard)")
+        parser.add_argument(
+            "--sortie", "--output", dest="output", help="fichier de sortie (par défaut : sortie standard)"
+        )
 
     def handle(self, *args, file: str, output: str | None, **options):
         text, encoding = _read_text(file)

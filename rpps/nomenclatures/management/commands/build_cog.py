@@ -47,8 +47,11 @@ class Command(BaseCommand):
         for c in communes:
             if c.get("type") == "commune-actuelle":
                 # a former code (merged, renumbered: the Corsican 20xxx) with no row of its own
-                rows += [(old, "", cog.FORMER, c["departement"], c.get("arrondissement", ""), c["code"])
-                         for old in c.get("anciensCodes", ()) if old not in named]  # fmt: skip
+                rows += [
+                    (old, "", cog.FORMER, c["departement"], c.get("arrondissement", ""), c["code"])
+                    for old in c.get("anciensCodes", ())
+                    if old not in named
+                ]
         rows.sort()
         with gzip.open(cog.PATH, "wt", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, delimiter=";", lineterminator="\n")
