@@ -781,7 +781,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["bulk", "publish", "search", "fhir", "paging", "fuzz", "export", "identity"],
+        choices=["generation", "bulk", "publish", "search", "fhir", "paging", "fuzz", "export", "identity"],
         help="run one part only (on the populated database)",
     )
     args = parser.parse_args()
@@ -794,8 +794,10 @@ def main() -> None:
         "PUBLIC_PDF_RATE_LIMIT": "100000000",
     }
     if args.only:
-        subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+        if args.only != "generation":  # generation creates the database afresh
+            subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
         parts = {
+            "generation": lambda: bench_generation(args.persons, env),
             "bulk": lambda: bench_bulk(env, args.bulk_rows),
             "publish": lambda: bench_publish(env),
             "search": lambda: bench_search(env, args.searches),

@@ -5,13 +5,13 @@ why a trait is only close (typo, usage name, swapped day and month…).
 """
 
 import datetime
-import os
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.fuzz import ratio
 
-from rpps.registry.identifiers import close_birth_places, same_birth_place
+from rpps.nomenclatures import cog
+from rpps.registry.identifiers import close_birth_places, is_born_abroad, same_birth_place
 
 from .normalize import phonetic_of_normalized
 from .traits import Traits
@@ -115,12 +115,18 @@ def _same_given(a: str, b: str) -> bool:
 
 
 def _other_form(a: str, b: str) -> bool:
-    """Two given names that differ only in how they end (LEO / LEON, SOPHIA / SOPHIE, LOUIS / LOUISE):
-    the way distinct first names differ — twins are named so — more than the way typing errs."""
+    """Two given names that differ only in how they end — one or two letters added (LEO / LEON, NOE / NOEL,
+    DENIS / DENISE, JEAN / JEANNE) or the last letter changed (SOPHIA / SOPHIE): the way distinct first
+    names differ (twins are named so) more than the way typing errs (ELODE, AURELEI: a letter dropped or
+    swapped inside the name)."""
     if a == b:
         return False
-    shared = len(os.path.commonprefix([a, b]))
-    return shared >= 2 and max(len(a), len(b)) - shared <= 2
+    short, long_ = sorted((a, b), key=len)
+    if len(short) < 2:
+        return False
+    if long_.startswith(short):
+        return len(long_) - len(short) <= 2
+    return len(a) == len(b) and a[:-1] == b[:-1]
 
 
 def _aligned(shorter: list[str], longer: list[str]) -> bool:
@@ -152,7 +158,8 @@ def _abbreviated(short: list[str], full: list[str]) -> bool:
 
 
 def compare_given(traits: Traits, c: Candidate, *, named: bool = False) -> TraitResult:
-    """``named``: the request's first given name is carried by other persons (a name, not only a slip)."""
+    """``named``: the request's first given name is carried by several other persons (a name, not only a
+    slip)."""
     if traits.given_names == c.given_names:
         # Several identical given names identify far better than one (MARTIN Marie has many namesakes).
         # A hyphen dropped or added (Marie Hélène / Marie-Hélène) leaves the list as it is: it agrees.
@@ -167,7 +174,10 @@ def compare_given(traits: Traits, c: Candidate, *, named: bool = False) -> Trait
         )
     ):
         # ROSE against ROSE-MARIE: a simple first name and a compound one are two names (twins are named
-        # so), though a compound is also shortened on forms: for a human to tell.
+        # so). A form shortens a compound (the record's ROSE-MARIE typed ROSE): for a human to tell. It does
+        # not lengthen one: a request's ROSE-MARIE against a recorded ROSE is another first given name.
+        if traits.first_given_name.startswith(c.first_given_name + " "):
+            return TraitResult(DIFFER, COMPOUND_ADDED)
         return TraitResult(CLOSE, "prénom simple ou composé (prénom abrégé, ou jumeaux ?)", weak=True)
     request, known = traits.given_names.split(), c.given_names.split()
     if sorted(request) == sorted(known):
@@ -186,11 +196,11 @@ def compare_given(traits: Traits, c: Candidate, *, named: bool = False) -> Trait
         if len(shorter) < len(longer):
             return TraitResult(CLOSE, "prénoms en partie absents, faute de frappe", weak=True)
         if all(_same_given(a, b) for a, b in zip(request, known, strict=True)):
-            if any(_other_form(a, b) for a, b in zip(request, known, strict=True)) or (
-                named and request[0] != known[0]
-            ):
+            other_name = request[0] != known[0] and named
+            if other_name or any(_other_form(a, b) for a, b in zip(request, known, strict=True)):
                 # never enough for a MATCH: a human tells a typo from a twin (a false merge is the worst
-                # fault); a first given name that others carry is a name of its own, not only a slip
+                # fault). A first given name that several others carry is a name of its own, not only a
+                # slip; so is one that differs the way names differ (LEO / LEON), whoever carries it.
                 return TraitResult(CLOSE, "prénom voisin (faute de frappe, ou autre prénom : jumeaux ?)", weak=True)
             return TraitResult(CLOSE, "faute de frappe")
         return TraitResult(CLOSE, "prénoms dans un autre ordre, faute de frappe", weak=True)
@@ -198,10 +208,17 @@ def compare_given(traits: Traits, c: Candidate, *, named: bool = False) -> Trait
         # the first given name written in full and only the others short is as good as them left out; the
         # first one itself short (MH, Anne-So.) reads the same for a twin Marie-Hortense or Anne-Solène
         first_short = request[0] != known[0] or traits.first_given_name != c.first_given_name
-        return TraitResult(CLOSE, "prénoms abrégés (initiales)", weak=first_short)
+        if first_short and len(traits.first_given_name) == 1:
+            return TraitResult(CLOSE, LONE_INITIAL, weak=True)
+        return TraitResult(CLOSE, ABBREVIATED, weak=first_short)
     if misread_fold(traits.given_names) == misread_fold(c.given_names):
         return TraitResult(CLOSE, "caractères mal lus (rn/m, l/I…)")
     return TraitResult(DIFFER)
+
+
+COMPOUND_ADDED = "autre premier prénom (prénom composé d'un côté, simple de l'autre : jumeaux ?)"
+ABBREVIATED = "prénoms abrégés (initiales)"
+LONE_INITIAL = "premier prénom réduit à son initiale"
 
 
 # Same day and month, years this far apart: a parent and a child of the same names more than a slip.
@@ -232,16 +249,25 @@ def compare_date(request: datetime.date, known: datetime.date) -> TraitResult:
         return TraitResult(DIFFER, UNKNOWN_DAY + " (convention du 1er janvier)")
     if (request.year, request.month) == (known.year, known.month) and 1 in (request.day, known.day):
         return TraitResult(DIFFER, UNKNOWN_DAY + " (convention du 1er du mois)")
+    if len(diffs) == 2:
+        return TraitResult(DIFFER, TWO_DIGITS)
     return TraitResult(DIFFER)
 
 
 # A date recorded by the convention for an unknown day (1 January, or the 1st of the month) against a
 # full date of the same year: still "differ" (never a MATCH), but worth a human's look (POSSIBLE).
 UNKNOWN_DAY = "jour de naissance inconnu d'un côté ?"
+# Two digits of the date typed wrong: a date mistyped twice, at most (three digits apart is another date).
+TWO_DIGITS = "deux chiffres diffèrent"
 
 
 def compare(
-    traits: Traits, request_phonetic: str, c: Candidate, *, common: bool = False, named: bool = False
+    traits: Traits,
+    request_phonetic: str,
+    c: Candidate,
+    *,
+    common: bool = False,
+    named: bool = False,
 ) -> Comparison:
     """``common``: the request's surname and first given name are carried by many people in the registry;
     ``named``: its first given name by several (compare_given)."""
@@ -266,9 +292,32 @@ def compare(
         )
         result.traits["lieu_naissance"] = TraitResult(CLOSE, note)
     else:
-        result.traits["lieu_naissance"] = TraitResult(DIFFER)
+        far = far_birth_places(traits.birth_place, c.birth_place)
+        result.traits["lieu_naissance"] = TraitResult(DIFFER, FAR_PLACE if far else "")
     result.decision = decide(result.traits, traits.birth_date, c.birth_date, common=common)
     return result
+
+
+FAR_PLACE = "né ailleurs (autre département ou autre pays, pas une faute de frappe du code)"
+
+
+def far_birth_places(a: str, b: str) -> bool:
+    """Two birth places no slip explains: French communes of two departments (or countries of two zones)
+    whose codes are not one keystroke apart. A commune of the same department is how a birth gets
+    declared where the family lived rather than at the maternity; France against abroad is how births in
+    former French territories are written (Algeria before 1962): neither is "far"."""
+    if is_born_abroad(a) != is_born_abroad(b):
+        return False
+    differing = [i for i in range(min(len(a), len(b))) if a[i] != b[i]]
+    slip = len(differing) == 1 or (
+        len(differing) == 2 and differing[1] == differing[0] + 1 and a[differing[0]] == b[differing[1]]
+    )
+    if slip:
+        return False
+    if is_born_abroad(a):
+        return not cog.same_zone(a, b)
+    here, there = cog.current_commune(a), cog.current_commune(b)
+    return here is not None and there is not None and here.department != there.department
 
 
 def decide(
@@ -302,17 +351,16 @@ def _sure(t: dict[str, TraitResult], n: str, p: str, s: str, d: str, place: str,
         if near_misses == 0 or place == AGREE or (near_misses == 1 and n == CLOSE):
             return MATCH
         return POSSIBLE
-    if (
-        s == AGREE
-        and n == AGREE
-        and p == AGREE
-        and t["prenoms"].several
-        and place == AGREE
-        and not common
-        and t["date_naissance"].note.startswith(UNKNOWN_DAY)
-    ):
-        # a birth day unknown on one side (recorded as the 1st), and nothing else differs down to several
-        # given names and the commune: no namesake is that alike
+    exact_but = s == AGREE and n == AGREE and place == AGREE and not common
+    if exact_but and p == AGREE and t["date_naissance"].note.startswith(UNKNOWN_DAY):
+        # a birth day unknown on one side (recorded as the 1st), and nothing else differs down to the given
+        # names and the commune of a name few carry: a namesake of the same year and commune is rarer
+        # than an unknown day (twins share the day, so this cannot merge them)
+        return MATCH
+    if exact_but and d == AGREE and t["prenoms"].note in (ABBREVIATED, LONE_INITIAL):
+        # given names written short (MH for Marie-Hélène, Anne-So.), everything else exact down to the
+        # commune, a name few carry; two records it fits (twins Marie-Hélène and Marie-Hortense, both
+        # registered) go to a human anyway (resolver: two MATCHes are a POSSIBLE)
         return MATCH
     if s == AGREE and d == CLOSE and not common_date:
         # A date typed wrong, with a surname slip or a near miss on the given names but not both,
@@ -336,6 +384,8 @@ def _worth_review(
     known_date: datetime.date,
 ) -> bool:
     """Whether a person should compare the two records: each rule is a way one person's records differ."""
+    if place == DIFFER and t["lieu_naissance"].note == FAR_PLACE:
+        return False  # born elsewhere, and no slip of the code explains it: another person (INS traits)
     names_ok = n in (AGREE, CLOSE) and p in (AGREE, CLOSE)
     swapped = t["date_naissance"].note == "jour et mois inversés"
     if common and place == DIFFER and p != AGREE:
@@ -348,7 +398,7 @@ def _worth_review(
         return True
     if s == AGREE and d == AGREE and p == AGREE and place == AGREE and n == DIFFER:
         return True  # a change of name (marriage) not known to the registry
-    mistyped_twice = d == DIFFER and t["date_naissance"].note not in (OTHER_GENERATION, DECADE_SLIP)
+    mistyped_twice = t["date_naissance"].note == TWO_DIGITS
     if s == AGREE and n == AGREE and t["prenoms"].several and place == AGREE and mistyped_twice and not common:
         return True  # a rare name, several identical given names, the same birth commune: a date mistyped twice
     if s == DIFFER and n == AGREE and p == AGREE and d == AGREE:

@@ -84,8 +84,8 @@ def test_adding_a_person_in_the_admin_goes_through_identity_resolution(admin_cli
     assert response.status_code == 200
     assert f"Cette personne est déjà au répertoire sous le numéro RPPS {existing.rpps}" in response.content.decode()
     response = admin_client.post(
-        "/admin/registry/person/add/", PERSON_FORM | {"given_names": "Paul Noé", "birth_place_code": "75056"}
-    )
+        "/admin/registry/person/add/", PERSON_FORM | {"given_names": "Paul Noé", "birth_place_code": "13001"}
+    )  # born in Aix rather than Marseille, given names in another order: for a human to tell
     assert "ressemble à une personne déjà au répertoire" in response.content.decode()
     assert Person.objects.count() == 1
     response = admin_client.post("/admin/registry/person/add/", PERSON_FORM | {"given_names": "Hugo"})

@@ -120,13 +120,14 @@ def test_registering_on_a_structure_one_is_not_habilitated_on_is_refused(managed
 
 
 def _possible_twin(managed):
-    """A registry person close to the request: same names and date, born elsewhere."""
+    """A registry person close to the request: same names and date, born in another commune of the same
+    department (Cholet, the request says Angers)."""
     with acting_as(Actor.system("tests"), "jeu d'essai"):
         return factories.person(
             birth_name="LEFEVRE",
             given_names="Chloé Marie",
             birth_date=datetime.date(1992, 6, 15),
-            birth_place_code="75056",
+            birth_place_code="49099",
         )
 
 
