@@ -23,7 +23,7 @@ def _records(resource_type: str, pk: int):
     if model._base_manager.filter(pk=pk).exists():
         return ChangeRecord.objects.filter(history.changes_of(model, pk))
     # a deleted object: its own records only (its parts are gone with it)
-    return ChangeRecord.objects.filter(Q(object_type=history.object_type(model), object_id=pk))
+    return ChangeRecord.objects.filter(Q(object_type=history.object_type(model), object_id=pk), public=True)
 
 
 def _creation(resource_type: str, pk: int, own):

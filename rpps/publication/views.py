@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from rpps.runtime import files
 
-from . import formats
+from . import formats, oppositions
 from .publish import Publication, latest, publications, store
 
 CHUNK = 1 << 20
@@ -28,6 +28,11 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 def _not_found(request, message: str):
     return render(request, "publication/not_found.html", {"title": "Introuvable", "message": message}, status=404)
+
+
+def _withdrawn(request):
+    message = oppositions.WITHDRAWN
+    return render(request, "publication/not_found.html", {"title": "Fichier retiré", "message": message}, status=410)
 
 
 def _etag(publication: Publication, name: str, size: int) -> str:
@@ -104,6 +109,8 @@ def extraction(request, name):
     publication = latest()
     if publication is None:
         return _not_found(request, "Aucune publication n'est encore disponible.")
+    if oppositions.withdrawn(publication, name):
+        return _withdrawn(request)
     return _serve_file(request, publication, publication.zip_name(name), "application/zip")
 
 
@@ -117,9 +124,11 @@ def _publication(stamp: str) -> Publication:
 @require_http_methods(["GET", "HEAD"])
 def publication_zip(request, stamp, filename):
     publication = _publication(stamp)
-    names = {e["zip"] for e in publication.manifest["extractions"]}
+    names = {e["zip"]: e["name"] for e in publication.manifest["extractions"]}
     if filename not in names:
         return _not_found(request, "Fichier introuvable dans cette publication.")
+    if oppositions.withdrawn(publication, names[filename]):
+        return _withdrawn(request)
     return _serve_file(request, publication, filename, "application/zip")
 
 
@@ -137,6 +146,8 @@ def publication_txt(request, stamp, filename):
     for entry in publication.manifest["extractions"]:
         for member in entry["files"]:
             if member["name"] == filename:
+                if oppositions.withdrawn(publication, entry["name"]):
+                    return _withdrawn(request)
                 response = StreamingHttpResponse(
                     b"" if request.method == "HEAD" else _member(publication.stored_name(entry["zip"]), filename),
                     content_type="text/plain; charset=utf-8",
@@ -149,10 +160,15 @@ def publication_txt(request, stamp, filename):
 
 
 def listing(request):
+    found = publications()
+    withdrawn = oppositions.withdrawn_names(found)
+    for publication in found:  # manifests read for this request: marked for the page only
+        for entry in publication.manifest["extractions"]:
+            entry["withdrawn"] = (publication.stamp, entry["name"]) in withdrawn
     return render(
         request,
         "publication/listing.html",
-        {"title": "Extractions en libre accès", "publications": publications()},
+        {"title": "Extractions en libre accès", "publications": found},
     )
 
 

@@ -45,3 +45,11 @@ TABLES = (("registry_changerecord", "changerecord"), ("portal_auditevent", "audi
 def append_only(table: str, prefix: str) -> migrations.RunPython:
     create, drop = statements(table, prefix)
     return migrations.RunPython(_run(create), _run(drop))
+
+
+def after_rebuild(table: str, prefix: str) -> migrations.RunPython:
+    """SQLite rebuilds a table to alter it, and its triggers go with the old one: an operation that
+    alters an append-only table is followed by this one (PostgreSQL keeps them: nothing to do)."""
+    create, _ = statements(table, prefix)
+    again = {"sqlite": [sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS") for sql in create["sqlite"]]}
+    return migrations.RunPython(_run(again), migrations.RunPython.noop)

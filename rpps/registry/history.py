@@ -88,8 +88,9 @@ def _pre_save(sender, instance, raw=False, **kwargs):
     before = None
     if instance.pk is not None and not instance._state.adding:
         attnames = [f.attname for f in sender._meta.concrete_fields if f.attname not in IGNORED_FIELDS]
-        before = sender._base_manager.filter(pk=instance.pk).values(*attnames).first()
+        before = sender._base_manager.filter(pk=instance.pk).values(*attnames, "updated_at").first()
         if before is not None:
+            instance._history_updated_at = before.pop("updated_at")
             before = {k: _jsonable(v) for k, v in before.items()}
     instance._history_before = before
 
@@ -110,7 +111,16 @@ def _post_save(sender, instance, created, raw=False, **kwargs):
         action = ChangeRecord.Action.UPDATE
         before_out = {k: before.get(k) for k in changed}
         after_out = {k: after[k] for k in changed}
+        if not projection().public_change(sender, before, after):
+            _write(instance, action, before_out, after_out, public=False)
+            return
     _write(instance, action, before_out, after_out)
+
+
+def projection():
+    from . import projection as module  # it imports the models, which import this module
+
+    return module
 
 
 def _post_delete(sender, instance, **kwargs):
@@ -164,7 +174,7 @@ def touch_wholes(model, values: dict, when) -> None:
             follower._base_manager.filter(**{attname: pk}).update(updated_at=when)
 
 
-def _write(instance, action, before, after):
+def _write(instance, action, before, after, *, public: bool = True):
     from .models import ChangeRecord
 
     actor, reason = current()
@@ -179,7 +189,13 @@ def _write(instance, action, before, after):
         person_id=instance.history_person_id(),
         before=before,
         after=after,
+        public=public,
     )
+    if not public:
+        # a private change: the object keeps the public moment of its last public change (save() moved it)
+        instance.updated_at = instance._history_updated_at
+        type(instance)._base_manager.filter(pk=instance.pk).update(updated_at=instance.updated_at)
+        return
     # the object's updated_at is the moment of its change record (versions are named after them)
     if action != ChangeRecord.Action.DELETE:
         type(instance)._base_manager.filter(pk=instance.pk).update(updated_at=record.at)
@@ -275,6 +291,7 @@ def changes_of(model, pk, *, follow: bool = True):
     for part, attname in _parts(model):
         ids = part._base_manager.filter(**{attname: pk}).values("pk")
         condition |= Q(object_type=object_type(part), object_id__in=ids)
+    condition &= Q(public=True)
     if follow:
         for name in model.FOLLOWS:
             field = model._meta.get_field(name)
@@ -308,7 +325,8 @@ def last_changes(model, pks, until, *, follow: bool = True) -> dict:
     condition = Q(pk__in=[])
     for kind, owners in targets.items():
         condition |= Q(object_type=kind, object_id__in=list(owners))
-    rows = ChangeRecord.objects.filter(condition, at__lte=until).order_by().values("object_type", "object_id")
+    rows = ChangeRecord.objects.filter(condition, at__lte=until, public=True)
+    rows = rows.order_by().values("object_type", "object_id")
     for kind, object_id, at in rows.annotate(last=Max("at")).values_list("object_type", "object_id", "last"):
         keep(targets[kind][object_id], at)
     if follow:

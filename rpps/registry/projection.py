@@ -10,6 +10,7 @@ import datetime
 
 from . import identifiers
 from .models import Activity, Authorization, Card, Diploma, Exercise, Expertise, Mailbox, Person, Structure
+from .models.activity import is_open_on
 
 PUBLIC_FIELDS: dict[type, tuple[str, ...]] = {
     Person: ("id", "rpps", "civility_code", "updated_at"),
@@ -75,6 +76,32 @@ PUBLIC_FIELDS: dict[type, tuple[str, ...]] = {
     Mailbox: ("id", "address", "type_code", "structure_id", "service", "dematerialization", "updated_at"),
     Card: ("id", "type_code", "number", "national_id", "valid_from", "valid_until", "opposition_date", "updated_at"),
 }
+
+
+# Fields that decide whether an object is published at all, though not shown themselves.
+PUBLISHED_IF: dict[type, tuple[str, ...]] = {Person: ("merged_into_id",), Mailbox: ("red_list",)}
+
+
+def public_change(model, before: dict, after: dict) -> bool:
+    """Whether an update (each object's fields before and after, as history snapshots them) changes what a
+    public output shows: a public field, a link between objects, what decides publication, or whether a
+    situation is open today. Only such a change moves the public "last updated" and version: an end date
+    set ahead, an e-mail or a birth date corrected, leave them as they were (nothing public says when)."""
+    changed = {name for name in after.keys() | before.keys() if before.get(name) != after.get(name)}
+    shown = set(PUBLIC_FIELDS.get(model, ())) | set(PUBLISHED_IF.get(model, ()))
+    shown |= {f.attname for f in model._meta.concrete_fields if f.many_to_one}
+    if changed & shown:
+        return True
+    if model is Activity and changed & {"start_date", "end_date"}:
+        today = datetime.date.today()
+        return _open(before, today) != _open(after, today)
+    return False
+
+
+def _open(values: dict, day: datetime.date) -> bool:
+    start, end = (values.get(name) for name in ("start_date", "end_date"))
+    start, end = (datetime.date.fromisoformat(v) if isinstance(v, str) else v for v in (start, end))
+    return is_open_on(start, end, day)
 
 
 def _value(value):

@@ -881,6 +881,37 @@ def test_a_red_list_opposition_reaches_the_past_versions_too(api, recording):
         assert "retiree@" not in api.get(f"{url}/_history/{vid}").content.decode()
 
 
+def test_a_change_to_private_fields_only_leaves_the_public_versions_as_they_were(api, recording):
+    """An end date set ahead, an e-mail or a birth date corrected: history records it, but the resources'
+    lastUpdated and versionId do not move (they would tell when it happened); closing the situation today
+    is a public change and moves them."""
+    from rpps.registry.models import ChangeRecord
+
+    role = factories.activity(factories.exercise(last_name="PRIVE"))
+    person = role.exercise.person
+    urls = [f"/fhir/v2/Practitioner/003-{role.exercise_id}", f"/fhir/v2/PractitionerRole/005-{role.pk}"]
+
+    def metas():
+        return [api.get(url).json()["meta"] for url in urls], [
+            api.get(f"{url}/_history").json()["total"] for url in urls
+        ]
+
+    before = metas()
+    recorded = ChangeRecord.objects.count()
+    role.end_date = datetime.date.today() + datetime.timedelta(days=90)
+    role.save()
+    person.email, person.birth_date = "nouvelle@example.org", datetime.date(1980, 5, 18)
+    person.save()
+    assert ChangeRecord.objects.count() == recorded + 2
+    assert [record.public for record in ChangeRecord.objects.order_by("-pk")[:2]] == [False, False]
+    assert metas() == before
+    role.end_date = datetime.date.today() - datetime.timedelta(days=1)
+    role.save()
+    (_, closed), totals = metas()
+    assert closed["versionId"] != before[0][1]["versionId"] and totals[1] == before[1][1] + 1
+    assert ChangeRecord.objects.order_by("-pk").first().public
+
+
 def test_history_of_records_written_in_bulk_starts_with_their_original(api, recording):
     from rpps.registry.models import Activity
     from rpps.registry.population.run import generate

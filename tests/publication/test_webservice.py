@@ -27,6 +27,11 @@ def body(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
+def unzipped(response) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(body(response))) as archive:
+        return b"".join(archive.read(name) for name in archive.namelist())
+
+
 @pytest.mark.parametrize("name", ["PS_LibreAcces", "Extraction_Correspondance_MSSante", "Porteurs_CPS_CPF"])
 def test_get_streams_the_latest_zip_with_its_name(client, published, name):
     response = client.get(URL + name)
@@ -112,3 +117,35 @@ def test_the_page_lists_publications_and_serves_the_txt_files(client, published)
     ):
         refused = client.get(missing)
         assert refused.status_code == 404 and "introuvable" in refused.content.decode().lower(), missing
+
+
+def test_a_red_list_opposition_withdraws_the_mailbox_files_already_published(
+    client, published, django_capture_on_commit_callbacks
+):
+    """Put on the red list after a publication, a mailbox leaves every file served from then on: the
+    MSSanté file of the earlier publications answers 410 and the page says why, a new publication is made
+    at once without it; the files that carry no mailbox stay served."""
+    from rpps.publication.publish import publications
+
+    stamp = published.stamp
+    with acting_as(Actor.system("tests"), "jeu d'essai"):
+        exercise = factories.exercise(last_name="OPPOSEE")
+        mailbox = factories.mailbox(exercise.person, address="opposee@medecin.mssante.fr")
+    first = publish.publish(now=timezone.make_aware(datetime.datetime(2026, 11, 27, 10, 5)))
+    assert b"opposee@" in unzipped(client.get(f"{URL}Extraction_Correspondance_MSSante"))
+    with django_capture_on_commit_callbacks(execute=True), acting_as(Actor.system("tests"), "opposition"):
+        mailbox.red_list = True
+        mailbox.save()
+    latest = publications()[0]
+    assert latest.stamp not in (stamp, first.stamp)  # published again, on the opposition
+    served = client.get(f"{URL}Extraction_Correspondance_MSSante")
+    assert served.status_code == 200 and b"opposee@" not in unzipped(served)
+    for old in (stamp, first.stamp):
+        gone = client.get(f"/extractions/{old}/Extraction_Correspondance_MSSante_{old}.zip")
+        assert gone.status_code == 410 and "opposition" in gone.content.decode()
+        member = client.get(f"/extractions/{old}/Extraction_Correspondance_MSSante_{old}.txt")
+        assert member.status_code == 410
+        assert client.get(f"/extractions/{old}/PS_LibreAcces_{old}.zip").status_code == 200
+    page = client.get("/extractions/").content.decode()
+    assert page.count("Retiré : une opposition") == 2
+    assert f"/extractions/{latest.stamp}/Extraction_Correspondance_MSSante_{latest.stamp}.zip" in page

@@ -17,6 +17,11 @@ def open_condition(day: datetime.date, prefix: str = "") -> models.Q:
     )
 
 
+def is_open_on(start: datetime.date | None, end: datetime.date | None, day: datetime.date) -> bool:
+    """open_condition for one situation's dates (a situation without a start date is not open)."""
+    return start is not None and start <= day and (end is None or end >= day)
+
+
 class ActivityQuerySet(OfPersonQuerySet):
     def open_on(self, day: datetime.date):
         return self.filter(open_condition(day))

@@ -29,6 +29,9 @@ class ChangeRecord(models.Model):
     person_id = models.BigIntegerField("personne concernée", null=True, blank=True, db_index=True)
     before = models.JSONField("avant", null=True, blank=True)
     after = models.JSONField("après", null=True, blank=True)
+    # False: an update of private fields only (projection.public_change). It is history, but no version
+    # of a public output: the object's updated_at (lastUpdated, versionId) does not move for it.
+    public = models.BooleanField("visible dans les sorties publiques", default=True, db_default=True)
 
     class Meta:
         verbose_name = "modification (historique)"
