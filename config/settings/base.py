@@ -187,6 +187,12 @@ PORTAL_BULK_MAX_BYTES = int(os.environ.get("PORTAL_BULK_MAX_BYTES", str(5 * 1024
 # Files up to this many rows are checked within the request; larger ones by a job (a worker) while
 # the page shows the progress.
 PORTAL_BULK_INLINE_ROWS = int(os.environ.get("PORTAL_BULK_INLINE_ROWS", "300"))
+# An uploaded file is read in a child process with these limits (rpps.runtime.sandbox): a file that
+# makes its reader loop, swell or crash is refused, and the web worker never feels it. A 10,000-row
+# workbook reads in about a second and 60 MB.
+PORTAL_PARSE_CPU_SECONDS = int(os.environ.get("PORTAL_PARSE_CPU_SECONDS", "20"))
+PORTAL_PARSE_MEMORY_MB = int(os.environ.get("PORTAL_PARSE_MEMORY_MB", "512"))
+PORTAL_PARSE_WALL_SECONDS = int(os.environ.get("PORTAL_PARSE_WALL_SECONDS", "30"))
 # Against using the import check as a search of private data: checks per account and day, and rows of
 # one name under different birth dates or places in one file.
 PORTAL_CHECKS_PER_DAY = int(os.environ.get("PORTAL_CHECKS_PER_DAY", "50"))

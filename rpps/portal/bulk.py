@@ -31,7 +31,7 @@ from rpps.identity.scoring import MATCH, NO_MATCH, POSSIBLE
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers
 from rpps.registry.models import Activity, Person, Structure
-from rpps.runtime import jobs, ratelimit
+from rpps.runtime import jobs, ratelimit, sandbox
 
 from . import audit, permissions, registration
 from .audit import Who
@@ -99,6 +99,16 @@ APPLIED_LABELS = {
 
 class FileRefused(Exception):
     pass
+
+
+# Why a file's reading was stopped (rpps.runtime.sandbox), as the gestionnaire reads it.
+PARSE_STOPPED = {
+    "time": "Fichier refusé : sa lecture prend trop de temps. Enregistrez seulement les lignes à importer, "
+    "ou utilisez le modèle.",
+    "memory": "Fichier refusé : sa lecture demande trop de mémoire. Enregistrez seulement les lignes à importer, "
+    "ou utilisez le modèle.",
+    "crash": "Le fichier n'a pas pu être lu : vérifiez-le ou utilisez le modèle.",
+}
 
 
 def neutralise(value) -> str:
@@ -407,9 +417,19 @@ def _admitted_rows(who: Who, filename: str, content: bytes, bulk_pk: int) -> lis
             "Réessayez demain, ou contactez l'assistance si votre structure en a besoin de plus."
         )
     try:
-        rows = read_rows(filename, content)
+        rows = sandbox.run(
+            read_rows,
+            filename,
+            content,
+            cpu_seconds=settings.PORTAL_PARSE_CPU_SECONDS,
+            memory_bytes=settings.PORTAL_PARSE_MEMORY_MB * 1_048_576,
+            wall_seconds=settings.PORTAL_PARSE_WALL_SECONDS,
+        )
     except FileRefused:
         raise
+    except sandbox.SandboxFailed as exc:
+        logger.warning("Lecture du fichier d'import n° %s arrêtée (%s)", bulk_pk, exc.reason)
+        raise FileRefused(PARSE_STOPPED[exc.reason]) from exc
     except Exception as exc:
         logger.exception("Lecture du fichier d'import n° %s impossible", bulk_pk)
         raise FileRefused("Le fichier n'a pas pu être lu : vérifiez-le ou utilisez le modèle.") from exc

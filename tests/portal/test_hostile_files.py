@@ -136,6 +136,40 @@ def test_a_reader_fault_leaves_a_refused_import_not_one_stuck_in_checking(manage
     assert not BulkImport.objects.filter(state=BulkImport.State.CHECKING).exists()
 
 
+def _crash(filename, content):
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGSEGV)  # as expat did on 60,000 nested entities (CVE-2024-8176)
+
+
+def _endless(filename, content):
+    while True:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("reader", "message"),
+    [(_crash, "n'a pas pu être lu"), (_endless, "sa lecture prend trop de temps")],
+)
+def test_a_reader_that_crashes_or_never_ends_costs_a_child_not_the_server(
+    managed, monkeypatch, settings, reader, message
+):
+    """Files are read in a child process with limits: the import is refused with a French message and this
+    process (a web worker) carries on to the next upload."""
+    from rpps.portal.audit import Who
+    from rpps.portal.models import BulkImport
+
+    settings.PORTAL_PARSE_CPU_SECONDS = 1
+    who = Who("gestionnaire", managed["manager"])
+    with monkeypatch.context() as patched:
+        patched.setattr(bulk, "read_rows", reader)
+        stopped = bulk.upload(who, "f.xlsx", b"x")
+    assert stopped.state == BulkImport.State.REFUSED and message in stopped.message
+    csv = ";".join(bulk.COLUMNS) + "\n"
+    assert bulk.upload(who, "vide.csv", csv.encode()).state != BulkImport.State.CHECKING
+
+
 def test_one_name_under_every_day_of_a_year_is_refused_before_any_row_is_resolved(managed, monkeypatch):
     """The check answered "déjà connu" / "à vérifier" row by row: 365 rows of one public name revealed the
     birth date. A file trying one identity under many dates is refused whole, and says why."""
