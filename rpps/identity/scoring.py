@@ -210,6 +210,11 @@ def compare_given(traits: Traits, c: Candidate, *, named: bool = False) -> Trait
         first_short = request[0] != known[0] or traits.first_given_name != c.first_given_name
         if first_short and len(traits.first_given_name) == 1:
             return TraitResult(CLOSE, LONE_INITIAL, weak=True)
+        known_parts = c.first_given_name.split()
+        cut = [part for i, part in enumerate(traits.first_given_name.split()) if known_parts[i : i + 1] != [part]]
+        if first_short and any(len(part) > 2 for part in cut):
+            # LUC for LUCAS, MARIE-HEL for MARIE-HELENE: a name of its own as often as a name cut short
+            return TraitResult(CLOSE, TRUNCATED, weak=True)
         return TraitResult(CLOSE, ABBREVIATED, weak=first_short)
     if misread_fold(traits.given_names) == misread_fold(c.given_names):
         return TraitResult(CLOSE, "caractères mal lus (rn/m, l/I…)")
@@ -219,6 +224,7 @@ def compare_given(traits: Traits, c: Candidate, *, named: bool = False) -> Trait
 COMPOUND_ADDED = "autre premier prénom (prénom composé d'un côté, simple de l'autre : jumeaux ?)"
 ABBREVIATED = "prénoms abrégés (initiales)"
 LONE_INITIAL = "premier prénom réduit à son initiale"
+TRUNCATED = "premier prénom tronqué (ou un autre prénom ?)"
 
 
 # Same day and month, years this far apart: a parent and a child of the same names more than a slip.
@@ -246,9 +252,11 @@ def compare_date(request: datetime.date, known: datetime.date) -> TraitResult:
     if len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]:
         return TraitResult(CLOSE, "deux chiffres voisins inversés")
     if request.year == known.year and ((request.month, request.day) == (1, 1) or (known.month, known.day) == (1, 1)):
-        return TraitResult(DIFFER, UNKNOWN_DAY + " (convention du 1er janvier)")
+        side = UNKNOWN_DAY_ASKED if (request.month, request.day) == (1, 1) else UNKNOWN_DAY_KNOWN
+        return TraitResult(DIFFER, side + " (convention du 1er janvier)")
     if (request.year, request.month) == (known.year, known.month) and 1 in (request.day, known.day):
-        return TraitResult(DIFFER, UNKNOWN_DAY + " (convention du 1er du mois)")
+        side = UNKNOWN_DAY_ASKED if request.day == 1 else UNKNOWN_DAY_KNOWN
+        return TraitResult(DIFFER, side + " (convention du 1er du mois)")
     if len(diffs) == 2:
         return TraitResult(DIFFER, TWO_DIGITS)
     return TraitResult(DIFFER)
@@ -256,7 +264,11 @@ def compare_date(request: datetime.date, known: datetime.date) -> TraitResult:
 
 # A date recorded by the convention for an unknown day (1 January, or the 1st of the month) against a
 # full date of the same year: still "differ" (never a MATCH), but worth a human's look (POSSIBLE).
-UNKNOWN_DAY = "jour de naissance inconnu d'un côté ?"
+UNKNOWN_DAY = "jour de naissance inconnu"
+# Which side holds the convention: the request (it knows less than the record), or the record (the
+# request brings a day the registry does not have: a human updates the record, or it is someone else).
+UNKNOWN_DAY_ASKED = UNKNOWN_DAY + " dans la demande ?"
+UNKNOWN_DAY_KNOWN = UNKNOWN_DAY + " au répertoire ?"
 # Two digits of the date typed wrong: a date mistyped twice, at most (three digits apart is another date).
 TWO_DIGITS = "deux chiffres diffèrent"
 
@@ -352,10 +364,13 @@ def _sure(t: dict[str, TraitResult], n: str, p: str, s: str, d: str, place: str,
             return MATCH
         return POSSIBLE
     exact_but = s == AGREE and n == AGREE and place == AGREE and not common
-    if exact_but and p == AGREE and t["date_naissance"].note.startswith(UNKNOWN_DAY):
+    day = t["date_naissance"].note
+    if exact_but and p == AGREE and day.startswith(UNKNOWN_DAY_ASKED if not t["prenoms"].several else UNKNOWN_DAY):
         # a birth day unknown on one side (recorded as the 1st), and nothing else differs down to the given
         # names and the commune of a name few carry: a namesake of the same year and commune is rarer
-        # than an unknown day (twins share the day, so this cannot merge them)
+        # than an unknown day (twins share the day, so this cannot merge them). With a single given name,
+        # only a request that knows less than the record: one that brings a day the record lacks is a
+        # namesake as often, and the record needs a human anyway.
         return MATCH
     if exact_but and d == AGREE and t["prenoms"].note in (ABBREVIATED, LONE_INITIAL):
         # given names written short (MH for Marie-Hélène, Anne-So.), everything else exact down to the

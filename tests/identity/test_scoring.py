@@ -170,6 +170,13 @@ def test_an_unknown_birth_day_recorded_as_the_first_is_found(requested):
         lieu_naissance="",
     )
     assert no_place.decision == POSSIBLE, explain(no_place)
+    # the record holds the convention and the request brings a day: a namesake as often, for a human
+    record_unknown = decide(
+        candidate(date=datetime.date.fromisoformat(requested), prenoms="Hélène"),
+        prenoms="Hélène",
+        date_naissance="1980-03-12",
+    )
+    assert record_unknown.decision == POSSIBLE and "au répertoire" in explain(record_unknown)
     other_year = decide(
         candidate(date=datetime.date(1980, 3, 12), prenoms="Hélène"), prenoms="Hélène", date_naissance="1981-01-01"
     )
@@ -254,6 +261,7 @@ def test_a_hyphen_dropped_from_a_compound_leaves_the_given_names_agreeing():
         ("Mohamed Yanis", "Mohamed Y.", MATCH),  # the first given name in full, the second as its initial
         ("Anne-Sophie Claire", "Anne-So.", MATCH),  # a compound truncated, all else exact down to the commune
         ("Marie-Hélène", "MH", MATCH),  # initials, all else exact (both twins registered: a POSSIBLE, resolver)
+        ("Lucas Amaury", "Luc Amaury", POSSIBLE),  # LUC is a name of its own as often as LUCAS cut short
     ],
 )
 def test_given_names_written_short_are_found(known_given, requested_given, expected):
