@@ -33,6 +33,7 @@ The populated database (`rpps_bench`) is kept for later benchmarks.
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -543,19 +544,16 @@ def bench_search(env: dict, per_kind: int) -> list[dict]:
             "target": "",
             "note": f"{thousands(r['lines'])} index lines; peak RSS {round(rss / 2**20)} MiB",
         },
-        {
-            "figure": f"public search, server time p95 ({r['requests']} searches: names, name + city, "
+        compared(
+            f"public search, server time p95 ({r['requests']} searches: names, name + city, "
             "profession + department, contains)",
-            "value": round(r["p95_ms"], 1),
-            "unit": "ms",
-            "baseline": round(r["sql_p95_ms"], 1),
-            "baseline_what": "the same SQL statements each request ran, replayed alone on the same connection (p95)",
-            "ratio": round(r["p95_ms"] / r["sql_p95_ms"], 2),
-            "target": "< 100 ms",
-            "note": f"p50 {r['p50_ms']:.0f} ms (SQL {r['sql_p50_ms']:.0f} ms), p99 {r['p99_ms']:.0f} ms; {kinds}. "
+            (r["p95_ms"], "ms"),
+            (r["sql_p95_ms"], "the same SQL statements each request ran, replayed alone on the same connection (p95)"),
+            "< 100 ms",
+            f"p50 {r['p50_ms']:.0f} ms (SQL {r['sql_p50_ms']:.0f} ms), p99 {r['p99_ms']:.0f} ms; {kinds}. "
             f"Slowest: {json.dumps(slow['params'], ensure_ascii=False)} ({slow['kind']}) "
             f"{slow['ms']:.0f} ms, of which SQL {slow['sql_ms']:.0f} ms",
-        },
+        ),
     ]
 
 
@@ -569,50 +567,40 @@ FHIR_TARGETS = {
 }
 
 
-def bench_fhir(env: dict, per_kind: int) -> list[dict]:
-    """The FHIR API under load: gunicorn with 2 workers, requests from another process (bench/fhir_load.py)."""
-    key = subprocess.run(
-        [sys.executable, "manage.py", "create_api_key", "bench"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    scenarios = Path(tempfile.mkdtemp(prefix="rpps-bench-fhir-")) / "scenarios.json"
-    script_env = env | {"PYTHONPATH": str(ROOT)}
-    subprocess.run(
-        [sys.executable, "bench/fhir_scenarios.py", str(scenarios), key, str(per_kind)],
-        cwd=ROOT,
-        env=script_env,
-        check=True,
-    )
-    port = 8021
-    access_log = open(scenarios.parent / "server.log", "w")  # noqa: SIM115 — the API's access log, as in production
-    # Production settings (persistent database connections, DEBUG off), plain HTTP on loopback, and a
-    # rate limit above what the load sends (the 17/s default would answer 429).
+def compared(figure: str, measured: tuple, baseline: tuple, target: str, note: str) -> dict:
+    """A figure with its baseline of the same run: (value, unit) against (value, what it is)."""
+    (value, unit), (base, what) = measured, baseline
+    return {
+        "figure": figure,
+        "value": round(value, 1),
+        "unit": unit,
+        "baseline": round(base, 1),
+        "baseline_what": what,
+        "ratio": round(value / base, 2) if base else None,
+        "target": target,
+        "note": note,
+    }
+
+
+def api_key(env: dict, name: str) -> str:
+    command = [sys.executable, "manage.py", "create_api_key", name]
+    return subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@contextlib.contextmanager
+def production_server(env: dict, port: int):
+    """gunicorn with config/gunicorn.py and the production settings (persistent database connections, DEBUG
+    off), plain HTTP on loopback, a FHIR rate limit above what the load sends (17/s would answer 429)."""
+    access_log = open(Path(tempfile.mkdtemp(prefix="rpps-bench-server-")) / "server.log", "w")  # noqa: SIM115
     server_env = env | {
         "DJANGO_SETTINGS_MODULE": "config.settings.prod",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "SECURE_SSL_REDIRECT": "false",
         "FHIR_RATE_LIMIT": "1000000",
     }
+    command = ["-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application", "-b", f"127.0.0.1:{port}"]
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "config/gunicorn.py",
-            "config.wsgi:application",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=server_env,
-        stderr=access_log,
+        [sys.executable, *command, "--log-level", "warning"], cwd=ROOT, env=server_env, stderr=access_log
     )
     try:
         for _ in range(100):
@@ -621,14 +609,60 @@ def bench_fhir(env: dict, per_kind: int) -> list[dict]:
                     break
             except OSError:
                 time.sleep(0.2)
-        _, _, out = run_measured(
-            [sys.executable, "bench/fhir_load.py", f"http://127.0.0.1:{port}", key, str(scenarios), "2", f"{PG}/{DB}"],
-            script_env,
-        )
+        yield port
     finally:
         server.terminate()
         server.wait(timeout=30)
         access_log.close()
+
+
+def bench_hostile(env: dict) -> list[dict]:
+    """The worst time each hostile request of issue 21 costs the production server, and the public
+    search's p95 while they run (bench/hostile.py)."""
+    key = api_key(env, "bench-hostile")
+    with production_server(env, 8023) as port:
+        _, _, out = run_measured([sys.executable, "bench/hostile.py", str(port), key], env | {"PYTHONPATH": str(ROOT)})
+    r = json.loads(out.strip().splitlines()[-1])
+    figures = [
+        {
+            "figure": f"hostile request, worst of 3: {name}",
+            "value": round(k["worst_ms"], 1),
+            "unit": "ms",
+            "baseline": None,
+            "ratio": None,
+            "target": "< 2000 ms",
+            "note": "answers: " + ", ".join(str(s) for s in k["statuses"]),
+        }
+        for name, k in r["kinds"].items()
+    ]
+    figures.append(
+        compared(
+            "public search p95 while the hostile requests run (300 searches, gunicorn, production settings)",
+            (r["search_during_p95_ms"], "ms"),
+            (r["search_alone_p95_ms"], "the same searches, alone, just before"),
+            "unchanged (within noise)",
+            "client-side time over HTTP, one search at a time",
+        )
+    )
+    return figures
+
+
+def bench_fhir(env: dict, per_kind: int) -> list[dict]:
+    """The FHIR API under load: gunicorn with 2 workers, requests from another process (bench/fhir_load.py)."""
+    key = api_key(env, "bench")
+    scenarios = Path(tempfile.mkdtemp(prefix="rpps-bench-fhir-")) / "scenarios.json"
+    script_env = env | {"PYTHONPATH": str(ROOT)}
+    subprocess.run(
+        [sys.executable, "bench/fhir_scenarios.py", str(scenarios), key, str(per_kind)],
+        cwd=ROOT,
+        env=script_env,
+        check=True,
+    )
+    with production_server(env, 8021) as port:
+        _, _, out = run_measured(
+            [sys.executable, "bench/fhir_load.py", f"http://127.0.0.1:{port}", key, str(scenarios), "2", f"{PG}/{DB}"],
+            script_env,
+        )
     results = json.loads(out.strip().splitlines()[-1])
     figures = []
     for name, r in results.items():
@@ -781,7 +815,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["generation", "bulk", "publish", "search", "fhir", "paging", "fuzz", "export", "identity"],
+        choices=["generation", "bulk", "publish", "search", "fhir", "paging", "fuzz", "export", "identity", "hostile"],
         help="run one part only (on the populated database)",
     )
     args = parser.parse_args()
@@ -806,6 +840,7 @@ def main() -> None:
             "fuzz": lambda: bench_fuzz(env),
             "export": lambda: bench_export(env),
             "identity": lambda: bench_identity(env, args.cases),
+            "hostile": lambda: bench_hostile(env),
         }
         write_results(parts[args.only]())
         print(RESULTS_MD.read_text())
@@ -820,6 +855,7 @@ def main() -> None:
     write_results(bench_fhir(env, args.fhir_requests))
     write_results(bench_paging(env))
     write_results(bench_fuzz(env))
+    write_results(bench_hostile(env))
     write_results(bench_export(env))
     write_results(bench_identity(env, args.cases))
     write_results(bench_bulk(env, args.bulk_rows))

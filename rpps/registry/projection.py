@@ -72,7 +72,7 @@ PUBLIC_FIELDS: dict[type, tuple[str, ...]] = {
         "email",
         "updated_at",
     ),
-    # Only mailboxes off the red list are published at all (see public_mailboxes).
+    # Only mailboxes off the red list are published at all (Mailbox.objects.published()).
     Mailbox: ("id", "address", "type_code", "structure_id", "service", "dematerialization", "updated_at"),
     Card: ("id", "type_code", "number", "national_id", "valid_from", "valid_until", "opposition_date", "updated_at"),
 }
@@ -115,10 +115,6 @@ def pick(obj) -> dict:
     return {name: _value(getattr(obj, name)) for name in PUBLIC_FIELDS[type(obj)]}
 
 
-def public_mailboxes(queryset):
-    return queryset.published()
-
-
 def public_structure(structure: Structure) -> dict:
     return pick(structure) | {"old_id": structure.old_id}
 
@@ -141,7 +137,7 @@ def public_person(person: Person, *, on: datetime.date | None = None) -> dict:
     return pick(person) | {
         "idnps": identifiers.IDNPS_RPPS_PREFIX + person.rpps,
         "exercises": exercises,
-        "mailboxes": [pick(m) for m in public_mailboxes(person.mailboxes.all()).order_by("id")],
+        "mailboxes": [pick(m) for m in person.mailboxes.published().order_by("id")],
         "cards": [pick(c) for c in person.cards.all().order_by("id")],
     }
 

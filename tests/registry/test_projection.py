@@ -81,7 +81,7 @@ def test_red_list_mailboxes_are_never_published(recording):
     factories.mailbox(person, address="secret@medecin.mssante.fr", red_list=True)
     published = projection.public_person(person)
     assert [m["address"] for m in published["mailboxes"]] == [public.address]
-    assert [m.address for m in projection.public_mailboxes(Mailbox.objects.all())] == [public.address]
+    assert [m.address for m in Mailbox.objects.published()] == [public.address]
 
 
 def test_only_open_situations_are_published(recording):
