@@ -208,20 +208,29 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def _search_loop(port: int, paths: list[str], timings: list[float], stop: threading.Event) -> None:
+def _search_loop(port: int, paths: list[str], timings: list[float], failures: list, stop: threading.Event) -> None:
     i = 0
     while not stop.is_set():
-        timings.append(_request(port, "GET", paths[i % len(paths)])[1])
+        status, elapsed = _request(port, "GET", paths[i % len(paths)])
+        timings.append(elapsed)
+        if status != 200:
+            failures.append(status)
         i += 1
 
 
 def main():
     port, key = int(sys.argv[1]), sys.argv[2]
     paths = _searches(300)
-    alone = [_request(port, "GET", path)[1] for path in paths]
+    failures: list[int] = []
+    alone = []
+    for path in paths:
+        status, elapsed = _request(port, "GET", path)
+        alone.append(elapsed)
+        if status != 200:
+            failures.append(status)
     timings: list[float] = []
     stop = threading.Event()
-    searcher = threading.Thread(target=_search_loop, args=(port, paths, timings, stop))
+    searcher = threading.Thread(target=_search_loop, args=(port, paths, timings, failures, stop))
     searcher.start()
     kinds = {}
     try:
@@ -237,7 +246,8 @@ def main():
     finally:
         stop.set()
         searcher.join()
-    print(json.dumps({"kinds": kinds, "search_alone_p95_ms": _p95(alone), "search_during_p95_ms": _p95(timings)}))
+    result = {"kinds": kinds, "search_alone_p95_ms": _p95(alone), "search_during_p95_ms": _p95(timings)}
+    print(json.dumps(result | {"search_failures": len(failures)}))
 
 
 if __name__ == "__main__":
