@@ -36,6 +36,16 @@ def saved(obj):
     return obj
 
 
+def letters(i: int, width: int = 1) -> str:
+    """``i`` written in capital letters, ``width`` of them (0 → A, 1 → B…; width 2: AA, AB…): names hold no
+    digit, and these sort as the numbers do."""
+    out = ""
+    for _ in range(width):
+        out = chr(65 + i % 26) + out
+        i //= 26
+    return out
+
+
 def person(**kwargs) -> Person:
     return saved(unsaved_person(**kwargs))
 

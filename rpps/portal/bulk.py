@@ -31,6 +31,7 @@ from rpps.identity.scoring import MATCH, NO_MATCH, POSSIBLE
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers
 from rpps.registry.models import Activity, Person, Structure
+from rpps.registry.projection import neutralise
 from rpps.runtime import jobs, ratelimit, sandbox
 
 from . import audit, permissions, registration
@@ -109,12 +110,6 @@ PARSE_STOPPED = {
     "ou utilisez le modèle.",
     "crash": "Le fichier n'a pas pu être lu : vérifiez-le ou utilisez le modèle.",
 }
-
-
-def neutralise(value) -> str:
-    """A cell a spreadsheet would evaluate (=, +, -, @) is written as text in every file we produce."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _header_key(name: str) -> str:

@@ -5,6 +5,7 @@ from dsfr.forms import DsfrBaseForm
 
 from rpps.identity.traits import InvalidTraits, Traits
 from rpps.nomenclatures import catalog, lookup
+from rpps.registry.validators import validate_name
 
 from .models import Contract, Habilitation
 from .services import IDENTIFIER_TYPES
@@ -109,6 +110,11 @@ class RejectionForm(PortalForm):
 _MOBILE = re.compile(r"^(?:0[67]\d{8}|\+33[67]\d{8}|\+(?!33)\d{6,15})$")
 
 
+def _name(label: str, *, max_length: int = 100, **options) -> forms.CharField:
+    """A name field: letters, spaces, hyphens and apostrophes only (identifiers.validate_name)."""
+    return forms.CharField(label=label, max_length=max_length, validators=[validate_name], **options)
+
+
 def clean_mobile(value: str) -> str:
     """A mobile number for e-CPS activation: 06/07 (or +33 6/7), or an international +number."""
     compact = re.sub(r"[\s.\-()]", "", value or "")
@@ -149,13 +155,11 @@ class ProfessionalRules(forms.Form):
     """
 
     civility_code = _coded(catalog.RPPS_PLUS_CIVILITY, "Civilité")
-    birth_name = forms.CharField(label="Nom de naissance", max_length=100)
-    given_names = forms.CharField(
-        label="Prénoms de naissance",
-        max_length=200,
-        help_text="Tous les prénoms, dans l'ordre, séparés par des espaces.",
+    birth_name = _name("Nom de naissance")
+    given_names = _name(
+        "Prénoms de naissance", max_length=200, help_text="Tous les prénoms, dans l'ordre, séparés par des espaces."
     )
-    usage_name = forms.CharField(label="Nom d'usage", max_length=100, required=False)
+    usage_name = _name("Nom d'usage", required=False)
     sex_code = _coded(catalog.SEX, "Sexe")
     birth_date = _date("Date de naissance")
     birth_place_code = forms.CharField(
@@ -172,8 +176,8 @@ class ProfessionalRules(forms.Form):
     )
     role_code = _coded(catalog.RPPS_PLUS_ROLE, "Rôle", help_text="Ce que la personne fait dans la structure.")
     category_code = _coded(catalog.RPPS_PLUS_CATEGORY, "Catégorie professionnelle")
-    exercise_last_name = forms.CharField(label="Nom d'exercice", max_length=100)
-    exercise_first_name = forms.CharField(label="Prénom d'exercice", max_length=100)
+    exercise_last_name = _name("Nom d'exercice")
+    exercise_first_name = _name("Prénom d'exercice")
     structure = forms.TypedChoiceField(label="Site d'exercice", choices=[], coerce=int)
     mode_code = _coded(catalog.RPPS_PLUS_MODE, "Mode d'exercice")
     genre_code = _coded(catalog.RPPS_PLUS_GENRE, "Genre d'activité")
@@ -270,8 +274,8 @@ class CloseSituationForm(PortalForm):
 
 
 class OwnRecordForm(PortalForm):
-    exercise_last_name = forms.CharField(label="Nom d'exercice", max_length=100)
-    exercise_first_name = forms.CharField(label="Prénom d'exercice", max_length=100)
+    exercise_last_name = _name("Nom d'exercice")
+    exercise_first_name = _name("Prénom d'exercice")
     email = forms.EmailField(label="Adresse e-mail de correspondance")
     phone = forms.CharField(label="Téléphone mobile", max_length=20)
 

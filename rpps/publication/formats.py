@@ -4,23 +4,31 @@
 (header included) end with a `|`; MSSanté lines do not (as published).
 
 A value cannot break a line: CR and LF become a space, and `|` becomes `¦` (U+00A6, "broken bar"),
-which existing parsers read as an ordinary character. The rule is lossy for those characters only;
-nothing else is escaped, since the format has no escaping.
+which existing parsers read as an ordinary character. A value a spreadsheet would evaluate (a formula
+typed as a name before names were checked, or in a national file loaded as it is) gets a leading
+apostrophe (`projection.neutralise`). The rule is lossy for those values only; nothing else is escaped,
+since the format has no escaping.
 """
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from rpps.registry.projection import neutralise
 
 DATA = Path(__file__).resolve().parent / "data"
 SEPARATOR = "|"
 _BREAKERS = str.maketrans({"|": "¦", "\r": " ", "\n": " "})
 
 
+# A value that starts so is looked at by neutralise (the line's first value, or one after a separator).
+_EVALUABLE_STARTS = tuple(SEPARATOR + first for first in "=@+-\t")
+
+
 def clean(value) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
-    return text.translate(_BREAKERS)
+    return neutralise(text.translate(_BREAKERS))
 
 
 @dataclass(frozen=True)
@@ -37,7 +45,13 @@ class FileFormat:
         """One line from string values (None is not accepted: generators give "" for no value)."""
         text = SEPARATOR.join(values)
         # Almost every line is clean: three C-level scans find the rare one that needs cleaning.
-        if text.count(SEPARATOR) != len(values) - 1 or "\n" in text or "\r" in text:
+        if (
+            text.count(SEPARATOR) != len(values) - 1
+            or "\n" in text
+            or "\r" in text
+            or any(start in text for start in _EVALUABLE_STARTS)
+            or text[:1] in "=@+-\t"
+        ):
             text = SEPARATOR.join(clean(value) for value in values)
         return text + self.ending
 

@@ -5,6 +5,7 @@ normalised value or raise InvalidIdentifier with a French message meant for the 
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from rpps.nomenclatures import cog
@@ -321,3 +322,28 @@ def close_birth_places(a: str, b: str) -> bool:
 
 def is_born_abroad(birth_place_code: str) -> bool:
     return bool(_COG_COUNTRY_RE.match(birth_place_code or ""))
+
+
+# Names as the INS writes them: letters (accented or not, the Œ and Æ ligatures), spaces, hyphens and
+# apostrophes (typed ’ too), starting with a letter. A digit, a sign or a formula is no part of a name.
+_NAME_SEPARATORS = frozenset(" -'’")
+
+
+def _latin_letter(char: str) -> bool:
+    base = unicodedata.normalize("NFKD", char)[:1]
+    return ("A" <= base <= "Z") or ("a" <= base <= "z") or char in "ŒœÆæ"
+
+
+def validate_name(value: str) -> str:
+    """A birth, usage or exercise name, or a list of given names; InvalidIdentifier names the first
+    character refused."""
+    for char in value:
+        if not (_latin_letter(char) or char in _NAME_SEPARATORS):
+            shown = "une tabulation ou un saut de ligne" if char.isspace() else f"« {char} »"
+            raise InvalidIdentifier(
+                f"Un nom ne contient que des lettres (accentuées ou non), des espaces, des traits d'union et "
+                f"des apostrophes : {shown} n'est pas accepté."
+            )
+    if value and not _latin_letter(value[0]):
+        raise InvalidIdentifier("Un nom commence par une lettre.")
+    return value

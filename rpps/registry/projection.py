@@ -7,6 +7,7 @@ the published extraction headers (formats.md §1–3) and the public FHIR profil
 """
 
 import datetime
+import re
 
 from . import identifiers
 from .models import Activity, Authorization, Card, Diploma, Exercise, Expertise, Mailbox, Person, Structure
@@ -102,6 +103,20 @@ def _open(values: dict, day: datetime.date) -> bool:
     start, end = (values.get(name) for name in ("start_date", "end_date"))
     start, end = (datetime.date.fromisoformat(v) if isinstance(v, str) else v for v in (start, end))
     return is_open_on(start, end, day)
+
+
+# A value a spreadsheet opened on a produced file would evaluate: "=", "@", a tab or CR first, or "+"/"-"
+# before anything but a number ("-2+3+cmd|…" is a formula, "+33 6 12 34 56 78" a phone).
+_SIGNED_NUMBER = re.compile(r"[+-][0-9 .()]*")
+
+
+def neutralise(value) -> str:
+    """The value as text a spreadsheet shows and never evaluates: a leading apostrophe when needed."""
+    text = "" if value is None else str(value)
+    first = text[:1]
+    if first in ("=", "@", "\t", "\r") or (first in ("+", "-") and not _SIGNED_NUMBER.fullmatch(text)):
+        return "'" + text
+    return text
 
 
 def _value(value):

@@ -149,7 +149,7 @@ def test_structure_page_pages_its_professionals(client, recording, monkeypatch):
 
 def test_structure_page_query_count(client, directory, recording, assert_max_reads):
     for i in range(30):
-        factories.activity(factories.exercise(last_name=f"NOM{i:02d}"), directory["site"])
+        factories.activity(factories.exercise(last_name=f"NOM{factories.letters(i, 2)}"), directory["site"])
     client.get(f"/structure/{directory['site'].technical_id}/")  # nomenclature labels are cached per process
     # structure with its legal entity, sites (and their count), professionals: count, page, lines,
     # specialties; django-dsfr's 2 config reads — whatever the number of professionals

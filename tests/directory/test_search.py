@@ -168,7 +168,9 @@ def test_rebuild_gives_the_same_index_as_the_writes(directory):
 
 def test_search_page_query_count(client, directory, recording, assert_max_reads):
     for i in range(25):
-        factories.activity(factories.exercise(factories.person(), last_name=f"DUPONT{i}"), directory["site"])
+        factories.activity(
+            factories.exercise(factories.person(), last_name=f"DUPONT{factories.letters(i)}"), directory["site"]
+        )
     client.get("/recherche/", {"lieu": "44"})  # nomenclature labels are cached per process
     # count, the page's line ids in name order, those lines with their structures, specialties,
     # + django-dsfr's 2 config reads; whatever the number of results

@@ -16,7 +16,9 @@ pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 def served(flushable_sqlite, live_server, recording):
     structure = factories.structure(name="MAISON DE SANTÉ")
     for i in range(12):
-        factories.activity(factories.exercise(last_name=f"CLIENT{i:02d}", first_name="Éloïse"), structure)
+        factories.activity(
+            factories.exercise(last_name=f"CLIENT{factories.letters(i, 2)}", first_name="Éloïse"), structure
+        )
     key = ApiKey.issue("clients")[1]
     connections.close_all()  # the live server's threads open their own connections
     yield f"{live_server.url}/fhir/v2", key

@@ -41,7 +41,7 @@ def kick_off(api, **params):
 
 def test_export_everything_then_download_the_files(api, recording):
     site = factories.structure(name="CENTRE EXPORT")
-    roles = [factories.activity(factories.exercise(last_name=f"EXPORT{i}"), site) for i in range(3)]
+    roles = [factories.activity(factories.exercise(last_name=f"EXPORT{factories.letters(i)}"), site) for i in range(3)]
     status_url = kick_off(api)
     status = api.get(status_url)
     assert status.status_code == 200
@@ -191,7 +191,9 @@ def test_worker_processes_share_one_snapshot(settings, recording, shared_files):
     monkey.setenv("FHIR_EXPORT_DIR", str(shared_files / "exports"))  # the part processes read the environment
     monkey.setattr(export, "RANGE", 3)  # several ranges, so that both workers get some
     site = factories.structure(name="AVANT")
-    roles = [factories.activity(factories.exercise(last_name=f"PARALLELE{i}"), site) for i in range(10)]
+    roles = [
+        factories.activity(factories.exercise(last_name=f"PARALLELE{factories.letters(i)}"), site) for i in range(10)
+    ]
     key, _ = ApiKey.issue("parallèle")
     job = Export.objects.create(key=key, request_url="x", types=list(export.TYPES))
     original = export._querysets

@@ -113,7 +113,9 @@ def test_formulas_are_never_evaluated_and_are_neutralised_in_produced_files(mana
     report = browser.get(f"/portail/import/{found.pk}/rapport.csv").content.decode("utf-8-sig")
     for line in csv.reader(io.StringIO(report), delimiter=";"):
         assert all(not cell.startswith(("=", "+", "-", "@")) for cell in line)
-    assert bulk.neutralise("=1+1") == "'=1+1" and bulk.neutralise("+33612345678") == "'+33612345678"
+    assert found.counts["erreur"] == 1 and "« = » n'est pas accepté" in report  # a formula is no name
+    assert bulk.neutralise("=1+1") == "'=1+1" and bulk.neutralise("-2+3+cmd|' /C calc'!A0").startswith("'-2")
+    assert bulk.neutralise("+33 6 12 34 56 78") == "+33 6 12 34 56 78"  # a phone stays as it is
 
 
 @pytest.mark.parametrize(

@@ -210,3 +210,17 @@ def test_one_publisher_at_a_time(registry):
     assert publish.publications() == []
     publication = publish.publish(now=timezone.now() - datetime.timedelta(minutes=1))
     assert [p.stamp for p in publish.publications()] == [publication.stamp]
+
+
+def test_a_value_a_spreadsheet_would_evaluate_is_published_as_text(registry):
+    """A name written before names were checked (or loaded from a national file as it is) that a spreadsheet
+    would run as a formula reaches the files with a leading apostrophe; phones and the rest are untouched."""
+    from rpps.registry.models import Exercise
+
+    exercise = Exercise.objects.order_by("pk").first()
+    Exercise.objects.filter(pk=exercise.pk).update(last_name='=HYPERLINK("http://evil.example/x","Cliquez")')
+    line = formats.PERSONNE_ACTIVITE.line(["8", '=HYPERLINK("x")', "-2+3+cmd|x", "+33 6 12 34 56 78", "DUPONT"])
+    assert line.split("|")[:5] == ["8", '\'=HYPERLINK("x")', "'-2+3+cmd¦x", "+33 6 12 34 56 78", "DUPONT"]
+    files, _ = read(publish.publish(), "PS_LibreAcces")
+    text = b"".join(files.values()).decode()
+    assert "|'=HYPERLINK(" in text and "|=HYPERLINK(" not in text

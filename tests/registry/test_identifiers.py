@@ -210,3 +210,32 @@ class TestBirthPlaceExists:
     def test_a_well_formed_code_no_commune_ever_had_is_refused(self, value):
         with pytest.raises(ids.InvalidIdentifier, match=f"« {value} » n'existe pas dans le Code officiel géographique"):
             ids.validate_birth_place_code(value)
+
+
+@pytest.mark.parametrize(
+    "name", ["DUPONT", "Lefèvre", "N'GUYEN", "D’ARTAGNAN", "Marie-Hélène Claire", "ŒUVRARD", "Çelik", "O'Neil Smith"]
+)
+def test_names_take_letters_spaces_hyphens_and_apostrophes(name):
+    assert ids.validate_name(name) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ('=HYPERLINK("http://evil.example/x","Cliquez")', "« = »"),
+        ("DUP0NT", "« 0 »"),
+        ("Jean;Paul", "« ; »"),
+        ("Anne\tMarie", "une tabulation ou un saut de ligne"),
+        ("Иван", "« И »"),
+        ("<script>", "« < »"),
+    ],
+)
+def test_anything_else_in_a_name_is_refused_naming_it(name, shown):
+    with pytest.raises(ids.InvalidIdentifier) as refused:
+        ids.validate_name(name)
+    assert shown in str(refused.value)
+
+
+def test_a_name_starts_with_a_letter():
+    with pytest.raises(ids.InvalidIdentifier, match="commence par une lettre"):
+        ids.validate_name("-DUPONT")

@@ -87,3 +87,11 @@ def test_demo_and_synthetic_data_are_refused_under_production_settings(settings,
     with pytest.raises(CommandError, match="n'admettent pas de données de démonstration ou synthétiques"):
         call_command(command, *args)
     assert not Person.objects.exists()
+
+
+def test_no_person_is_generated_twice_in_the_same_open_situation():
+    """The public page showed one place twice ("CHU LYON SITE 1" two cards): the generator now draws each
+    open situation (structure, mode, function, genre, role) once per exercise."""
+    rows = _rows(3000, 11)
+    open_ones = Counter(tuple(row[1:7]) for row in rows[Activity] if row[9] is None)
+    assert open_ones and max(open_ones.values()) == 1

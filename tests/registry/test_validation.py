@@ -121,3 +121,17 @@ def test_a_second_structure_with_the_same_identifier_is_refused(recording):
     errors = errors_of(Structure(siret=siret, name="Doublon"))
     assert errors["siret"] == [f"Une structure d'identifiant technique C{siret} existe déjà dans le répertoire."]
     assert Structure.objects.count() == 1
+
+
+def test_the_same_open_situation_twice_is_refused_with_a_message(recording):
+    first = factories.activity(start_date=datetime.date(2020, 1, 1))
+    again = Activity(**factories.activity_values(first.exercise, first.structure, start_date=datetime.date(2024, 3, 1)))
+    with pytest.raises(ValidationError) as refused:
+        again.full_clean()
+    assert "déjà cette situation dans cette structure" in str(refused.value) and "01/01/2020" in str(refused.value)
+    # another role, or after the first one ended, is another situation
+    other_mode = Activity(**factories.activity_values(first.exercise, first.structure, mode_code="L"))
+    other_mode.full_clean()
+    first.end_date = datetime.date(2023, 12, 31)
+    first.save()
+    again.full_clean()

@@ -98,3 +98,26 @@ class Activity(Recorded):
             )
         if self.end_reason_code and not self.end_date:
             errors.setdefault("end_reason_code", []).append("Motif de fin : renseignez aussi la date de fin.")
+        twin = self.same_situation()
+        if twin is not None:
+            errors.setdefault("__all__", []).append(
+                "Cette personne a déjà cette situation dans cette structure (même rôle, mode et genre d'activité), "
+                f"depuis le {twin.start_date:%d/%m/%Y} : modifiez-la plutôt que d'en créer une seconde."
+            )
+
+    def same_situation(self):
+        """Another situation of the same person at the same structure, in the same role, mode and genre,
+        over the same days (a second card for one place on the public page): None if there is none."""
+        if not (self.exercise_id and self.structure_id and self.start_date):
+            return None
+        others = Activity.objects.filter(
+            exercise__person_id=Exercise.objects.filter(pk=self.exercise_id).values("person_id")[:1],
+            structure_id=self.structure_id,
+            role_code=self.role_code,
+            function_code=self.function_code,
+            mode_code=self.mode_code,
+            genre_code=self.genre_code,
+        ).filter(models.Q(end_date__isnull=True) | models.Q(end_date__gte=self.start_date))
+        if self.end_date is not None:
+            others = others.filter(start_date__lte=self.end_date)
+        return others.exclude(pk=self.pk).order_by("start_date").first()

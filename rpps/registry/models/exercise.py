@@ -2,6 +2,7 @@ from django.db import models
 
 from rpps.nomenclatures import catalog
 
+from .. import validators
 from .base import Recorded
 from .person import OfPersonQuerySet, Person
 
@@ -26,8 +27,10 @@ class Exercise(Recorded):
     profession_code = models.CharField("profession", max_length=5)
     category_code = models.CharField("catégorie professionnelle", max_length=2)
     exercise_civility_code = models.CharField("civilité d'exercice", max_length=4, blank=True)
-    last_name = models.CharField("nom d'exercice", max_length=100)
-    first_name = models.CharField("prénom d'exercice", max_length=100, blank=True)
+    last_name = models.CharField("nom d'exercice", max_length=100, validators=[validators.validate_name])
+    first_name = models.CharField(
+        "prénom d'exercice", max_length=100, blank=True, validators=[validators.validate_name]
+    )
     registration_authority = models.CharField(
         "autorité d'enregistrement", max_length=60, blank=True, help_text="Par exemple CNOM/CNOM/ARS."
     )

@@ -46,15 +46,16 @@ class Person(Recorded):
     # The état civil is unknown only for professionals loaded from a public extraction file (it
     # holds none); every other way in (portal, admin, feeds) requires it through identity resolution.
     sex_code = models.CharField("sexe", max_length=1, blank=True)
-    birth_name = models.CharField("nom de naissance", max_length=100, blank=True)
+    birth_name = models.CharField("nom de naissance", max_length=100, blank=True, validators=[validators.validate_name])
     given_names = models.CharField(
         "prénoms de naissance",
         max_length=200,
         blank=True,
+        validators=[validators.validate_name],
         help_text="Liste des prénoms de naissance séparés par des espaces, dans l'ordre de l'état civil "
         "(un prénom composé garde son trait d'union : « Jean-Christophe Marie »).",
     )
-    usage_name = models.CharField("nom d'usage", max_length=100, blank=True)
+    usage_name = models.CharField("nom d'usage", max_length=100, blank=True, validators=[validators.validate_name])
     birth_date = models.DateField("date de naissance", null=True, blank=True)
     birth_place_code = models.CharField(
         "lieu de naissance (code INSEE)",

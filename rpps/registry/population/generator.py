@@ -496,6 +496,8 @@ class PopulationGenerator:
         if prof == "99":
             role = self.role_codes[bisect.bisect_left(self.role_cum, rng.random() * self.role_cum[-1])]
         modes, mode_cum = self.mode_cum[prof]
+        opened = set()  # one open situation per (structure, mode, function, genre, role), as the registry requires
+        written_open = 0
         for n in range(open_count + (1 if rng.random() < 0.05 else 0)):
             closed = n >= open_count
             mode = modes[bisect.bisect_left(mode_cum, rng.random() * mode_cum[-1])]
@@ -510,6 +512,11 @@ class PopulationGenerator:
                 end = max(min(end, self.today - datetime.timedelta(days=1)), start)
                 reason = END_REASONS[int(rng.random() * len(END_REASONS))]
             genre = ("GENR10" if role in SOCIAL_ROLES else "GENR01") if prof in ("99", "41") else "GENR01"
+            if not closed:
+                if (structure, mode, function, genre, role) in opened:
+                    continue  # the same situation drawn twice: one is enough
+                opened.add((structure, mode, function, genre, role))
+                written_open += 1
             # "": the registration authority of the situation is the exercise's
             batch.rows[Activity].append(
                 (
@@ -529,7 +536,7 @@ class PopulationGenerator:
                     now,
                 )
             )
-        return open_count
+        return written_open
 
     def _contacts(self, rows, pid, rpps, prof, spec, category, slug, index) -> None:
         """An MSSanté mailbox and a CPS/CPF card, for the shares of the profession that have them."""
