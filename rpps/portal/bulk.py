@@ -193,9 +193,37 @@ def read_rows(filename: str, content: bytes) -> list[dict]:
     if not rows:
         raise FileRefused("Le fichier ne contient aucune ligne de données sous l'en-tête.")
     return [
-        {header[i]: ("" if cell is None else str(cell)).strip() for i, cell in enumerate(row) if i < len(header)}
+        {
+            header[i]: _as_typed(header[i], ("" if cell is None else str(cell)).strip())
+            for i, cell in enumerate(row)
+            if i < len(header)
+        }
         for row in rows
     ]
+
+
+# Columns of digits a spreadsheet turns into numbers, losing their leading zeros: their length tells
+# how many were lost (a FINESS of the Ain, 01…, reads as 8 digits; a SIRET as 13).
+_ZERO_PADDED = {"lieu_naissance": (5,), "finess_ou_siret_site": (9, 14)}
+_DATE_COLUMNS = ("date_naissance", "date_prise_fonction", "date_fin_fonction")
+# Excel counts days from 30 December 1899 (its 1900 leap-year bug included).
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+def _as_typed(column: str, text: str) -> str:
+    """A cell as the person typed it, whatever type the spreadsheet gave it: leading zeros put back on
+    codes and identifiers, a mobile number's 0 put back, a date typed as a number of days read as a date."""
+    if not text.isascii() or not text.isdigit():
+        return text
+    if column in _ZERO_PADDED:
+        for length in _ZERO_PADDED[column]:
+            if length - 2 <= len(text) < length:
+                return text.zfill(length)
+    if column == "telephone_mobile" and len(text) == 9 and text[0] in "67":
+        return "0" + text
+    if column in _DATE_COLUMNS and 1 <= int(text) <= 80_000:  # up to the year 2119
+        return (_EXCEL_EPOCH + datetime.timedelta(days=int(text))).isoformat()
+    return text
 
 
 # What an XLSX of PORTAL_BULK_MAX_ROWS rows can weigh once unzipped, with room to spare: a small file that

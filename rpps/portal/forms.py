@@ -116,8 +116,15 @@ def _name(label: str, *, max_length: int = 100, **options) -> forms.CharField:
 
 
 def clean_mobile(value: str) -> str:
-    """A mobile number for e-CPS activation: 06/07 (or +33 6/7), or an international +number."""
-    compact = re.sub(r"[\s.\-()]", "", value or "")
+    """A mobile number for e-CPS activation: 06/07 (or +33 6/7), or an international +number. French
+    numbers are kept in the national form (06 12 34 56 78, +33 6…, +33 (0)6…, 0033 6… → 0612345678)."""
+    compact = re.sub(r"[\s.\-()/]", "", value or "")
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if compact.startswith("+330"):
+        compact = "+33" + compact[4:]  # +33 (0)6…: the trunk 0 written inside the international form
+    if re.fullmatch(r"\+33[67]\d{8}", compact):
+        compact = "0" + compact[3:]
     if not _MOBILE.match(compact):
         raise forms.ValidationError(
             "Le téléphone mobile doit commencer par 06 ou 07 (10 chiffres), +33 6 ou +33 7, ou être un numéro "

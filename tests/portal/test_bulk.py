@@ -1,6 +1,7 @@
 """Registering professionals from a CSV or XLSX file: report first, write on confirmation only."""
 
 import csv
+import datetime
 import io
 import time
 
@@ -210,3 +211,54 @@ def test_large_files_are_checked_in_the_background_with_progress(flushable_sqlit
         time.sleep(0.1)
     assert found.state == BulkImport.State.APPLIED
     assert Person.objects.filter(birth_name__startswith="IMPORT").count() == 3
+
+
+def test_a_workbook_typed_in_excel_is_read_as_people_typed_it(managed, settings):
+    """Excel turns 06 12 34 56 78 into the number 612345678, a commune 01053 into 1053 and keeps dates
+    typed as plain numbers as day counts: every row still reads as typed, none is refused for it."""
+    from rpps.registry.models import Structure
+
+    settings.PORTAL_BULK_INLINE_ROWS = 100
+    ain = Structure.objects.filter(pk=managed["site"].pk)
+    ain.update(finess="01000012" + str(_luhn_digit("01000012")))  # a FINESS of the Ain: it starts with 0
+    site = ain.get().finess
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(bulk.COLUMNS))
+    for i, row in enumerate(rows_for(managed, 3)):
+        row |= {"finess_ou_siret_site": int(site), "telephone_mobile": 612345678 + i, "lieu_naissance": 1053}
+        row["date_naissance"] = 31_000 + i  # 14/11/1984 and the next days, as a number of days
+        row["date_prise_fonction"] = datetime.datetime(2024, 9, 1)  # a real date cell
+        sheet.append([row[c] for c in bulk.COLUMNS])
+    content = io.BytesIO()
+    workbook.save(content)
+    upload(account_client(managed["manager"]), content.getvalue(), "excel.xlsx")
+    found = BulkImport.objects.latest("pk")
+    assert found.counts["erreur"] == 0, found.report
+    first = found.rows[0]
+    typed = first["data"]
+    assert typed["phone"] == "0612345678" and typed["birth_place_code"] == "01053"
+    assert first["structure"] == managed["site"].pk and typed["birth_date"] == "1984-11-14"
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("06 12 34 56 78", "0612345678"),
+        ("06.12.34.56.78", "0612345678"),
+        ("+33 6 12 34 56 78", "0612345678"),
+        ("+33 (0)6 12 34 56 78", "0612345678"),
+        ("0033 7 12 34 56 78", "0712345678"),
+        ("+32 470 12 34 56", "+32470123456"),
+    ],
+)
+def test_mobile_numbers_are_read_in_every_way_people_write_them(typed, kept):
+    from rpps.portal.forms import clean_mobile
+
+    assert clean_mobile(typed) == kept
+
+
+def _luhn_digit(body: str) -> int:
+    from rpps.registry import identifiers
+
+    return int(identifiers.luhn_check_digit(body))
