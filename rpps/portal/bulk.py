@@ -342,7 +342,11 @@ def check_rows(rows: list[dict], national_id: str, progress=None) -> tuple[list[
         errors = [(COLUMN_OF[field], str(message)) for field, messages in form.errors.items() for message in messages]
         if site_error:
             errors.append(("finess_ou_siret_site", site_error[0].upper() + site_error[1:]))
-        entry = {"line": line, "name": f"{data['exercise_first_name']} {data['exercise_last_name']}".strip()}
+        entry = {
+            "line": line,
+            "name": f"{data['exercise_first_name']} {data['exercise_last_name']}".strip(),
+            "typed": [data["birth_name"], data["given_names"]],  # as typed, for the report file
+        }
         if not errors:
             cleaned = registration.jsonable(form.cleaned_data)
             key = registration.identity_key(cleaned)
@@ -354,13 +358,23 @@ def check_rows(rows: list[dict], national_id: str, progress=None) -> tuple[list[
         else:
             entry |= {"status": _resolution_status(cleaned), "errors": [], "rpps": ""}
             report.append(entry)
-            valid.append({"line": line, "structure": structure.pk, "data": cleaned, "entry": entry})
+            valid.append({"line": line, "structure": structure.pk, "data": cleaned, "entry": entry, "key": key})
         if progress is not None and (index + 1) % 100 == 0:
             progress(index + 1)
+    valid = _without_pending(valid)
     _mark_known(valid)
     for row in valid:
-        del row["entry"]
+        del row["entry"], row["key"]
     return report, valid
+
+
+def _without_pending(valid: list[dict]) -> list[dict]:
+    """Rows of a person with a request already waiting are refused now, as the write would refuse them."""
+    pending = registration.pending_keys(row["key"] for row in valid)
+    for row in valid:
+        if row["key"] in pending:
+            row["entry"] |= {"status": "erreur", "errors": [("nom_naissance", registration.PENDING_MESSAGE)]}
+    return [row for row in valid if row["key"] not in pending]
 
 
 def _resolution_status(data: dict):
@@ -662,12 +676,11 @@ def code_lists_csv() -> str:
 def report_csv(bulk: BulkImport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["ligne", "statut", "rpps", "colonne", "message"])
+    writer.writerow(["ligne", "nom_naissance", "prenoms_naissance", "statut", "rpps", "colonne", "message"])
     for entry in bulk.report:
         status = STATUS_LABELS.get(entry["status"], entry["status"])
-        if entry["errors"]:
-            for column, message in entry["errors"]:
-                writer.writerow([entry["line"], neutralise(status), entry.get("rpps", ""), column, neutralise(message)])
-        else:
-            writer.writerow([entry["line"], neutralise(status), entry.get("rpps", ""), "", ""])
+        head = [entry["line"], *(neutralise(value) for value in entry.get("typed", ("", "")))]
+        head += [neutralise(status), entry.get("rpps", "")]
+        for column, message in entry["errors"] or [("", "")]:
+            writer.writerow([*head, column, neutralise(message)])
     return "\ufeff" + out.getvalue()

@@ -90,15 +90,24 @@ def _check_may_register(who: Who, structure: Structure):
         )
 
 
+PENDING_MESSAGE = (
+    "Une demande est déjà en cours pour ce professionnel (vérification d'identité ou instruction) : "
+    "une seule demande à la fois. Elle doit être traitée avant toute nouvelle demande."
+)
+
+
+def pending_keys(keys) -> set[str]:
+    """The identity keys among ``keys`` with a request waiting (one query: a file's check asks for all)."""
+    pending = RegistrationRequest.objects.filter(identity_key__in=list(keys), state__in=RegistrationRequest.PENDING)
+    return set(pending.values_list("identity_key", flat=True))
+
+
 def _check_nothing_pending(key: str, exclude: RegistrationRequest | None = None):
     pending = RegistrationRequest.objects.filter(identity_key=key, state__in=RegistrationRequest.PENDING)
     if exclude is not None:
         pending = pending.exclude(pk=exclude.pk)
     if pending.exists():
-        raise Refused(
-            "Une demande est déjà en cours pour ce professionnel (vérification d'identité ou instruction) : "
-            "une seule demande à la fois. Elle doit être traitée avant toute nouvelle demande."
-        )
+        raise Refused(PENDING_MESSAGE)
 
 
 def _attach(person: Person, data: dict, structure: Structure) -> tuple[Activity | None, bool]:

@@ -262,3 +262,35 @@ def _luhn_digit(body: str) -> int:
     from rpps.registry import identifiers
 
     return int(identifiers.luhn_check_digit(body))
+
+
+def test_a_row_whose_person_has_a_request_waiting_is_refused_at_the_check_not_at_confirmation(managed):
+    """The check applies the write's rules: a person with a request already waiting (identity check or
+    instruction) is reported in error by the check, with the reason, and is not among the rows to write."""
+    from rpps.portal import registration
+    from rpps.portal.models import RegistrationRequest
+
+    rows = rows_for(managed, 2)
+    who = bulk.Who("gestionnaire", managed["manager"])
+    first = bulk.upload(who, "avant.csv", csv_bytes(rows), background=False)
+    first.refresh_from_db()
+    waiting = first.rows[0]["data"]
+    RegistrationRequest.objects.create(
+        structure=managed["site"],
+        source=RegistrationRequest.Source.MANAGER,
+        state=RegistrationRequest.State.IN_REVIEW,
+        data=waiting,
+        identity_key=registration.identity_key(waiting),
+        submitted_by="autre gestionnaire",
+    )
+    checked = bulk.upload(who, "apres.csv", csv_bytes(rows), background=False)
+    checked.refresh_from_db()
+    assert checked.counts["erreur"] == 1 and len(checked.rows) == 1
+    refused = next(entry for entry in checked.report if entry["status"] == "erreur")
+    assert refused["line"] == 2 and "une seule demande à la fois" in refused["errors"][0][1]
+    # the report file names each row as typed, not only by its line number
+    lines = bulk.report_csv(checked).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("ligne;nom_naissance;prenoms_naissance;statut;rpps")
+    assert lines[1].startswith("2;IMPORTA;Julie Anne;erreur;;nom_naissance;Une demande est déjà en cours") and lines[
+        2
+    ].startswith("3;IMPORTB;Julie Anne;")
