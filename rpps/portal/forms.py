@@ -135,8 +135,30 @@ def clean_mobile(value: str) -> str:
 
 def _date(label, required=True):
     return forms.DateField(
-        label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=label,
+        required=required,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": f"{label} : une date est attendue, écrite AAAA-MM-JJ ou JJ/MM/AAAA."},
     )
+
+
+class CodedChoiceField(forms.TypedChoiceField):
+    """A coded field whose refusal says what the field accepts, not only that the value is not in a list."""
+
+    def __init__(self, *, table: str, **kwargs):
+        self.table = table
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        if value in self.empty_values or self.valid_value(value):
+            return super().validate(value)
+        codes = lookup.entries(self.table)
+        listed = ", ".join(f"{e.code} ({e.label})" for e in codes[:6]) + (" …" if len(codes) > 6 else "")
+        raise forms.ValidationError(
+            f"{self.label} : « {str(value)[:40]} » n'est pas un code accepté. Codes acceptés : {listed} "
+            "(la liste complète est dans l'onglet « Codes » du modèle).",
+            code="invalid_choice",
+        )
 
 
 def _check_period(form, cleaned):
@@ -146,7 +168,8 @@ def _check_period(form, cleaned):
 
 
 def _coded(table, label, required=True, help_text=""):
-    return forms.TypedChoiceField(
+    return CodedChoiceField(
+        table=table,
         label=label,
         required=required,
         choices=lambda: [("", "— Choisir —")] + lookup.choices(table),

@@ -93,7 +93,7 @@ def _cleaned(structure, **overrides):
     [
         ({"birth_date": "2099-01-01"}, "birth_date", "dans le futur"),
         ({"birth_date": ""}, "birth_date", "obligatoire"),
-        ({"role_code": "300"}, "role_code", "Sélectionnez un choix valide"),  # TRE_R85 but not RPPS+
+        ({"role_code": "300"}, "role_code", "« 300 » n'est pas un code accepté. Codes acceptés : "),  # not RPPS+
         ({"phone": "0145678912"}, "phone", "06 ou 07"),
         ({"birth_place_code": "99134", "birth_city_abroad": ""}, "birth_city_abroad", "étranger"),
         ({"birth_place_code": "00123"}, "birth_place_code", "code commune"),
@@ -201,7 +201,7 @@ def test_closing_a_situation_keeps_the_number(managed, django_capture_on_commit_
     bad = browser.post(
         f"/portail/situations/{activity.pk}/fermer/", {"end_date": "2026-10-01", "end_reason_code": "ZZZ"}
     )
-    assert "Sélectionnez un choix valide" in text(bad)
+    assert "Motif de fin : « ZZZ » n'est pas un code accepté. Codes acceptés : " in text(bad)
     with django_capture_on_commit_callbacks(execute=True):
         browser.post(f"/portail/situations/{activity.pk}/fermer/", {"end_date": "2026-12-31", "end_reason_code": "CHL"})
     activity.refresh_from_db()
