@@ -9,6 +9,7 @@ from django.urls import path, reverse
 
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers
+from rpps.registry.admin import FoldedSearch
 from rpps.registry.aliases import resolve_rpps
 from rpps.registry.history import Actor, acting_as
 from rpps.registry.models import Person
@@ -70,9 +71,11 @@ class CheckPersonForm(forms.Form):
 
 
 @admin.register(ReviewCase)
-class ReviewCaseAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "kind", "status", "requested_by", "reason", "created_at", "decided_at"]
+class ReviewCaseAdmin(FoldedSearch, admin.ModelAdmin):
+    list_display = ["__str__", "name", "kind", "status", "requested_by", "reason", "created_at", "decided_at"]
     list_filter = ["status", "kind"]
+    search_fields = ["=person__rpps"]
+    folded_search_fields = ("name",)
     change_form_template = "admin/identity/reviewcase/review.html"
     change_list_template = "admin/identity/reviewcase/change_list.html"
 

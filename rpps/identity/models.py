@@ -85,6 +85,8 @@ class ReviewCase(models.Model):
     )
     # [{"person_id", "rpps", "explanation": {...}}] in order of likelihood.
     candidates = models.JSONField("candidats")
+    # Who the case is about, as the operator searches the queue: "BENOÎT Marie Hélène".
+    name = models.CharField("nom et prénoms", max_length=300, blank=True, default="")
     requested_by = models.CharField("demandé par", max_length=150)
     reason = models.CharField("motif", max_length=300)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
@@ -100,6 +102,20 @@ class ReviewCase(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs):
+        if not self.name:
+            self.name = self.subject_name()
+        super().save(*args, **kwargs)
+
+    def subject_name(self) -> str:
+        """The birth name and given names of the request, or of the checked person."""
+        if self.request:
+            data = self.request["person"]
+            return f"{data.get('birth_name', '')} {data.get('given_names', '')}".strip()
+        if self.person_id:
+            return f"{self.person.birth_name} {self.person.given_names}".strip()
+        return ""
 
 
 class DistinctPair(models.Model):

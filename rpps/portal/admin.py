@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 
+from rpps.registry.admin import FoldedSearch
 from rpps.runtime.admin import ReadOnlyAdmin
 
 from . import services
@@ -29,15 +30,11 @@ class ContractSiteInline(admin.TabularInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(ReadOnlyAdmin):
+class ContractAdmin(FoldedSearch, ReadOnlyAdmin):
     list_display = ("pk", "structure", "state", "representative_family_name", "requested_at", "decided_at")
     list_filter = ("state", "representative_function")
-    search_fields = (
-        "structure__name",
-        "structure__technical_id",
-        "representative_family_name",
-        "representative_national_id",
-    )
+    search_fields = ("=structure__technical_id", "=representative_national_id")
+    folded_search_fields = ("structure__name", "representative_family_name")
     list_select_related = ("structure",)
     inlines = [ContractSiteInline]
     change_form_template = "admin/portal/contract/change_form.html"
@@ -105,10 +102,11 @@ class ContractAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Habilitation)
-class HabilitationAdmin(ReadOnlyAdmin):
+class HabilitationAdmin(FoldedSearch, ReadOnlyAdmin):
     list_display = ("family_name", "given_name", "national_id", "kind", "structure", "state", "opened_at", "closed_at")
     list_filter = ("state", "kind")
-    search_fields = ("family_name", "given_name", "national_id", "structure__name", "structure__technical_id")
+    search_fields = ("=national_id", "=structure__technical_id")
+    folded_search_fields = ("family_name", "given_name", "structure__name")
     list_select_related = ("structure",)
     actions = ["close_selected"]
 
@@ -126,9 +124,10 @@ class HabilitationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnlyAdmin):
+class AccountAdmin(FoldedSearch, ReadOnlyAdmin):
     list_display = ("family_name", "given_name", "national_id", "last_acr", "created_at")
-    search_fields = ("family_name", "given_name", "national_id")
+    search_fields = ("=national_id",)
+    folded_search_fields = ("family_name", "given_name")
 
 
 @admin.register(AuditEvent)

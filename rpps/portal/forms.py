@@ -5,6 +5,7 @@ from dsfr.forms import DsfrBaseForm
 
 from rpps.identity.traits import InvalidTraits, Traits
 from rpps.nomenclatures import catalog, lookup
+from rpps.registry import folding
 from rpps.registry.validators import validate_name
 
 from .models import Contract, Habilitation
@@ -67,6 +68,12 @@ class PersonSearchForm(PortalForm):
         min_length=2,
         help_text="Numéro RPPS, identifiant national, ou nom d'exercice (éventuellement suivi du prénom).",
     )
+
+    def clean_q(self):
+        typed = self.cleaned_data["q"]
+        if not folding.words(typed):
+            raise forms.ValidationError("Saisissez un nom d'exercice (au moins deux lettres) ou un numéro RPPS.")
+        return typed
 
 
 class DesignationForm(PortalForm):

@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from rpps.nomenclatures import catalog, lookup
-from rpps.registry import identifiers
+from rpps.registry import folding, identifiers
 from rpps.registry.history import person_history
 from rpps.registry.models import Activity, Person
 from rpps.registry.projection import public_person
@@ -65,7 +65,7 @@ def professionals(request):
         activities = activities.filter(
             Q(exercise__person__rpps=digits[-11:])
             if identifiers.ascii_digits(digits)
-            else Q(exercise__last_name__icontains=query)
+            else folding.name_search(query, "exercise__last_name", "exercise__first_name")
         )
     page = Paginator(activities.order_by("exercise__last_name", "exercise__first_name", "pk"), 50).get_page(
         request.GET.get("page")

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from rpps.nomenclatures import catalog, lookup
-from rpps.registry import identifiers
+from rpps.registry import folding, identifiers
 from rpps.registry.models import Exercise, Person, Structure
 
 from . import audit, oidc, permissions, services
@@ -182,10 +182,7 @@ def _search_people(query: str):
             digits = digits[1:]
         persons = persons.filter(rpps=digits)
     else:
-        last, _, first = query.partition(" ")
-        exercises = Exercise.objects.filter(last_name__iexact=last)
-        if first:
-            exercises = exercises.filter(first_name__istartswith=first.strip())
+        exercises = Exercise.objects.filter(folding.name_search(query, "last_name", "first_name"))
         persons = persons.filter(pk__in=exercises.values("person_id"))
     results = []
     for person in persons.prefetch_related("exercises")[:20]:
@@ -291,9 +288,7 @@ def habilitation_list(request):
     if form.is_valid():
         values = form.cleaned_data
         if values["name"]:
-            habilitations = habilitations.filter(
-                Q(family_name__icontains=values["name"]) | Q(given_name__icontains=values["name"])
-            )
+            habilitations = habilitations.filter(folding.name_search(values["name"], "family_name", "given_name"))
         if values["national_id"]:
             habilitations = habilitations.filter(national_id__icontains=values["national_id"].replace(" ", ""))
         if values["structure"]:

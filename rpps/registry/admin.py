@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 from rpps.nomenclatures import lookup
 from rpps.runtime.admin import ReadOnlyAdmin
 
+from . import folding
 from .history import person_history
 from .models import (
     Activity,
@@ -21,6 +22,20 @@ from .models import (
     Person,
     Structure,
 )
+
+
+class FoldedSearch:
+    """The console's search as people type: names case-, accent- and punctuation-blind
+    (``folded_search_fields``, folding.name_search), identifiers exactly (``search_fields`` with "=")."""
+
+    folded_search_fields: tuple[str, ...] = ()
+
+    def get_search_results(self, request, queryset, search_term):
+        exact, duplicates = super().get_search_results(request, queryset, search_term)
+        if not search_term.strip() or not self.folded_search_fields:
+            return exact, duplicates
+        named = queryset.filter(folding.name_search(search_term, *self.folded_search_fields))
+        return (exact | named).distinct(), True
 
 
 class CodedFieldsMixin:
@@ -87,9 +102,10 @@ class CardInline(CodedInline):
 
 
 @admin.register(Person)
-class PersonAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
+class PersonAdmin(FoldedSearch, CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
     list_display = ["rpps", "birth_name", "given_names", "usage_name", "birth_date", "updated_at"]
-    search_fields = ["=rpps", "birth_name", "usage_name", "given_names"]
+    search_fields = ["=rpps"]
+    folded_search_fields = ("birth_name", "usage_name", "given_names", "exercises__last_name")
     list_filter = ["sex_code"]
     readonly_fields = ["rpps", "merged_into", "created_at", "updated_at", "history"]
     inlines = [ExerciseInline, MailboxInline, CardInline]
@@ -149,9 +165,10 @@ class ActivityInline(CodedInline):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
+class ExerciseAdmin(FoldedSearch, CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
     list_display = ["last_name", "first_name", "profession_code", "category_code", "person_link", "updated_at"]
-    search_fields = ["last_name", "first_name", "=person__rpps"]
+    search_fields = ["=person__rpps"]
+    folded_search_fields = ("last_name", "first_name")
     list_filter = ["profession_code", "category_code"]
     raw_id_fields = ["person"]
     inlines = [ExpertiseInline, DiplomaInline, AuthorizationInline, ActivityInline]
@@ -166,9 +183,10 @@ class ExerciseAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Structure)
-class StructureAdmin(CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
+class StructureAdmin(FoldedSearch, CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmin):
     list_display = ["technical_id", "name", "commune_label", "sector_code", "is_legal_entity", "updated_at"]
-    search_fields = ["=technical_id", "=finess", "=siret", "name", "trade_name", "commune_label"]
+    search_fields = ["=technical_id", "=finess", "=siret"]
+    folded_search_fields = ("name", "trade_name", "commune_label")
     list_filter = ["is_legal_entity", "sector_code"]
     readonly_fields = ["technical_id", "created_at", "updated_at"]
     raw_id_fields = ["legal_entity"]

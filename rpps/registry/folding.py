@@ -6,10 +6,11 @@ sides folded (upper case, accents off) by the database function ``rpps_fold``: o
 by prefix), on SQLite the Python function below, registered on every connection.
 """
 
+import re
 import unicodedata
 
 from django.db.backends.signals import connection_created
-from django.db.models import CharField, Func, TextField, Transform
+from django.db.models import CharField, Func, Q, TextField, Transform
 
 
 class Fold(Func):
@@ -38,3 +39,25 @@ def _register(sender, connection, **kwargs):
 
 def connect() -> None:
     connection_created.connect(_register, dispatch_uid="registry-fold")
+
+
+def words(text: str) -> list[str]:
+    """The words of a search, folded: "d'Artagnan-Benoît" → ["D", "ARTAGNAN", "BENOIT"]."""
+    return re.findall(r"[A-Z0-9]+", fold(text or ""))
+
+
+def name_search(text: str, *fields: str) -> Q:
+    """Names as people type them, case, accents and punctuation aside: the first word starts one of
+    ``fields`` (an index on the folded field finds it), every other word is inside one of them."""
+    found = words(text)
+    if not found:
+        return Q(pk__in=[])
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{f"{field}__fold__startswith": found[0]})
+    for word in found[1:]:
+        anywhere = Q()
+        for field in fields:
+            anywhere |= Q(**{f"{field}__fold__contains": word})
+        condition &= anywhere
+    return condition

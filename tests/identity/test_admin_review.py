@@ -92,3 +92,12 @@ def test_adding_a_person_in_the_admin_goes_through_identity_resolution(admin_cli
     assert response.status_code == 302
     created = Person.objects.exclude(pk=existing.pk).get()
     assert created.given_names == "Hugo" and created.rpps.startswith("8")
+
+
+@pytest.mark.parametrize(("typed", "listed"), [("giraud", True), ("Giraud noe", True), ("GIRAUD Léa", False)])
+def test_review_queue_names_each_case_and_finds_it_as_typed(admin_client, open_case, typed, listed):
+    case_link = f"/admin/identity/reviewcase/{open_case.pk}/change/"
+    everything = admin_client.get("/admin/identity/reviewcase/").content.decode()
+    assert case_link in everything and "GIRAUD Paul Noé" in everything
+    found = admin_client.get("/admin/identity/reviewcase/", {"q": typed}).content.decode()
+    assert (case_link in found) is listed

@@ -158,7 +158,10 @@ def test_a_file_with_errors_writes_nothing_unless_only_valid_rows_are_chosen(man
     found = BulkImport.objects.get()
     assert found.counts["erreur"] == 2 and found.counts["nouveau"] == 1
     body = text(page)
-    assert "date_naissance : Date de naissance : une date est attendue, écrite AAAA-MM-JJ ou JJ/MM/AAAA." in body and "pas habilité(e)" in body
+    assert (
+        "date_naissance : Date de naissance : une date est attendue, écrite AAAA-MM-JJ ou JJ/MM/AAAA." in body
+        and "pas habilité(e)" in body
+    )
     # line numbers are the file's (header = line 1): the bad date is on line 3, the foreign site on line 4
     by_line = {entry["line"]: entry for entry in found.report}
     assert [column for column, _ in by_line[3]["errors"]] == ["date_naissance"]

@@ -274,3 +274,26 @@ def test_forms_refuse_a_post_without_the_csrf_token(world):
     response = strict.post(f"/portail/contrats/{world['contract'].pk}/designer/", designation(world))
     assert response.status_code == 403 and "Accès refusé" in text(response)
     assert not Habilitation.objects.filter(national_id=national(world, "candidate")).exists()
+
+
+@pytest.mark.parametrize("typed", ["faure zoe", "Faure, Zoé", "FAURE-ZOE", "zoe"])
+def test_habilitations_filter_forgives_case_accents_and_punctuation(world, typed):
+    rep = account_client(national(world, "rep"))
+    designated(world["people"]["rep"], world["contract"], world["legal"], world["people"]["pro"])
+    page = text(rep.get("/portail/habilitations/", {"name": typed}))
+    assert "Zoé FAURE" in page and "Hugo ROUX" not in page
+
+
+@pytest.mark.parametrize("typed", ["blanc noe", "Blanc", "blanc-noé", "BLÂNC"])
+def test_designation_finds_the_person_as_typed(world, typed):
+    browser = account_client(national(world, "rep"))
+    found = text(browser.get(f"/portail/contrats/{world['contract'].pk}/designer/", {"q": typed}))
+    assert "Noé BLANC" in found
+
+
+def test_an_empty_designation_search_says_what_to_type(world):
+    browser = account_client(national(world, "rep"))
+    found = text(browser.get(f"/portail/contrats/{world['contract'].pk}/designer/", {"q": "'-'"}))
+    assert (
+        "Noé BLANC" not in found and "Saisissez un nom d'exercice (au moins deux lettres) ou un numéro RPPS." in found
+    )

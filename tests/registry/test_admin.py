@@ -111,3 +111,24 @@ def test_choosing_a_deprecated_code_in_the_admin_is_refused(client, operator):
         response.content.decode()
     )
     assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["benoit", "BENOÎT", "  Benoît-Hélène ", "benoit helene", "hel", "ndiaye"])
+def test_console_person_search_forgives_case_accents_and_punctuation(client, operator, recording, typed):
+    found = factories.professional("BENOÎT", "Hélène")
+    other = factories.professional("BENOIST", "Paul")
+    response = client.get("/admin/registry/person/", {"q": typed})
+    html = response.content.decode()
+    if typed == "ndiaye":
+        assert found.rpps not in html
+    elif typed == "hel":  # the given names are searched too
+        assert found.rpps in html and other.rpps not in html
+    else:
+        assert found.rpps in html and other.rpps not in html
+
+
+def test_console_person_search_by_number_is_exact(client, operator, recording):
+    found = factories.professional("BENOÎT", "Hélène")
+    html = client.get("/admin/registry/person/", {"q": found.rpps}).content.decode()
+    assert f">{found.rpps}<" in html
+    assert found.rpps not in client.get("/admin/registry/person/", {"q": found.rpps[:-1]}).content.decode()
