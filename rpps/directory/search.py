@@ -19,7 +19,7 @@ from dsfr.forms import DsfrBaseForm
 
 from rpps.identity.normalize import normalize_name
 from rpps.nomenclatures import catalog, lookup
-from rpps.registry import identifiers
+from rpps.registry import folding, identifiers
 from rpps.registry.aliases import resolve_rpps
 from rpps.registry.models import Expertise, Structure
 
@@ -31,6 +31,7 @@ MAX_PAGES = 50  # 1,000 results at most: beyond that, the extraction files
 MAX_TEXT = 100
 COUNT_CAP = 10_000  # totals are exact up to this; beyond, "plus de 10 000"
 CONTAINS_MIN = 3
+STRUCTURES_SHOWN = 20  # structures listed above the professionals; more: the user adds a place
 _DEPARTMENT = re.compile(r"^(?:\d{2}|2[AB]|9[78]\d)$")
 _POSTAL = re.compile(r"^\d{5}$")
 
@@ -122,6 +123,7 @@ class SearchForm(DsfrBaseForm):
         if _DEPARTMENT.match(value):
             return ("department_code", value)
         key = text_key(value)
+        self.cleaned_data["lieu_words"] = folding.words(value)
         if len(key) < 2 or identifiers.ascii_digits(key):
             raise forms.ValidationError(
                 "Lieu : saisissez le nom d'une commune, un code postal à 5 chiffres ou un numéro de département "
@@ -134,6 +136,7 @@ class SearchForm(DsfrBaseForm):
         key = text_key(value)
         if value.strip() and len(key) < CONTAINS_MIN:
             raise forms.ValidationError(f"Nom de la structure : saisissez au moins {CONTAINS_MIN} lettres ou chiffres.")
+        self.cleaned_data["structure_words"] = folding.words(value)
         return key
 
     def clean_identifiant(self):
@@ -171,7 +174,8 @@ class Results:
     pages: int = 0
     capped: bool = False  # the page asked for is beyond MAX_PAGES
     entries: list = field(default_factory=list)
-    structures: list = field(default_factory=list)  # structures matching an identifier typed
+    structures: list = field(default_factory=list)  # structures matching the identifier or name typed
+    more_structures: bool = False  # more than STRUCTURES_SHOWN structures matched the name
 
     @property
     def shown_pages(self) -> int:
@@ -220,6 +224,7 @@ def _filters(criteria: dict, results: Results) -> tuple[list[Q], Q, bool]:
         place = True
     if criteria.get("structure"):
         where, place = where & Q(structure_key__contains=criteria["structure"]), True
+        _structures_named(criteria, results)
     if criteria.get("structure_id"):  # the professionals of one structure page
         where, place = where & Q(structure_id=criteria["structure_id"]), True
     if criteria.get("identifiant"):
@@ -235,6 +240,25 @@ def _filters(criteria: dict, results: Results) -> tuple[list[Q], Q, bool]:
     if not place:
         where &= Q(is_main=True)  # one line per exercise
     return names, where, place
+
+
+def _structures_named(criteria: dict, results: Results) -> None:
+    """The structures themselves whose name or trade name holds every word typed, in the place typed:
+    found even when no professional practises there."""
+    found = Structure.objects.all()
+    for word in criteria.get("structure_words") or []:
+        found = found.filter(Q(name__fold__contains=word) | Q(trade_name__fold__contains=word))
+    if criteria.get("lieu"):
+        column, value = criteria["lieu"]
+        if column == "postal_code":
+            found = found.filter(postal_code=value)
+        elif column == "department_code":
+            found = found.filter(Q(department_code=value) | Q(department_code="", postal_code__startswith=value))
+        else:
+            found = found.filter(folding.name_search(" ".join(criteria.get("lieu_words") or []), "commune_label"))
+    listed = list(found.order_by("name", "technical_id")[: STRUCTURES_SHOWN + 1])
+    results.structures = listed[:STRUCTURES_SHOWN]
+    results.more_structures = len(listed) > STRUCTURES_SHOWN
 
 
 def _count_one(lines, place: bool) -> tuple[int, bool]:

@@ -43,6 +43,7 @@ def search_page(request):
         "form": form,
         "results": results,
         "searched": form.has_criteria(),
+        "empty": form.is_bound and not form.has_criteria(),
         "pagination": _pagination(request, results) if results else None,
         "page_size": search.PAGE_SIZE,
         "max_results": search.PAGE_SIZE * search.MAX_PAGES,

@@ -100,6 +100,47 @@ def test_structure_name_and_identifiers(client, directory):
     )
 
 
+def structures_listed(client, **params) -> list[str]:
+    html = client.get("/recherche/", params).content.decode()
+    block = re.search(r'aria-label="Structures trouvées">(.*?)</ul>', html, re.S)
+    return re.findall(r'href="/structure/([^/]+)/"', block.group(1)) if block else []
+
+
+@pytest.mark.parametrize("typed", ["saint jacques", "Saint-Jacques", "HOPITAL jacq", "hôpital"])
+def test_structures_are_found_by_name_as_typed(client, directory, typed):
+    assert structures_listed(client, structure=typed) == [directory["site"].technical_id]
+
+
+def test_a_structure_where_nobody_practises_is_found_and_says_so(client, directory, recording):
+    empty = factories.structure(name="EHPAD LES TILLEULS", postal_code="49100", commune_label="Angers")
+    page = client.get("/recherche/", {"structure": "tilleuls"}).content.decode()
+    assert structures_listed(client, structure="tilleuls") == [empty.technical_id]
+    assert "Aucun professionnel enregistré ne correspond à ces critères dans ces structures" in page
+    assert "FINESS " + empty.finess in page
+    by_finess = client.get("/recherche/", {"identifiant": empty.finess}).content.decode()
+    assert f'href="/structure/{empty.technical_id}/"' in by_finess
+    # The place narrows the structures too.
+    assert structures_listed(client, structure="tilleuls", lieu="49") == [empty.technical_id]
+    assert structures_listed(client, structure="tilleuls", lieu="Angers") == [empty.technical_id]
+    assert structures_listed(client, structure="tilleuls", lieu="44") == []
+    assert structures_listed(client, structure="tilleuls", lieu="44000") == []
+
+
+def test_many_structures_of_one_name_ask_for_a_place(client, recording):
+    for i in range(search.STRUCTURES_SHOWN + 1):
+        factories.structure(name=f"PHARMACIE DU CENTRE {factories.letters(i, 2)}")
+    page = client.get("/recherche/", {"structure": "pharmacie du centre"}).content.decode()
+    assert len(structures_listed(client, structure="pharmacie du centre")) == search.STRUCTURES_SHOWN
+    assert "précisez la commune, le code postal ou le département" in page
+
+
+@pytest.mark.parametrize("params", [{"nom": ""}, {"nom": "  ", "tri": "nom"}, {"page": "2"}])
+def test_an_empty_search_says_what_to_fill_in(client, directory, params):
+    page = client.get("/recherche/", params).content.decode()
+    assert "Remplissez au moins un critère" in page and "Aucun résultat" not in page
+    assert "Remplissez au moins un critère" not in client.get("/recherche/").content.decode()
+
+
 def test_results_show_name_profession_specialty_and_main_place(client, directory):
     html = client.get("/recherche/", {"nom": "beranger"}).content.decode()
     html = html[html.index('id="resultats"') :]  # the results, not the form's lists
