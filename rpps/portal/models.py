@@ -180,6 +180,8 @@ class Habilitation(models.Model):
     opened_by = models.CharField("ouverte par", max_length=150)
     opened_at = models.DateTimeField("ouverte le", auto_now_add=True)
     closed_by = models.CharField("fermée par", max_length=150, blank=True)
+    # Who closed it may reopen it (a habilitation closed by mistake): their national identifier.
+    closed_by_national_id = models.CharField("identifiant national de qui l'a fermée", max_length=40, blank=True)
     closed_at = models.DateTimeField("fermée le", null=True, blank=True)
 
     class Meta:
@@ -235,10 +237,12 @@ class AuditEvent(models.Model):
         SITE_ADDED = "site_ajoute", "Site ajouté au contrat"
         HABILITATION_OPENED = "habilitation_ouverte", "Habilitation ouverte"
         HABILITATION_CLOSED = "habilitation_fermee", "Habilitation fermée"
+        HABILITATION_REOPENED = "habilitation_rouverte", "Habilitation rouverte"
         ACCESS_REFUSED = "acces_refuse", "Accès refusé"
         PROFESSIONAL_REGISTERED = "professionnel_enregistre", "Enregistrement d'un professionnel"
         REGISTRATION_REQUESTED = "preinscription", "Pré-inscription d'un professionnel"
         REGISTRATION_REJECTED = "demande_rejetee", "Demande d'enregistrement rejetée"
+        REGISTRATION_WITHDRAWN = "demande_retiree", "Demande d'enregistrement retirée"
         SITUATION_CHANGED = "situation_modifiee", "Situation modifiée"
         SITUATION_CLOSED = "situation_fermee", "Situation fermée"
         RECORD_UPDATED = "dossier_modifie", "Dossier modifié par le professionnel"
@@ -288,6 +292,7 @@ class RegistrationRequest(models.Model):
         REGISTERED = "enregistree", "Enregistrée"
         REJECTED = "rejetee", "Rejetée"
         EXPIRED = "expiree", "Expirée"
+        WITHDRAWN = "retiree", "Retirée par le professionnel"
 
     PENDING = (State.TO_INSTRUCT, State.IN_REVIEW)
 

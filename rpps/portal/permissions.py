@@ -46,24 +46,37 @@ def can_designate(national_id: str, contract: Contract, kind: str) -> bool:
     return False  # representatives are habilitated by an operator's approval only
 
 
-def closable(national_id: str, habilitations) -> set[int]:
-    """Ids of the habilitations this user may close: a head closes mandataires and gestionnaires, a
-    mandataire closes gestionnaires; nobody closes a representative (an operator terminates the contract)."""
+def _acting_for(national_id: str) -> tuple[set[int], set[int]]:
+    """(contracts this user acts for, contracts they head)."""
     mine = list(representing(national_id).values_list("contract_id", "kind"))
-    acting = {contract_id for contract_id, _ in mine}
-    heading = {contract_id for contract_id, kind in mine if kind in Habilitation.HEADS}
-    allowed = set()
-    for habilitation in habilitations:
-        if habilitation.state != Habilitation.State.OPEN:
-            continue
-        if (
-            habilitation.kind == Habilitation.Kind.MANDATARY
-            and habilitation.contract_id in heading
-            or habilitation.kind == Habilitation.Kind.MANAGER
-            and habilitation.contract_id in acting
-        ):
-            allowed.add(habilitation.pk)
-    return allowed
+    return {contract_id for contract_id, _ in mine}, {c for c, kind in mine if kind in Habilitation.HEADS}
+
+
+def _may_manage(habilitation: Habilitation, acting: set[int], heading: set[int]) -> bool:
+    """A head manages mandataires and gestionnaires, a mandataire manages gestionnaires; nobody manages a
+    representative (an operator terminates the contract)."""
+    if habilitation.kind == Habilitation.Kind.MANDATARY:
+        return habilitation.contract_id in heading
+    return habilitation.kind == Habilitation.Kind.MANAGER and habilitation.contract_id in acting
+
+
+def closable(national_id: str, habilitations) -> set[int]:
+    """Ids of the open habilitations this user may close."""
+    acting, heading = _acting_for(national_id)
+    return {h.pk for h in habilitations if h.state == Habilitation.State.OPEN and _may_manage(h, acting, heading)}
+
+
+def reopenable(national_id: str, habilitations) -> set[int]:
+    """Ids of the closed habilitations this user closed and still manages: they may reopen them."""
+    acting, heading = _acting_for(national_id)
+    return {
+        h.pk
+        for h in habilitations
+        if national_id
+        and h.state == Habilitation.State.CLOSED
+        and h.closed_by_national_id == national_id
+        and _may_manage(h, acting, heading)
+    }
 
 
 def can_close(national_id: str, habilitation: Habilitation) -> bool:

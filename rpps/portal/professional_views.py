@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import folding, identifiers
@@ -25,7 +26,7 @@ from .forms import (
     SituationChangeForm,
 )
 from .models import AuditEvent, BulkImport, RegistrationRequest
-from .views import portal_user_required
+from .views import confirm_page, portal_user_required
 
 Action = AuditEvent.Action
 
@@ -111,6 +112,31 @@ def _visible_request(request, pk) -> RegistrationRequest:
 def registration_request(request, pk):
     found = _visible_request(request, pk)
     return render(request, "portal/registration_request.html", {"title": f"Demande n° {found.pk}", "req": found})
+
+
+@portal_user_required
+def registration_withdraw(request, pk):
+    found = _first_or_refuse(
+        request,
+        RegistrationRequest.objects.filter(account=request.account, pk=pk).select_related("structure"),
+        f"retrait de la demande n° {pk}",
+    )
+    back = reverse("portal:registration_request", args=[found.pk])
+    if request.method != "POST":
+        return confirm_page(
+            request,
+            f"Retirer votre demande n° {found.pk} ?",
+            f"{found.structure.name} ne pourra plus l'instruire. Vous pourrez déposer une nouvelle demande ensuite.",
+            "Retirer ma demande",
+            back,
+        )
+    try:
+        registration.withdraw_request(Who.from_request(request), found)
+    except registration.Refused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Votre demande est retirée.")
+    return redirect(back)
 
 
 @portal_user_required

@@ -263,6 +263,22 @@ def request_registration(who: Who, data: dict, identifier_type: str, identifier:
         return request
 
 
+def withdraw_request(who: Who, request: RegistrationRequest) -> RegistrationRequest:
+    """The professional takes back their own request while no one has instructed it."""
+    with audited(who, Action.REGISTRATION_WITHDRAWN, structure=request.structure, target=f"demande n° {request.pk}"):
+        request = RegistrationRequest.objects.select_for_update().get(pk=request.pk)
+        if who.account is None or request.account_id != who.account.pk:
+            raise Refused("Seul le professionnel qui a déposé cette demande peut la retirer.")
+        if request.shown_state != RegistrationRequest.State.TO_INSTRUCT:
+            raise Refused("Cette demande n'est plus en attente : elle ne peut plus être retirée.")
+        request.state = RegistrationRequest.State.WITHDRAWN
+        request.decided_at = timezone.now()
+        request.decided_by = who.label[:200]
+        request.save(update_fields=["state", "decided_at", "decided_by"])
+        audit.record(who, Action.REGISTRATION_WITHDRAWN, structure=request.structure, target=f"demande n° {request.pk}")
+    return request
+
+
 def expire_requests(now=None) -> int:
     """Professionals' requests not instructed within 30 days expire (a daily job, `portal.expire_requests`)."""
     now = now or timezone.now()

@@ -181,8 +181,7 @@ def approve_contract(who: Who, contract: Contract) -> Habilitation:
             who,
             Action.HABILITATION_OPENED,
             contract=contract,
-            target=f"{habilitation.get_kind_display()} : {habilitation.given_name} {habilitation.family_name} "
-            f"({habilitation.national_id})",
+            target=_named(habilitation),
         )
         return habilitation
 
@@ -333,8 +332,7 @@ def designate(
             Action.HABILITATION_OPENED,
             structure=structure,
             contract=contract,
-            target=f"{habilitation.get_kind_display()} : {habilitation.given_name} {habilitation.family_name} "
-            f"({national_id})",
+            target=_named(habilitation),
         )
         return habilitation
 
@@ -350,9 +348,48 @@ def close_habilitation(who: Who, habilitation: Habilitation, *, operator: bool =
         return habilitation
 
 
+def _named(habilitation: Habilitation) -> str:
+    """How the audit log names a habilitation: kind, person, national identifier."""
+    return (
+        f"{habilitation.get_kind_display()} : {habilitation.given_name} {habilitation.family_name} "
+        f"({habilitation.national_id})"
+    )
+
+
+def reopen_habilitation(who: Who, habilitation: Habilitation) -> Habilitation:
+    """Who closed a habilitation (by mistake) opens it again, while they still manage it."""
+    with audited(who, Action.HABILITATION_REOPENED, structure=habilitation.structure, contract=habilitation.contract):
+        habilitation = Habilitation.objects.select_for_update().get(pk=habilitation.pk)
+        if habilitation.state != Habilitation.State.CLOSED:
+            raise Refused("Cette habilitation est déjà ouverte.")
+        if habilitation.pk not in permissions.reopenable(who.national_id, [habilitation]):
+            raise Refused(
+                "Seule la personne qui a fermé cette habilitation peut la rouvrir, tant qu'elle gère le contrat."
+            )
+        if Habilitation.objects.filter(
+            structure=habilitation.structure,
+            national_id=habilitation.national_id,
+            kind=habilitation.kind,
+            state=Habilitation.State.OPEN,
+        ).exists():
+            raise Refused("Cette personne a déjà cette habilitation ouverte sur cette structure.")
+        habilitation.state = Habilitation.State.OPEN
+        habilitation.closed_by, habilitation.closed_by_national_id, habilitation.closed_at = "", "", None
+        habilitation.save()
+        audit.record(
+            who,
+            Action.HABILITATION_REOPENED,
+            structure=habilitation.structure,
+            contract=habilitation.contract,
+            target=_named(habilitation),
+        )
+        return habilitation
+
+
 def _close(who: Who, habilitation: Habilitation):
     habilitation.state = Habilitation.State.CLOSED
     habilitation.closed_by = who.label
+    habilitation.closed_by_national_id = who.national_id
     habilitation.closed_at = timezone.now()
     habilitation.save()
     audit.record(
@@ -360,8 +397,7 @@ def _close(who: Who, habilitation: Habilitation):
         Action.HABILITATION_CLOSED,
         structure=habilitation.structure,
         contract=habilitation.contract,
-        target=f"{habilitation.get_kind_display()} : {habilitation.given_name} {habilitation.family_name} "
-        f"({habilitation.national_id})",
+        target=_named(habilitation),
     )
 
 

@@ -53,12 +53,18 @@ def home(request):
     habilitations = (
         permissions.open_habilitations(national_id).select_related("structure", "contract").order_by("structure__name")
     )
+    contracts = permissions.visible_contracts(account).select_related("structure")
+    person = Person.objects.current().filter(pk=account.person_id).first() if account.person_id else None
     context = {
         "title": "Mon espace RPPS+",
         "account": account,
         "habilitations": habilitations,
-        "contracts": permissions.visible_contracts(account).select_related("structure"),
+        # Only contracts this user may open are links (a gestionnaire's habilitation names its contract).
+        "openable": {c.pk for c in contracts},
+        "contracts": contracts,
         "managed": permissions.managed_structures(national_id).order_by("name")[:200],
+        "person": person,
+        "own_request": None if person else account.registration_requests.select_related("structure").first(),
     }
     return render(request, "portal/home.html", context)
 
@@ -303,17 +309,61 @@ def habilitation_list(request):
             habilitations = habilitations.filter(state=values["state"])
     shown = list(habilitations.order_by("family_name", "given_name", "pk")[:500])
     allowed = permissions.closable(national_id, shown)
-    rows = [{"habilitation": h, "can_close": h.pk in allowed} for h in shown]
+    reopenable = permissions.reopenable(national_id, shown)
+    rows = [{"habilitation": h, "can_close": h.pk in allowed, "can_reopen": h.pk in reopenable} for h in shown]
     return render(request, "portal/habilitations.html", {"title": "Habilitations", "form": form, "rows": rows})
 
 
+def confirm_page(request, title: str, consequence: str, label: str, back: str):
+    """The confirmation step of an action: what will happen, a button to do it, a way back."""
+    context = {"title": title, "consequence": consequence, "label": label, "back": back}
+    return render(request, "portal/confirm.html", context)
+
+
 @portal_user_required
-@require_POST
 def habilitation_close(request, pk):
     habilitation = get_object_or_404(Habilitation.objects.select_related("contract", "structure"), pk=pk)
+    who = f"{habilitation.given_name} {habilitation.family_name}"
+    if request.method != "POST":
+        if not permissions.can_close(request.account.national_id, habilitation):
+            return _refused_page(request, "Vous ne pouvez pas fermer cette habilitation.")
+        return confirm_page(
+            request,
+            f"Fermer l'habilitation de {who} ?",
+            f"{who} perdra dès maintenant l'habilitation « {habilitation.get_kind_display()} » pour "
+            f"{habilitation.structure.name}. Vous pourrez rouvrir cette habilitation depuis la liste des habilitations.",
+            "Fermer l'habilitation",
+            reverse("portal:habilitations"),
+        )
     try:
         services.close_habilitation(Who.from_request(request), habilitation)
     except services.Refused as exc:
         return _refused_page(request, exc.message)
-    messages.success(request, f"L'habilitation de {habilitation.given_name} {habilitation.family_name} est fermée.")
+    messages.success(request, f"L'habilitation de {who} est fermée.")
+    return redirect("portal:habilitations")
+
+
+@portal_user_required
+def habilitation_reopen(request, pk):
+    habilitation = get_object_or_404(Habilitation.objects.select_related("contract", "structure"), pk=pk)
+    who = f"{habilitation.given_name} {habilitation.family_name}"
+    if request.method != "POST":
+        if habilitation.pk not in permissions.reopenable(request.account.national_id, [habilitation]):
+            return _refused_page(
+                request,
+                "Seule la personne qui a fermé cette habilitation peut la rouvrir, tant qu'elle gère le contrat.",
+            )
+        return confirm_page(
+            request,
+            f"Rouvrir l'habilitation de {who} ?",
+            f"{who} retrouvera dès maintenant l'habilitation « {habilitation.get_kind_display()} » pour "
+            f"{habilitation.structure.name}.",
+            "Rouvrir l'habilitation",
+            reverse("portal:habilitations"),
+        )
+    try:
+        services.reopen_habilitation(Who.from_request(request), habilitation)
+    except services.Refused as exc:
+        return _refused_page(request, exc.message)
+    messages.success(request, f"L'habilitation de {who} est rouverte.")
     return redirect("portal:habilitations")

@@ -297,3 +297,47 @@ def test_an_empty_designation_search_says_what_to_type(world):
     assert (
         "Noé BLANC" not in found and "Saisissez un nom d'exercice (au moins deux lettres) ou un numéro RPPS." in found
     )
+
+
+def test_closing_asks_first_then_the_closer_may_reopen_from_the_list(world):
+    rep = account_client(national(world, "rep"))
+    manager = Habilitation.objects.get(national_id=national(world, "manager"))
+    confirm = text(rep.get(f"/portail/habilitations/{manager.pk}/fermer/"))
+    assert (
+        "Fermer l'habilitation de Hugo ROUX ?" in confirm
+        and "perdra dès maintenant l'habilitation « Gestionnaire RPPS+ » pour EHPAD ALPHA" in confirm
+    )
+    manager.refresh_from_db()
+    assert manager.state == Habilitation.State.OPEN
+    rep.post(f"/portail/habilitations/{manager.pk}/fermer/")
+    manager.refresh_from_db()
+    assert manager.state == Habilitation.State.CLOSED and manager.closed_by_national_id == national(world, "rep")
+    listed = text(rep.get("/portail/habilitations/", {"state": ""}))  # "Tous"
+    assert "Hugo ROUX" in listed and "Rouvrir l'habilitation de Hugo ROUX" in listed
+    assert "Hugo ROUX" not in text(rep.get("/portail/habilitations/", {"state": "ouverte"}))
+    # The mandataire did not close it: they may not reopen it.
+    mandataire = account_client(national(world, "mandataire"))
+    assert "Rouvrir l'habilitation de Hugo ROUX" not in text(mandataire.get("/portail/habilitations/", {"state": ""}))
+    assert mandataire.post(f"/portail/habilitations/{manager.pk}/rouvrir/").status_code == 403
+    manager.refresh_from_db()
+    assert manager.state == Habilitation.State.CLOSED
+    assert "Rouvrir l'habilitation de Hugo ROUX ?" in text(rep.get(f"/portail/habilitations/{manager.pk}/rouvrir/"))
+    done = text(rep.post(f"/portail/habilitations/{manager.pk}/rouvrir/", follow=True))
+    assert "L'habilitation de Hugo ROUX est rouverte." in done
+    manager.refresh_from_db()
+    assert manager.state == Habilitation.State.OPEN and not manager.closed_at and not manager.closed_by_national_id
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.HABILITATION_REOPENED, outcome="ok").count() == 1
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.HABILITATION_REOPENED, outcome="refus").count() == 1
+
+
+def test_a_gestionnaire_home_links_only_to_what_they_may_open(world):
+    manager = account_client(national(world, "manager"))
+    home = manager.get("/portail/")
+    page = text(home)
+    contract = world["contract"].pk
+    assert f"Contrat n° {contract}" in page and f'href="/portail/contrats/{contract}/"' not in page
+    assert "Vous n'êtes représentant d'aucun contrat" in page and "Aucun contrat." not in page
+    assert 'href="/portail/professionnels/nouveau/"' in page
+    assert manager.get(f"/portail/contrats/{contract}/").status_code == 404
+    rep_home = text(account_client(national(world, "rep")).get("/portail/"))
+    assert f'href="/portail/contrats/{contract}/"' in rep_home

@@ -255,6 +255,7 @@ def test_a_professional_without_number_asks_and_the_gestionnaire_validates(manag
     assert person.rpps in text(done) and person.exercises.get().first_name == "Chloé-Marie"
     record = text(professional.get("/portail/mon-dossier/"))
     assert person.rpps in record and "Chloé-Marie" in record
+    assert f"numéro RPPS <strong>{person.rpps}</strong>" in text(professional.get("/portail/"))
 
 
 def test_a_gestionnaire_rejects_a_request_with_a_reason_the_professional_sees(managed):
@@ -295,6 +296,33 @@ def test_self_requests_are_refused_for_a_structure_without_contract_or_twice(man
     again = professional.post("/portail/inscription/", self_form(managed))
     assert "déjà une demande en cours" in text(again)
     assert RegistrationRequest.objects.count() == 1
+
+
+def test_the_professional_sees_their_request_at_home_and_may_withdraw_it(managed):
+    professional = _self_account()
+    professional.post("/portail/inscription/", self_form(managed))
+    request = RegistrationRequest.objects.get()
+    home = text(professional.get("/portail/"))
+    assert f"Demande n° {request.pk} à {managed['site'].name}" in home and "à instruire par la structure" in home
+    # Someone else cannot take it back.
+    assert account_client("81234567890").get(f"/portail/demandes/{request.pk}/retirer/").status_code == 404
+    confirm = text(professional.get(f"/portail/demandes/{request.pk}/retirer/"))
+    assert f"{managed['site'].name} ne pourra plus l'instruire" in confirm
+    request.refresh_from_db()
+    assert request.state == RegistrationRequest.State.TO_INSTRUCT  # asking is not doing
+    done = text(professional.post(f"/portail/demandes/{request.pk}/retirer/", follow=True))
+    assert "Votre demande est retirée." in done and "Demande retirée par le professionnel" in done
+    request.refresh_from_db()
+    assert request.state == RegistrationRequest.State.WITHDRAWN
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.REGISTRATION_WITHDRAWN, outcome="ok").count() == 1
+    manager = account_client(managed["manager"])
+    assert "Aucune demande à instruire" in text(manager.get("/portail/demandes/"))
+    assert manager.post(f"/portail/demandes/{request.pk}/instruire/", {"action": "valider"}).status_code == 404
+    again = text(professional.post(f"/portail/demandes/{request.pk}/retirer/", follow=True))
+    assert "ne peut plus être retirée" in again
+    # A new request may be filed.
+    professional.post("/portail/inscription/", self_form(managed))
+    assert RegistrationRequest.objects.filter(state=RegistrationRequest.State.TO_INSTRUCT).count() == 1
 
 
 # --- The professional's own record ---------------------------------------------------------------
