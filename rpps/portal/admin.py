@@ -55,11 +55,25 @@ class ContractAdmin(FoldedSearch, ReadOnlyAdmin):
         if not request.user.has_perm("portal.change_contract"):
             raise PermissionDenied
 
-    def _decide(self, request, pk, action, success):
+    def _decide(self, request, pk, action, success, confirmation):
         self._may_decide(request)
-        if request.method != "POST":
-            return redirect("admin:portal_contract_change", pk)
-        contract = get_object_or_404(Contract, pk=pk)
+        contract = get_object_or_404(Contract.objects.select_related("structure"), pk=pk)
+        if request.method != "POST":  # the confirmation step: what will happen, then the button
+            label, consequence = confirmation
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"{label} n° {pk} ?",
+                "label": label,
+                "consequence": consequence.format(
+                    name=f"{contract.representative_given_name} {contract.representative_family_name}",
+                    national_id=contract.representative_national_id,
+                    structure=contract.structure.name,
+                ),
+                "contract": contract,
+                "opts": self.model._meta,
+                "back": reverse("admin:portal_contract_change", args=[pk]),
+            }
+            return render(request, "admin/portal/contract/confirm.html", context)
         try:
             action(Who.from_request(request), contract)
         except services.Refused as exc:
@@ -70,12 +84,28 @@ class ContractAdmin(FoldedSearch, ReadOnlyAdmin):
 
     def approve_view(self, request, pk):
         return self._decide(
-            request, pk, services.approve_contract, "Contrat approuvé : le représentant légal est habilité."
+            request,
+            pk,
+            services.approve_contract,
+            "Contrat approuvé : le représentant légal est habilité.",
+            (
+                "Approuver la demande",
+                "{name} ({national_id}) sera habilité(e) représentant(e) légal(e) de {structure} "
+                "dès maintenant et en sera informé(e) par e-mail.",
+            ),
         )
 
     def terminate_view(self, request, pk):
         return self._decide(
-            request, pk, services.terminate_contract, "Contrat résilié : ses habilitations sont fermées."
+            request,
+            pk,
+            services.terminate_contract,
+            "Contrat résilié : ses habilitations sont fermées.",
+            (
+                "Résilier le contrat",
+                "Le contrat de {structure} prendra fin dès maintenant : toutes ses habilitations "
+                "seront fermées et plus personne ne pourra y enregistrer de professionnel. Cela ne peut pas être annulé.",
+            ),
         )
 
     def reject_view(self, request, pk):

@@ -1,4 +1,6 @@
-"""E-mails to professionals: their RPPS number at registration, and every change someone else makes.
+"""E-mails: to professionals (their RPPS number at registration, every change someone else makes), to a
+representative when their contract is decided, to a designated person when their habilitation opens,
+closes or reopens.
 
 Sent by a job (`portal.send_email`) recorded in the writer's transaction and sent after it commits:
 nothing is announced that was rolled back, and a mail server that is down delays the mail (the job is
@@ -10,26 +12,46 @@ from django.template.loader import render_to_string
 
 from rpps.runtime import jobs
 
-from .services import exercise_names
+from . import services
+
+
+def _mail(recipient: str, subject: str, template: str, context: dict, label: str) -> None:
+    if not recipient:
+        return
+    body = render_to_string(template, context)
+    jobs.enqueue("portal.send_email", label=label, after_commit=True, subject=subject, body=body, recipient=recipient)
 
 
 def _send(person, subject: str, template: str, context: dict, *, recipient: str | None = None):
-    recipient = recipient or person.email
-    if not recipient:
-        return
-    body = render_to_string(template, {"person": person, **context})
-    jobs.enqueue(
-        "portal.send_email",
-        label=f"E-mail au professionnel RPPS {person.rpps}",
-        after_commit=True,
-        subject=subject,
-        body=body,
-        recipient=recipient,
+    label = f"E-mail au professionnel RPPS {person.rpps}"
+    _mail(recipient or person.email, subject, template, {"person": person, **context}, label)
+
+
+def contract_decided(contract) -> None:
+    """To the legal representative named in the request: approved, or rejected with the reason."""
+    approved = contract.state == contract.State.ACTIVE
+    _mail(
+        contract.representative_email,
+        f"Votre demande de contrat RPPS+ n° {contract.pk} est {'approuvée' if approved else 'rejetée'}",
+        "portal/mail/contract_decided.txt",
+        {"contract": contract, "approved": approved},
+        f"E-mail au représentant légal du contrat n° {contract.pk}",
+    )
+
+
+def habilitation_changed(habilitation, verb: str) -> None:
+    """To the person designated: ``verb`` is "ouverte", "fermée" or "rouverte"."""
+    _mail(
+        habilitation.email,
+        f"Votre habilitation RPPS+ a été {verb}",
+        "portal/mail/habilitation_changed.txt",
+        {"habilitation": habilitation, "verb": verb},
+        f"E-mail à {habilitation.national_id} (habilitation {verb})",
     )
 
 
 def registered(person, structure, *, by_self: bool):
-    last, first = exercise_names(person)
+    last, first = services.exercise_names(person)
     _send(
         person,
         f"Votre numéro RPPS : {person.rpps}",
@@ -39,7 +61,7 @@ def registered(person, structure, *, by_self: bool):
 
 
 def changed(person, structure, verb: str):
-    last, first = exercise_names(person)
+    last, first = services.exercise_names(person)
     _send(
         person,
         "Votre situation dans le répertoire RPPS a été mise à jour",
@@ -51,7 +73,7 @@ def changed(person, structure, verb: str):
 def email_replaced(person, previous: str, by: str):
     """Told at the address being replaced: if the change was not wanted, its owner learns it there (the
     new address is not named in the message)."""
-    last, first = exercise_names(person)
+    last, first = services.exercise_names(person)
     _send(
         person,
         "L'adresse e-mail de votre dossier RPPS a été remplacée",

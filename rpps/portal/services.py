@@ -12,7 +12,7 @@ from django.utils import timezone
 from rpps.registry import identifiers
 from rpps.registry.models import Person, Structure
 
-from . import audit, permissions
+from . import audit, notify, permissions
 from .audit import Who
 from .models import ESMS_SECTORS, PHARMACY_SECTORS, Account, AuditEvent, Contract, ContractSite, Habilitation
 
@@ -177,6 +177,7 @@ def approve_contract(who: Who, contract: Contract) -> Habilitation:
             opened_by=who.label,
         )
         audit.record(who, Action.CONTRACT_APPROVED, contract=contract, target=f"contrat n° {contract.pk}")
+        notify.contract_decided(contract)
         audit.record(
             who,
             Action.HABILITATION_OPENED,
@@ -199,6 +200,7 @@ def reject_contract(who: Who, contract: Contract, reason: str) -> Contract:
         audit.record(
             who, Action.CONTRACT_REJECTED, contract=contract, target=f"contrat n° {contract.pk}", message=reason
         )
+        notify.contract_decided(contract)
         return contract
 
 
@@ -327,13 +329,7 @@ def designate(
             terms_accepted_at=timezone.now(),
             opened_by=who.label,
         )
-        audit.record(
-            who,
-            Action.HABILITATION_OPENED,
-            structure=structure,
-            contract=contract,
-            target=_named(habilitation),
-        )
+        _recorded(who, Action.HABILITATION_OPENED, habilitation, "ouverte")
         return habilitation
 
 
@@ -346,6 +342,14 @@ def close_habilitation(who: Who, habilitation: Habilitation, *, operator: bool =
             raise Refused("Vous ne pouvez pas fermer cette habilitation.")
         _close(who, habilitation)
         return habilitation
+
+
+def _recorded(who: Who, action: str, habilitation: Habilitation, verb: str) -> None:
+    """A habilitation opened, closed or reopened: in the audit log, and told to the person by e-mail."""
+    audit.record(
+        who, action, structure=habilitation.structure, contract=habilitation.contract, target=_named(habilitation)
+    )
+    notify.habilitation_changed(habilitation, verb)
 
 
 def _named(habilitation: Habilitation) -> str:
@@ -376,13 +380,7 @@ def reopen_habilitation(who: Who, habilitation: Habilitation) -> Habilitation:
         habilitation.state = Habilitation.State.OPEN
         habilitation.closed_by, habilitation.closed_by_national_id, habilitation.closed_at = "", "", None
         habilitation.save()
-        audit.record(
-            who,
-            Action.HABILITATION_REOPENED,
-            structure=habilitation.structure,
-            contract=habilitation.contract,
-            target=_named(habilitation),
-        )
+        _recorded(who, Action.HABILITATION_REOPENED, habilitation, "rouverte")
         return habilitation
 
 
@@ -392,13 +390,7 @@ def _close(who: Who, habilitation: Habilitation):
     habilitation.closed_by_national_id = who.national_id
     habilitation.closed_at = timezone.now()
     habilitation.save()
-    audit.record(
-        who,
-        Action.HABILITATION_CLOSED,
-        structure=habilitation.structure,
-        contract=habilitation.contract,
-        target=_named(habilitation),
-    )
+    _recorded(who, Action.HABILITATION_CLOSED, habilitation, "fermée")
 
 
 def sign_in(who: Who, claims: dict, user_model) -> Account:

@@ -1,6 +1,7 @@
 """Contract requests, operator review, sites: what requesters and operators see, and refusals."""
 
 import pytest
+from django.core import mail
 
 from rpps.portal.models import AuditEvent, Contract, Habilitation
 from rpps.registry.history import Actor, acting_as
@@ -104,13 +105,22 @@ def test_a_pharmacy_contracts_with_its_siret_and_its_owner_is_habilitated(entity
     assert habilitation.kind == Habilitation.Kind.PHARMACY_OWNER and habilitation.structure == entity["pharmacy"]
 
 
-def test_operator_approves_and_the_representative_is_habilitated(entity, admin_client):
+def test_operator_approves_and_the_representative_is_habilitated(
+    entity, admin_client, django_capture_on_commit_callbacks
+):
     browser = account_client(entity["national_id"])
     browser.post("/portail/contrats/demande/", request_form(entity))
     contract = Contract.objects.get()
     page = admin_client.get(f"/admin/portal/contract/{contract.pk}/change/")
     assert "Approuver la demande" in text(page)
-    response = admin_client.post(f"/admin/portal/contract/{contract.pk}/approuver/", follow=True)
+    confirm = text(admin_client.get(f"/admin/portal/contract/{contract.pk}/approuver/"))
+    assert f"({entity['national_id']}) sera habilité(e) représentant(e) légal(e) de ASSOCIATION ALPHA" in confirm
+    contract.refresh_from_db()
+    assert contract.state == Contract.State.REQUESTED and not mail.outbox  # asking is not doing
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/portal/contract/{contract.pk}/approuver/", follow=True)
+    assert [m.to for m in mail.outbox] == [[contract.representative_email]]
+    assert "est approuvée" in mail.outbox[0].subject and "ne répondez pas" in mail.outbox[0].body
     assert "Contrat approuvé" in text(response)
     contract.refresh_from_db()
     assert contract.state == Contract.State.ACTIVE and contract.decided_by == "opérateur admin"
@@ -125,7 +135,7 @@ def test_operator_approves_and_the_representative_is_habilitated(entity, admin_c
     assert AuditEvent.objects.filter(action=AuditEvent.Action.CONTRACT_APPROVED, outcome="refus").count() == 1
 
 
-def test_operator_rejects_with_a_reason_the_requester_sees(entity, admin_client):
+def test_operator_rejects_with_a_reason_the_requester_sees(entity, admin_client, django_capture_on_commit_callbacks):
     browser = account_client(entity["national_id"])
     browser.post("/portail/contrats/demande/", request_form(entity))
     contract = Contract.objects.get()
@@ -133,11 +143,14 @@ def test_operator_rejects_with_a_reason_the_requester_sees(entity, admin_client)
     assert empty.status_code == 200
     contract.refresh_from_db()
     assert contract.state == Contract.State.REQUESTED
-    admin_client.post(
-        f"/admin/portal/contract/{contract.pk}/rejeter/", {"reason": "Le représentant n'est pas celui du FINESS."}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            f"/admin/portal/contract/{contract.pk}/rejeter/", {"reason": "Le représentant n'est pas celui du FINESS."}
+        )
     contract.refresh_from_db()
     assert contract.state == Contract.State.REJECTED
+    assert [m.to for m in mail.outbox] == [[contract.representative_email]]
+    assert "Le représentant n'est pas celui du FINESS." in mail.outbox[0].body
     page = text(browser.get(f"/portail/contrats/{contract.pk}/"))
     assert "Demande rejetée" in page and "Le représentant n'est pas celui du FINESS." in page
     assert not Habilitation.objects.exists()

@@ -66,6 +66,8 @@ def test_contract_request_to_gestionnaire_sign_in(flushable_sqlite, browser, liv
     console.fill("#id_otp_token", f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}")
     console.click("input[type=submit]")
     console.click("#approuver")
+    console.wait_for_selector("text=sera habilité(e) représentant(e) légal(e)")  # the confirmation step
+    console.click("input[type=submit][value='Approuver la demande']")
     console.wait_for_selector("text=Contrat approuvé")
 
     # 3. The director, now habilitated, designates a gestionnaire (ESMS: training date required).

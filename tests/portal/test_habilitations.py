@@ -341,3 +341,21 @@ def test_a_gestionnaire_home_links_only_to_what_they_may_open(world):
     assert manager.get(f"/portail/contrats/{contract}/").status_code == 404
     rep_home = text(account_client(national(world, "rep")).get("/portail/"))
     assert f'href="/portail/contrats/{contract}/"' in rep_home
+
+
+def test_the_person_designated_is_told_when_their_habilitation_opens_and_closes(
+    world, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    rep = account_client(national(world, "rep"))
+    url = f"/portail/contrats/{world['contract'].pk}/designer/"
+    with django_capture_on_commit_callbacks(execute=True):
+        rep.post(url, designation(world))
+    habilitation = Habilitation.objects.get(national_id=national(world, "candidate"))
+    assert [m.to for m in mail.outbox] == [["nouveau@example.org"]]
+    assert "ouverte" in mail.outbox[0].subject and "ASSOCIATION ALPHA" in mail.outbox[0].body
+    with django_capture_on_commit_callbacks(execute=True):
+        rep.post(f"/portail/habilitations/{habilitation.pk}/fermer/")
+    assert "fermée" in mail.outbox[-1].subject and "ne pouvez plus agir" in mail.outbox[-1].body
+    assert all("répondez à ce message" not in m.body for m in mail.outbox)
