@@ -235,6 +235,7 @@ class AuditEvent(models.Model):
         CONTRACT_REJECTED = "contrat_rejete", "Contrat rejeté"
         CONTRACT_TERMINATED = "contrat_resilie", "Contrat résilié"
         SITE_ADDED = "site_ajoute", "Site ajouté au contrat"
+        SITE_REMOVED = "site_retire", "Site retiré du contrat"
         HABILITATION_OPENED = "habilitation_ouverte", "Habilitation ouverte"
         HABILITATION_CLOSED = "habilitation_fermee", "Habilitation fermée"
         HABILITATION_REOPENED = "habilitation_rouverte", "Habilitation rouverte"

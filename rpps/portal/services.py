@@ -14,7 +14,16 @@ from rpps.registry.models import Person, Structure
 
 from . import audit, notify, permissions
 from .audit import Who
-from .models import ESMS_SECTORS, PHARMACY_SECTORS, Account, AuditEvent, Contract, ContractSite, Habilitation
+from .models import (
+    ESMS_SECTORS,
+    PHARMACY_SECTORS,
+    Account,
+    AuditEvent,
+    Contract,
+    ContractSite,
+    Habilitation,
+    RegistrationRequest,
+)
 
 Action = AuditEvent.Action
 
@@ -241,6 +250,44 @@ def add_site(who: Who, contract: Contract, identifier_type: str, identifier: str
         added = ContractSite.objects.create(contract=contract, structure=site, added_by=who.label)
         audit.record(who, Action.SITE_ADDED, contract=contract, structure=site, target=str(site))
         return added
+
+
+def site_in_use(added: ContractSite) -> str:
+    """Why a site added to a contract cannot be taken back ("" when it can): a habilitation or a
+    registration made there depends on it."""
+    if Habilitation.objects.filter(
+        contract=added.contract, structure=added.structure, state=Habilitation.State.OPEN
+    ).exists():
+        return "une habilitation ouverte porte sur ce site"
+    if (
+        RegistrationRequest.objects.filter(structure=added.structure)
+        .exclude(
+            state__in=[
+                RegistrationRequest.State.REJECTED,
+                RegistrationRequest.State.EXPIRED,
+                RegistrationRequest.State.WITHDRAWN,
+            ]
+        )
+        .exists()
+    ):
+        return "des professionnels y sont enregistrés ou en cours d'enregistrement"
+    return ""
+
+
+def remove_site(who: Who, added: ContractSite) -> None:
+    """A site added by mistake is taken back, while nothing done on the portal depends on it."""
+    contract = added.contract
+    with audited(who, Action.SITE_REMOVED, contract=contract, structure=added.structure, target=str(added.structure)):
+        added = ContractSite.objects.select_for_update().select_related("contract", "structure").get(pk=added.pk)
+        if contract.state != Contract.State.ACTIVE or not permissions.acts_for(who.national_id, contract):
+            raise Refused("Vous ne représentez pas cette structure : vous ne pouvez pas retirer ce site.")
+        reason = site_in_use(added)
+        if reason:
+            raise Refused(f"« {added.structure.name} » ne peut pas être retiré du contrat : {reason}.")
+        added.delete()
+        audit.record(
+            who, Action.SITE_REMOVED, contract=contract, structure=added.structure, target=str(added.structure)
+        )
 
 
 def _person_of(national_id: str) -> Person | None:

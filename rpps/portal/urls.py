@@ -10,6 +10,7 @@ urlpatterns = [
     path("deconnexion/", views.sign_out, name="sign_out"),
     path("contrats/demande/", views.contract_request, name="contract_request"),
     path("contrats/<int:pk>/", views.contract_detail, name="contract"),
+    path("contrats/<int:pk>/sites/<int:site_pk>/retirer/", views.contract_site_remove, name="contract_site_remove"),
     path("contrats/<int:pk>/designer/", views.designate, name="designate"),
     path("habilitations/", views.habilitation_list, name="habilitations"),
     path("habilitations/<int:pk>/fermer/", views.habilitation_close, name="habilitation_close"),

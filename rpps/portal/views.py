@@ -23,7 +23,7 @@ from .forms import (
     PersonSearchForm,
     StructureIdentifierForm,
 )
-from .models import AuditEvent, Contract, Habilitation
+from .models import AuditEvent, Contract, ContractSite, Habilitation
 
 Action = AuditEvent.Action
 
@@ -145,6 +145,15 @@ def _visible_contract(request, pk) -> Contract:
     return contract
 
 
+def _sites(contract: Contract) -> list:
+    """The structures the contract covers; those added on the portal carry ``added_pk`` (they may be removed)."""
+    added = dict(contract.added_sites.values_list("structure_id", "pk"))
+    sites = list(contract.covered_structures().order_by("name")[:500])
+    for site in sites:
+        site.added_pk = added.get(site.pk)
+    return sites
+
+
 @portal_user_required
 def contract_detail(request, pk):
     contract = _visible_contract(request, pk)
@@ -169,7 +178,7 @@ def contract_detail(request, pk):
         "contract": contract,
         "acts": acts,
         "heads": permissions.heads(national_id, contract),
-        "sites": contract.covered_structures().order_by("name")[:500],
+        "sites": _sites(contract),
         "habilitations": contract.habilitations.select_related("structure").order_by("state", "kind", "family_name")
         if acts
         else [],
@@ -367,3 +376,34 @@ def habilitation_reopen(request, pk):
         return _refused_page(request, exc.message)
     messages.success(request, f"L'habilitation de {who} est rouverte.")
     return redirect("portal:habilitations")
+
+
+@portal_user_required
+def contract_site_remove(request, pk, site_pk):
+    contract = _visible_contract(request, pk)
+    added = get_object_or_404(
+        ContractSite.objects.select_related("structure", "contract"), pk=site_pk, contract=contract
+    )
+    back = reverse("portal:contract", args=[contract.pk])
+    if request.method != "POST":
+        if not permissions.acts_for(request.account.national_id, contract):
+            return _refused_page(
+                request, "Vous ne représentez pas cette structure : vous ne pouvez pas retirer ce site."
+            )
+        reason = services.site_in_use(added)
+        if reason:
+            return _refused_page(request, f"« {added.structure.name} » ne peut pas être retiré du contrat : {reason}.")
+        return confirm_page(
+            request,
+            f"Retirer « {added.structure.name} » du contrat n° {contract.pk} ?",
+            f"Le contrat ne couvrira plus {added.structure.name} ({added.structure.technical_id}) : personne ne pourra "
+            "plus y enregistrer de professionnel au titre de ce contrat. Vous pourrez l'ajouter de nouveau.",
+            "Retirer le site",
+            back,
+        )
+    try:
+        services.remove_site(Who.from_request(request), added)
+    except services.Refused as exc:
+        return _refused_page(request, exc.message)
+    messages.success(request, f"Le site « {added.structure.name} » est retiré du contrat.")
+    return redirect(back)

@@ -187,3 +187,32 @@ def test_a_site_is_added_to_an_active_contract(entity, admin_client):
     foreign = browser.post(url, {"site-identifier_type": "FINESS", "site-identifier": "490000019"})
     assert "clé de contrôle" in text(foreign)
     assert contract.added_sites.count() == 1
+
+
+def test_a_site_added_by_mistake_is_removed_after_confirmation_unless_something_depends_on_it(entity, admin_client):
+    from .conftest import designated
+
+    browser = account_client(entity["national_id"])
+    browser.post("/portail/contrats/demande/", request_form(entity))
+    contract = Contract.objects.get()
+    admin_client.post(f"/admin/portal/contract/{contract.pk}/approuver/")
+    with acting_as(Actor.system("tests"), "jeu d'essai"):
+        lone = factories.structure(name="ACCUEIL DE JOUR ALPHA", sector_code="SA17")
+        other_person = factories.professional("ROUX", "Hugo")
+    url = f"/portail/contrats/{contract.pk}/"
+    browser.post(url, {"site-identifier_type": "FINESS", "site-identifier": lone.finess})
+    added = contract.added_sites.get()
+    remove = f"/portail/contrats/{contract.pk}/sites/{added.pk}/retirer/"
+    assert f'href="{remove}"' in text(browser.get(url))
+    # A site the gestionnaire works on cannot be taken back.
+    habilitation = designated(entity["director"], contract, lone, other_person)
+    assert "une habilitation ouverte porte sur ce site" in text(browser.get(remove))
+    assert browser.post(remove).status_code == 403 and contract.covers(lone)
+    Habilitation.objects.filter(pk=habilitation.pk).update(state="fermee", closed_at="2026-01-01T00:00Z")
+    confirm = text(browser.get(remove))
+    assert "Le contrat ne couvrira plus ACCUEIL DE JOUR ALPHA" in confirm and contract.covers(lone)
+    # Someone who does not represent the structure cannot.
+    assert account_client("8" + other_person.rpps).post(remove).status_code == 404
+    done = text(browser.post(remove, follow=True))
+    assert "est retiré du contrat" in done and not contract.covers(lone)
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.SITE_REMOVED, outcome="ok").count() == 1
