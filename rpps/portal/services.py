@@ -380,13 +380,17 @@ def designate(
         return habilitation
 
 
+CANNOT_CLOSE = "Vous ne pouvez pas fermer cette habilitation."
+CANNOT_REOPEN = "Seule la personne qui a fermé cette habilitation peut la rouvrir, tant qu'elle gère le contrat."
+
+
 def close_habilitation(who: Who, habilitation: Habilitation, *, operator: bool = False) -> Habilitation:
     with audited(who, Action.HABILITATION_CLOSED, structure=habilitation.structure, contract=habilitation.contract):
         habilitation = Habilitation.objects.select_for_update().get(pk=habilitation.pk)
         if habilitation.state != Habilitation.State.OPEN:
             raise Refused("Cette habilitation est déjà fermée.")
         if not operator and not permissions.can_close(who.national_id, habilitation):
-            raise Refused("Vous ne pouvez pas fermer cette habilitation.")
+            raise Refused(CANNOT_CLOSE)
         _close(who, habilitation)
         return habilitation
 
@@ -414,9 +418,7 @@ def reopen_habilitation(who: Who, habilitation: Habilitation) -> Habilitation:
         if habilitation.state != Habilitation.State.CLOSED:
             raise Refused("Cette habilitation est déjà ouverte.")
         if habilitation.pk not in permissions.reopenable(who.national_id, [habilitation]):
-            raise Refused(
-                "Seule la personne qui a fermé cette habilitation peut la rouvrir, tant qu'elle gère le contrat."
-            )
+            raise Refused(CANNOT_REOPEN)
         if Habilitation.objects.filter(
             structure=habilitation.structure,
             national_id=habilitation.national_id,

@@ -329,53 +329,56 @@ def confirm_page(request, title: str, consequence: str, label: str, back: str):
     return render(request, "portal/confirm.html", context)
 
 
-@portal_user_required
-def habilitation_close(request, pk):
+def _habilitation_step(request, pk, *, allowed, act, verb: str, outcome: str, done: str, refusal: str, note=""):
+    """Close or reopen: the confirmation page (GET), then the action (POST) and back to the list."""
     habilitation = get_object_or_404(Habilitation.objects.select_related("contract", "structure"), pk=pk)
     who = f"{habilitation.given_name} {habilitation.family_name}"
     if request.method != "POST":
-        if not permissions.can_close(request.account.national_id, habilitation):
-            return _refused_page(request, "Vous ne pouvez pas fermer cette habilitation.")
+        if habilitation.pk not in allowed(request.account.national_id, [habilitation]):
+            return _refused_page(request, refusal)
         return confirm_page(
             request,
-            f"Fermer l'habilitation de {who} ?",
-            f"{who} perdra dès maintenant l'habilitation « {habilitation.get_kind_display()} » pour "
-            f"{habilitation.structure.name}. Vous pourrez rouvrir cette habilitation depuis la liste des habilitations.",
-            "Fermer l'habilitation",
+            f"{verb} l'habilitation de {who} ?",
+            f"{who} {outcome} l'habilitation « {habilitation.get_kind_display()} » pour {habilitation.structure.name}."
+            + note,
+            f"{verb} l'habilitation",
             reverse("portal:habilitations"),
         )
     try:
-        services.close_habilitation(Who.from_request(request), habilitation)
+        act(Who.from_request(request), habilitation)
     except services.Refused as exc:
         return _refused_page(request, exc.message)
-    messages.success(request, f"L'habilitation de {who} est fermée.")
+    messages.success(request, f"L'habilitation de {who} est {done}.")
     return redirect("portal:habilitations")
+
+
+@portal_user_required
+def habilitation_close(request, pk):
+    return _habilitation_step(
+        request,
+        pk,
+        allowed=permissions.closable,
+        act=services.close_habilitation,
+        verb="Fermer",
+        outcome="perdra dès maintenant",
+        note=" Vous pourrez la rouvrir depuis la liste des habilitations.",
+        done="fermée",
+        refusal=services.CANNOT_CLOSE,
+    )
 
 
 @portal_user_required
 def habilitation_reopen(request, pk):
-    habilitation = get_object_or_404(Habilitation.objects.select_related("contract", "structure"), pk=pk)
-    who = f"{habilitation.given_name} {habilitation.family_name}"
-    if request.method != "POST":
-        if habilitation.pk not in permissions.reopenable(request.account.national_id, [habilitation]):
-            return _refused_page(
-                request,
-                "Seule la personne qui a fermé cette habilitation peut la rouvrir, tant qu'elle gère le contrat.",
-            )
-        return confirm_page(
-            request,
-            f"Rouvrir l'habilitation de {who} ?",
-            f"{who} retrouvera dès maintenant l'habilitation « {habilitation.get_kind_display()} » pour "
-            f"{habilitation.structure.name}.",
-            "Rouvrir l'habilitation",
-            reverse("portal:habilitations"),
-        )
-    try:
-        services.reopen_habilitation(Who.from_request(request), habilitation)
-    except services.Refused as exc:
-        return _refused_page(request, exc.message)
-    messages.success(request, f"L'habilitation de {who} est rouverte.")
-    return redirect("portal:habilitations")
+    return _habilitation_step(
+        request,
+        pk,
+        allowed=permissions.reopenable,
+        act=services.reopen_habilitation,
+        verb="Rouvrir",
+        outcome="retrouvera dès maintenant",
+        done="rouverte",
+        refusal=services.CANNOT_REOPEN,
+    )
 
 
 @portal_user_required

@@ -305,7 +305,8 @@ def test_closing_asks_first_then_the_closer_may_reopen_from_the_list(world):
     confirm = text(rep.get(f"/portail/habilitations/{manager.pk}/fermer/"))
     assert (
         "Fermer l'habilitation de Hugo ROUX ?" in confirm
-        and "perdra dès maintenant l'habilitation « Gestionnaire RPPS+ » pour EHPAD ALPHA" in confirm
+        and "perdra dès maintenant l'habilitation « Gestionnaire RPPS+ » pour EHPAD ALPHA. Vous pourrez la rouvrir"
+        in confirm
     )
     manager.refresh_from_db()
     assert manager.state == Habilitation.State.OPEN
