@@ -171,13 +171,19 @@ def test_terminating_a_contract_closes_its_habilitations(entity, admin_client):
     assert "Aucun" in text(browser.get("/portail/")) or "aucune habilitation" in text(browser.get("/portail/"))
 
 
-def test_a_site_is_added_to_an_active_contract(entity, admin_client):
+def active_with_a_lone_site(entity, admin_client):
+    """The representative's browser, their approved contract, and a structure outside it."""
     browser = account_client(entity["national_id"])
     browser.post("/portail/contrats/demande/", request_form(entity))
     contract = Contract.objects.get()
     admin_client.post(f"/admin/portal/contract/{contract.pk}/approuver/")
     with acting_as(Actor.system("tests"), "jeu d'essai"):
         lone = factories.structure(name="ACCUEIL DE JOUR ALPHA", sector_code="SA17")
+    return browser, contract, lone
+
+
+def test_a_site_is_added_to_an_active_contract(entity, admin_client):
+    browser, contract, lone = active_with_a_lone_site(entity, admin_client)
     url = f"/portail/contrats/{contract.pk}/"
     response = browser.post(url, {"site-identifier_type": "FINESS", "site-identifier": lone.finess}, follow=True)
     assert "est ajouté au contrat" in text(response)
@@ -192,12 +198,8 @@ def test_a_site_is_added_to_an_active_contract(entity, admin_client):
 def test_a_site_added_by_mistake_is_removed_after_confirmation_unless_something_depends_on_it(entity, admin_client):
     from .conftest import designated
 
-    browser = account_client(entity["national_id"])
-    browser.post("/portail/contrats/demande/", request_form(entity))
-    contract = Contract.objects.get()
-    admin_client.post(f"/admin/portal/contract/{contract.pk}/approuver/")
+    browser, contract, lone = active_with_a_lone_site(entity, admin_client)
     with acting_as(Actor.system("tests"), "jeu d'essai"):
-        lone = factories.structure(name="ACCUEIL DE JOUR ALPHA", sector_code="SA17")
         other_person = factories.professional("ROUX", "Hugo")
     url = f"/portail/contrats/{contract.pk}/"
     browser.post(url, {"site-identifier_type": "FINESS", "site-identifier": lone.finess})
