@@ -639,25 +639,79 @@ def template_csv() -> str:
     return "\ufeff" + out.getvalue()
 
 
+# What each column holds, as the XLSX template's "Mode d'emploi" sheet explains it.
+COLUMN_HELP = {
+    "nom_naissance": "Obligatoire. Nom de naissance : lettres, espaces, tirets et apostrophes.",
+    "prenoms_naissance": "Obligatoire. Prénoms de naissance dans l'ordre de l'état civil, séparés par des espaces.",
+    "sexe": "Obligatoire. Code de la liste (F ou M).",
+    "date_naissance": "Obligatoire. Date (cellule date, ou texte AAAA-MM-JJ ou JJ/MM/AAAA).",
+    "lieu_naissance": "Obligatoire. Code INSEE de la commune (5 caractères, ex. 49007), ou 99xxx pour un pays.",
+    "ville_naissance_etranger": "Ville de naissance, pour une naissance à l'étranger seulement.",
+    "nom_usage": "Facultatif. Nom d'usage, s'il diffère du nom de naissance.",
+    "civilite": "Obligatoire. Code de la liste.",
+    "role": "Obligatoire. Code du rôle (liste).",
+    "categorie_professionnelle": "Obligatoire. Code de la liste.",
+    "nom_exercice": "Obligatoire. Nom sous lequel le professionnel exerce (public).",
+    "prenom_exercice": "Obligatoire. Prénom d'exercice (public).",
+    "finess_ou_siret_site": "Obligatoire. FINESS (9 caractères) ou SIRET (14 chiffres) du site où il exerce.",
+    "mode_exercice": "Obligatoire. Code de la liste.",
+    "genre_activite": "Obligatoire. Code de la liste.",
+    "date_prise_fonction": "Obligatoire. Date de début de la situation.",
+    "date_fin_fonction": "Facultatif. Date de fin, si elle est connue.",
+    "email": "E-mail ou téléphone obligatoire. Adresse personnelle du professionnel (e-CPS).",
+    "telephone_mobile": "E-mail ou téléphone obligatoire. Mobile : 06 12 34 56 78, +33 6…, 0033 6…",
+}
+TEMPLATE_ROWS = 1000  # rows formatted and validated in the XLSX template (more may be typed)
+
+
 def template_xlsx() -> bytes:
+    """The XLSX template: text cells for codes and numbers (no lost leading zero), date cells for dates,
+    drop-down lists for coded columns, a "Mode d'emploi" sheet and the code lists with their labels."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Professionnels"
     sheet.append(list(COLUMNS))
-    sheet.append([neutralise(EXAMPLE[c]) for c in COLUMNS])
-    for cell in sheet[2]:
-        cell.data_type = "s"  # every value is text: nothing is evaluated
+    sheet.freeze_panes = "A2"
     codes = workbook.create_sheet("Listes de codes")
     codes.append(["colonne", "code", "libellé"])
+    ranges = {}
     for column, table in CODE_LISTS.items():
+        first = codes.max_row + 1
         for entry in lookup.entries(table):
             codes.append([column, neutralise(entry.code), neutralise(entry.label)])
-    codes.append(
-        ["lieu_naissance", "", "code INSEE (COG) de la commune, ou 99xxx (pays) pour une naissance à l'étranger"]
+        ranges[column] = f"'Listes de codes'!$B${first}:$B${codes.max_row}"
+    for index, column in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(index)
+        sheet[f"{letter}1"].font = Font(bold=True)
+        sheet.column_dimensions[letter].width = max(14, len(column) + 2)
+        is_date = column in _DATE_COLUMNS
+        example = EXAMPLE[column]
+        cell = sheet.cell(row=2, column=index)
+        cell.value = datetime.date.fromisoformat(example) if is_date and example else neutralise(example)
+        for row in range(2, TEMPLATE_ROWS + 2):
+            sheet.cell(row=row, column=index).number_format = "yyyy-mm-dd" if is_date else "@"
+        if column in ranges:
+            choice = DataValidation(type="list", formula1=ranges[column], allow_blank=True, showErrorMessage=True)
+            choice.errorTitle = "Code inconnu"
+            choice.error = f"Choisissez un code de la liste « {column} » (feuille « Listes de codes »)."
+            choice.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
+            sheet.add_data_validation(choice)
+    guide = workbook.create_sheet("Mode d'emploi", 1)
+    guide.append(["colonne", "contenu attendu", "exemple"])
+    for column in COLUMNS:
+        guide.append([column, COLUMN_HELP[column], neutralise(EXAMPLE[column])])
+    guide.append([])
+    guide.append(
+        ["", "Une ligne par professionnel et par situation. La première ligne (les noms de colonnes) ne change pas."]
     )
-    codes.append(["dates", "", "AAAA-MM-JJ (ou JJ/MM/AAAA)"])
+    guide.append(["", "Le fichier est vérifié avant tout enregistrement : vous confirmez ensuite l'import."])
+    for letter, width in (("A", 28), ("B", 100), ("C", 28)):
+        guide.column_dimensions[letter].width = width
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

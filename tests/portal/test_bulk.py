@@ -60,6 +60,26 @@ def test_templates_are_downloadable_with_the_columns_an_example_and_the_code_lis
     assert [c.value for c in workbook["Professionnels"][1]] == list(bulk.COLUMNS)
     codes = {(row[0], row[1]) for row in workbook["Listes de codes"].iter_rows(values_only=True)}
     assert ("role", "313") in codes and ("genre_activite", "GENR11") in codes
+    # Codes and numbers are text cells (Excel keeps their leading zeros), dates are date cells, coded
+    # columns offer their list, and a sheet explains every column.
+    sheet = workbook["Professionnels"]
+    letter = {column: chr(65 + i) for i, column in enumerate(bulk.COLUMNS)}
+    assert sheet[f"{letter['lieu_naissance']}500"].number_format == "@"
+    assert sheet[f"{letter['telephone_mobile']}2"].number_format == "@"
+    assert sheet[f"{letter['date_naissance']}2"].number_format == "yyyy-mm-dd"
+    validated = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
+    assert (
+        f"{letter['role']}2:{letter['role']}1001" in validated
+        and "Listes de codes" in validated[f"{letter['role']}2:{letter['role']}1001"]
+    )
+    assert len(validated) == len(bulk.CODE_LISTS)
+    guide = [row[0] for row in workbook["Mode d'emploi"].iter_rows(min_row=2, values_only=True)]
+    assert guide[: len(bulk.COLUMNS)] == list(bulk.COLUMNS)
+    # The template read back gives the example row as typed.
+    header, example = (
+        row[: len(bulk.COLUMNS)] for row in bulk._read_xlsx(browser.get("/portail/import/modele.xlsx").content)
+    )
+    assert header == list(bulk.COLUMNS) and dict(zip(header, example, strict=True)) == bulk.EXAMPLE
     assert "317" in browser.get("/portail/import/modele.codes").content.decode("utf-8-sig")
 
 
