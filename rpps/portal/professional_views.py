@@ -1,5 +1,7 @@
 """Portal pages for professionals: register, instruct, update, close, import a file, see one's own record."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -218,10 +220,41 @@ def professional_detail(request, rpps):
         "person": person,
         "exercise": exercise,
         "activities": [(a, lookup.label(catalog.ROLE, a.role_code)) for a in activities],
-        # État civil: only what this gestionnaire's structures typed themselves.
-        "typed": typed.data if typed else None,
+        # État civil: shown only to the structures that typed it themselves, as the registry holds it
+        # after identity resolution, with what was typed where it differs.
+        "civil_status": _civil_status(person, typed.data) if typed else None,
     }
     return render(request, "portal/professional_detail.html", context)
+
+
+def _civil_status(person: Person, typed: dict) -> list[tuple[str, str, str]]:
+    """(label, value in the registry, value typed when it differs) for each civil-status field."""
+
+    def day(value) -> str:
+        if not value:
+            return ""
+        value = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
+        return value.strftime("%d/%m/%Y")
+
+    def place(code, city) -> str:
+        return f"{code or ''} {city or ''}".strip()
+
+    pairs = [
+        ("Nom de naissance", person.birth_name, typed.get("birth_name", "")),
+        ("Prénoms", person.given_names, typed.get("given_names", "")),
+        ("Nom d'usage", person.usage_name, typed.get("usage_name", "")),
+        ("Date de naissance", day(person.birth_date), day(typed.get("birth_date"))),
+        (
+            "Lieu de naissance",
+            place(person.birth_place_code, person.birth_city_abroad),
+            place(typed.get("birth_place_code"), typed.get("birth_city_abroad")),
+        ),
+    ]
+    # Case and accents are how a name is written, not another name: only a real difference is shown.
+    return [
+        (label, held or "—", "" if folding.words(held) == folding.words(entered) else entered)
+        for label, held, entered in pairs
+    ]
 
 
 def _managed_activity(request, pk) -> Activity:

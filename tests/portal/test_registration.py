@@ -66,7 +66,24 @@ def test_an_existing_professional_keeps_their_number_and_the_gestionnaire_sees_o
     detail = text(browser.get(f"/portail/professionnels/{known.rpps}/"))
     assert "EHPAD ALPHA" in detail and "ASSOCIATION OMEGA" not in detail  # not another structure's situation
     assert "perso@example.org" in detail  # the e-CPS contacts, kept: the professional's own
-    assert "1992-06-15" in detail  # the birth date this structure typed itself
+    assert "15/06/1992" in detail and "saisi :" not in detail  # the birth date this structure typed itself
+
+
+def test_the_civil_status_shown_is_the_registry_s_with_what_was_typed_where_it_differs(managed):
+    with acting_as(Actor.system("tests"), "jeu d'essai"):
+        known = factories.person(
+            birth_name="LEFEVRE",
+            given_names="Chloé Marie",
+            birth_date=datetime.date(1992, 6, 5),
+            birth_place_code="49007",
+        )
+        factories.exercise(known, last_name="LEFEVRE", first_name="Chloé", **factories.RPPS_PLUS)
+    browser = account_client(managed["manager"])
+    page = text(register_via_page(browser, managed, birth_date="1992-05-06"))  # day and month swapped
+    assert known.rpps in page and "déjà connu du répertoire" in page
+    detail = text(browser.get(f"/portail/professionnels/{known.rpps}/"))
+    assert '05/06/1992 <span class="fr-hint-text">saisi : 06/05/1992</span>' in detail
+    assert "<dd>LEFEVRE</dd>" in detail  # typed "Lefèvre": the same name, written another way
 
 
 def test_birth_data_typed_by_another_structure_are_not_shown(managed):
