@@ -645,7 +645,8 @@ COLUMN_HELP = {
     "prenoms_naissance": "Obligatoire. Prénoms de naissance dans l'ordre de l'état civil, séparés par des espaces.",
     "sexe": "Obligatoire. Code de la liste (F ou M).",
     "date_naissance": "Obligatoire. Date (cellule date, ou texte AAAA-MM-JJ ou JJ/MM/AAAA).",
-    "lieu_naissance": "Obligatoire. Code INSEE de la commune (5 caractères, ex. 49007), ou 99xxx pour un pays.",
+    "lieu_naissance": "Obligatoire. Code INSEE de la commune (ex. 49007) ou son nom (« Angers », « Saint-Denis 93 »), "
+    "ou 99xxx (code du pays) pour une naissance à l'étranger.",
     "ville_naissance_etranger": "Ville de naissance, pour une naissance à l'étranger seulement.",
     "nom_usage": "Facultatif. Nom d'usage, s'il diffère du nom de naissance.",
     "civilite": "Obligatoire. Code de la liste.",

@@ -4,8 +4,8 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from rpps.identity.traits import InvalidTraits, Traits
-from rpps.nomenclatures import catalog, lookup
-from rpps.registry import folding
+from rpps.nomenclatures import catalog, cog, lookup
+from rpps.registry import folding, identifiers
 from rpps.registry.validators import validate_name
 
 from .models import Contract, Habilitation
@@ -201,9 +201,9 @@ class ProfessionalRules(forms.Form):
     birth_date = _date("Date de naissance")
     birth_place_code = forms.CharField(
         label="Lieu de naissance",
-        max_length=5,
-        help_text="Code INSEE (COG) de la commune de naissance, ou code INSEE du pays (99xxx) pour une naissance "
-        "à l'étranger.",
+        max_length=100,
+        help_text="Nom de la commune de naissance (ex. « Angers », ou « Saint-Denis 93 » avec le département) ou "
+        "son code INSEE ; pour une naissance à l'étranger, le code INSEE du pays (99xxx).",
     )
     birth_city_abroad = forms.CharField(
         label="Ville de naissance à l'étranger",
@@ -239,7 +239,7 @@ class ProfessionalRules(forms.Form):
         return clean_mobile(self.cleaned_data.get("phone", ""))
 
     def clean_birth_place_code(self):
-        return (self.cleaned_data.get("birth_place_code") or "").strip().upper()
+        return birth_place(self.cleaned_data.get("birth_place_code") or "")
 
     def clean(self):
         cleaned = super().clean()
@@ -264,6 +264,38 @@ class ProfessionalRules(forms.Form):
         if start and birth and start < birth:
             self.add_error("start_date", "La date de prise de fonction ne peut pas précéder la date de naissance.")
         return cleaned
+
+
+PLACES_LISTED = 8
+
+
+def birth_place(typed: str) -> str:
+    """The COG code of a birth place typed as a code or as a commune's name (current, merged since, or
+    former: cog.search), or a French message saying what to type."""
+    typed = typed.strip()
+    if not typed or any(ch.isdigit() for ch in typed) and len(typed.replace(" ", "")) == 5:
+        try:
+            return identifiers.validate_birth_place_code(typed.replace(" ", "")) if typed else ""
+        except identifiers.InvalidIdentifier as exc:
+            raise forms.ValidationError(str(exc)) from None
+    found = cog.search(typed, limit=PLACES_LISTED + 1)
+    wanted = " ".join(folding.words(typed))
+    exact = [
+        c for c in found if " ".join(folding.words(c.name)) == wanted or " ".join(folding.words(c.label)) == wanted
+    ]
+    if len(found) == 1 or len(exact) == 1:
+        return (exact or found)[0].code
+    if not found:
+        raise forms.ValidationError(
+            f"Aucune commune ne s'appelle « {typed} » dans le Code officiel géographique. Vérifiez l'orthographe ; "
+            "pour une naissance à l'étranger, saisissez le code INSEE du pays (99 suivi de 3 chiffres)."
+        )
+    listed = ", ".join(f"{c.label} : {c.code}" for c in found[:PLACES_LISTED])
+    more = " (et d'autres)" if len(found) > PLACES_LISTED else ""
+    raise forms.ValidationError(
+        f"Plusieurs communes répondent à « {typed} »{more} — {listed}. Saisissez le code, ou ajoutez le département "
+        "(« Saint-Denis 93 »)."
+    )
 
 
 class ProfessionalForm(PortalForm, ProfessionalRules):

@@ -454,3 +454,28 @@ def test_a_registered_professional_is_in_the_next_publication(managed, settings,
     assert values[9] == "99" and values[52] == "313" and values[53] == "Aide-soignant"
     assert values[21] == managed["site"].finess and values[24] == "EHPAD ALPHA"
     assert "1992" not in lines[0] and "Lefèvre" not in lines[0] and "0612345678" not in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"), [("Angers", "49007"), ("angers 49", "49007"), ("Saint-Denis 93", "93066"), ("2A004", "2A004")]
+)
+def test_the_birth_place_is_found_by_the_commune_s_name_and_stored_as_its_code(managed, typed, code):
+    browser = account_client(managed["manager"])
+    page = text(register_via_page(browser, managed, birth_place_code=typed))
+    assert "Un nouveau numéro RPPS est attribué" in page
+    assert Person.objects.get(given_names="Chloé Marie").birth_place_code == code
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("Saint-Denis", "Plusieurs communes répondent à « Saint-Denis » (et d'autres) — Saint-Denis (11) : 11339"),
+        ("Xyzzy", "Aucune commune ne s'appelle « Xyzzy »"),
+        ("49999", "Le code commune « 49999 » n'existe pas"),
+    ],
+)
+def test_an_unknown_or_ambiguous_birth_place_says_what_to_type_and_writes_nothing(managed, typed, message):
+    browser = account_client(managed["manager"])
+    page = text(register_via_page(browser, managed, birth_place_code=typed))
+    assert message in page and 'aria-describedby="id_birth_place_code-desc-error"' in page
+    assert not Person.objects.filter(given_names="Chloé Marie").exists()
