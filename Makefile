@@ -30,6 +30,12 @@ run: install
 	$(PY) manage.py publish_extractions --sans-progression --si-aucune
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	@echo "Serveur http://$(HOST) et processus de travail (imports, exports, publications, tâches planifiées) ; Ctrl+C arrête les deux."
+	@echo "  accueil            http://$(HOST)/"
+	@echo "  annuaire public    http://$(HOST)/recherche/"
+	@echo "  portail RPPS+      http://$(HOST)/portail/   (connexion Pro Santé Connect de développement)"
+	@echo "  console opérateur  http://$(HOST)/admin/     (admin / admin-demo-rpps + code TOTP : manage.py operator_totp admin --code)"
+	@echo "  API FHIR           http://$(HOST)/fhir/v2/metadata"
+	@echo "  autre adresse : make run HOST=0.0.0.0:8080"
 	$(PY) manage.py run_huey --quiet & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; $(PY) manage.py runserver $(HOST)
 
 lint: install-dev
