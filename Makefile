@@ -35,7 +35,7 @@ run: install
 	@echo "  portail RPPS+      http://$(HOST)/portail/   (connexion Pro Santé Connect de développement)"
 	@echo "  console opérateur  http://$(HOST)/admin/     (admin / admin-demo-rpps + code TOTP : manage.py operator_totp admin --code)"
 	@echo "  API FHIR           http://$(HOST)/fhir/v2/metadata"
-	@echo "  autre adresse : make run HOST=0.0.0.0:8080"
+	@echo "  autre port : make run HOST=127.0.0.1:8080 (ouvert à d'autres machines : voir README)"
 	$(PY) manage.py run_huey --quiet & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; $(PY) manage.py runserver $(HOST)
 
 lint: install-dev
