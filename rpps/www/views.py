@@ -1,4 +1,5 @@
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 
 from rpps.registry.models import Activity, Person, Structure
@@ -43,3 +44,21 @@ def home(request):
         "open_activities": Activity.objects.open_today().count(),
     }
     return render(request, "www/home.html", {"title": "Accueil", "links": links, "counts": counts})
+
+
+def accessibility(request):
+    return render(request, "www/accessibility.html", {"title": "Déclaration d'accessibilité"})
+
+
+def legal_notice(request):
+    return render(request, "www/legal_notice.html", {"title": "Mentions légales"})
+
+
+def personal_data(request):
+    return render(request, "www/personal_data.html", {"title": "Données personnelles"})
+
+
+def favicon(request):
+    # Browsers ask for /favicon.ico whatever the page links to: the DSFR's icon (its URL is resolved per
+    # request, after the static manifest exists).
+    return redirect(static("dsfr/dist/favicon/favicon.ico"), permanent=True)

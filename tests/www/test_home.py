@@ -1,3 +1,5 @@
+import html
+
 import pytest
 from django.urls import reverse
 
@@ -38,3 +40,24 @@ def test_merged_aliases_are_not_counted_as_professionals(client, recording):
     alias.merged_into = kept
     alias.save()
     assert "1 professionnel," in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "heading", "says"),
+    [
+        ("/accessibilite/", "Déclaration d'accessibilité", "non conforme"),
+        ("/mentions-legales/", "Mentions légales", "ne sont jamais publiés"),
+        ("/donnees-personnelles/", "Données personnelles", "liste rouge"),
+    ],
+)
+def test_every_page_links_to_the_statements_a_public_service_owes(client, url, heading, says):
+    footer = client.get("/recherche/").content.decode()
+    assert f'href="{url}"' in footer and f'href="{url}"' in client.get("/portail/").content.decode()
+    page = html.unescape(client.get(url).content.decode())
+    assert f"<h1>{heading}</h1>" in page and says in page
+
+
+def test_the_browser_s_favicon_request_finds_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.ico")
+    assert "/static/" in response["Location"]
