@@ -134,3 +134,16 @@ def test_gestionnaire_registers_a_professional_who_then_signs_in(flushable_sqlit
     professional.get_by_role("link", name="Mon dossier").click()
     body = professional.inner_text("main")
     assert rpps in body and "EHPAD ALPHA" in body and "Aide-soignant" in body and "15/06/1992" in body
+
+
+def test_the_portal_menu_folds_behind_a_button_on_a_small_screen(flushable_sqlite, browser, live_server):
+    phone = browser.new_page(viewport={"width": 375, "height": 740})
+    phone.goto(f"{live_server.url}/portail/")
+    home_link = phone.get_by_role("link", name="Mon espace")
+    assert not home_link.is_visible()
+    phone.get_by_role("button", name="Menu").click()
+    home_link.wait_for(state="visible")
+    desk = browser.new_page(viewport={"width": 1280, "height": 800})
+    desk.goto(f"{live_server.url}/portail/")
+    assert desk.get_by_role("link", name="Mon espace").is_visible()
+    assert not desk.get_by_role("button", name="Menu").is_visible()
