@@ -160,7 +160,25 @@ def contract_detail(request, pk):
     national_id = request.account.national_id
     acts = permissions.acts_for(national_id, contract)
     site_form = StructureIdentifierForm(request.POST or None, prefix="site")
-    if request.method == "POST" and site_form.is_valid():
+    if request.method == "POST" and site_form.is_valid() and not request.POST.get("confirmer"):
+        try:
+            found = services.find_structure(
+                site_form.cleaned_data["identifier_type"], site_form.cleaned_data["identifier"]
+            )
+        except services.Refused as exc:
+            site_form.add_error(exc.field if exc.field in site_form.fields else None, exc.message)
+        else:
+            return confirm_page(
+                request,
+                f"Ajouter « {found.name} » au contrat n° {contract.pk} ?",
+                f"{found.name} ({found.technical_id}, {found.postal_code} {found.commune_label}) sera couvert par le "
+                "contrat : ses gestionnaires habilités pourront y enregistrer des professionnels. Vous pourrez le "
+                "retirer tant que rien n'y est enregistré.",
+                "Ajouter le site",
+                reverse("portal:contract", args=[contract.pk]),
+                hidden={**{f"site-{k}": v for k, v in site_form.cleaned_data.items()}, "confirmer": "1"},
+            )
+    elif request.method == "POST" and site_form.is_valid():
         try:
             site = services.add_site(
                 Who.from_request(request),
@@ -323,9 +341,10 @@ def habilitation_list(request):
     return render(request, "portal/habilitations.html", {"title": "Habilitations", "form": form, "rows": rows})
 
 
-def confirm_page(request, title: str, consequence: str, label: str, back: str):
-    """The confirmation step of an action: what will happen, a button to do it, a way back."""
-    context = {"title": title, "consequence": consequence, "label": label, "back": back}
+def confirm_page(request, title: str, consequence: str, label: str, back: str, hidden=None):
+    """The confirmation step of an action: what will happen, a button to do it (posting ``hidden`` again),
+    a way back."""
+    context = {"title": title, "consequence": consequence, "label": label, "back": back, "hidden": hidden or {}}
     return render(request, "portal/confirm.html", context)
 
 

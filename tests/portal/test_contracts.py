@@ -185,10 +185,16 @@ def active_with_a_lone_site(entity, admin_client):
 def test_a_site_is_added_to_an_active_contract(entity, admin_client):
     browser, contract, lone = active_with_a_lone_site(entity, admin_client)
     url = f"/portail/contrats/{contract.pk}/"
-    response = browser.post(url, {"site-identifier_type": "FINESS", "site-identifier": lone.finess}, follow=True)
+    typed = {"site-identifier_type": "FINESS", "site-identifier": lone.finess}
+    confirm = text(browser.post(url, typed))
+    assert f"Ajouter « ACCUEIL DE JOUR ALPHA » au contrat n° {contract.pk} ?" in confirm
+    assert f'name="site-identifier" value="{lone.finess}"' in confirm and not contract.covers(lone)
+    response = browser.post(url, typed | {"confirmer": "1"}, follow=True)
     assert "est ajouté au contrat" in text(response)
     assert contract.covers(lone) and contract.covers(entity["site_b"])
-    covered = browser.post(url, {"site-identifier_type": "FINESS", "site-identifier": entity["site_a"].finess})
+    covered = browser.post(
+        url, {"site-identifier_type": "FINESS", "site-identifier": entity["site_a"].finess, "confirmer": "1"}
+    )
     assert "déjà couvert par ce contrat" in text(covered)
     foreign = browser.post(url, {"site-identifier_type": "FINESS", "site-identifier": "490000019"})
     assert "clé de contrôle" in text(foreign)
@@ -202,7 +208,7 @@ def test_a_site_added_by_mistake_is_removed_after_confirmation_unless_something_
     with acting_as(Actor.system("tests"), "jeu d'essai"):
         other_person = factories.professional("ROUX", "Hugo")
     url = f"/portail/contrats/{contract.pk}/"
-    browser.post(url, {"site-identifier_type": "FINESS", "site-identifier": lone.finess})
+    browser.post(url, {"site-identifier_type": "FINESS", "site-identifier": lone.finess, "confirmer": "1"})
     added = contract.added_sites.get()
     remove = f"/portail/contrats/{contract.pk}/sites/{added.pk}/retirer/"
     assert f'href="{remove}"' in text(browser.get(url))

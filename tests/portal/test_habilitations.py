@@ -193,7 +193,8 @@ def _act(world, browser, action, own):
         with acting_as(Actor.system("tests"), "jeu d'essai"):
             site = factories.structure(name="SITE AJOUTÉ")
         browser.post(
-            f"/portail/contrats/{contract.pk}/", {"site-identifier_type": "FINESS", "site-identifier": site.finess}
+            f"/portail/contrats/{contract.pk}/",
+            {"site-identifier_type": "FINESS", "site-identifier": site.finess, "confirmer": "1"},
         )
         return Contract.objects.get(pk=contract.pk).added_sites.filter(structure=site).exists()
     raise AssertionError(action)
