@@ -131,7 +131,7 @@ class PersonAdmin(FoldedSearch, CodedFieldsMixin, NoDeleteMixin, admin.ModelAdmi
                         r.at.strftime("%d/%m/%Y %H:%M"),
                         r.actor_label,
                         r.get_action_display(),
-                        r.object_type,
+                        r.object_label,
                         r.object_id,
                         r.reason,
                         ", ".join(sorted((r.after or r.before or {}).keys())),

@@ -274,9 +274,12 @@ class ActorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            reason = f"{request.method} {request.path}"
+            # The history is read by the professionals concerned: the reason says where the write was made.
+            reason = "Saisie en ligne"
             if request.path.startswith("/admin/"):
                 reason = "Saisie d'un opérateur dans l'administration"
+            elif request.path.startswith("/portail/"):
+                reason = "Saisie sur le portail RPPS+"
             with acting_as(Actor.for_user(user), reason):
                 return self.get_response(request)
         return self.get_response(request)

@@ -355,7 +355,9 @@ def test_the_professional_sees_their_record_and_edits_names_and_contacts(managed
     page = text(own.get("/portail/mon-dossier/"))
     assert "EHPAD ALPHA" in page and "Aide-soignant" in page  # public part
     assert "15/06/1992" in page and "chloe.lefevre@example.org" in page  # private part, theirs
-    assert "Création" in page or "création" in page  # history
+    # History in words: what changed, not the model's name.
+    assert "Création : personne" in page and "Création : situation d'exercice" in page
+    assert "registry." not in page
     form = {
         "exercise_last_name": "LEFEVRE",
         "exercise_first_name": "Chloé",
@@ -370,6 +372,7 @@ def test_the_professional_sees_their_record_and_edits_names_and_contacts(managed
     # their own change: only the replaced address is told (if it was not them, they learn it there)
     assert [m.to for m in mail.outbox] == [["chloe.lefevre@example.org"]]
     assert "vous-même" in mail.outbox[0].body and "nouvelle@example.org" not in mail.outbox[0].body
+    assert "Modification : personne" in text(own.get("/portail/mon-dossier/"))
 
 
 def test_a_registered_professional_is_published_with_role_and_place_only(managed):

@@ -56,7 +56,7 @@ def test_person_page_shows_the_history_and_no_delete_button(client, operator, re
     response = client.get(f"/admin/registry/person/{exercise.person_id}/change/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "registry.exercise" in html and "jeu d&#x27;essai" in html
+    assert "exercice professionnel" in html and "jeu d&#x27;essai" in html and "registry.exercise" not in html
     assert "/delete/" not in html
 
 

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 
@@ -49,6 +50,14 @@ class ChangeRecord(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("L'historique est en ajout seul : une modification enregistrée ne se supprime pas.")
+
+    @property
+    def object_label(self) -> str:
+        """What changed, as people read it ("situation d'exercice", not "registry.activity")."""
+        try:
+            return str(apps.get_model(self.object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return self.object_type
 
 
 class RppsCounter(models.Model):
