@@ -186,6 +186,8 @@ def test_two_servers_one_worker_share_jobs_files_and_caches(cluster, managed, s3
         180,
         "import repris après l'arrêt du processus de travail",
     )
+    # The import is marked applied inside the job; the job itself is marked done just after it returns.
+    wait(lambda: Job.objects.filter(pk=job.pk, state=Job.State.DONE).exists(), 60, "travail marqué terminé")
     job.refresh_from_db()
     assert job.state == Job.State.DONE and job.attempts == 2
     found.refresh_from_db()
