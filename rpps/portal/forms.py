@@ -273,16 +273,17 @@ def birth_place(typed: str) -> str:
     """The COG code of a birth place typed as a code or as a commune's name (current, merged since, or
     former: cog.search), or a French message saying what to type."""
     typed = typed.strip()
-    if not typed or any(ch.isdigit() for ch in typed) and len(typed.replace(" ", "")) == 5:
+    if not typed:
+        return ""
+    code = typed.replace(" ", "")
+    if len(code) == 5 and any(ch.isdigit() for ch in code):
         try:
-            return identifiers.validate_birth_place_code(typed.replace(" ", "")) if typed else ""
+            return identifiers.validate_birth_place_code(code)
         except identifiers.InvalidIdentifier as exc:
             raise forms.ValidationError(str(exc)) from None
     found = cog.search(typed, limit=PLACES_LISTED + 1)
-    wanted = " ".join(folding.words(typed))
-    exact = [
-        c for c in found if " ".join(folding.words(c.name)) == wanted or " ".join(folding.words(c.label)) == wanted
-    ]
+    wanted = folding.words(typed)
+    exact = [c for c in found if wanted in (folding.words(c.name), folding.words(c.label))]
     if len(found) == 1 or len(exact) == 1:
         return (exact or found)[0].code
     if not found:
