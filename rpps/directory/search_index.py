@@ -16,6 +16,7 @@ from rpps.registry import projection, signals
 from rpps.registry.bulkwrite.mode import postgres_bulk_mode
 from rpps.registry.bulkwrite.writer import BulkWriter
 from rpps.registry.models import Activity, Exercise, Person, Structure
+from rpps.runtime import jobs
 
 from .keys import name_key, text_key
 from .models import Entry
@@ -176,8 +177,19 @@ def _structure_saved(sender, instance, **kwargs):
     reindex_persons(Entry.objects.filter(structure_id=instance.pk).values_list("person_id", flat=True).distinct())
 
 
-def _bulk_written(sender, **kwargs):
-    rebuild()
+# Past this many persons, re-indexing them one chunk at a time costs more than the rebuild, which a
+# job then does once the bulk write has committed (a national file's first load, say).
+REINDEX_INLINE_LIMIT = 100_000
+
+
+def _bulk_written(sender, persons=None, **kwargs):
+    """After a bulk write: the persons it names re-indexed in its transaction, or the whole index rebuilt."""
+    if persons is None:
+        rebuild()
+    elif len(persons) <= REINDEX_INLINE_LIMIT:
+        reindex_persons(persons)
+    else:
+        jobs.enqueue("directory.rebuild", requested_by="chargement en masse", after_commit=True)
 
 
 def _rewound(sender, past, persons, structures, **kwargs):

@@ -133,6 +133,24 @@ def reindex_person(person: Person) -> None:
     IdentityKey.objects.bulk_create([IdentityKey(key=k, person_id=person.pk) for k in keys])
 
 
+def index_new_persons(persons) -> None:
+    """``reindex_person`` for persons just created in bulk (none of them indexed yet): two inserts."""
+    from .models import IdentityIndex, IdentityKey
+
+    rows, keys = [], []
+    for person in persons:
+        if person.birth_date is None:
+            continue
+        row, person_keys_ = index_values(
+            person.pk, person.birth_name, person.usage_name, person.given_names, person.sex_code,
+            person.birth_date, person.birth_place_code,
+        )  # fmt: skip
+        rows.append(IdentityIndex(**dict(zip(INDEX_COLUMNS, row, strict=True))))
+        keys += [IdentityKey(key=k, person_id=person.pk) for k in person_keys_]
+    IdentityIndex.objects.bulk_create(rows)
+    IdentityKey.objects.bulk_create(keys, batch_size=5000)
+
+
 def _on_person_saved(sender, instance, raw=False, **kwargs):
     if not raw:
         reindex_person(instance)

@@ -8,18 +8,19 @@ import hashlib
 import threading
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
 from rpps.registry.aliases import resolve_rpps
-from rpps.registry.allocation import allocate_rpps
-from rpps.registry.history import current
+from rpps.registry.allocation import allocate_many, allocate_rpps
+from rpps.registry.history import current, record_bulk, snapshot
 from rpps.registry.models import Card, Exercise, Mailbox, Person
 
-from .identity_index import date_key
-from .models import DistinctPair, ReviewCase
-from .resolver import Decision, resolve
+from .identity_index import date_key, index_new_persons
+from .models import DistinctPair, IdentityKey, ReviewCase
+from .resolver import Decision, request_keys, resolve
 from .scoring import MATCH, NO_MATCH, POSSIBLE
 from .traits import Traits
 
@@ -95,6 +96,100 @@ def register_person(traits: Traits, person_data: dict) -> Registration:
             )
             return Registration(POSSIBLE, None, case, decision)
         return Registration(NO_MATCH, person_from_request(person_data), None, decision)
+
+
+@dataclass
+class Checked:
+    """An identity decision taken when a file was checked: its outcome, the person matched, and the
+    registry's highest person id at that moment (persons created since are what may change it)."""
+
+    outcome: str
+    person_id: int | None
+    mark: int
+
+    def as_json(self) -> dict:
+        return {"outcome": self.outcome, "person_id": self.person_id, "mark": self.mark}
+
+    @classmethod
+    def from_json(cls, value: dict | None) -> "Checked | None":
+        return cls(**value) if value else None
+
+
+def registry_mark() -> int:
+    return Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+class _identity_locks:
+    """``_same_identity_lock`` for many requests: their keys taken in one order (no deadlock between
+    two files locking the same dates), held until the transaction ends."""
+
+    def __init__(self, traits_list):
+        self.locks = sorted({_same_identity_lock(t).key for t in traits_list})
+
+    def __enter__(self):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for key in self.locks:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        else:
+            _local_lock.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        if connection.vendor != "postgresql":
+            _local_lock.release()
+
+
+def register_people(requests: list[tuple[Traits, dict, Checked | None]]) -> list[Registration | None]:
+    """``register_person`` for a checked file's rows, the decisions taken at check time re-validated in
+    bulk: a Registration per request, or None where the request must be resolved again, one by one
+    (``register_person``): it was POSSIBLE, its MATCH is no longer current, or it shares a blocking key
+    with a person created since the check or with an earlier new person of the same call. New persons
+    are created together, numbered by ``allocate_many``, indexed and recorded. Called in a transaction;
+    the identity locks of every request are held until it ends."""
+    results: list[Registration | None] = [None] * len(requests)
+    with _identity_locks([traits for traits, _, _ in requests]):
+        keys = [request_keys(traits) for traits, _, _ in requests]
+        marks = [checked.mark for _, _, checked in requests if checked]
+        since = _keys_of_persons_since(min(marks), {k for ks in keys for k in ks}) if marks else set()
+        matched = [checked.person_id for _, _, checked in requests if checked and checked.outcome == MATCH]
+        current = Person.objects.current().in_bulk(matched)
+        seen: set[str] = set()
+        new: list[tuple[int, dict]] = []
+        for index, ((_, data, checked), request_keys_) in enumerate(zip(requests, keys, strict=True)):
+            if checked is None or checked.outcome == POSSIBLE or since.intersection(request_keys_):
+                continue
+            if checked.outcome == MATCH:
+                if checked.person_id in current:
+                    results[index] = Registration(MATCH, current[checked.person_id], None, None)
+                continue
+            if seen.intersection(request_keys_):
+                continue  # maybe the same person as an earlier row: resolved once that one exists
+            try:
+                Person(rpps="00000000000", **data).full_clean(exclude=["rpps"], validate_unique=False)
+            except ValidationError:
+                continue  # refused, with its message, by register_person
+            seen.update(request_keys_)
+            new.append((index, data))
+        persons = [Person(rpps=rpps, **data) for rpps, (_, data) in zip(allocate_many(len(new)), new, strict=True)]
+        Person.objects.bulk_create(persons)
+        record_bulk([(p, "create", None, snapshot(p), p.pk) for p in persons])
+        index_new_persons(persons)
+        for (index, _), person in zip(new, persons, strict=True):
+            results[index] = Registration(NO_MATCH, person, None, None)
+    return results
+
+
+def _keys_of_persons_since(mark: int, keys: set[str]) -> set[str]:
+    """The blocking keys among ``keys`` that persons created after ``mark`` carry."""
+    found, keys = set(), sorted(keys)
+    for start in range(0, len(keys), 5000):
+        found.update(
+            IdentityKey.objects.filter(key__in=keys[start : start + 5000], person_id__gt=mark).values_list(
+                "key", flat=True
+            )
+        )
+    return found
 
 
 def _jsonable(data: dict) -> dict:

@@ -60,9 +60,16 @@ def client_ip(request) -> str | None:
 
 
 def record(who: Who, action: str, *, refused: bool = False, structure=None, contract=None, target="", message=""):
+    event_ = event(who, action, refused=refused, structure=structure, contract=contract, target=target, message=message)
+    event_.save()
+    return event_
+
+
+def event(who: Who, action: str, *, refused: bool = False, structure=None, contract=None, target="", message=""):
+    """An audit event, unsaved (``record`` saves one; a bulk writer saves many at once)."""
     if contract is not None and structure is None:
         structure = contract.structure
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=who.label[:200],
         actor_national_id=who.national_id,
         action=action,

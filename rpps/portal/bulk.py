@@ -28,6 +28,7 @@ from django.utils import timezone
 from rpps.identity.normalize import normalize_name
 from rpps.identity.resolver import resolve
 from rpps.identity.scoring import MATCH, NO_MATCH, POSSIBLE
+from rpps.identity.services import Checked, registry_mark
 from rpps.nomenclatures import catalog, lookup
 from rpps.registry import identifiers
 from rpps.registry.models import Activity, Person, Structure
@@ -36,6 +37,7 @@ from rpps.runtime import jobs, ratelimit, sandbox
 
 from . import audit, permissions, registration
 from .audit import Who
+from .bulk_registration import register_rows
 from .forms import ProfessionalRules
 from .models import AuditEvent, BulkImport
 
@@ -332,6 +334,7 @@ def check_rows(rows: list[dict], national_id: str, progress=None) -> tuple[list[
             if key:
                 managed[key] = structure
     report, valid, seen = [], [], {}
+    mark = registry_mark()  # persons created from now on may change a decision: re-validated at confirmation
     for index, row in enumerate(rows):
         line = index + 2  # the header is line 1
         data = {field: row.get(column, "") for column, field in COLUMNS.items()}
@@ -356,9 +359,19 @@ def check_rows(rows: list[dict], national_id: str, progress=None) -> tuple[list[
         if errors:
             report.append(entry | {"status": "erreur", "errors": errors})
         else:
-            entry |= {"status": _resolution_status(cleaned), "errors": [], "rpps": ""}
+            status, checked = _resolution_status(cleaned, mark)
+            entry |= {"status": status, "errors": [], "rpps": ""}
             report.append(entry)
-            valid.append({"line": line, "structure": structure.pk, "data": cleaned, "entry": entry, "key": key})
+            valid.append(
+                {
+                    "line": line,
+                    "structure": structure.pk,
+                    "data": cleaned,
+                    "entry": entry,
+                    "key": key,
+                    "checked": checked,
+                }
+            )
         if progress is not None and (index + 1) % 100 == 0:
             progress(index + 1)
     valid = _without_pending(valid)
@@ -377,15 +390,17 @@ def _without_pending(valid: list[dict]) -> list[dict]:
     return [row for row in valid if row["key"] not in pending]
 
 
-def _resolution_status(data: dict):
-    """ "nouveau", "a_verifier", or the id of the matching person (finished by `_mark_known`)."""
+def _resolution_status(data: dict, mark: int) -> tuple:
+    """("nouveau", "a_verifier", or the id of the matching person, finished by `_mark_known`), and the
+    decision as the confirmation re-validates it (``identity.register_people``)."""
     decision = resolve(registration.traits_of(data))
+    checked = Checked(decision.outcome, decision.person_id, mark).as_json()
     if decision.outcome == POSSIBLE:
-        return "a_verifier"
+        return "a_verifier", checked
     if decision.outcome == NO_MATCH:
-        return "nouveau"
+        return "nouveau", checked
     assert decision.outcome == MATCH
-    return decision.person_id
+    return decision.person_id, checked
 
 
 def _mark_known(valid: list[dict]):
@@ -580,31 +595,23 @@ def purge_unconfirmed(now=None) -> int:
     )
 
 
+APPLY_BATCH = 500  # rows per transaction at confirmation
+
+
 def _apply(bulk_pk: int, who: Who):
     bulk = BulkImport.objects.get(pk=bulk_pk)
     structures = {s.pk: s for s in Structure.objects.filter(pk__in={row["structure"] for row in bulk.rows})}
     outcomes = {"enregistrees": 0, "en_verification": 0, "deja": 0, "refusees": 0}
+    counted = {"enregistre": "enregistrees", "a_verifier": "en_verification", "deja": "deja", "erreur": "refusees"}
     results = {}
-    for done, row in enumerate(bulk.rows, start=1):
-        try:
-            request = registration.register(
-                who, row["data"], structures[row["structure"]], source=registration.RegistrationRequest.Source.FILE
-            )
-        except registration.Refused as exc:
-            outcomes["refusees"] += 1
-            results[row["line"]] = ("erreur", exc.message)
-        else:
-            if request.state == request.State.IN_REVIEW:
-                outcomes["en_verification"] += 1
-                results[row["line"]] = ("a_verifier", "")
-            elif request.outcome == registration.ALREADY:
-                outcomes["deja"] += 1
-                results[row["line"]] = ("deja", request.person.rpps)
-            else:
-                outcomes["enregistrees"] += 1
-                results[row["line"]] = ("enregistre", request.person.rpps)
-        if done % 50 == 0:
-            BulkImport.objects.filter(pk=bulk_pk).update(done_rows=done)
+    # By batches, each in its transaction (an interrupted import is confirmed again: rows already
+    # registered are found, not written twice); progress is seen between batches.
+    for start in range(0, len(bulk.rows), APPLY_BATCH):
+        batch = bulk.rows[start : start + APPLY_BATCH]
+        for line, (status, detail) in register_rows(who, batch, structures).items():
+            outcomes[counted[status]] += 1
+            results[line] = (status, detail)
+        BulkImport.objects.filter(pk=bulk_pk).update(done_rows=start + len(batch))
     report = bulk.report
     for entry in report:
         if entry["line"] in results:

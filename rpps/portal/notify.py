@@ -51,6 +51,8 @@ def habilitation_changed(habilitation, verb: str) -> None:
 
 
 def registered(person, structure, *, by_self: bool):
+    if not person.email:
+        return  # nobody to tell (and no query for names: a file registers thousands at once)
     last, first = services.exercise_names(person)
     _send(
         person,

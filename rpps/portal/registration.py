@@ -110,36 +110,46 @@ def _check_nothing_pending(key: str, exclude: RegistrationRequest | None = None)
         raise Refused(PENDING_MESSAGE)
 
 
-def _attach(person: Person, data: dict, structure: Structure) -> tuple[Activity | None, bool]:
-    """The exercise (profession 99 + role) and the situation at the structure; (activity, created)."""
-    exercise = Exercise.objects.filter(person=person, profession_code=ROLE_PROFESSION).first()
-    if exercise is None:
-        exercise = Exercise(
-            person=person,
-            profession_code=ROLE_PROFESSION,
-            category_code=data["category_code"],
-            exercise_civility_code="",
-            last_name=data["exercise_last_name"],
-            first_name=data["exercise_first_name"],
-            registration_authority=REGISTRATION_AUTHORITY,
-        )
-        exercise.full_clean()
-        exercise.save()
-    start = _date(data["start_date"])
-    existing = Activity.objects.filter(
-        exercise=exercise, structure=structure, role_code=data["role_code"], start_date=start
-    ).first()
-    if existing is not None:
-        return existing, False
-    activity = Activity(
+def new_exercise(person: Person, data: dict) -> Exercise:
+    """The exercise (profession 99, unsaved) a registration at a structure gives a person who has none."""
+    exercise = Exercise(
+        person=person,
+        profession_code=ROLE_PROFESSION,
+        category_code=data["category_code"],
+        exercise_civility_code="",
+        last_name=data["exercise_last_name"],
+        first_name=data["exercise_first_name"],
+        registration_authority=REGISTRATION_AUTHORITY,
+    )
+    exercise.full_clean(exclude=["person"], validate_unique=False)
+    return exercise
+
+
+def new_activity(exercise: Exercise, structure: Structure, data: dict) -> Activity:
+    """The situation (unsaved) a registration describes."""
+    return Activity(
         exercise=exercise,
         structure=structure,
         mode_code=data["mode_code"],
         genre_code=data["genre_code"],
         role_code=data["role_code"],
-        start_date=start,
+        start_date=_date(data["start_date"]),
         end_date=_date(data.get("end_date")),
     )
+
+
+def _attach(person: Person, data: dict, structure: Structure) -> tuple[Activity | None, bool]:
+    """The exercise (profession 99 + role) and the situation at the structure; (activity, created)."""
+    exercise = Exercise.objects.filter(person=person, profession_code=ROLE_PROFESSION).first()
+    if exercise is None:
+        exercise = new_exercise(person, data)
+        exercise.save()
+    activity = new_activity(exercise, structure, data)
+    existing = Activity.objects.filter(
+        exercise=exercise, structure=structure, role_code=activity.role_code, start_date=activity.start_date
+    ).first()
+    if existing is not None:
+        return existing, False
     activity.full_clean()
     activity.save()
     if not person.email and data.get("email") or not person.phone and data.get("phone"):

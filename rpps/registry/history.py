@@ -218,6 +218,7 @@ CHANGE_COLUMNS = (
     "person_id",
     "before",
     "after",
+    "public",
 )
 
 
@@ -232,6 +233,7 @@ def change_row(
     person_id: int | None,
     before: dict | None = None,
     after: dict | None = None,
+    public: bool = True,
 ) -> tuple:
     """A change record as a row for the bulk writers (CHANGE_COLUMNS): what ``_write`` records for a
     write through the models, for the rows they write without them."""
@@ -248,7 +250,42 @@ def change_row(
         person_id,
         before,
         after,
+        public,
     )
+
+
+def record_bulk(changes, *, public: bool = True, at=None) -> None:
+    """Change records for objects written in bulk (``bulk_create``, ``bulk_update``), as ``_write``
+    records a write through the models: ``changes`` holds (instance, action, before, after, person
+    id); each record is dated by its object's updated_at (versions are named after them), or ``at``
+    for a private change (which leaves updated_at where it was). Ids come
+    from the table's sequence: other writers may be recording at the same moment."""
+    from .bulkwrite.writer import BulkWriter
+    from .models import ChangeRecord
+
+    actor, reason = current()
+    rows = [
+        change_row(None, at or instance.updated_at, actor, reason, action, object_type(type(instance)), instance.pk,
+                   person_id, before, after, public)[1:]
+        for instance, action, before, after, person_id in changes
+    ]  # fmt: skip
+    BulkWriter().write(ChangeRecord, CHANGE_COLUMNS[1:], rows)
+
+
+def touch_wholes_of(model, objects: list[dict], when) -> None:
+    """``touch_wholes`` for many objects of one model at once (a bulk writer's changes): one UPDATE per
+    whole or follower model and batch of keys, instead of a few per object."""
+    targets: dict[tuple, set] = {}
+    for values in objects:
+        for whole, pk in wholes(model, values):
+            targets.setdefault((whole, "pk"), set()).add(pk)
+        for changed, pk in [(model, values.get("id")), *wholes(model, values)]:
+            for follower, attname in followers(changed):
+                targets.setdefault((follower, attname), set()).add(pk)
+    for (target, attname), keys in targets.items():
+        keys = sorted(keys)
+        for start in range(0, len(keys), 5000):
+            target._base_manager.filter(**{f"{attname}__in": keys[start : start + 5000]}).update(updated_at=when)
 
 
 def connect(models) -> None:

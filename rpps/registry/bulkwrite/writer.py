@@ -22,13 +22,19 @@ class BulkWriter:
     def write(self, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
         if not rows:
             return
-        table = self.connection.ops.quote_name(model._meta.db_table)
-        cols = ", ".join(self.connection.ops.quote_name(c) for c in columns)
         json_positions = [
             i for i, c in enumerate(columns) if model._meta.get_field(c).get_internal_type() == "JSONField"
         ]
         if json_positions:
             rows = [tuple(self._encode(v) for v in row) for row in rows]
+        self.write_table(model._meta.db_table, columns, rows)
+
+    def write_table(self, name: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Rows into any table (a staging table, say), values as the database takes them."""
+        if not rows:
+            return
+        table = self.connection.ops.quote_name(name)
+        cols = ", ".join(self.connection.ops.quote_name(c) for c in columns)
         with self.connection.cursor() as cursor:
             if self.postgres:
                 with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
