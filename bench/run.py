@@ -880,9 +880,22 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["generation", "bulk", "publish", "search", "fhir", "paging", "fuzz", "export", "identity", "hostile"],
+        choices=[
+            "generation",
+            "bulk",
+            "publish",
+            "load",
+            "search",
+            "fhir",
+            "paging",
+            "fuzz",
+            "export",
+            "identity",
+            "hostile",
+        ],
         help="run one part only (on the populated database)",
     )
+    parser.add_argument("--zip", help="with --only load: the PS_LibreAcces zip to load (else one is published)")
     args = parser.parse_args()
     env = os.environ | {
         "DATABASE_URL": f"{PG}/{DB}",
@@ -899,6 +912,7 @@ def main() -> None:
             "generation": lambda: bench_generation(args.persons, env),
             "bulk": lambda: bench_bulk(env, args.bulk_rows),
             "publish": lambda: bench_publish(env),
+            "load": lambda: bench_load(env, Path(args.zip)) if args.zip else bench_publish(env),
             "search": lambda: bench_search(env, args.searches),
             "fhir": lambda: bench_fhir(env, args.fhir_requests),
             "paging": lambda: bench_paging(env),

@@ -182,11 +182,12 @@ def _structure_saved(sender, instance, **kwargs):
 REINDEX_INLINE_LIMIT = 100_000
 
 
-def _bulk_written(sender, persons=None, **kwargs):
-    """After a bulk write: the persons it names re-indexed in its transaction, or the whole index rebuilt."""
-    if persons is None:
+def _bulk_written(sender, persons=None, later=False, **kwargs):
+    """After a bulk write: the persons it names re-indexed in its transaction, or the whole index
+    rebuilt (``later``, or past REINDEX_INLINE_LIMIT persons: by a job, once the write has committed)."""
+    if persons is None and not later:
         rebuild()
-    elif len(persons) <= REINDEX_INLINE_LIMIT:
+    elif persons is not None and len(persons) <= REINDEX_INLINE_LIMIT:
         reindex_persons(persons)
     else:
         jobs.enqueue("directory.rebuild", requested_by="chargement en masse", after_commit=True)

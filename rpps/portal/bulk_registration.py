@@ -166,7 +166,15 @@ def _fill_contacts(items: list[tuple[Person, dict]]) -> None:
 
 def _requests_and_events(who: Who, structure, written, results: dict) -> None:
     now = timezone.now()
-    requests, events = [], []
+    # the public names the e-mail gives: the person's first exercise (services.exercise_names), read at once
+    exercise_names = {}
+    for person_id, last, first in (
+        Exercise.objects.filter(person__in=[r.person for _, r, _, _ in written if r.person.email])
+        .order_by("-pk")
+        .values_list("person_id", "last_name", "first_name")
+    ):
+        exercise_names[person_id] = (last, first)
+    requests, events, mails = [], [], []
     for row, reg, activity, created in written:
         outcome = reg.outcome if created else registration.ALREADY
         requests.append(
@@ -198,8 +206,13 @@ def _requests_and_events(who: Who, structure, written, results: dict) -> None:
         )
         results[row["line"]] = ("enregistre" if created else "deja", reg.person.rpps)
         if created:
-            notify.registered(reg.person, structure, by_self=False)
+            names = exercise_names.get(reg.person.pk) or (
+                row["data"]["exercise_last_name"],
+                row["data"]["exercise_first_name"],
+            )
+            mails.append((reg.person, structure, *names))
     RegistrationRequest.objects.bulk_create(requests)
+    notify.registered_many(mails)
     AuditEvent.objects.bulk_create(events)
 
 

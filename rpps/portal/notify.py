@@ -22,6 +22,16 @@ def _mail(recipient: str, subject: str, template: str, context: dict, label: str
     jobs.enqueue("portal.send_email", label=label, after_commit=True, subject=subject, body=body, recipient=recipient)
 
 
+def _registered_mail(person, structure, last_name: str, first_name: str) -> tuple[str, dict]:
+    context = {"person": person, "structure": structure, "first_name": first_name, "last_name": last_name}
+    args = {
+        "subject": f"Votre numéro RPPS : {person.rpps}",
+        "body": render_to_string("portal/mail/registered.txt", context),
+        "recipient": person.email,
+    }
+    return f"E-mail au professionnel RPPS {person.rpps}", args
+
+
 def _send(person, subject: str, template: str, context: dict, *, recipient: str | None = None):
     label = f"E-mail au professionnel RPPS {person.rpps}"
     _mail(recipient or person.email, subject, template, {"person": person, **context}, label)
@@ -51,15 +61,17 @@ def habilitation_changed(habilitation, verb: str) -> None:
 
 
 def registered(person, structure, *, by_self: bool):
-    if not person.email:
-        return  # nobody to tell (and no query for names: a file registers thousands at once)
-    last, first = services.exercise_names(person)
-    _send(
-        person,
-        f"Votre numéro RPPS : {person.rpps}",
-        "portal/mail/registered.txt",
-        {"structure": structure, "first_name": first, "last_name": last},
-    )
+    if person.email:
+        label, args = _registered_mail(person, structure, *services.exercise_names(person))
+        jobs.enqueue("portal.send_email", label=label, after_commit=True, **args)
+
+
+def registered_many(items) -> None:
+    """``registered`` for a file's rows: (person, structure, name of exercise, first name of exercise)."""
+    mails = [
+        _registered_mail(person, structure, last, first) for person, structure, last, first in items if person.email
+    ]
+    jobs.enqueue_many("portal.send_email", mails)
 
 
 def changed(person, structure, verb: str):

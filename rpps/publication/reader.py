@@ -7,6 +7,7 @@ number of fields differs from the header is reported with its line number.
 """
 
 import io
+import operator
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -47,6 +48,22 @@ class Extraction:
 
     def rows(self, stem: str) -> Iterator[tuple[int, dict[str, str]]]:
         """(line number, {column: value}) for each well-formed line of one file; problems are collected."""
+        for number, header, values in self._lines(stem):
+            yield number, dict(zip(header, values, strict=True))
+
+    def values(self, stem: str, columns: list[str]) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """(line number, the values of ``columns`` in that order) for each well-formed line; a column the
+        file's layout lacks (an optional one of an older layout) gives "". No dict per line: a national
+        file has millions."""
+        pick = None
+        for number, header, values in self._lines(stem):
+            if pick is None:
+                positions = [header.index(c) if c in header else len(header) for c in columns]
+                pick = operator.itemgetter(*positions)
+            values.append("")  # what a missing column reads
+            yield number, pick(values)
+
+    def _lines(self, stem: str) -> Iterator[tuple[int, list[str], list[str]]]:
         source = self.sources.get(stem)
         if source is None:
             return
@@ -67,7 +84,7 @@ class Extraction:
                         Problem(source.name, number, f"{len(values)} champ(s) au lieu de {width} : ligne ignorée.")
                     )
                     continue
-                yield number, dict(zip(header, values, strict=True))
+                yield number, header, values
 
 
 def _fields(line: str) -> list[str]:

@@ -121,71 +121,60 @@ DERIVED = {
 BATCH = 20000
 
 
-def _pp(values: dict, problems: list[Problem], file: str, number: int) -> str | None:
-    if values.get("Type d'identifiant PP") != identifiers.IDNPS_RPPS_PREFIX:
-        problems.append(Problem(file, number, "identifiant ADELI : ligne non chargée (numéros RPPS seulement)."))
+def _rpps(kind: str, number: str, problems: list[Problem], file: str, line: int) -> str | None:
+    if kind != identifiers.IDNPS_RPPS_PREFIX:
+        problems.append(Problem(file, line, "identifiant ADELI : ligne non chargée (numéros RPPS seulement)."))
         return None
     try:
-        return identifiers.validate_rpps(values.get("Identifiant PP", ""))
+        return identifiers.validate_rpps(number)
     except identifiers.InvalidIdentifier as exc:
-        problems.append(Problem(file, number, str(exc)))
+        problems.append(Problem(file, line, str(exc)))
         return None
+
+
+PP = ["Type d'identifiant PP", "Identifiant PP"]
+SITUATION_COLUMNS = [
+    *PP, "Code profession", "Code civilité", "Code civilité d'exercice", "Nom d'exercice", "Prénom d'exercice",
+    "Code catégorie professionnelle", "Autorité d'enregistrement", "Identifiant technique de la structure",
+    *STRUCTURE_COLUMNS, "Numéro FINESS établissement juridique", "Code rôle", "Code mode exercice",
+    "Code genre activité", "Code section tableau pharmaciens",
+]  # fmt: skip
 
 
 def _situation_lines(extraction: Extraction):
     role_codes = {e.code for e in lookup.entries(catalog.ROLE, active_only=False)}
     stem = formats.PERSONNE_ACTIVITE.stem
-    for number, v in extraction.rows(stem):
-        rpps = _pp(v, extraction.problems, stem, number)
+    for number, (kind, number_pp, *v) in extraction.values(stem, SITUATION_COLUMNS):
+        rpps = _rpps(kind, number_pp, extraction.problems, stem, number)
         if rpps is None:
             continue
-        role = v.get("Code rôle", "")
+        *person_and_structure, role, mode, genre, section = v
+        is_role = role in role_codes  # else a role of the older table: a function
         yield (
-            number,
-            rpps,
-            v["Code profession"],
-            v["Code civilité"],
-            v["Code civilité d'exercice"],
-            v["Nom d'exercice"],
-            v["Prénom d'exercice"],
-            v["Code catégorie professionnelle"],
-            v["Autorité d'enregistrement"],
-            v["Identifiant technique de la structure"],
-            *(v.get(column, "") for column in STRUCTURE_COLUMNS),
-            v["Numéro FINESS établissement juridique"],
-            role,
-            v["Code mode exercice"],
-            v.get("Code genre activité", ""),
-            role if role in role_codes else "",
-            "" if role in role_codes else role,  # a role of the older table is a function
-            v["Code section tableau pharmaciens"],
-            v["Autorité d'enregistrement"],
-        )
+            number, rpps, *person_and_structure, role, mode, genre, role if is_role else "", "" if is_role else role,
+            section, v[6],  # the situation's registration authority
+        )  # fmt: skip
 
 
 def _expertise_lines(extraction: Extraction):
     stem = formats.SAVOIR_FAIRE.stem
-    for number, v in extraction.rows(stem):
-        rpps = _pp(v, extraction.problems, stem, number)
+    columns = [*PP, "Code profession", "Code type savoir-faire", "Code savoir-faire"]
+    for number, (kind, number_pp, *v) in extraction.values(stem, columns):
+        rpps = _rpps(kind, number_pp, extraction.problems, stem, number)
         if rpps is not None:
-            yield number, rpps, v["Code profession"], v["Code type savoir-faire"], v["Code savoir-faire"]
+            yield number, rpps, *v
 
 
 def _diploma_lines(extraction: Extraction):
     stem = formats.DIPL_AUT_EXERC.stem
-    for number, v in extraction.rows(stem):
-        rpps = _pp(v, extraction.problems, stem, number)
+    columns = [
+        *PP, "Code type diplôme obtenu", "Code diplôme obtenu", "Libellé diplôme obtenu", "Code type autorisation",
+        "Code discipline autorisation", "Libellé discipline autorisation",
+    ]  # fmt: skip
+    for number, (kind, number_pp, *v) in extraction.values(stem, columns):
+        rpps = _rpps(kind, number_pp, extraction.problems, stem, number)
         if rpps is not None:
-            yield (
-                number,
-                rpps,
-                v["Code type diplôme obtenu"],
-                v["Code diplôme obtenu"],
-                v["Libellé diplôme obtenu"],
-                v["Code type autorisation"],
-                v["Code discipline autorisation"],
-                v["Libellé discipline autorisation"],
-            )
+            yield number, rpps, *v
 
 
 def drop() -> None:
@@ -198,6 +187,11 @@ def stage(extraction: Extraction) -> None:
     """Copies the extraction's lines into the staging tables and derives one table per kind."""
     drop()
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # sorts and temporary tables of a national file in memory rather than on disk (this session only;
+            # temp_buffers counts only before the session's first temporary table)
+            cursor.execute("SET work_mem = '256MB'")
+            cursor.execute("SET temp_buffers = '1GB'")
         for table, columns in STAGED.items():
             typed = ", ".join(f"{c} {'INTEGER' if c == 'line' else 'TEXT'}" for c in columns)
             cursor.execute(f"CREATE TEMPORARY TABLE {table} ({typed})")

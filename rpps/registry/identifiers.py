@@ -21,17 +21,14 @@ def ascii_digits(value: str) -> bool:
     return value.isascii() and value.isdigit()
 
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its two digits summed
+
+
 def luhn_sum(digits: str) -> int:
-    """Luhn sum with the rightmost digit at position 1 (not doubled)."""
-    total = 0
-    for position, char in enumerate(reversed(digits), start=1):
-        digit = ord(char) - 48
-        if position % 2 == 0:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total
+    """Luhn sum with the rightmost digit at position 1 (not doubled). Every line of a national file
+    checks a number: sums of slices rather than a loop with a test per digit."""
+    backwards = digits[::-1]
+    return sum(map(int, backwards[::2])) + sum(_DOUBLED[int(d)] for d in backwards[1::2])
 
 
 def luhn_is_valid(digits: str) -> bool:

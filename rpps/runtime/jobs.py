@@ -79,6 +79,28 @@ def enqueue(
     return job
 
 
+def enqueue_many(kind: str, labels_and_args: list[tuple[str, dict]], *, requested_by: str = "") -> list[Job]:
+    """``enqueue`` for many jobs of one kind at once (a file's e-mails): one insert, each job sent to
+    the workers once the caller's transaction commits."""
+    known = HANDLERS[kind]
+    now = timezone.now()
+    jobs = Job.objects.bulk_create(
+        [
+            Job(
+                kind=kind,
+                label=(label or known.label)[:200],
+                args=args,
+                requested_by=requested_by[:200],
+                heartbeat_at=now,
+            )
+            for label, args in labels_and_args
+        ]  # fmt: skip
+    )
+    for job in jobs:
+        send(job.pk, after_commit=True)
+    return jobs
+
+
 def run_here(kind: str, *, requested_by: str = "") -> Job:
     """Records a job and runs it in this process (a command), exactly as a worker would."""
     job = Job.objects.create(

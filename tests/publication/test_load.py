@@ -183,3 +183,71 @@ def test_a_code_ended_in_its_nomenclature_is_refused_on_a_new_row():
     assert "SM54" in err and "en vigueur" in err
     assert not Expertise.objects.filter(code="SM54").exists()
     assert Exercise.objects.filter(person__rpps="99000000010").exists()  # the rest of the row is loaded
+
+
+def _next_day(tmp_path, change):
+    """The sample extraction as of the next day, its situation file's lines passed through ``change``."""
+    folder = tmp_path / "next"
+    folder.mkdir()
+    for sample in SAMPLES.glob("SYNTHETIC_PS_LibreAcces_*_202601010000.txt"):
+        text = sample.read_text(encoding="utf-8")
+        if "Personne_activite" in sample.name:
+            header, *lines = text.splitlines()
+            text = "\n".join([header, *(change(line.split("|")) for line in lines)]) + "\n"
+        name = sample.name.removeprefix("SYNTHETIC_").replace("202601010000", "202601020000")
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_a_delta_load_changes_closes_and_opens_each_with_its_record_and_its_search_lines(tmp_path):
+    from rpps.directory.models import Entry
+
+    load(SAMPLES / "SYNTHETIC_PS_LibreAcces_202601010000.zip", date="2026-01-01")
+    person = Person.objects.get(rpps="99000000010")
+    exercise = Exercise.objects.get(person=person)
+    cabinet = Activity.objects.get(exercise=exercise, structure__technical_id="R99000000010001")
+
+    def change(values):
+        if values[1] == "99000000010":
+            values[7] = "EXEMPLE-MARTIN"  # name of exercise
+            if values[23] == "R99000000010001":
+                values[17] = "S"  # the cabinet's situation, now salaried: one closed, one opened
+        return "|".join(values)
+
+    out, _ = load(_next_day(tmp_path, change), date="2026-01-02", forcer=True)  # 1 of 7 is past the 5 % guard
+    assert (
+        "exercices : 0 ajout(s), 1 modification(s)" in out
+        and "situations : 1 ajout(s), 0 modification(s), 1 retrait(s)" in out
+    )
+    exercise.refresh_from_db()
+    assert exercise.last_name == "EXEMPLE-MARTIN"
+    record = ChangeRecord.objects.get(object_type="registry.exercise", object_id=exercise.pk, action="update")
+    assert record.before == {"last_name": "EXEMPLE"} and record.after == {"last_name": "EXEMPLE-MARTIN"}
+    assert record.actor_label == "load_extraction" and record.at == exercise.updated_at
+    cabinet.refresh_from_db()
+    assert cabinet.end_date == datetime.date(2026, 1, 1)  # the last day a file listed it
+    closed = ChangeRecord.objects.get(object_type="registry.activity", object_id=cabinet.pk, action="update")
+    assert closed.after == {"end_date": "2026-01-01"} and closed.person_id == person.pk
+    reopened = Activity.objects.get(exercise=exercise, structure=cabinet.structure, end_date=None)
+    assert reopened.mode_code == "S" and reopened.start_date == datetime.date(2026, 1, 2)
+    # the public search reads the new name at once (the index moved in the load's transaction)
+    assert set(Entry.objects.filter(person_id=person.pk).values_list("last_name", flat=True)) == {"EXEMPLE-MARTIN"}
+    again, _ = load(tmp_path / "next", apply=False)
+    assert (
+        "exercices : 0 ajout(s), 0 modification(s)" in again
+        and "situations : 0 ajout(s), 0 modification(s), 0 retrait(s)" in again
+    )
+
+
+def test_a_change_a_nomenclature_refuses_is_reported_and_the_rest_is_loaded(tmp_path):
+    load(SAMPLES / "SYNTHETIC_PS_LibreAcces_202601010000.zip", date="2026-01-01")
+
+    def change(values):
+        if values[1] == "99000000010":
+            values[11] = "ZZ"  # an unknown professional category
+            values[7] = "EXEMPLE-BIS"
+        return "|".join(values)
+
+    _, err = load(_next_day(tmp_path, change), date="2026-01-02")
+    assert "modification refusée (Catégorie professionnelle" in err
+    assert Exercise.objects.get(person__rpps="99000000010").last_name == "EXEMPLE"  # nothing half-written

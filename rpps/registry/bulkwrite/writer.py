@@ -26,7 +26,10 @@ class BulkWriter:
             i for i, c in enumerate(columns) if model._meta.get_field(c).get_internal_type() == "JSONField"
         ]
         if json_positions:
-            rows = [tuple(self._encode(v) for v in row) for row in rows]
+            rows = [list(row) for row in rows]
+            for row in rows:
+                for i in json_positions:
+                    row[i] = self._encode(row[i])
         self.write_table(model._meta.db_table, columns, rows)
 
     def write_table(self, name: str, columns: tuple[str, ...], rows: list[tuple]) -> None:

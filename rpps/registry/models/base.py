@@ -42,11 +42,13 @@ class Recorded(models.Model):
         """Add French messages per field; subclasses extend this with their own rules."""
         self.validate_codes(errors)
 
-    def validate_codes(self, errors: dict[str, list[str]]) -> None:
-        stored = {}
+    def validate_codes(self, errors: dict[str, list[str]], stored: dict | None = None) -> None:
+        """Each code known to its table and valid; ``stored``: the values the database holds (read
+        here when not given), whose deprecated codes stay acceptable."""
         fields = self.coded_fields()
-        if self.pk and not self._state.adding:
-            stored = type(self).objects.filter(pk=self.pk).values(*fields).first() or {}
+        if stored is None and self.pk and not self._state.adding:
+            stored = type(self).objects.filter(pk=self.pk).values(*fields).first()
+        stored = stored or {}
         for name, table in fields.items():
             value = getattr(self, name)
             if value in (None, ""):
