@@ -20,7 +20,7 @@ from rpps.registry.bulkwrite.writer import BulkWriter
 from rpps.registry.history import CHANGE_COLUMNS, object_type
 from rpps.registry.models import Activity, Authorization, ChangeRecord, Diploma, Exercise, Expertise, Person, Structure
 
-from .compare import AC, E, P, S, X, analyze, current_persons, open_activities, stream
+from .compare import AC, E, P, S, analyze, current_persons, stream
 from .reader import Problem
 from .staging import STRUCTURE_FIELDS
 
@@ -103,16 +103,12 @@ class Additions:
         analyze(Exercise, Structure)
         self.legal_entities()
         self.activities()
-        for model, table, code_column in (
-            (Expertise, "load_expertise", "code"),
-            (Diploma, "load_diploma", "code"),
-            (Authorization, "load_authorization", "discipline_code"),
-        ):
-            self.children(model, table, code_column)
+        for model in (Expertise, Diploma, Authorization):
+            self.children(model)
         self.parts_of_earlier_exercises()
 
     def persons(self) -> None:
-        new = f"FROM load_person f WHERE NOT EXISTS (SELECT 1 FROM {P} p WHERE p.rpps = f.rpps)"
+        new = "FROM cmp_person_added f WHERE 1 = 1"  # compare.materialize
         valid, codes = _among("f.civility", valid_codes(catalog.CIVILITY), optional=True)
         for rpps, civility in stream(f"SELECT f.rpps, f.civility {new} AND NOT {valid} ORDER BY f.rpps", codes):
             self.problem(f"RPPS {rpps} : civilité « {civility} » inconnue ou plus valide ; enregistrée vide.")
@@ -131,10 +127,7 @@ class Additions:
         )
 
     def exercises(self) -> None:
-        new = (
-            f"FROM load_exercise f JOIN ({self.cur}) c ON c.prpps = f.rpps WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {E} e WHERE e.person_id = c.pid AND e.profession_code = f.profession)"
-        )
+        new = f"FROM cmp_exercise_added f JOIN ({self.cur}) c ON c.prpps = f.rpps WHERE 1 = 1"
         conditions = [
             _among("f.profession", valid_codes(catalog.PROFESSION)),
             _among("f.category_code", valid_codes(catalog.CATEGORY)),
@@ -163,7 +156,7 @@ class Additions:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS load_structure_ok")
             cursor.execute("CREATE TEMPORARY TABLE load_structure_ok (technical_id TEXT, rpps_rang TEXT)")
-        new = f"FROM load_structure f WHERE NOT EXISTS (SELECT 1 FROM {S} s WHERE s.technical_id = f.technical_id)"
+        new = "FROM cmp_structure_added f WHERE 1 = 1"
         accepted = []
         for technical_id, *values in stream(
             f"SELECT f.technical_id, {', '.join('f.' + n for n in STRUCTURE_FIELDS)} {new} ORDER BY f.technical_id"
@@ -183,7 +176,7 @@ class Additions:
         self.execute(
             f"INSERT INTO {S} (technical_id, finess, rpps_rang, is_legal_entity, {', '.join(columns)}, created_at, "
             f"updated_at) SELECT f.technical_id, NULLIF(f.finess, ''), o.rpps_rang, %s, "
-            f"{', '.join('f.' + n for n in columns)}, %s, %s FROM load_structure f "
+            f"{', '.join('f.' + n for n in columns)}, %s, %s FROM cmp_structure_added f "
             f"JOIN load_structure_ok o ON o.technical_id = f.technical_id ORDER BY f.technical_id",
             [False, self.now, self.now],
         )
@@ -232,13 +225,10 @@ class Additions:
         )
 
     def activities(self) -> None:
-        open_sql, open_params = open_activities(self.plan.date)
         new = (
-            f"FROM load_activity f JOIN ({self.cur}) c ON c.prpps = f.rpps "
+            f"FROM cmp_activity_added f JOIN ({self.cur}) c ON c.prpps = f.rpps "
             f"JOIN {E} e ON e.person_id = c.pid AND e.profession_code = f.profession "
-            f"JOIN {S} s ON s.technical_id = f.technical_id "
-            f"WHERE NOT EXISTS (SELECT 1 FROM ({open_sql}) r WHERE r.k_exercise = e.id AND r.k_structure = s.id "
-            f"AND r.k_role = f.role AND r.k_mode = f.mode_code AND r.k_genre = f.genre_code)"
+            f"JOIN {S} s ON s.technical_id = f.technical_id WHERE 1 = 1"
         )
         conditions = [
             _among("f.mode_code", valid_codes(catalog.ACTIVITY_MODE)),
@@ -248,7 +238,7 @@ class Additions:
         ]
         valid = " AND ".join(sql for sql, _ in conditions)
         codes = [code for _, listed in conditions for code in listed]
-        params = [*self.cur_params, *open_params]
+        params = list(self.cur_params)
         for rpps, technical_id in stream(
             f"SELECT f.rpps, f.technical_id {new} AND NOT ({valid}) ORDER BY f.rpps, f.technical_id", [*params, *codes]
         ):
@@ -262,13 +252,12 @@ class Additions:
             [self.plan.date, self.now, self.now, *params, *codes],
         )
 
-    def children(self, model, table: str, code_column: str) -> None:
+    def children(self, model) -> None:
         """Savoir-faire to their exercise; diplomas and authorizations to the person's first exercise
         (lowest profession code): the file ties them to the person."""
         if model is Expertise:
             exercise = "e.id"
             joins = f"JOIN {E} e ON e.person_id = c.pid AND e.profession_code = f.profession"
-            exists = f"SELECT 1 FROM {X} x WHERE x.exercise_id = e.id AND x.type_code = f.type_code AND x.code = f.code"
             valid, codes = _among("f.code", valid_codes(catalog.SPECIALTY))
             valid = f"f.type_code = 'S' AND {valid}"
             message = (
@@ -278,10 +267,6 @@ class Additions:
         else:
             exercise = f"(SELECT e1.id FROM {E} e1 WHERE e1.person_id = c.pid ORDER BY e1.profession_code LIMIT 1)"
             joins = ""
-            exists = (
-                f"SELECT 1 FROM {model._meta.db_table} x JOIN {E} e2 ON e2.id = x.exercise_id "
-                f"WHERE e2.person_id = c.pid AND x.type_code = f.type_code AND x.{code_column} = f.code"
-            )
             kinds = catalog.DIPLOMA_TYPE if model is Diploma else catalog.AUTHORIZATION_TYPE
             valid, codes = _among("f.type_code", valid_codes(kinds))
             message = (
@@ -289,10 +274,7 @@ class Additions:
                 if model is Diploma
                 else "RPPS {} : type d'autorisation « {} » inconnu ou plus valide : non chargée."
             )
-        new = (
-            f"FROM {table} f JOIN ({self.cur}) c ON c.prpps = f.rpps {joins} "
-            f"WHERE {exercise} IS NOT NULL AND NOT EXISTS ({exists})"
-        )
+        new = f"FROM cmp_{model._meta.model_name}_added f JOIN ({self.cur}) c ON c.prpps = f.rpps {joins} WHERE {exercise} IS NOT NULL"
         for rpps, type_code, code in stream(
             f"SELECT f.rpps, f.type_code, f.code {new} AND NOT ({valid}) ORDER BY f.rpps, f.type_code, f.code",
             [*self.cur_params, *codes],

@@ -74,6 +74,7 @@ class Keyed:
     """A kind compared on its whole natural key (situations and the children): added or removed, never changed."""
 
     name: str
+    slug: str
     file_table: str
     registry: str  # a subquery with k_id and the key columns
     key: tuple[tuple[str, str], ...]  # (registry column, file column)
@@ -97,6 +98,7 @@ def keyed_kinds(day: datetime.date) -> list[Keyed]:
     return [
         Keyed(
             "situations",
+            "activity",
             "load_activity",
             open_sql,
             (
@@ -111,21 +113,24 @@ def keyed_kinds(day: datetime.date) -> list[Keyed]:
         ),
         Keyed(
             "savoir-faire",
+            "expertise",
             "load_expertise",
-            f"SELECT x.id AS k_id, p.rpps AS k_rpps, e.profession_code AS k_profession, x.type_code AS k_type, "
+            f"SELECT x.id AS k_id, e.person_id AS k_person, p.rpps AS k_rpps, e.profession_code AS k_profession, x.type_code AS k_type, "
             f"x.code AS k_code FROM {X} x {child}",
             (("k_rpps", "rpps"), ("k_profession", "profession"), ("k_type", "type_code"), ("k_code", "code")),
         ),
         Keyed(
             "diplômes",
+            "diploma",
             "load_diploma",
-            f"SELECT x.id AS k_id, p.rpps AS k_rpps, x.type_code AS k_type, x.code AS k_code FROM {D} x {child}",
+            f"SELECT x.id AS k_id, e.person_id AS k_person, p.rpps AS k_rpps, x.type_code AS k_type, x.code AS k_code FROM {D} x {child}",
             (("k_rpps", "rpps"), ("k_type", "type_code"), ("k_code", "code")),
         ),
         Keyed(
             "autorisations",
+            "authorization",
             "load_authorization",
-            f"SELECT x.id AS k_id, p.rpps AS k_rpps, x.type_code AS k_type, x.discipline_code AS k_code "
+            f"SELECT x.id AS k_id, e.person_id AS k_person, p.rpps AS k_rpps, x.type_code AS k_type, x.discipline_code AS k_code "
             f"FROM {AU} x {child}",
             (("k_rpps", "rpps"), ("k_type", "type_code"), ("k_code", "code")),
         ),
@@ -187,3 +192,58 @@ def stream(sql: str, params: tuple = ()):
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         yield from rows
+
+
+def materialize(day: datetime.date) -> dict[str, dict[str, int]]:
+    """The comparison, once: one temporary table per kind and outcome (``cmp_person_added``,
+    ``cmp_activity_removed``…), which the counts read and the writes stream from. Returns the counts
+    per kind, and the registry's records of the removable kinds under "registre"."""
+    cur, cur_params = current_persons()
+    statements = {
+        "cmp_person_added": (f"SELECT f.* FROM load_person f WHERE NOT EXISTS (SELECT 1 FROM {P} p WHERE p.rpps = f.rpps)", ()),
+        "cmp_person_changed": ("SELECT r.id, f.civility " + changed_persons()[0], cur_params),
+        "cmp_exercise_added": (
+            f"SELECT f.* FROM load_exercise f WHERE NOT EXISTS (SELECT 1 FROM {E} e JOIN ({cur}) c ON c.pid = "
+            f"e.person_id WHERE c.prpps = f.rpps AND e.profession_code = f.profession)",
+            cur_params,
+        ),
+        "cmp_exercise_changed": (
+            f"SELECT r.id, {', '.join('f.' + n for n in EXERCISE_FIELDS)} " + changed_exercises()[0], cur_params
+        ),
+        "cmp_structure_added": (
+            f"SELECT f.* FROM load_structure f WHERE NOT EXISTS (SELECT 1 FROM {S} s WHERE s.technical_id = f.technical_id)",
+            (),
+        ),
+        "cmp_structure_changed": (
+            f"SELECT r.id, {', '.join('f.' + n for n in STRUCTURE_FIELDS)} " + changed_structures()[0], ()
+        ),
+    }  # fmt: skip
+    kinds = keyed_kinds(day)
+    for kind in kinds:
+        added, params = kind.added()
+        statements[f"cmp_{kind.slug}_added"] = (f"SELECT f.* {added}", params)
+        removed, params = kind.removed()
+        statements[f"cmp_{kind.slug}_removed"] = (f"SELECT r.k_id, r.k_person {removed}", params)
+    with connection.cursor() as cursor:
+        for table, (select, params) in statements.items():
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {select}", list(params))
+    sizes = {table: count((f"FROM {table}", ())) for table in [*statements, *(k.file_table for k in kinds)]}
+    counts = {
+        name: {"ajouts": sizes[f"cmp_{slug}_added"], "modifications": sizes[f"cmp_{slug}_changed"], "retraits": 0}
+        for name, slug in (("personnes", "person"), ("exercices", "exercise"), ("structures", "structure"))
+    }
+    registry = 0
+    for kind in kinds:
+        added, removed = sizes[f"cmp_{kind.slug}_added"], sizes[f"cmp_{kind.slug}_removed"]
+        counts[kind.name] = {"ajouts": added, "modifications": 0, "retraits": removed}
+        registry += sizes[kind.file_table] - added + removed  # what the file keeps, and what it drops
+    counts["registre"] = {"enregistrements": registry}
+    return counts
+
+
+COMPARED = (
+    "cmp_person_added", "cmp_person_changed", "cmp_exercise_added", "cmp_exercise_changed", "cmp_structure_added",
+    "cmp_structure_changed", *(f"cmp_{slug}_{outcome}" for slug in ("activity", "expertise", "diploma", "authorization")
+                               for outcome in ("added", "removed")),
+)  # fmt: skip

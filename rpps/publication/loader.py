@@ -45,18 +45,7 @@ from rpps.registry.models import (
 
 from . import staging
 from .additions import Additions
-from .compare import (
-    E,
-    P,
-    S,
-    changed_exercises,
-    changed_persons,
-    changed_structures,
-    count,
-    current_persons,
-    keyed_kinds,
-    stream,
-)
+from .compare import COMPARED, S, materialize, stream
 from .reader import Extraction, Problem
 from .staging import EXERCISE_FIELDS, STRUCTURE_FIELDS
 
@@ -78,39 +67,15 @@ class Plan:
 
 
 def plan_load(extraction: Extraction, date: datetime.date | None = None) -> Plan:
-    """Stages the file and counts, per kind, what the load would add, change and remove."""
+    """Stages the file, compares it with the registry (compare.materialize) and counts, per kind, what
+    the load would add, change and remove."""
     date = date or datetime.date.today()
     staging.stage(extraction)
     plan = Plan(date=date, problems=extraction.problems)
-    cur, cur_params = current_persons()
-    plan.counts["personnes"] = {
-        "ajouts": count((f"FROM load_person f WHERE NOT EXISTS (SELECT 1 FROM {P} p WHERE p.rpps = f.rpps)", ())),
-        "modifications": count(changed_persons()),
-        "retraits": 0,
-    }
-    plan.counts["exercices"] = {
-        "ajouts": count(
-            (
-                f"FROM load_exercise f WHERE NOT EXISTS (SELECT 1 FROM {E} e JOIN ({cur}) c ON c.pid = e.person_id "
-                f"WHERE c.prpps = f.rpps AND e.profession_code = f.profession)",
-                cur_params,
-            )
-        ),
-        "modifications": count(changed_exercises()),
-        "retraits": 0,
-    }
-    plan.counts["structures"] = {
-        "ajouts": count(
-            (f"FROM load_structure f WHERE NOT EXISTS (SELECT 1 FROM {S} s WHERE s.technical_id = f.technical_id)", ())
-        ),
-        "modifications": count(changed_structures()),
-        "retraits": 0,
-    }
-    for kind in keyed_kinds(date):
-        removed = count(kind.removed())
-        plan.counts[kind.name] = {"ajouts": count(kind.added()), "modifications": 0, "retraits": removed}
-        plan.removals += removed
-        plan.registry_records += count((f"FROM ({kind.registry}) r", kind.params))
+    counts = materialize(date)
+    plan.registry_records = counts.pop("registre")["enregistrements"]
+    plan.counts = counts
+    plan.removals = sum(c["retraits"] for c in counts.values())
     return plan
 
 
@@ -139,7 +104,7 @@ def apply_plan(plan: Plan, *, max_removal_share: float = 0.05, force: bool = Fal
         else:
             persons = writes.persons.union(additions.touched_persons())
             signals.bulk_written.send(sender=apply_plan, persons=sorted(persons))
-    staging.drop()
+    staging.drop(COMPARED)
 
 
 def _first_load_mode(first_load: bool):
@@ -165,19 +130,14 @@ class _Writes:
         self.plan.problems.append(Problem("", 0, message))
 
     def changes(self) -> None:
-        self.update(Person, changed_persons(), ("r.id", "f.civility"), ("civility_code",))
-        self.update(
-            Exercise,
-            changed_exercises(),
-            ("r.id", *(f"f.{n}" for n in EXERCISE_FIELDS)),
-            EXERCISE_FIELDS,
-        )
-        self.update(
-            Structure,
-            changed_structures(),
-            ("r.id", *(f"f.{n}" for n in STRUCTURE_FIELDS)),
-            STRUCTURE_FIELDS,
-        )
+        """Read from the comparison's tables (compare.materialize): the object's id and its new values."""
+        for model, table, fields in (
+            (Person, "cmp_person_changed", ("civility_code",)),
+            (Exercise, "cmp_exercise_changed", EXERCISE_FIELDS),
+            (Structure, "cmp_structure_changed", STRUCTURE_FIELDS),
+        ):
+            columns = ("f.id", "f.civility") if model is Person else ("f.id", *(f"f.{n}" for n in fields))
+            self.update(model, (f"FROM {table} f", ()), columns, fields)
         self.relink_legal_entities()
 
     def relink_legal_entities(self) -> None:
@@ -269,18 +229,16 @@ class _Writes:
     def removals(self) -> None:
         """Situations the file no longer has are closed on its date; savoir-faire, diplomas and
         authorisations it no longer lists are deleted (through the models: each deletion recorded)."""
-        situations, *children = keyed_kinds(self.plan.date)
-        sql, params = situations.removed()
         batch = []
-        for row in stream(f"SELECT r.k_id, r.k_person {sql} ORDER BY r.k_id", params):
+        for row in stream("SELECT r.k_id, r.k_person FROM cmp_activity_removed r ORDER BY r.k_id"):
             batch.append(row)
             if len(batch) == UPDATE_BATCH:
                 self._close(batch)
                 batch = []
         self._close(batch)
-        for kind, model in zip(children, (Expertise, Diploma, Authorization), strict=True):
-            sql, params = kind.removed()
-            ids = [pk for (pk,) in stream(f"SELECT r.k_id {sql} ORDER BY r.k_id", params)]
+        for model in (Expertise, Diploma, Authorization):
+            table = f"cmp_{model._meta.model_name}_removed"
+            ids = [pk for (pk,) in stream(f"SELECT r.k_id FROM {table} r ORDER BY r.k_id")]
             for start in range(0, len(ids), UPDATE_BATCH):
                 for instance in model.objects.filter(pk__in=ids[start : start + UPDATE_BATCH]):
                     self.persons.add(instance.history_person_id())

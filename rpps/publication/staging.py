@@ -38,41 +38,40 @@ STRUCTURE_COLUMNS = {
 }  # fmt: skip
 STRUCTURE_FIELDS = tuple(STRUCTURE_COLUMNS.values())
 EXERCISE_FIELDS = ("exercise_civility_code", "last_name", "first_name", "category_code", "registration_authority")
-ACTIVITY_FIELDS = (
-    "mode_code",
-    "genre_code",
-    "role_code",
-    "function_code",
-    "pharmacist_section_code",
-    "registration_authority",
-)
-
+# The staged columns: each file's columns the loader reads, in this order, after the line number and
+# the kind of identifier (a line of another kind never reaches the tables).
 STAGED = {
     "load_pa": (
         "line",
+        "kind",
         "rpps",
         "profession",
         "civility",
         *EXERCISE_FIELDS[:-1],
-        "exercise_authority",
+        "registration_authority",
         "technical_id",
         *STRUCTURE_FIELDS,
         "legal_finess",
         "role",
-        *ACTIVITY_FIELDS,
+        "mode_code",
+        "genre_code",
+        "pharmacist_section_code",
     ),
-    "load_sf": ("line", "rpps", "profession", "type_code", "code"),
-    "load_da": ("line", "rpps", "type_code", "code", "label", "auth_type", "auth_code", "auth_label"),
+    "load_sf": ("line", "kind", "rpps", "profession", "type_code", "code"),
+    "load_da": ("line", "kind", "rpps", "type_code", "code", "label", "auth_type", "auth_code", "auth_label"),
 }
+ROLE_SPLIT = (
+    # a code of the role table is a role; another (a function of the older table) is a function
+    "CASE WHEN role IN ({roles}) THEN role ELSE '' END AS role_code, "
+    "CASE WHEN role IN ({roles}) THEN '' ELSE role END AS function_code"
+)
 
 
-def _last(columns: str, key: str, where: str = "", first: bool = False) -> str:
-    """The staged lines' ``columns``, one line per ``key``: the last one of the file (or the first)."""
-    order = "line" if first else "line DESC"
-    return (
-        f"SELECT {columns} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY {order}) AS n "
-        f"FROM load_pa {where}) t WHERE n = 1"
-    )
+def _last(columns: str, key: str, where: str = "", first: bool = False, table: str = "load_pa") -> str:
+    """The staged lines' ``columns``, one line per ``key``: the last one of the file (or the first).
+    Line numbers are grouped, then joined back: no sort of whole wide lines."""
+    picked = f"SELECT {'MIN' if first else 'MAX'}(line) AS picked FROM {table} {where} GROUP BY {key}"
+    return f"SELECT {columns} FROM {table} JOIN ({picked}) m ON m.picked = {table}.line"
 
 
 # The objects of the file, one table per kind, each unique on its key (indexed: the comparisons join on it).
@@ -80,7 +79,7 @@ DERIVED = {
     "load_person": (_last("rpps, civility", "rpps"), "rpps"),
     "load_exercise": (
         _last(
-            f"rpps, profession, {', '.join(EXERCISE_FIELDS[:-1])}, exercise_authority AS registration_authority",
+            f"rpps, profession, {', '.join(EXERCISE_FIELDS)}",
             "rpps, profession",
             first=True,
         ),
@@ -96,7 +95,8 @@ DERIVED = {
     ),
     "load_activity": (
         _last(
-            f"rpps, profession, technical_id, role, {', '.join(ACTIVITY_FIELDS)}",
+            f"rpps, profession, technical_id, role, mode_code, genre_code, {ROLE_SPLIT}, pharmacist_section_code, "
+            "registration_authority",
             "rpps, profession, technical_id, role, mode_code, genre_code",
             "WHERE technical_id <> ''",
         ),
@@ -107,79 +107,76 @@ DERIVED = {
         "rpps, profession, type_code, code",
     ),
     "load_diploma": (
-        "SELECT rpps, type_code, code, label FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY rpps, type_code, code "
-        "ORDER BY line DESC) AS n FROM load_da WHERE type_code <> '') t WHERE n = 1",
+        _last("rpps, type_code, code, label", "rpps, type_code, code", "WHERE type_code <> ''", table="load_da"),
         "rpps, type_code, code",
     ),
     "load_authorization": (
-        "SELECT rpps, auth_type AS type_code, auth_code AS code, auth_label AS label FROM (SELECT *, ROW_NUMBER() "
-        "OVER (PARTITION BY rpps, auth_type, auth_code ORDER BY line DESC) AS n FROM load_da WHERE auth_type <> '') t "
-        "WHERE n = 1",
+        _last(
+            "rpps, auth_type AS type_code, auth_code AS code, auth_label AS label",
+            "rpps, auth_type, auth_code",
+            "WHERE auth_type <> ''",
+            table="load_da",
+        ),
         "rpps, type_code, code",
     ),
 }
 BATCH = 20000
 
 
-def _rpps(kind: str, number: str, problems: list[Problem], file: str, line: int) -> str | None:
-    if kind != identifiers.IDNPS_RPPS_PREFIX:
-        problems.append(Problem(file, line, "identifiant ADELI : ligne non chargée (numéros RPPS seulement)."))
-        return None
-    try:
-        return identifiers.validate_rpps(number)
-    except identifiers.InvalidIdentifier as exc:
-        problems.append(Problem(file, line, str(exc)))
-        return None
+class _Numbers:
+    """Keeps the lines of RPPS numbers, each checked once per run of lines (a person's lines follow
+    each other); the others are reported with their line."""
+
+    def __init__(self, extraction: Extraction, stem: str):
+        self.problems, self.stem = extraction.problems, stem
+        self.last_valid = None
+
+    def kept(self, number: int, kind: str, rpps: str) -> bool:
+        if kind == identifiers.IDNPS_RPPS_PREFIX and rpps == self.last_valid:
+            return True
+        if kind != identifiers.IDNPS_RPPS_PREFIX:
+            message = "identifiant ADELI : ligne non chargée (numéros RPPS seulement)."
+        else:
+            try:
+                if identifiers.validate_rpps(rpps) != rpps:  # stored as read: spaces would make another key
+                    raise identifiers.InvalidIdentifier("Le numéro RPPS doit comporter exactement 11 chiffres.")
+            except identifiers.InvalidIdentifier as exc:
+                message = str(exc)
+            else:
+                self.last_valid = rpps
+                return True
+        self.problems.append(Problem(self.stem, number, message))
+        return False
 
 
 PP = ["Type d'identifiant PP", "Identifiant PP"]
-SITUATION_COLUMNS = [
-    *PP, "Code profession", "Code civilité", "Code civilité d'exercice", "Nom d'exercice", "Prénom d'exercice",
-    "Code catégorie professionnelle", "Autorité d'enregistrement", "Identifiant technique de la structure",
-    *STRUCTURE_COLUMNS, "Numéro FINESS établissement juridique", "Code rôle", "Code mode exercice",
-    "Code genre activité", "Code section tableau pharmaciens",
-]  # fmt: skip
-
-
-def _situation_lines(extraction: Extraction):
-    role_codes = {e.code for e in lookup.entries(catalog.ROLE, active_only=False)}
-    stem = formats.PERSONNE_ACTIVITE.stem
-    for number, (kind, number_pp, *v) in extraction.values(stem, SITUATION_COLUMNS):
-        rpps = _rpps(kind, number_pp, extraction.problems, stem, number)
-        if rpps is None:
-            continue
-        *person_and_structure, role, mode, genre, section = v
-        is_role = role in role_codes  # else a role of the older table: a function
-        yield (
-            number, rpps, *person_and_structure, role, mode, genre, role if is_role else "", "" if is_role else role,
-            section, v[6],  # the situation's registration authority
-        )  # fmt: skip
-
-
-def _expertise_lines(extraction: Extraction):
-    stem = formats.SAVOIR_FAIRE.stem
-    columns = [*PP, "Code profession", "Code type savoir-faire", "Code savoir-faire"]
-    for number, (kind, number_pp, *v) in extraction.values(stem, columns):
-        rpps = _rpps(kind, number_pp, extraction.problems, stem, number)
-        if rpps is not None:
-            yield number, rpps, *v
-
-
-def _diploma_lines(extraction: Extraction):
-    stem = formats.DIPL_AUT_EXERC.stem
-    columns = [
+COLUMNS_READ = {
+    formats.PERSONNE_ACTIVITE.stem: [
+        *PP, "Code profession", "Code civilité", "Code civilité d'exercice", "Nom d'exercice", "Prénom d'exercice",
+        "Code catégorie professionnelle", "Autorité d'enregistrement", "Identifiant technique de la structure",
+        *STRUCTURE_COLUMNS, "Numéro FINESS établissement juridique", "Code rôle", "Code mode exercice",
+        "Code genre activité", "Code section tableau pharmaciens",
+    ],
+    formats.SAVOIR_FAIRE.stem: [*PP, "Code profession", "Code type savoir-faire", "Code savoir-faire"],
+    formats.DIPL_AUT_EXERC.stem: [
         *PP, "Code type diplôme obtenu", "Code diplôme obtenu", "Libellé diplôme obtenu", "Code type autorisation",
         "Code discipline autorisation", "Libellé discipline autorisation",
-    ]  # fmt: skip
-    for number, (kind, number_pp, *v) in extraction.values(stem, columns):
-        rpps = _rpps(kind, number_pp, extraction.problems, stem, number)
-        if rpps is not None:
-            yield number, rpps, *v
+    ],
+}  # fmt: skip
 
 
-def drop() -> None:
+def _lines(extraction: Extraction, stem: str):
+    """(line number, kind, number, the other columns read) for the lines of RPPS numbers of one file."""
+    numbers = _Numbers(extraction, stem)
+    for number, values in extraction.values(stem, COLUMNS_READ[stem]):
+        if numbers.kept(number, values[0], values[1]):
+            yield (number, *values)
+
+
+def drop(others=()) -> None:
+    """The staging tables (and ``others`` made from them) dropped: the session may load another file."""
     with connection.cursor() as cursor:
-        for table in (*STAGED, *DERIVED):
+        for table in (*STAGED, *DERIVED, *others):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -197,9 +194,9 @@ def stage(extraction: Extraction) -> None:
             cursor.execute(f"CREATE TEMPORARY TABLE {table} ({typed})")
     writer = BulkWriter()
     for table, lines in (
-        ("load_pa", _situation_lines(extraction)),
-        ("load_sf", _expertise_lines(extraction)),
-        ("load_da", _diploma_lines(extraction)),
+        ("load_pa", _lines(extraction, formats.PERSONNE_ACTIVITE.stem)),
+        ("load_sf", _lines(extraction, formats.SAVOIR_FAIRE.stem)),
+        ("load_da", _lines(extraction, formats.DIPL_AUT_EXERC.stem)),
     ):
         batch = []
         for line in lines:
@@ -209,7 +206,10 @@ def stage(extraction: Extraction) -> None:
                 batch = []
         writer.write_table(table, STAGED[table], batch)
     with connection.cursor() as cursor:
+        roles = sorted(e.code for e in lookup.entries(catalog.ROLE, active_only=False))
         for table, (select, key) in DERIVED.items():
+            if "{roles}" in select:
+                select = select.format(roles=", ".join("'" + r.replace("'", "''") + "'" for r in roles))
             cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {select}")
             cursor.execute(f"CREATE INDEX {table}_key ON {table} ({key})")
         if connection.vendor == "postgresql":
