@@ -115,10 +115,12 @@ def _attach_all(structure, items: list[tuple[Person, dict]]) -> list[tuple[Activ
             new_exercises.append(exercise)
     Exercise.objects.bulk_create(new_exercises)
     history.record_bulk([(e, "create", None, history.snapshot(e), e.person_id) for e in new_exercises])
-    existing = {
-        (a.exercise_id, a.role_code, a.start_date): a
-        for a in Activity.objects.filter(exercise__in=list(exercises.values()), structure=structure)
-    }
+    here = defaultdict(list)  # each person's situations at the structure, read at once
+    for activity in Activity.objects.filter(exercise__person__in=persons, structure=structure).select_related(
+        "exercise"
+    ):
+        here[activity.exercise.person_id].append(activity)
+    existing = {(a.exercise_id, a.role_code, a.start_date): a for situations in here.values() for a in situations}
     results, new = [], []
     for person, data in items:
         if person.pk in refused:
@@ -129,13 +131,15 @@ def _attach_all(structure, items: list[tuple[Person, dict]]) -> list[tuple[Activ
         if key in existing:
             results.append((existing[key], False))
             continue
+        activity.situations_here = here[person.pk]
         try:
             activity.clean_fields(exclude=["exercise", "structure"])
             activity.clean()
         except ValidationError:
-            results.append((None, False))
+            results.append((None, False))  # through register, which says why
             continue
         existing[key] = activity
+        here[person.pk].append(activity)
         new.append((activity, person))
         results.append((activity, True))
     Activity.objects.bulk_create([a for a, _ in new])

@@ -5,7 +5,7 @@ from django.db import connection, connections
 from django.test import override_settings
 
 from rpps.registry import identifiers
-from rpps.registry.allocation import RangeExhausted, allocate_rpps
+from rpps.registry.allocation import RangeExhausted, allocate_many, allocate_rpps
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +28,17 @@ def test_never_returns_a_number_that_exists(recording):
     numbers = [allocate_rpps((8_200_000_000, 8_200_000_099)) for _ in range(3)]
     assert existing not in numbers
     assert [n[:10] for n in numbers] == ["8200000000", "8200000002", "8200000003"]
+
+
+def test_numbers_for_a_file_come_at_once_skip_existing_ones_and_follow_single_ones(recording):
+    bounds = (8_400_000_000, 8_400_000_099)
+    factories.person(rpps=identifiers.rpps_from_body(8_400_000_002))
+    numbers = allocate_many(4, bounds)
+    assert [n[:10] for n in numbers] == ["8400000000", "8400000001", "8400000003", "8400000004"]
+    assert all(identifiers.validate_rpps(n) == n for n in numbers)
+    assert allocate_rpps(bounds)[:10] == "8400000005" and allocate_many(0, bounds) == []
+    with pytest.raises(RangeExhausted, match="épuisée"):
+        allocate_many(200, bounds)
 
 
 def test_exhausted_range_is_an_error_not_a_reuse():

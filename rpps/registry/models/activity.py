@@ -105,19 +105,33 @@ class Activity(Recorded):
                 f"depuis le {twin.start_date:%d/%m/%Y} : modifiez-la plutôt que d'en créer une seconde."
             )
 
+    # The person's situations at this structure, when the caller has read them at once (a file's rows):
+    # ``same_situation`` then asks the database nothing.
+    situations_here = None
+
     def same_situation(self):
         """Another situation of the same person at the same structure, in the same role, mode and genre,
         over the same days (a second card for one place on the public page): None if there is none."""
         if not (self.exercise_id and self.structure_id and self.start_date):
             return None
-        others = Activity.objects.filter(
-            exercise__person_id=Exercise.objects.filter(pk=self.exercise_id).values("person_id")[:1],
-            structure_id=self.structure_id,
-            role_code=self.role_code,
-            function_code=self.function_code,
-            mode_code=self.mode_code,
-            genre_code=self.genre_code,
-        ).filter(models.Q(end_date__isnull=True) | models.Q(end_date__gte=self.start_date))
-        if self.end_date is not None:
-            others = others.filter(start_date__lte=self.end_date)
-        return others.exclude(pk=self.pk).order_by("start_date").first()
+        others = self.situations_here
+        if others is None:
+            others = Activity.objects.filter(
+                exercise__person_id=Exercise.objects.filter(pk=self.exercise_id).values("person_id")[:1],
+                structure_id=self.structure_id,
+            )
+        same = [
+            other
+            for other in others
+            if other is not self and (self.pk is None or other.pk != self.pk) and self.is_same_as(other)
+        ]
+        return min(same, key=lambda other: other.start_date, default=None)
+
+    def is_same_as(self, other: "Activity") -> bool:
+        """The same place, role, mode and genre over days both cover."""
+        return (
+            (other.structure_id, other.role_code, other.function_code, other.mode_code, other.genre_code)
+            == (self.structure_id, self.role_code, self.function_code, self.mode_code, self.genre_code)
+            and (other.end_date is None or other.end_date >= self.start_date)
+            and (self.end_date is None or other.start_date <= self.end_date)
+        )
