@@ -307,11 +307,12 @@ from rpps.identity.normalize import normalize_name
 from rpps.portal import bulk, services
 from rpps.portal.audit import Who
 from rpps.portal.forms import ProfessionalRules
-from rpps.portal.models import Account, Contract
+from rpps.portal.models import Account, BulkImport, Contract
 from rpps.registry.models import Person, Structure
 
 rows_wanted = {rows}
-rng = random.Random(2026)
+# new names at each run on the same registry (a run registers its new persons): seeded by the runs before
+rng = random.Random(2026 + BulkImport.objects.count())
 # A site without a contract yet: a structure under contract and its gestionnaire, through the services.
 site = Structure.objects.filter(is_legal_entity=False, legal_entity__isnull=True, finess__isnull=False,
                                 contracts__isnull=True).order_by("pk").first()

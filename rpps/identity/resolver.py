@@ -172,3 +172,21 @@ def _resolve(traits: Traits, exclude) -> Decision:
     # and why it was not enough (it is no candidate: person_id is None)
     nearest = sorted(comparisons, key=lambda c: (-c.score, c.candidate.person_id))[:1]
     return Decision(NO_MATCH, nearest)
+
+
+def could_change(traits: Traits, found: list[Candidate]) -> bool:
+    """Whether candidates that appeared after a decision was taken (persons created since) could change
+    it: any of them compared as more than NO_MATCH, the request read either way round, under either
+    reading of how common its names are. A yes sends the request back to ``resolve``."""
+    request_phonetic = phonetic(traits.birth_name)
+    readings = [(traits, request_phonetic)]
+    if traits.given_names != traits.birth_name:
+        swapped = replace(traits, birth_name=traits.given_names, given_names=traits.birth_name, first_given_name="")
+        readings.append((swapped, phonetic(swapped.birth_name)))
+    return any(
+        compare(reading, reading_phonetic, c, common=common, named=named).decision != NO_MATCH
+        for c in found
+        for reading, reading_phonetic in readings
+        for common in (False, True)
+        for named in (False, True)
+    )

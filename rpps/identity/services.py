@@ -18,10 +18,10 @@ from rpps.registry.allocation import allocate_many, allocate_rpps
 from rpps.registry.history import current, record_bulk, snapshot
 from rpps.registry.models import Card, Exercise, Mailbox, Person
 
-from .identity_index import date_key, index_new_persons
-from .models import DistinctPair, IdentityKey, ReviewCase
-from .resolver import Decision, request_keys, resolve
-from .scoring import MATCH, NO_MATCH, POSSIBLE
+from .identity_index import date_key, index_new_persons, index_values
+from .models import DistinctPair, IdentityIndex, IdentityKey, ReviewCase
+from .resolver import Decision, could_change, request_keys, resolve
+from .scoring import MATCH, NO_MATCH, POSSIBLE, Candidate
 from .traits import Traits
 
 _local_lock = threading.Lock()
@@ -77,7 +77,7 @@ def register_person(traits: Traits, person_data: dict) -> Registration:
     ``person_data`` are the Person fields as typed (birth_name, given_names, sex_code, birth_date,
     birth_place_code, …). The caller declares who it is with history.acting_as.
     """
-    actor, reason = current()
+    current()  # refuse an unattributed write before anything is resolved
     # The person data must be complete before anything is queued or created.
     Person(rpps="00000000000", **person_data).full_clean(exclude=["rpps"], validate_unique=False)
     with transaction.atomic(), _same_identity_lock(traits):
@@ -86,14 +86,8 @@ def register_person(traits: Traits, person_data: dict) -> Registration:
             # The index holds current persons only, so the match is never a retired alias.
             return Registration(MATCH, Person.objects.get(pk=decision.person_id), None, decision)
         if decision.outcome == POSSIBLE:
-            rpps = rpps_of(c.candidate.person_id for c in decision.comparisons)
-            case = ReviewCase.objects.create(
-                kind=ReviewCase.Kind.REQUEST,
-                request={"person": _jsonable(person_data)},
-                candidates=decision.as_candidates(rpps),
-                requested_by=actor.label,
-                reason=reason,
-            )
+            case = _review_case(person_data, decision)
+            case.save()
             return Registration(POSSIBLE, None, case, decision)
         return Registration(NO_MATCH, person_from_request(person_data), None, decision)
 
@@ -143,53 +137,91 @@ class _identity_locks:
 def register_people(requests: list[tuple[Traits, dict, Checked | None]]) -> list[Registration | None]:
     """``register_person`` for a checked file's rows, the decisions taken at check time re-validated in
     bulk: a Registration per request, or None where the request must be resolved again, one by one
-    (``register_person``): it was POSSIBLE, its MATCH is no longer current, or it shares a blocking key
-    with a person created since the check or with an earlier new person of the same call. New persons
-    are created together, numbered by ``allocate_many``, indexed and recorded. Called in a transaction;
-    the identity locks of every request are held until it ends."""
+    (``register_person``): it was POSSIBLE, its MATCH is no longer current, or a person created since
+    the check — or an earlier new person of the same call — shares a blocking key with it and could
+    change its decision (``resolver.could_change``). New persons are created together, numbered by
+    ``allocate_many``, indexed and recorded. Called in a transaction; the identity locks of every
+    request are held until it ends."""
     results: list[Registration | None] = [None] * len(requests)
     with _identity_locks([traits for traits, _, _ in requests]):
         keys = [request_keys(traits) for traits, _, _ in requests]
         marks = [checked.mark for _, _, checked in requests if checked]
-        since = _keys_of_persons_since(min(marks), {k for ks in keys for k in ks}) if marks else set()
+        since = _candidates_since(min(marks), {k for ks in keys for k in ks}) if marks else {}
         matched = [checked.person_id for _, _, checked in requests if checked and checked.outcome == MATCH]
         current = Person.objects.current().in_bulk(matched)
-        seen: set[str] = set()
         new: list[tuple[int, dict]] = []
-        for index, ((_, data, checked), request_keys_) in enumerate(zip(requests, keys, strict=True)):
-            if checked is None or checked.outcome == POSSIBLE or since.intersection(request_keys_):
+        cases: list[tuple[int, ReviewCase, Decision]] = []
+        for index, ((traits, data, checked), request_keys_) in enumerate(zip(requests, keys, strict=True)):
+            if checked is None:
+                continue
+            if checked.outcome == POSSIBLE:
+                # resolved again, under the lock, for today's candidates: still for a human, queued with the others
+                decision = resolve(traits)
+                if decision.outcome == POSSIBLE and not {k for k in request_keys_ if since.get(k)}:
+                    cases.append((index, _review_case(data, decision), decision))
+                continue
+            found = {c.person_id: c for k in request_keys_ for c in since.get(k, ())}
+            if found and could_change(traits, list(found.values())):
                 continue
             if checked.outcome == MATCH:
                 if checked.person_id in current:
                     results[index] = Registration(MATCH, current[checked.person_id], None, None)
                 continue
-            if seen.intersection(request_keys_):
-                continue  # maybe the same person as an earlier row: resolved once that one exists
-            try:
-                Person(rpps="00000000000", **data).full_clean(exclude=["rpps"], validate_unique=False)
+            try:  # the database holds the constraints: one query each per row is what a file cannot afford
+                Person(rpps="00000000000", **data).full_clean(
+                    exclude=["rpps"], validate_unique=False, validate_constraints=False
+                )
             except ValidationError:
                 continue  # refused, with its message, by register_person
-            seen.update(request_keys_)
             new.append((index, data))
+            # a later row of this call is compared with this one as with a person created since
+            row, _ = index_values(-1 - index, data["birth_name"], data["usage_name"], data["given_names"],
+                                  data["sex_code"], data["birth_date"], data["birth_place_code"])  # fmt: skip
+            for key in request_keys_:
+                since.setdefault(key, []).append(Candidate(*row))
         persons = [Person(rpps=rpps, **data) for rpps, (_, data) in zip(allocate_many(len(new)), new, strict=True)]
         Person.objects.bulk_create(persons)
         record_bulk([(p, "create", None, snapshot(p), p.pk) for p in persons])
         index_new_persons(persons)
         for (index, _), person in zip(new, persons, strict=True):
             results[index] = Registration(NO_MATCH, person, None, None)
+        ReviewCase.objects.bulk_create([case for _, case, _ in cases])
+        for index, case, decision in cases:
+            results[index] = Registration(POSSIBLE, None, case, decision)
     return results
 
 
-def _keys_of_persons_since(mark: int, keys: set[str]) -> set[str]:
-    """The blocking keys among ``keys`` that persons created after ``mark`` carry."""
-    found, keys = set(), sorted(keys)
+def _review_case(person_data: dict, decision: Decision) -> ReviewCase:
+    """The case a POSSIBLE request opens for the operators (unsaved)."""
+    actor, reason = current()
+    rpps = rpps_of(c.candidate.person_id for c in decision.comparisons)
+    case = ReviewCase(
+        kind=ReviewCase.Kind.REQUEST,
+        request={"person": _jsonable(person_data)},
+        candidates=decision.as_candidates(rpps),
+        requested_by=actor.label,
+        reason=reason,
+    )
+    case.name = case.subject_name()
+    return case
+
+
+def _candidates_since(mark: int, keys: set[str]) -> dict[str, list[Candidate]]:
+    """The persons created after ``mark`` that carry one of ``keys``, as candidates, by key."""
+    keys, by_key = sorted(keys), {}
     for start in range(0, len(keys), 5000):
-        found.update(
-            IdentityKey.objects.filter(key__in=keys[start : start + 5000], person_id__gt=mark).values_list(
-                "key", flat=True
-            )
-        )
-    return found
+        for key, person_id in IdentityKey.objects.filter(
+            key__in=keys[start : start + 5000], person_id__gt=mark
+        ).values_list("key", "person_id"):
+            by_key.setdefault(key, []).append(person_id)
+    columns = [f.attname for f in IdentityIndex._meta.concrete_fields]
+    candidates = {
+        values[0]: Candidate(*values)
+        for values in IdentityIndex.objects.filter(
+            person_id__in={p for ids in by_key.values() for p in ids}
+        ).values_list(*columns)
+    }
+    return {key: [candidates[p] for p in ids if p in candidates] for key, ids in by_key.items()}
 
 
 def _jsonable(data: dict) -> dict:

@@ -85,8 +85,10 @@ def _register_group(who: Who, structure, rows: list[dict], results: dict) -> lis
                 for row in rows
             ]
         )
-        done = [(row, r) for row, r in zip(rows, registrations, strict=True) if r is not None]
+        done = [(row, r) for row, r in zip(rows, registrations, strict=True) if r is not None and r.person]
         activities = _attach_all(structure, [(r.person, row["data"]) for row, r in done])
+    held = [(row, r) for row, r in zip(rows, registrations, strict=True) if r is not None and r.case]
+    _held_for_review(who, structure, held, results)
     later = [row for row, r in zip(rows, registrations, strict=True) if r is None]
     later += [row for (row, _), (activity, _) in zip(done, activities, strict=True) if activity is None]
     written = [(row, r, a, created) for (row, r), (a, created) in zip(done, activities, strict=True) if a is not None]
@@ -166,6 +168,40 @@ def _fill_contacts(items: list[tuple[Person, dict]]) -> None:
     history.record_bulk(
         [(p, "update", b, {k: a[k] for k in b}, p.pk) for p, b, a in changed.values()], public=False, at=now
     )
+
+
+def _held_for_review(who: Who, structure, held, results: dict) -> None:
+    """Rows whose identity an operator must check: their request waits, with its case (the identity
+    app's ``request_decided`` finishes it)."""
+    RegistrationRequest.objects.bulk_create(
+        [
+            RegistrationRequest(
+                structure=structure,
+                source=RegistrationRequest.Source.FILE,
+                data=registration.jsonable(row["data"]),
+                identity_key=registration.identity_key(row["data"]),
+                state=RegistrationRequest.State.IN_REVIEW,
+                submitted_by=who.label[:200],
+                submitted_national_id=who.national_id,
+                review_case=reg.case,
+                outcome=reg.outcome,
+            )
+            for row, reg in held
+        ]
+    )
+    AuditEvent.objects.bulk_create(
+        [
+            audit.event(
+                who,
+                AuditEvent.Action.PROFESSIONAL_REGISTERED,
+                structure=structure,
+                target=_name(row),
+                message="identité à vérifier",
+            )
+            for row, _ in held
+        ]  # fmt: skip
+    )
+    results.update({row["line"]: ("a_verifier", "") for row, _ in held})
 
 
 def _requests_and_events(who: Who, structure, written, results: dict) -> None:

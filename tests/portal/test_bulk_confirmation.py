@@ -112,3 +112,31 @@ def test_a_match_merged_since_the_check_attaches_to_the_person_that_stays(manage
     assert line["applied"] in ("enregistre", "a_verifier") and line.get("rpps") != matched.rpps
     if line["applied"] == "enregistre":
         assert Person.objects.current().filter(rpps=line["rpps"]).exists()
+
+
+def test_a_row_for_a_human_waits_with_its_case_and_is_registered_once_decided(managed):
+    from django.contrib.auth import get_user_model
+
+    from rpps.identity.models import ReviewCase
+    from rpps.identity.services import decide_same
+    from tests import factories
+
+    person = {"birth_date": datetime.date(1985, 1, 10), "sex_code": "M", "birth_place_code": "49007"}
+    with acting_as(Actor.system("tests"), "jeu d'essai"):
+        factories.professional("IMPORTA", "Jean Paul", **person)
+        known = factories.professional("IMPORTA", "Jean", **person)
+    row = rows_for(managed, 1, prenoms_naissance="Jean", sexe="M", civilite="M")[0]
+    browser, found = _checked(managed, [row])
+    assert found.report[0]["status"] == "a_verifier"
+    found = _confirm(browser, found)
+    assert found.counts["import"]["en_verification"] == 1 and found.report[0]["applied"] == "a_verifier"
+    request = RegistrationRequest.objects.get(source=RegistrationRequest.Source.FILE)
+    case = request.review_case
+    assert request.state == RegistrationRequest.State.IN_REVIEW and case.status == ReviewCase.Status.OPEN
+    assert case.name == "IMPORTA Jean" and known.pk in {c["person_id"] for c in case.candidates}
+    operator = get_user_model().objects.create(username="operateur")
+    with acting_as(Actor.system("opérateur"), "vérification d'identité"):
+        decide_same(case, known.pk, operator)
+    request.refresh_from_db()
+    assert request.state == RegistrationRequest.State.REGISTERED and request.person_id == known.pk
+    assert Activity.objects.filter(exercise__person=known, structure=managed["site"]).exists()
