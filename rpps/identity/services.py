@@ -27,21 +27,27 @@ from .traits import Traits
 _local_lock = threading.Lock()
 
 
-class _same_identity_lock:
+def _lock_key(traits: Traits) -> int:
+    digest = hashlib.blake2b(date_key(traits.birth_date, traits.sex).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class _identity_locks:
     """Serialise registrations that could be the same person (same birth date and sex).
 
-    PostgreSQL: a transaction-scoped advisory lock, so two app servers registering the same new
-    person at the same moment end with one RPPS number. Other databases: a process lock.
+    PostgreSQL: transaction-scoped advisory locks, so two app servers registering the same new person
+    at the same moment end with one RPPS number; many requests (a file's rows) take theirs in one order,
+    so two files never wait for each other in a circle. Other databases: a process lock.
     """
 
-    def __init__(self, traits: Traits):
-        digest = hashlib.blake2b(date_key(traits.birth_date, traits.sex).encode(), digest_size=8).digest()
-        self.key = int.from_bytes(digest, "big", signed=True)
+    def __init__(self, traits_list):
+        self.locks = sorted({_lock_key(t) for t in traits_list})
 
     def __enter__(self):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [self.key])
+                for key in self.locks:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
         else:
             _local_lock.acquire()
         return self
@@ -51,12 +57,16 @@ class _same_identity_lock:
             _local_lock.release()
 
 
+def _same_identity_lock(traits: Traits) -> _identity_locks:
+    return _identity_locks([traits])
+
+
 @dataclass
 class Registration:
     outcome: str  # MATCH, POSSIBLE or NO_MATCH
     person: Person | None  # the existing person (MATCH) or the new one (NO_MATCH)
     case: ReviewCase | None  # POSSIBLE
-    decision: Decision
+    decision: Decision | None  # None for a decision taken when a file was checked (``Checked``)
 
 
 def person_from_request(person_data: dict) -> Person:
@@ -86,7 +96,7 @@ def register_person(traits: Traits, person_data: dict) -> Registration:
             # The index holds current persons only, so the match is never a retired alias.
             return Registration(MATCH, Person.objects.get(pk=decision.person_id), None, decision)
         if decision.outcome == POSSIBLE:
-            case = _review_case(person_data, decision)
+            case = _review_case(person_data, Checked.of(decision, 0).candidates)
             case.save()
             return Registration(POSSIBLE, None, case, decision)
         return Registration(NO_MATCH, person_from_request(person_data), None, decision)
@@ -100,9 +110,17 @@ class Checked:
     outcome: str
     person_id: int | None
     mark: int
+    candidates: list | None = None  # a POSSIBLE's candidates, as its review case lists them
+
+    @classmethod
+    def of(cls, decision: Decision, mark: int) -> "Checked":
+        candidates = None
+        if decision.outcome == POSSIBLE:
+            candidates = decision.as_candidates(rpps_of(c.candidate.person_id for c in decision.comparisons))
+        return cls(decision.outcome, decision.person_id, mark, candidates)
 
     def as_json(self) -> dict:
-        return {"outcome": self.outcome, "person_id": self.person_id, "mark": self.mark}
+        return {"outcome": self.outcome, "person_id": self.person_id, "mark": self.mark, "candidates": self.candidates}
 
     @classmethod
     def from_json(cls, value: dict | None) -> "Checked | None":
@@ -111,27 +129,6 @@ class Checked:
 
 def registry_mark() -> int:
     return Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
-class _identity_locks:
-    """``_same_identity_lock`` for many requests: their keys taken in one order (no deadlock between
-    two files locking the same dates), held until the transaction ends."""
-
-    def __init__(self, traits_list):
-        self.locks = sorted({_same_identity_lock(t).key for t in traits_list})
-
-    def __enter__(self):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                for key in self.locks:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-        else:
-            _local_lock.acquire()
-        return self
-
-    def __exit__(self, *exc):
-        if connection.vendor != "postgresql":
-            _local_lock.release()
 
 
 def register_people(requests: list[tuple[Traits, dict, Checked | None]]) -> list[Registration | None]:
@@ -150,15 +147,14 @@ def register_people(requests: list[tuple[Traits, dict, Checked | None]]) -> list
         matched = [checked.person_id for _, _, checked in requests if checked and checked.outcome == MATCH]
         current = Person.objects.current().in_bulk(matched)
         new: list[tuple[int, dict]] = []
-        cases: list[tuple[int, ReviewCase, Decision]] = []
+        cases: list[tuple[int, ReviewCase]] = []
         for index, ((traits, data, checked), request_keys_) in enumerate(zip(requests, keys, strict=True)):
             if checked is None:
                 continue
             if checked.outcome == POSSIBLE:
-                # resolved again, under the lock, for today's candidates: still for a human, queued with the others
-                decision = resolve(traits)
-                if decision.outcome == POSSIBLE and not {k for k in request_keys_ if since.get(k)}:
-                    cases.append((index, _review_case(data, decision), decision))
+                # for a human, with the candidates of the check, unless a person created since may be one more
+                if checked.candidates and not any(since.get(k) for k in request_keys_):
+                    cases.append((index, _review_case(data, checked.candidates)))
                 continue
             found = {c.person_id: c for k in request_keys_ for c in since.get(k, ())}
             if found and could_change(traits, list(found.values())):
@@ -185,20 +181,19 @@ def register_people(requests: list[tuple[Traits, dict, Checked | None]]) -> list
         index_new_persons(persons)
         for (index, _), person in zip(new, persons, strict=True):
             results[index] = Registration(NO_MATCH, person, None, None)
-        ReviewCase.objects.bulk_create([case for _, case, _ in cases])
-        for index, case, decision in cases:
-            results[index] = Registration(POSSIBLE, None, case, decision)
+        ReviewCase.objects.bulk_create([case for _, case in cases])
+        for index, case in cases:
+            results[index] = Registration(POSSIBLE, None, case, None)
     return results
 
 
-def _review_case(person_data: dict, decision: Decision) -> ReviewCase:
+def _review_case(person_data: dict, candidates: list[dict]) -> ReviewCase:
     """The case a POSSIBLE request opens for the operators (unsaved)."""
     actor, reason = current()
-    rpps = rpps_of(c.candidate.person_id for c in decision.comparisons)
     case = ReviewCase(
         kind=ReviewCase.Kind.REQUEST,
         request={"person": _jsonable(person_data)},
-        candidates=decision.as_candidates(rpps),
+        candidates=candidates,
         requested_by=actor.label,
         reason=reason,
     )

@@ -394,7 +394,7 @@ def _resolution_status(data: dict, mark: int) -> tuple:
     """("nouveau", "a_verifier", or the id of the matching person, finished by `_mark_known`), and the
     decision as the confirmation re-validates it (``identity.register_people``)."""
     decision = resolve(registration.traits_of(data))
-    checked = Checked(decision.outcome, decision.person_id, mark).as_json()
+    checked = Checked.of(decision, mark).as_json()
     if decision.outcome == POSSIBLE:
         return "a_verifier", checked
     if decision.outcome == NO_MATCH:

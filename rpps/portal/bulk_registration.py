@@ -170,24 +170,34 @@ def _fill_contacts(items: list[tuple[Person, dict]]) -> None:
     )
 
 
+def _request(who: Who, structure, row: dict, **outcome) -> RegistrationRequest:
+    """The request a file row leaves (unsaved), as ``registration.register`` records it."""
+    return RegistrationRequest(
+        structure=structure,
+        source=RegistrationRequest.Source.FILE,
+        data=registration.jsonable(row["data"]),
+        identity_key=registration.identity_key(row["data"]),
+        submitted_by=who.label[:200],
+        submitted_national_id=who.national_id,
+        **outcome,
+    )
+
+
 def _held_for_review(who: Who, structure, held, results: dict) -> None:
     """Rows whose identity an operator must check: their request waits, with its case (the identity
     app's ``request_decided`` finishes it)."""
     RegistrationRequest.objects.bulk_create(
         [
-            RegistrationRequest(
-                structure=structure,
-                source=RegistrationRequest.Source.FILE,
-                data=registration.jsonable(row["data"]),
-                identity_key=registration.identity_key(row["data"]),
+            _request(
+                who,
+                structure,
+                row,
                 state=RegistrationRequest.State.IN_REVIEW,
-                submitted_by=who.label[:200],
-                submitted_national_id=who.national_id,
                 review_case=reg.case,
                 outcome=reg.outcome,
             )
             for row, reg in held
-        ]
+        ]  # fmt: skip
     )
     AuditEvent.objects.bulk_create(
         [
@@ -218,21 +228,9 @@ def _requests_and_events(who: Who, structure, written, results: dict) -> None:
     for row, reg, activity, created in written:
         outcome = reg.outcome if created else registration.ALREADY
         requests.append(
-            RegistrationRequest(
-                structure=structure,
-                source=RegistrationRequest.Source.FILE,
-                data=registration.jsonable(row["data"]),
-                identity_key=registration.identity_key(row["data"]),
-                state=RegistrationRequest.State.REGISTERED,
-                submitted_by=who.label[:200],
-                submitted_national_id=who.national_id,
-                person=reg.person,
-                activity=activity,
-                outcome=outcome,
-                decided_at=now,
-                decided_by=who.label[:200],
-            )
-        )
+            _request(who, structure, row, state=RegistrationRequest.State.REGISTERED, person=reg.person,
+                     activity=activity, outcome=outcome, decided_at=now, decided_by=who.label[:200])
+        )  # fmt: skip
         name = _name(row)
         detail = DETAIL[reg.outcome] if created else "situation déjà enregistrée"
         events.append(
