@@ -151,13 +151,12 @@ def register_people(requests: list[tuple[Traits, dict, Checked | None]]) -> list
         for index, ((traits, data, checked), request_keys_) in enumerate(zip(requests, keys, strict=True)):
             if checked is None:
                 continue
-            if checked.outcome == POSSIBLE:
-                # for a human, with the candidates of the check, unless a person created since may be one more
-                if checked.candidates and not any(since.get(k) for k in request_keys_):
-                    cases.append((index, _review_case(data, checked.candidates)))
-                continue
             found = {c.person_id: c for k in request_keys_ for c in since.get(k, ())}
             if found and could_change(traits, list(found.values())):
+                continue
+            if checked.outcome == POSSIBLE:
+                if checked.candidates:  # for a human, with the candidates of the check
+                    cases.append((index, _review_case(data, checked.candidates)))
                 continue
             if checked.outcome == MATCH:
                 if checked.person_id in current:

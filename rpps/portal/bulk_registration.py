@@ -47,7 +47,9 @@ def register_rows(who: Who, rows: list[dict], structures: dict) -> dict[int, tup
 
 def _register_one(who: Who, structure, row: dict) -> tuple[str, str]:
     try:
-        request = registration.register(who, row["data"], structure, source=RegistrationRequest.Source.FILE)
+        request = registration.register(
+            who, row["data"], structure, source=RegistrationRequest.Source.FILE, permission_checked=True
+        )
     except Refused as exc:
         return "erreur", exc.message
     if request.state == request.State.IN_REVIEW:

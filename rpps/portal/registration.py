@@ -184,11 +184,14 @@ def register(
     *,
     source: str = RegistrationRequest.Source.MANAGER,
     request: RegistrationRequest | None = None,
+    permission_checked: bool = False,
 ) -> RegistrationRequest:
-    """A gestionnaire registers (or, for a professional's request, validates) one professional."""
+    """A gestionnaire registers (or, for a professional's request, validates) one professional.
+    ``permission_checked``: the caller checked ``_check_may_register`` in this transaction (a file's rows)."""
     target = f"{data.get('exercise_first_name', '')} {data.get('exercise_last_name', '')}".strip()
     with audited(who, Action.PROFESSIONAL_REGISTERED, structure=structure, target=target):
-        _check_may_register(who, structure)
+        if not permission_checked:
+            _check_may_register(who, structure)
         key = identity_key(data)
         _check_nothing_pending(key, exclude=request)
         stored = jsonable(data)
