@@ -14,7 +14,14 @@ ratio says how far the product is from what the database itself needs for the sa
    precision, recall (MATCH + POSSIBLE over true duplicates), review share, false merges, and
    resolutions per second. Baseline for the rate: the candidate-search SQL alone for the same requests.
 
-3. Publication of the extraction files and loading them back (see bench_publish).
+3. Publication of the extraction files, then load_extraction of the published PS_LibreAcces zip into
+   an empty registry at 10 %, 50 % and 100 % of the persons (bench/extraction_variants.py subsets),
+   each next to a pandas parse of the same files, and a delta load of the next day's file (1 % of
+   lines changed, 0.1 % removed) into the loaded registry (see bench_publish, bench_load; `--only load
+   --zip PATH` loads a zip already published).
+
+8. RPPS+ file import (bench_bulk): 10,000 rows (60 % new persons, 40 % known ones) checked, then
+   confirmed, against the populated registry; the confirmation next to the check of the same rows.
 
 4. Public search (bench/search_mix.py): building the search index, then a seeded mix of searches
    (names, name + city, profession + department, contains) through Django's full stack in-process;
