@@ -238,10 +238,11 @@ class _Writes:
         self._close(batch)
         for model in (Expertise, Diploma, Authorization):
             table = f"cmp_{model._meta.model_name}_removed"
-            ids = [pk for (pk,) in stream(f"SELECT r.k_id FROM {table} r ORDER BY r.k_id")]
+            removed = dict(stream(f"SELECT r.k_id, r.k_person FROM {table} r ORDER BY r.k_id"))
+            self.persons.update(removed.values())
+            ids = sorted(removed)
             for start in range(0, len(ids), UPDATE_BATCH):
                 for instance in model.objects.filter(pk__in=ids[start : start + UPDATE_BATCH]):
-                    self.persons.add(instance.history_person_id())
                     instance.delete()
 
     def _close(self, rows) -> None:

@@ -46,15 +46,10 @@ class Extraction:
     sources: dict[str, Source]
     problems: list[Problem] = field(default_factory=list)
 
-    def rows(self, stem: str) -> Iterator[tuple[int, dict[str, str]]]:
-        """(line number, {column: value}) for each well-formed line of one file; problems are collected."""
-        for number, header, values in self._lines(stem):
-            yield number, dict(zip(header, values, strict=True))
-
     def values(self, stem: str, columns: list[str]) -> Iterator[tuple[int, tuple[str, ...]]]:
-        """(line number, the values of ``columns`` in that order) for each well-formed line; a column the
-        file's layout lacks (an optional one of an older layout) gives "". No dict per line: a national
-        file has millions."""
+        """(line number, the values of ``columns`` in that order) for each well-formed line of one file
+        (problems are collected); a column the file's layout lacks (an optional one of an older layout)
+        gives "". No dict per line: a national file has millions."""
         pick = None
         for number, header, values in self._lines(stem):
             if pick is None:
