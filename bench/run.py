@@ -494,7 +494,7 @@ def _load(zip_path: Path, env: dict) -> tuple[float, int, str]:
     # A first load leaves the search index to a job (directory.rebuild, measured by index_directory):
     # queued here, not run inside the command as the test settings' immediate mode would.
     seconds, rss, out = run_measured(
-        [sys.executable, "manage.py", "load_extraction", str(zip_path), "--appliquer"],
+        [sys.executable, "manage.py", "load_extraction", str(zip_path), "--appliquer", "-v", "2"],
         env | {"JOBS_IMMEDIATE": "false"},
     )
     print(out.strip())
@@ -558,6 +558,7 @@ def bench_load(env: dict, zip_path: Path) -> list[dict]:
     _settled(f"{DB}_load", vacuum=True)
     seconds, rss, out = _load(delta_path, load_env)
     counts = "; ".join(line.strip() for line in out.strip().splitlines()[1:8])
+    steps = next((line.strip() for line in out.splitlines() if line.startswith("Durées")), "")
     figures.append(
         {
             "figure": "load_extraction delta (1 % of lines changed, 0.1 % removed) into the loaded registry",
@@ -567,7 +568,7 @@ def bench_load(env: dict, zip_path: Path) -> list[dict]:
             "baseline_what": "pandas.read_csv(sep='|') of the full national files",
             "ratio": round(seconds / base_seconds, 2),
             "target": "< 120 s",
-            "note": f"{counts}; peak RSS {round(rss / 2**20)} MiB",
+            "note": f"{counts}; peak RSS {round(rss / 2**20)} MiB; {steps}",
         }
     )
     shutil.rmtree(folder, ignore_errors=True)

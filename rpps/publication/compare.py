@@ -83,13 +83,15 @@ class Keyed:
     def _match(self) -> str:
         return " AND ".join(f"r.{reg} = f.{col}" for reg, col in self.key)
 
-    def added(self) -> tuple[str, tuple]:
-        where = f"NOT EXISTS (SELECT 1 FROM ({self.registry}) r WHERE {self._match()})"
-        return f"FROM {self.file_table} f WHERE {where}", self.params
-
-    def removed(self) -> tuple[str, tuple]:
-        where = f"NOT EXISTS (SELECT 1 FROM {self.file_table} f WHERE {self._match()})"
-        return f"FROM ({self.registry}) r WHERE {where}", self.params
+    def compared(self) -> tuple[str, tuple]:
+        """The file's lines the registry lacks (k_id null) and the registry's the file lacks (file
+        columns null), by one full join: each side read once for both outcomes."""
+        file_side = self.key[0][1]
+        return (
+            f"SELECT f.*, r.k_id, r.k_person FROM {self.file_table} f FULL JOIN ({self.registry}) r ON {self._match()} "
+            f"WHERE r.k_id IS NULL OR f.{file_side} IS NULL",
+            self.params,
+        )
 
 
 def keyed_kinds(day: datetime.date) -> list[Keyed]:
@@ -220,10 +222,12 @@ def materialize(day: datetime.date) -> dict[str, dict[str, int]]:
     }  # fmt: skip
     kinds = keyed_kinds(day)
     for kind in kinds:
-        added, params = kind.added()
-        statements[f"cmp_{kind.slug}_added"] = (f"SELECT f.* {added}", params)
-        removed, params = kind.removed()
-        statements[f"cmp_{kind.slug}_removed"] = (f"SELECT r.k_id, r.k_person {removed}", params)
+        statements[f"cmp_{kind.slug}"] = kind.compared()
+        statements[f"cmp_{kind.slug}_added"] = (f"SELECT * FROM cmp_{kind.slug} WHERE k_id IS NULL", ())
+        statements[f"cmp_{kind.slug}_removed"] = (
+            f"SELECT k_id, k_person FROM cmp_{kind.slug} WHERE k_id IS NOT NULL",
+            (),
+        )
     with connection.cursor() as cursor:
         for table, (select, params) in statements.items():
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
@@ -244,6 +248,6 @@ def materialize(day: datetime.date) -> dict[str, dict[str, int]]:
 
 COMPARED = (
     "cmp_person_added", "cmp_person_changed", "cmp_exercise_added", "cmp_exercise_changed", "cmp_structure_added",
-    "cmp_structure_changed", *(f"cmp_{slug}_{outcome}" for slug in ("activity", "expertise", "diploma", "authorization")
-                               for outcome in ("added", "removed")),
+    "cmp_structure_changed", *(f"cmp_{slug}{outcome}" for slug in ("activity", "expertise", "diploma", "authorization")
+                               for outcome in ("", "_added", "_removed")),
 )  # fmt: skip

@@ -50,15 +50,17 @@ class Extraction:
         """(line number, the values of ``columns`` in that order) for each well-formed line of one file
         (problems are collected); a column the file's layout lacks (an optional one of an older layout)
         gives "". No dict per line: a national file has millions."""
-        pick = None
-        for number, header, values in self._lines(stem):
-            if pick is None:
-                positions = [header.index(c) if c in header else len(header) for c in columns]
-                pick = operator.itemgetter(*positions)
+        lines = self._lines(stem)
+        header = next(lines, None)
+        if header is None:
+            return
+        pick = operator.itemgetter(*[header.index(c) if c in header else len(header) for c in columns])
+        for number, values in lines:
             values.append("")  # what a missing column reads
             yield number, pick(values)
 
-    def _lines(self, stem: str) -> Iterator[tuple[int, list[str], list[str]]]:
+    def _lines(self, stem: str) -> Iterator:
+        """The file's header, then (line number, values) for each line with as many fields as it."""
         source = self.sources.get(stem)
         if source is None:
             return
@@ -69,17 +71,20 @@ class Extraction:
             missing = [c for c in expected if c not in header]
             if missing:
                 raise ExtractionError(f"{source.name} : colonnes manquantes dans l'en-tête : {', '.join(missing)}.")
-            width = len(header)
+            yield header
+            width, separator = len(header), formats.SEPARATOR
             for number, line in enumerate(text, start=2):
-                values = _fields(line)
-                if values == [""]:
-                    continue
+                # _fields, inline: called once per line of a national file
+                values = line.rstrip("\r\n").split(separator)
+                if len(values) > 1 and values[-1] == "":
+                    values.pop()  # the trailing separator every line ends with
                 if len(values) != width:
-                    self.problems.append(
-                        Problem(source.name, number, f"{len(values)} champ(s) au lieu de {width} : ligne ignorée.")
-                    )
+                    if values != [""]:
+                        self.problems.append(
+                            Problem(source.name, number, f"{len(values)} champ(s) au lieu de {width} : ligne ignorée.")
+                        )
                     continue
-                yield number, header, values
+                yield number, values
 
 
 def _fields(line: str) -> list[str]:

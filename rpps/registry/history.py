@@ -123,13 +123,17 @@ def projection():
     return module
 
 
+def deleted_snapshot(instance) -> dict:
+    """What a deletion record keeps of the object: its fields, with its creation moment (the first
+    version of a resource written in bulk, without a creation record, is named after it:
+    rpps.fhir.versions)."""
+    return {**snapshot(instance), "created_at": _jsonable(instance.created_at)}
+
+
 def _post_delete(sender, instance, **kwargs):
     from .models import ChangeRecord
 
-    # with its creation moment: the first version of a resource written in bulk, without a creation
-    # record, is named after it (rpps.fhir.versions)
-    before = {**snapshot(instance), "created_at": _jsonable(instance.created_at)}
-    _write(instance, ChangeRecord.Action.DELETE, before, None)
+    _write(instance, ChangeRecord.Action.DELETE, deleted_snapshot(instance), None)
 
 
 def _declared(model, declaration: str) -> list[tuple]:

@@ -21,14 +21,15 @@ def ascii_digits(value: str) -> bool:
     return value.isascii() and value.isdigit()
 
 
-_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its two digits summed
+# Each digit doubled, its two digits summed ("5" -> 10 -> "1"), as a byte table: bytes.translate and
+# sum() run in C, and every line of a national file checks a number (millions of calls).
+_DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")
 
 
 def luhn_sum(digits: str) -> int:
-    """Luhn sum with the rightmost digit at position 1 (not doubled). Every line of a national file
-    checks a number: sums of slices rather than a loop with a test per digit."""
-    backwards = digits[::-1]
-    return sum(map(int, backwards[::2])) + sum(_DOUBLED[int(d)] for d in backwards[1::2])
+    """Luhn sum of ASCII digits, with the rightmost digit at position 1 (not doubled)."""
+    backwards = digits.encode("ascii")[::-1]
+    return sum(backwards[::2]) + sum(backwards[1::2].translate(_DOUBLED)) - ord("0") * len(backwards)
 
 
 def luhn_is_valid(digits: str) -> bool:

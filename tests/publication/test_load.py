@@ -251,3 +251,37 @@ def test_a_change_a_nomenclature_refuses_is_reported_and_the_rest_is_loaded(tmp_
     _, err = load(_next_day(tmp_path, change), date="2026-01-02")
     assert "modification refusée (Catégorie professionnelle" in err
     assert Exercise.objects.get(person__rpps="99000000010").last_name == "EXEMPLE"  # nothing half-written
+
+
+def test_a_delta_load_records_each_diploma_it_deletes(tmp_path):
+    """A diploma the next file no longer lists is deleted with its deletion record (what it was, who
+    deleted it), and its exercise's updated_at moves, as a deletion through the models does."""
+    load(SAMPLES / "SYNTHETIC_PS_LibreAcces_202601010000.zip")
+    diploma = Diploma.objects.get(exercise__person__rpps="99000000028", code="DE02")
+    exercise = Exercise.objects.get(pk=diploma.exercise_id)
+    folder = tmp_path / "extraction"
+    folder.mkdir()
+    for sample in SAMPLES.glob("SYNTHETIC_PS_LibreAcces_*_202601010000.txt"):
+        text = sample.read_text(encoding="utf-8")
+        if "Dipl_AutExerc" in sample.name:
+            text = "".join(line for line in text.splitlines(keepends=True) if "|DE02|" not in line)
+        name = sample.name.removeprefix("SYNTHETIC_").replace("202601010000", "202601020000")
+        (folder / name).write_text(text, encoding="utf-8")
+    out, _ = load(folder, forcer=True)  # one of a handful of records: above the 5 % guard
+    assert "diplômes : 0 ajout(s), 0 modification(s), 1 retrait(s)" in out
+    assert not Diploma.objects.filter(pk=diploma.pk).exists()
+    assert Diploma.objects.filter(exercise__person__rpps="99000000010", code="DE01").exists()
+    record = ChangeRecord.objects.get(object_type="registry.diploma", object_id=diploma.pk, action="delete")
+    assert record.actor_label == "load_extraction" and record.person_id == exercise.person_id
+    assert record.before["code"] == "DE02" and record.before["created_at"] and record.after is None
+    assert Exercise.objects.get(pk=exercise.pk).updated_at == record.at > exercise.updated_at
+
+
+def test_the_load_says_where_its_time_went_when_asked():
+    """-v 2: the seconds of each step, for an operator whose load is slow."""
+    out, _ = load(SAMPLES / "SYNTHETIC_PS_LibreAcces_202601010000.zip", verbosity=2)
+    steps = out.split("Durées : ")[1]
+    for step in ("lecture et copie du fichier", "comparaison", "ajouts", "modifications", "retraits"):
+        assert f"{step} " in steps
+    quiet, _ = load(SAMPLES / "SYNTHETIC_PS_LibreAcces_202601010000.zip")
+    assert "Durées" not in quiet

@@ -61,6 +61,10 @@ class Command(BaseCommand):
         for problem in plan.problems[reported:]:
             self.stderr.write(str(problem))
         self.stdout.write("Changements appliqués.")
+        if options["verbosity"] >= 2:
+            self.stdout.write(
+                "Durées : " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in plan.timings.items())
+            )
 
 
 def _date_from_names(extraction) -> datetime.date | None:
