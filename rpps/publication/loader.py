@@ -214,8 +214,10 @@ class _Writes:
             records.append(self._change(model, instance, "update", {k: before[k] for k in changed}, {k: after[k] for k in changed}, public))  # fmt: skip
         self._save(model, changed_objects, records, [*fields, "updated_at"])
 
-    def _change(self, model, instance, action, before, after, public=True) -> tuple:
-        person_id = instance.history_person_id() if model is not Activity else self.activity_persons[instance.pk]
+    def _change(self, model, instance, action, before, after, public=True, person_id=None) -> tuple:
+        """``person_id`` when the caller knows it (else read from the instance: a query for a child)."""
+        if person_id is None:
+            person_id = instance.history_person_id() if model is not Activity else self.activity_persons[instance.pk]
         if person_id is not None:
             self.persons.add(person_id)
         # numbered by the table's sequence, as the additions' records are
@@ -267,12 +269,11 @@ class _Writes:
         deletion record and the "last updated" move of its exercise a deletion through the models makes."""
         objects = list(model._base_manager.filter(pk__in=ids).order_by("pk"))
         records = [
-            change_row(
-                None, self.now, self.actor, self.reason, ChangeRecord.Action.DELETE, object_type(model), o.pk,
-                persons[o.pk], history.deleted_snapshot(o), None,
-            )[1:]
+            self._change(
+                model, o, ChangeRecord.Action.DELETE, history.deleted_snapshot(o), None, person_id=persons[o.pk]
+            )
             for o in objects
-        ]  # fmt: skip
+        ]
         with connection.cursor() as cursor:  # without a signal per object: the records are written below
             quote = connection.ops.quote_name
             cursor.execute(
