@@ -7,7 +7,6 @@ number of fields differs from the header is reported with its line number.
 """
 
 import io
-import operator
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,45 +45,39 @@ class Extraction:
     sources: dict[str, Source]
     problems: list[Problem] = field(default_factory=list)
 
-    def values(self, stem: str, columns: list[str]) -> Iterator[tuple[int, tuple[str, ...]]]:
-        """(line number, the values of ``columns`` in that order) for each well-formed line of one file
-        (problems are collected); a column the file's layout lacks (an optional one of an older layout)
-        gives "". No dict per line: a national file has millions."""
-        lines = self._lines(stem)
-        header = next(lines, None)
-        if header is None:
-            return
-        pick = operator.itemgetter(*[header.index(c) if c in header else len(header) for c in columns])
-        for number, values in lines:
-            values.append("")  # what a missing column reads
-            yield number, pick(values)
-
-    def _lines(self, stem: str) -> Iterator:
-        """The file's header, then (line number, values) for each line with as many fields as it."""
+    def lines(self, stem: str) -> Iterator:
+        """The file's header, then (line number, line) for each line with as many fields as it: the line
+        without its line end and its trailing separator, fields not yet split (the staging copies
+        lines as they are)."""
         source = self.sources.get(stem)
         if source is None:
             return
         with source.opener() as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
             header = _fields(text.readline())
-            expected = [c for c in _expected_columns(stem) if c not in OPTIONAL_ACTIVITY_COLUMNS]
+            expected = [c for c in expected_columns(stem) if c not in OPTIONAL_ACTIVITY_COLUMNS]
             missing = [c for c in expected if c not in header]
             if missing:
                 raise ExtractionError(f"{source.name} : colonnes manquantes dans l'en-tête : {', '.join(missing)}.")
             yield header
-            width, separator = len(header), formats.SEPARATOR
+            separators, separator = len(header) - 1, formats.SEPARATOR
             for number, line in enumerate(text, start=2):
                 # _fields, inline: called once per line of a national file
-                values = line.rstrip("\r\n").split(separator)
-                if len(values) > 1 and values[-1] == "":
-                    values.pop()  # the trailing separator every line ends with
-                if len(values) != width:
-                    if values != [""]:
+                line = line.rstrip("\r\n")
+                if line[-1:] == separator:
+                    line = line[:-1]  # the trailing separator every line ends with
+                found = line.count(separator)
+                if found != separators:
+                    if line:
                         self.problems.append(
-                            Problem(source.name, number, f"{len(values)} champ(s) au lieu de {width} : ligne ignorée.")
+                            Problem(
+                                source.name,
+                                number,
+                                f"{found + 1} champ(s) au lieu de {separators + 1} : ligne ignorée.",
+                            )
                         )
                     continue
-                yield number, values
+                yield number, line
 
 
 def _fields(line: str) -> list[str]:
@@ -95,7 +88,7 @@ def _fields(line: str) -> list[str]:
     return values
 
 
-def _expected_columns(stem: str) -> list[str]:
+def expected_columns(stem: str) -> list[str]:
     return {f.stem: f for e in formats.EXTRACTIONS.values() for f in e.files}[stem].columns
 
 

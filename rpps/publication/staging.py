@@ -17,7 +17,7 @@ from rpps.registry import identifiers
 from rpps.registry.bulkwrite.writer import BulkWriter
 
 from . import formats
-from .reader import Extraction, Problem
+from .reader import Extraction, Problem, expected_columns
 
 # File column -> staged column, for the structure of a situation line (the Structure fields' names).
 STRUCTURE_COLUMNS = {
@@ -38,8 +38,8 @@ STRUCTURE_COLUMNS = {
 }  # fmt: skip
 STRUCTURE_FIELDS = tuple(STRUCTURE_COLUMNS.values())
 EXERCISE_FIELDS = ("exercise_civility_code", "last_name", "first_name", "category_code", "registration_authority")
-# The staged columns: each file's columns the loader reads, in this order, after the line number and
-# the kind of identifier (a line of another kind never reaches the tables).
+# The staged columns: the names the derived tables read of each file's columns (COLUMNS_READ, in this
+# order), after the line number. Each is a view over the file's lines as copied (`raw_<table>`).
 STAGED = {
     "load_pa": (
         "line",
@@ -165,19 +165,49 @@ COLUMNS_READ = {
 }  # fmt: skip
 
 
-def _lines(extraction: Extraction, stem: str):
-    """(line number, kind, number, the other columns read) for the lines of RPPS numbers of one file."""
-    numbers = _Numbers(extraction, stem)
-    for number, values in extraction.values(stem, COLUMNS_READ[stem]):
-        if numbers.kept(number, values[0], values[1]):
-            yield (number, *values)
+STEMS = {
+    "load_pa": formats.PERSONNE_ACTIVITE.stem,
+    "load_sf": formats.SAVOIR_FAIRE.stem,
+    "load_da": formats.DIPL_AUT_EXERC.stem,
+}
 
 
 def drop(others=()) -> None:
     """The staging tables (and ``others`` made from them) dropped: the session may load another file."""
     with connection.cursor() as cursor:
-        for table in (*STAGED, *DERIVED, *others):
+        for view in STAGED:
+            cursor.execute(f"DROP VIEW IF EXISTS {view}")
+        for table in (*(f"raw_{view}" for view in STAGED), *DERIVED, *others):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _copy(extraction: Extraction, view: str, writer: BulkWriter) -> None:
+    """Copies one file's lines of valid RPPS numbers as they are, fields split by the database (no
+    Python object per field of a national file), and names the columns read in a view."""
+    stem, separator = STEMS[view], formats.SEPARATOR
+    lines = extraction.lines(stem)
+    header = next(lines, None) or expected_columns(stem)
+    raw = f"raw_{view}"
+    fields = ("line", *(f"c{i}" for i in range(len(header))))
+    with connection.cursor() as cursor:
+        typed = ", ".join(f"{c} {'INTEGER' if c == 'line' else 'TEXT'}" for c in fields)
+        cursor.execute(f"CREATE TEMPORARY TABLE {raw} ({typed})")
+        # a column an older layout lacks reads ""
+        named = [f"c{header.index(c)}" if c in header else "''" for c in COLUMNS_READ[stem]]
+        columns = ", ".join(f"{column} AS {name}" for column, name in zip(named, STAGED[view][1:], strict=True))
+        cursor.execute(f"CREATE TEMPORARY VIEW {view} AS SELECT line, {columns} FROM {raw}")
+    numbers = _Numbers(extraction, stem)
+    kind, rpps = header.index(PP[0]), header.index(PP[1])
+    splits = max(kind, rpps) + 1
+    batch = []
+    for number, line in lines:
+        values = line.split(separator, splits)
+        if numbers.kept(number, values[kind], values[rpps]):
+            batch.append(f"{number}{separator}{line}")
+            if len(batch) == BATCH:
+                writer.write_delimited(raw, fields, batch, separator)
+                batch = []
+    writer.write_delimited(raw, fields, batch, separator)
 
 
 def stage(extraction: Extraction) -> None:
@@ -189,22 +219,9 @@ def stage(extraction: Extraction) -> None:
             # temp_buffers counts only before the session's first temporary table)
             cursor.execute("SET work_mem = '256MB'")
             cursor.execute("SET temp_buffers = '1GB'")
-        for table, columns in STAGED.items():
-            typed = ", ".join(f"{c} {'INTEGER' if c == 'line' else 'TEXT'}" for c in columns)
-            cursor.execute(f"CREATE TEMPORARY TABLE {table} ({typed})")
     writer = BulkWriter()
-    for table, lines in (
-        ("load_pa", _lines(extraction, formats.PERSONNE_ACTIVITE.stem)),
-        ("load_sf", _lines(extraction, formats.SAVOIR_FAIRE.stem)),
-        ("load_da", _lines(extraction, formats.DIPL_AUT_EXERC.stem)),
-    ):
-        batch = []
-        for line in lines:
-            batch.append(line)
-            if len(batch) == BATCH:
-                writer.write_table(table, STAGED[table], batch)
-                batch = []
-        writer.write_table(table, STAGED[table], batch)
+    for view in STAGED:
+        _copy(extraction, view, writer)
     with connection.cursor() as cursor:
         roles = sorted(e.code for e in lookup.entries(catalog.ROLE, active_only=False))
         for table, (select, key) in DERIVED.items():
@@ -213,5 +230,5 @@ def stage(extraction: Extraction) -> None:
             cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {select}")
             cursor.execute(f"CREATE INDEX {table}_key ON {table} ({key})")
         if connection.vendor == "postgresql":
-            for table in (*STAGED, *DERIVED):
+            for table in (*(f"raw_{view}" for view in STAGED), *DERIVED):
                 cursor.execute(f"ANALYZE {table}")  # temporary tables are not seen by autovacuum

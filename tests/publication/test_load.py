@@ -65,6 +65,21 @@ def test_txt_files_a_directory_crlf_bom_and_the_older_52_column_layout(tmp_path)
     assert Activity.objects.filter(exercise__person__rpps="99000000028").get().genre_code == ""
 
 
+def test_backslashes_and_tabs_in_a_field_are_loaded_as_written(tmp_path):
+    """The file's lines are copied as they are and split by the database: a backslash (COPY's escape
+    character) or a tab in a field must come out as typed, not as an escape or a new column."""
+    label = "Autre \\N diplôme\\t\tfin\\"
+    folder = tmp_path / "extraction"
+    folder.mkdir()
+    for sample in SAMPLES.glob("SYNTHETIC_PS_LibreAcces_*_202601010000.txt"):
+        text = sample.read_text(encoding="utf-8")
+        if "Dipl_AutExerc" in sample.name:
+            text += f"8|99000000028|899000000028|MODELE|DOMINIQUE|DE|Diplôme d'Etat français|DE03|{label}|||||\n"
+        (folder / sample.name.removeprefix("SYNTHETIC_")).write_text(text, encoding="utf-8")
+    load(folder)
+    assert Diploma.objects.get(exercise__person__rpps="99000000028", code="DE03").label == label
+
+
 def test_malformed_lines_are_reported_and_skipped_or_stop_the_load(tmp_path):
     text = (SAMPLES / "SYNTHETIC_PS_LibreAcces_Personne_activite_202601010000.txt").read_text(encoding="utf-8")
     lines = text.splitlines()

@@ -47,6 +47,26 @@ class BulkWriter:
                 placeholders = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({placeholders})", rows)
 
+    def write_delimited(self, name: str, columns: tuple[str, ...], lines: list[str], separator: str) -> None:
+        """Lines of ``separator``-delimited text into a table of text columns, one field per column: on
+        PostgreSQL the database splits them (COPY's text format, where only the backslash needs escaping;
+        the separator must not be a tab-like control character and lines hold no line end)."""
+        if not lines:
+            return
+        if not self.postgres:
+            self.write_table(name, columns, [line.split(separator) for line in lines])
+            return
+        text = "\n".join(lines) + "\n"
+        if "\\" in text:
+            text = text.replace("\\", "\\\\")
+        table = self.connection.ops.quote_name(name)
+        cols = ", ".join(self.connection.ops.quote_name(c) for c in columns)
+        with (
+            self.connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN (DELIMITER '{separator}')") as copy,
+        ):
+            copy.write(text)
+
     def reset_sequences(self, models) -> None:
         statements = self.connection.ops.sequence_reset_sql(no_style(), list(models))
         with self.connection.cursor() as cursor:
