@@ -10,6 +10,8 @@ Temporary tables belong to the database session: they vanish with the connection
 another load's.
 """
 
+from dataclasses import dataclass
+
 from django.db import connection
 
 from rpps.nomenclatures import catalog, lookup
@@ -67,18 +69,33 @@ ROLE_SPLIT = (
 )
 
 
-def _last(columns: str, key: str, where: str = "", first: bool = False, table: str = "load_pa") -> str:
-    """The staged lines' ``columns``, one line per ``key``: the last one of the file (or the first).
-    Line numbers are grouped, then joined back: no sort of whole wide lines."""
-    picked = f"SELECT {'MIN' if first else 'MAX'}(line) AS picked FROM {table} {where} GROUP BY {key}"
-    return f"SELECT {columns} FROM {table} JOIN ({picked}) m ON m.picked = {table}.line"
+@dataclass(frozen=True)
+class _Last:
+    """The staged lines' ``columns``, one line per ``key``: the last one of the file (or the ``first``)."""
+
+    columns: str
+    key: str
+    where: str = ""
+    first: bool = False
+    table: str = "load_pa"
+    wide: bool = False  # many columns kept
+
+    def sql(self) -> str:
+        """PostgreSQL sorts the few columns kept (DISTINCT ON); where they are many (``wide``), and on
+        SQLite (no DISTINCT ON), line numbers are grouped, then joined back: no sort of whole wide lines."""
+        table, where = self.table, self.where
+        if connection.vendor == "postgresql" and not self.wide:
+            order = f"{self.key}, line{'' if self.first else ' DESC'}"
+            return f"SELECT DISTINCT ON ({self.key}) {self.columns} FROM {table} {where} ORDER BY {order}"
+        picked = f"SELECT {'MIN' if self.first else 'MAX'}(line) AS picked FROM {table} {where} GROUP BY {self.key}"
+        return f"SELECT {self.columns} FROM {table} JOIN ({picked}) m ON m.picked = {table}.line"
 
 
 # The objects of the file, one table per kind, each unique on its key (indexed: the comparisons join on it).
 DERIVED = {
-    "load_person": (_last("rpps, civility", "rpps"), "rpps"),
+    "load_person": (_Last("rpps, civility", "rpps"), "rpps"),
     "load_exercise": (
-        _last(
+        _Last(
             f"rpps, profession, {', '.join(EXERCISE_FIELDS)}",
             "rpps, profession",
             first=True,
@@ -86,15 +103,15 @@ DERIVED = {
         "rpps, profession",
     ),
     "load_structure": (
-        _last(f"technical_id, {', '.join(STRUCTURE_FIELDS)}", "technical_id", "WHERE technical_id <> ''"),
+        _Last(f"technical_id, {', '.join(STRUCTURE_FIELDS)}", "technical_id", "WHERE technical_id <> ''", wide=True),
         "technical_id",
     ),
     "load_legal": (
-        _last("technical_id, legal_finess", "technical_id", "WHERE technical_id <> '' AND legal_finess <> ''"),
+        _Last("technical_id, legal_finess", "technical_id", "WHERE technical_id <> '' AND legal_finess <> ''"),
         "technical_id",
     ),
     "load_activity": (
-        _last(
+        _Last(
             f"rpps, profession, technical_id, role, mode_code, genre_code, {ROLE_SPLIT}, pharmacist_section_code, "
             "registration_authority",
             "rpps, profession, technical_id, role, mode_code, genre_code",
@@ -107,11 +124,11 @@ DERIVED = {
         "rpps, profession, type_code, code",
     ),
     "load_diploma": (
-        _last("rpps, type_code, code, label", "rpps, type_code, code", "WHERE type_code <> ''", table="load_da"),
+        _Last("rpps, type_code, code, label", "rpps, type_code, code", "WHERE type_code <> ''", table="load_da"),
         "rpps, type_code, code",
     ),
     "load_authorization": (
-        _last(
+        _Last(
             "rpps, auth_type AS type_code, auth_code AS code, auth_label AS label",
             "rpps, auth_type, auth_code",
             "WHERE auth_type <> ''",
@@ -184,19 +201,26 @@ def drop(others=()) -> None:
 def _copy(extraction: Extraction, view: str, writer: BulkWriter) -> None:
     """Copies one file's lines of valid RPPS numbers as they are, fields split by the database (no
     Python object per field of a national file), and names the columns read in a view."""
-    stem, separator = STEMS[view], formats.SEPARATOR
+    stem = STEMS[view]
     lines = extraction.lines(stem)
     header = next(lines, None) or expected_columns(stem)
     raw = f"raw_{view}"
     fields = ("line", *(f"c{i}" for i in range(len(header))))
     with connection.cursor() as cursor:
-        typed = ", ".join(f"{c} {'INTEGER' if c == 'line' else 'TEXT'}" for c in fields)
+        # byte order on PostgreSQL: the sorts and groupings on codes need no locale, whatever the database's
+        text = 'TEXT COLLATE "C"' if connection.vendor == "postgresql" else "TEXT"
+        typed = ", ".join(f"{c} {'INTEGER' if c == 'line' else text}" for c in fields)
         cursor.execute(f"CREATE TEMPORARY TABLE {raw} ({typed})")
         # a column an older layout lacks reads ""
         named = [f"c{header.index(c)}" if c in header else "''" for c in COLUMNS_READ[stem]]
         columns = ", ".join(f"{column} AS {name}" for column, name in zip(named, STAGED[view][1:], strict=True))
         cursor.execute(f"CREATE TEMPORARY VIEW {view} AS SELECT line, {columns} FROM {raw}")
-    numbers = _Numbers(extraction, stem)
+    writer.write_delimited(raw, fields, _batches(extraction, stem, lines, header), formats.SEPARATOR)
+
+
+def _batches(extraction: Extraction, stem: str, lines, header: list[str]):
+    """The lines of valid RPPS numbers, each after its line number, in batches of BATCH."""
+    numbers, separator = _Numbers(extraction, stem), formats.SEPARATOR
     kind, rpps = header.index(PP[0]), header.index(PP[1])
     splits = max(kind, rpps) + 1
     batch = []
@@ -205,9 +229,10 @@ def _copy(extraction: Extraction, view: str, writer: BulkWriter) -> None:
         if numbers.kept(number, values[kind], values[rpps]):
             batch.append(f"{number}{separator}{line}")
             if len(batch) == BATCH:
-                writer.write_delimited(raw, fields, batch, separator)
+                yield batch
                 batch = []
-    writer.write_delimited(raw, fields, batch, separator)
+    if batch:
+        yield batch
 
 
 def stage(extraction: Extraction) -> None:
@@ -224,7 +249,8 @@ def stage(extraction: Extraction) -> None:
         _copy(extraction, view, writer)
     with connection.cursor() as cursor:
         roles = sorted(e.code for e in lookup.entries(catalog.ROLE, active_only=False))
-        for table, (select, key) in DERIVED.items():
+        for table, (spec, key) in DERIVED.items():
+            select = spec.sql() if isinstance(spec, _Last) else spec
             if "{roles}" in select:
                 select = select.format(roles=", ".join("'" + r.replace("'", "''") + "'" for r in roles))
             cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {select}")

@@ -3,9 +3,11 @@
 import json
 import queue
 import threading
+from collections.abc import Iterable
 
 from django.core.management.color import no_style
 from django.db import connection, connections, transaction
+from psycopg.copy import QueuedLibpqWriter
 
 
 class BulkWriter:
@@ -47,25 +49,28 @@ class BulkWriter:
                 placeholders = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({placeholders})", rows)
 
-    def write_delimited(self, name: str, columns: tuple[str, ...], lines: list[str], separator: str) -> None:
-        """Lines of ``separator``-delimited text into a table of text columns, one field per column: on
-        PostgreSQL the database splits them (COPY's text format, where only the backslash needs escaping;
-        the separator must not be a tab-like control character and lines hold no line end)."""
-        if not lines:
-            return
+    def write_delimited(
+        self, name: str, columns: tuple[str, ...], batches: Iterable[list[str]], separator: str
+    ) -> None:
+        """Batches of lines of ``separator``-delimited text into a table of text columns, one field per
+        column. On PostgreSQL, one COPY for all the batches, the database splitting the lines (COPY's
+        text format, where only the backslash needs escaping; lines hold no line end): it parses a batch
+        while the next one is read, in psycopg's writer thread."""
         if not self.postgres:
-            self.write_table(name, columns, [line.split(separator) for line in lines])
+            for lines in batches:
+                self.write_table(name, columns, [line.split(separator) for line in lines])
             return
-        text = "\n".join(lines) + "\n"
-        if "\\" in text:
-            text = text.replace("\\", "\\\\")
         table = self.connection.ops.quote_name(name)
         cols = ", ".join(self.connection.ops.quote_name(c) for c in columns)
-        with (
-            self.connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN (DELIMITER '{separator}')") as copy,
-        ):
-            copy.write(text)
+        self.connection.ensure_connection()
+        with self.connection.cursor() as cursor:
+            statement = f"COPY {table} ({cols}) FROM STDIN (DELIMITER '{separator}')"
+            with cursor.cursor.copy(statement, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
+                for lines in batches:
+                    text = "\n".join(lines) + "\n"
+                    if "\\" in text:
+                        text = text.replace("\\", "\\\\")
+                    copy.write(text)
 
     def reset_sequences(self, models) -> None:
         statements = self.connection.ops.sequence_reset_sql(no_style(), list(models))
