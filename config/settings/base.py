@@ -175,6 +175,8 @@ AUTH_PASSWORD_VALIDATORS = [
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "RPPS+ <ne-pas-repondre@rpps.example.org>")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+# The public address of the service, for the links e-mails carry (never taken from a request's Host).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Published extraction files: where, how many publications are kept, zip compression level (1-9).
 PUBLICATION_DIR = Path(os.environ.get("PUBLICATION_DIR", VAR_DIR / "publications"))

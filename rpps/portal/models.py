@@ -246,7 +246,9 @@ class AuditEvent(models.Model):
         REGISTRATION_WITHDRAWN = "demande_retiree", "Demande d'enregistrement retirée"
         SITUATION_CHANGED = "situation_modifiee", "Situation modifiée"
         SITUATION_CLOSED = "situation_fermee", "Situation fermée"
+        SITUATION_WITHDRAWN = "situation_retiree", "Situation retirée (saisie erronée)"
         RECORD_UPDATED = "dossier_modifie", "Dossier modifié par le professionnel"
+        EMAIL_CONFIRMED = "email_confirme", "Nouvelle adresse e-mail confirmée"
         FILE_CHECKED = "fichier_verifie", "Fichier vérifié"
         FILE_IMPORTED = "fichier_importe", "Fichier importé"
 

@@ -8,7 +8,9 @@ retried) without failing the registration. The messages carry the RPPS number, n
 the structure's name: never birth data.
 """
 
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from rpps.runtime import jobs
 
@@ -81,6 +83,19 @@ def changed(person, structure, verb: str):
         "Votre situation dans le répertoire RPPS a été mise à jour",
         "portal/mail/changed.txt",
         {"structure": structure, "verb": verb, "first_name": first, "last_name": last},
+    )
+
+
+def email_confirmation(person, email: str, token: str, by: str, days: int):
+    """To the new address: the link that makes it the record's address (nothing changes without it)."""
+    last, first = services.exercise_names(person)
+    link = settings.SITE_URL.rstrip("/") + reverse("portal:confirm_email", args=[token])
+    _send(
+        person,
+        "Confirmez la nouvelle adresse e-mail de votre dossier RPPS",
+        "portal/mail/email_confirmation.txt",
+        {"by": by, "first_name": first, "last_name": last, "link": link, "days": days},
+        recipient=email,
     )
 
 

@@ -282,7 +282,9 @@ def situation_change(request, pk):
         except registration.Refused as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, "La situation est mise à jour ; le professionnel en est informé par e-mail.")
+            told = " ; le professionnel en est informé par e-mail" if person.email else ""
+            asked = form.cleaned_data["email"] if form.cleaned_data["email"] != person.email else ""
+            messages.success(request, f"La situation est mise à jour{told}." + _email_to_confirm(asked))
             return redirect("portal:professional", rpps=person.rpps)
     return render(
         request,
@@ -314,6 +316,39 @@ def situation_close(request, pk):
         request,
         "portal/situation_form.html",
         {"title": "Fermer la situation", "form": form, "activity": activity, "submit": "Fermer la situation"},
+    )
+
+
+@portal_user_required
+def situation_withdraw(request, pk):
+    """A situation entered by mistake removed, after a confirmation naming what will happen."""
+    activity = _managed_activity(request, pk)
+    person = activity.exercise.person
+    if request.method == "POST" and request.POST.get("confirmed"):
+        try:
+            registration.withdraw_situation(Who.from_request(request), activity)
+        except registration.Refused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                f"La situation à {activity.structure.name} est retirée (saisie erronée) : elle n'apparaît plus dans "
+                "l'annuaire ni dans les extractions. Le numéro RPPS reste attribué au professionnel.",
+            )
+            if not registration.managed_activities(request.account.national_id).filter(exercise__person=person):
+                return redirect("portal:professionals")  # their page here showed only that situation
+        return redirect("portal:professional", rpps=person.rpps)
+    exercise = activity.exercise
+    return confirm_page(
+        request,
+        "Retirer une situation saisie par erreur",
+        f"La situation de {exercise.first_name} {exercise.last_name} (RPPS {person.rpps}) à {activity.structure.name}, "
+        f"depuis le {activity.start_date:%d/%m/%Y}, sera retirée du répertoire comme si elle n'avait jamais existé "
+        "(elle n'aura pas de date ni de motif de fin). Pour une situation qui a existé et qui s'arrête, "
+        "utilisez « Fermer ». Le retrait est inscrit à l'historique du dossier.",
+        "Retirer la situation",
+        reverse("portal:professional", args=[person.rpps]),
+        hidden={"confirmed": "1"},
     )
 
 
@@ -367,8 +402,8 @@ def my_record(request):
         },
     )
     if request.method == "POST" and form.is_valid():
-        registration.update_own_record(Who.from_request(request), person, form.cleaned_data)
-        messages.success(request, "Vos informations sont mises à jour.")
+        asked = registration.update_own_record(Who.from_request(request), person, form.cleaned_data)
+        messages.success(request, "Vos informations sont mises à jour." + _email_to_confirm(asked))
         return redirect("portal:my_record")
     context = {
         "title": "Mon dossier RPPS",
@@ -473,3 +508,43 @@ def bulk_template(request, fmt):
     if fmt == "codes":
         return _download(bulk.code_lists_csv(), "listes-de-codes-rpps-plus.csv", "text/csv; charset=utf-8")
     return _download(bulk.template_csv(), "modele-rpps-plus.csv", "text/csv; charset=utf-8")
+
+
+def _email_to_confirm(email: str) -> str:
+    if not email:
+        return ""
+    return (
+        f" Un lien de confirmation est envoyé à {email} : cette adresse ne remplacera celle du dossier "
+        f"qu'une fois le lien suivi (valable {registration.EMAIL_CHANGE_DAYS} jours)."
+    )
+
+
+def confirm_email(request, token):
+    """The page a confirmation link opens, without signing in (the link is the proof of the address):
+    what will change, then a button; following the link alone writes nothing."""
+    try:
+        if request.method == "POST":
+            person = registration.confirm_email_change(token, audit.client_ip(request))
+            return render(
+                request,
+                "portal/message.html",
+                {
+                    "title": "Adresse e-mail confirmée",
+                    "level": "success",
+                    "message": f"{person.email} est désormais l'adresse e-mail de correspondance du dossier RPPS "
+                    f"n° {person.rpps}.",
+                },
+            )
+        person, data = registration.pending_email_change(token)
+    except registration.Refused as exc:
+        return render(
+            request, "portal/message.html", {"title": "Lien de confirmation", "message": exc.message}, status=400
+        )
+    return confirm_page(
+        request,
+        "Confirmer la nouvelle adresse e-mail",
+        f"{data['email']} deviendra l'adresse e-mail de correspondance du dossier RPPS n° {person.rpps} "
+        f"(modification faite par {data['by']}) ; l'adresse actuelle sera prévenue du changement.",
+        "Confirmer cette adresse",
+        reverse("portal:home"),
+    )

@@ -8,7 +8,9 @@ raise `Refused` with a French message and write nothing.
 """
 
 import datetime
+import hashlib
 
+from django.core import signing
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
@@ -376,12 +378,14 @@ def change_situation(who: Who, activity: Activity, values: dict) -> Activity:
                 ("role_code", "role_code", activity),
                 ("start_date", "start_date", activity),
                 ("end_date", "end_date", activity),
-                ("email", "email", person),
                 ("phone", "phone", person),
             ):
                 if getattr(obj, attr) != values[field]:
                     setattr(obj, attr, values[field])
                     changed.append(field)
+            asked = _email_change(who, person, values["email"], activity.structure.name)
+            if asked is not None:
+                changed.append("email (à confirmer par le lien envoyé à la nouvelle adresse)" if asked else "email")
             for obj in (exercise, activity, person):
                 obj.full_clean()
                 obj.save()
@@ -394,7 +398,7 @@ def change_situation(who: Who, activity: Activity, values: dict) -> Activity:
         )
         if changed:
             notify.changed(person, activity.structure, "modifiée")
-        if "email" in changed and previous_email:
+        if asked == "" and previous_email:
             notify.email_replaced(person, previous_email, activity.structure.name)
         return activity
 
@@ -416,6 +420,24 @@ def close_situation(who: Who, activity: Activity, end_date, end_reason_code: str
         return activity
 
 
+def withdraw_situation(who: Who, activity: Activity) -> None:
+    """A situation entered by mistake (wrong person, wrong site) removed, not ended: it never existed, so
+    no end date or reason would be true. The deletion is recorded with what it held (history), the
+    RPPS number stays the person's, and the request that created the situation keeps its trace."""
+    person = activity.exercise.person
+    target = f"RPPS {person.rpps}"
+    with audited(who, Action.SITUATION_WITHDRAWN, structure=activity.structure, target=target):
+        # managed situations are RPPS+'s own (profession 99): an Order's or the ARS's are never withdrawn here
+        if not managed_activities(who.national_id).filter(pk=activity.pk).exists():
+            raise Refused("Cette situation n'est pas celle d'une structure où vous êtes habilité(e).")
+        reason = f"Situation retirée (saisie erronée) par {activity.structure.name}"[:300]
+        with acting_as(actor_for(who), reason):
+            RegistrationRequest.objects.filter(activity=activity).update(activity=None)
+            Activity.objects.select_for_update().get(pk=activity.pk).delete()
+        audit.record(who, Action.SITUATION_WITHDRAWN, structure=activity.structure, target=target)
+        notify.changed(person, activity.structure, "retirée (saisie erronée)")
+
+
 def update_own_record(who: Who, person: Person, values: dict) -> Person:
     """The professional edits their names of exercise and contacts (not their état civil)."""
     with transaction.atomic(), acting_as(actor_for(who), "Modification par le professionnel lui-même"):
@@ -424,10 +446,91 @@ def update_own_record(who: Who, person: Person, values: dict) -> Person:
             exercise.full_clean()
             exercise.save()
         previous_email = person.email
-        person.email, person.phone = values["email"], values["phone"]
+        by = "vous-même, sur le portail RPPS+"
+        asked = _email_change(who, person, values["email"], by)
+        person.phone = values["phone"]
         person.full_clean()
         person.save()
         audit.record(who, Action.RECORD_UPDATED, target=f"RPPS {person.rpps}")
-        if previous_email and previous_email != person.email:
-            notify.email_replaced(person, previous_email, "vous-même, sur le portail RPPS+")
+        if asked == "" and previous_email:
+            notify.email_replaced(person, previous_email, by)
+    return asked or ""
+
+
+# An e-mail address replaced only once its owner follows a link sent to it: a mistyped address never
+# receives the professional's mails, and no one redirects them elsewhere without the new address's owner.
+EMAIL_CHANGE_SALT = "rpps.portal.email-change"
+EMAIL_CHANGE_DAYS = 7
+
+
+def _fingerprint(email: str) -> str:
+    """The address a link replaces, as the link carries it: not readable (the link goes to another
+    address), enough to tell whether the record's address has changed since."""
+    return hashlib.sha256(f"{EMAIL_CHANGE_SALT}:{email.lower()}".encode()).hexdigest()[:20]
+
+
+def _email_change(who: Who, person: Person, email: str, by: str) -> str | None:
+    """None when the address does not change; "" when it is removed (done at once); otherwise the new
+    address, which receives a confirmation link (the record keeps the old one until it is followed)."""
+    if email == person.email:
+        return None
+    if not email:
+        person.email = ""
+        return ""
+    token = signing.dumps(
+        {
+            "person": person.pk,
+            "email": email,
+            "previous": _fingerprint(person.email),
+            "by": by,
+            "author": {"label": who.label, "national_id": who.national_id, "user": getattr(who.user, "pk", None)},
+        },
+        salt=EMAIL_CHANGE_SALT,
+        compress=True,
+    )
+    notify.email_confirmation(person, email, token, by, EMAIL_CHANGE_DAYS)
+    return email
+
+
+def pending_email_change(token: str) -> tuple[Person, dict]:
+    """The record and the change a confirmation link stands for; Refused with what to do when the link
+    is broken, expired, or no longer applies."""
+    try:
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=datetime.timedelta(days=EMAIL_CHANGE_DAYS))
+    except signing.SignatureExpired:
+        raise Refused(
+            f"Ce lien a expiré (il est valable {EMAIL_CHANGE_DAYS} jours) : refaites la modification de l'adresse "
+            "e-mail sur le portail RPPS+."
+        ) from None
+    except signing.BadSignature:
+        raise Refused(
+            "Ce lien n'est pas valable : vérifiez qu'il a été copié en entier depuis le message reçu."
+        ) from None
+    person = Person.objects.current().filter(pk=data["person"]).first()
+    if person is None or _fingerprint(person.email) != data["previous"]:
+        raise Refused(
+            "Ce lien n'est plus valable : l'adresse e-mail du dossier a changé depuis son envoi. "
+            "Refaites la modification sur le portail RPPS+ si elle est toujours souhaitée."
+        )
+    return person, data
+
+
+def confirm_email_change(token: str, ip: str | None) -> Person:
+    """The new address written, attributed to who asked for it, once the link sent to it is followed."""
+    with transaction.atomic():
+        person, data = pending_email_change(token)
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        author = data["author"]
+        asked_by = Who.from_json({**author, "ip": ip, "account": None})
+        confirmer = Who(f"titulaire de l'adresse {data['email']}", ip=ip)
+        with acting_as(actor_for(asked_by), "Adresse e-mail confirmée par le lien envoyé à cette adresse"):
+            previous = person.email
+            person.email = data["email"]
+            person.full_clean()
+            person.save()
+        audit.record(
+            confirmer, Action.EMAIL_CONFIRMED, target=f"RPPS {person.rpps}", message=f"demandé par {author['label']}"
+        )
+        if previous:
+            notify.email_replaced(person, previous, data["by"])
     return person

@@ -1,11 +1,16 @@
 """Registering, updating and closing professionals; self pre-registration; the professional's own record."""
 
 import datetime
+import re
+import time
+from unittest import mock
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 
+from rpps.fhir.models import Tombstone
 from rpps.identity.models import ReviewCase
 from rpps.identity.services import decide_distinct, decide_same
 from rpps.portal import registration
@@ -199,13 +204,26 @@ def test_a_gestionnaire_modifies_a_situation_and_the_professional_is_told(manage
     activity.refresh_from_db()
     person.refresh_from_db()
     assert activity.role_code == "328" and activity.exercise.last_name == "LEFEVRE-DURAND"
-    assert person.email == "chloe@example.org"
+    # the new address replaces the old one only once its owner follows the link sent to it
+    assert person.email == "chloe.lefevre@example.org" and "lien de confirmation est envoyé à chloe@" in text(page)
     told = {tuple(m.to): m for m in mail.outbox}
-    assert "mise à jour" in told[("chloe@example.org",)].subject
+    assert "mise à jour" in told[("chloe.lefevre@example.org",)].subject
+    confirmation = told[("chloe@example.org",)]
+    assert "Confirmez" in confirmation.subject and "EHPAD ALPHA" in confirmation.body
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = _follow_confirmation(confirmation.body)
+    assert "Adresse e-mail confirmée" in text(page)
+    person.refresh_from_db()
+    assert person.email == "chloe@example.org"
     # the replaced address is told too (an unwanted change is learnt there), without the new one
-    replaced = told[("chloe.lefevre@example.org",)]
+    [replaced] = mail.outbox
+    assert replaced.to == ["chloe.lefevre@example.org"]
     assert "a été remplacée" in replaced.subject and "chloe@example.org" not in replaced.body
     assert "EHPAD ALPHA" in replaced.body
+    change = ChangeRecord.objects.filter(object_type="registry.person", object_id=person.pk).latest("id")
+    asked = ChangeRecord.objects.filter(object_type="registry.exercise", object_id=activity.exercise_id).latest("id")
+    assert change.actor_label == asked.actor_label != "" and "confirmée par le lien" in change.reason
     # État civil is not part of the form: posting it changes nothing.
     browser.post(f"/portail/situations/{activity.pk}/modifier/", form | {"birth_name": "AUTRE"})
     person.refresh_from_db()
@@ -225,6 +243,33 @@ def test_closing_a_situation_keeps_the_number(managed, django_capture_on_commit_
     assert activity.end_date == datetime.date(2026, 12, 31) and activity.end_reason_code == "CHL"
     assert Person.objects.get(pk=person.pk).rpps == person.rpps
     assert "fermée" in mail.outbox[-1].body
+
+
+def test_a_situation_entered_by_mistake_is_withdrawn_after_a_confirmation(managed, django_capture_on_commit_callbacks):
+    person, activity = _registered(managed)
+    browser = account_client(managed["manager"])
+    detail = text(browser.get(f"/portail/professionnels/{person.rpps}/"))
+    assert "Retirer (saisie erronée)" in detail
+    confirmation = text(browser.get(f"/portail/situations/{activity.pk}/retirer/"))
+    assert "EHPAD ALPHA" in confirmation and "comme si elle n'avait jamais existé" in confirmation
+    assert Activity.objects.filter(pk=activity.pk).exists()  # the confirmation page writes nothing
+    foreign = account_client(managed["foreign_manager"])
+    assert foreign.post(f"/portail/situations/{activity.pk}/retirer/", {"confirmed": "1"}).status_code == 404
+    browser.post(f"/portail/situations/{activity.pk}/retirer/")  # without the confirmation: nothing either
+    assert Activity.objects.filter(pk=activity.pk).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = browser.post(f"/portail/situations/{activity.pk}/retirer/", {"confirmed": "1"}, follow=True)
+    assert "est retirée (saisie erronée)" in text(page)
+    assert not Activity.objects.filter(pk=activity.pk).exists()
+    assert Person.objects.get(pk=person.pk).rpps == person.rpps
+    record = ChangeRecord.objects.get(object_type="registry.activity", object_id=activity.pk, action="delete")
+    assert "saisie erronée" in record.reason and record.before["structure_id"] == activity.structure_id
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.SITUATION_WITHDRAWN, target=f"RPPS {person.rpps}"
+    ).exists()
+    assert "retirée (saisie erronée)" in mail.outbox[-1].body
+    assert "EHPAD ALPHA" not in str(public_person(Person.objects.get(pk=person.pk)))
+    assert Tombstone.objects.filter(resource_type="PractitionerRole", resource_id=activity.pk).exists()
 
 
 def test_another_structures_professional_cannot_be_read_or_changed(managed):
@@ -342,6 +387,52 @@ def test_the_professional_sees_their_request_at_home_and_may_withdraw_it(managed
     assert RegistrationRequest.objects.filter(state=RegistrationRequest.State.TO_INSTRUCT).count() == 1
 
 
+def _follow_confirmation(body: str, client=None):
+    """Opens the link of a confirmation e-mail as its reader would (not signed in): the page writes
+    nothing; its button confirms."""
+    link = re.search(r"https?://[^/\s]+(/portail/adresse-email/\S+/)", body).group(1)
+    client = client or Client()
+    before = Person.objects.values_list("email", flat=True).order_by("pk")
+    page = client.get(link)
+    assert page.status_code == 200 and "Confirmer cette adresse" in text(page)
+    assert list(Person.objects.values_list("email", flat=True).order_by("pk")) == list(before)
+    return client.post(link, follow=True)
+
+
+def test_a_confirmation_link_broken_expired_or_overtaken_says_so_and_changes_nothing(
+    managed, django_capture_on_commit_callbacks
+):
+    person, activity = _registered(managed)
+    browser = account_client(managed["manager"])
+    form = {
+        "exercise_last_name": "LEFEVRE",
+        "exercise_first_name": "Chloé",
+        "role_code": activity.role_code,
+        "start_date": activity.start_date.isoformat(),
+        "end_date": "",
+        "phone": "0712345678",
+    }
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(f"/portail/situations/{activity.pk}/modifier/", form | {"email": "erreur@example.org"})
+        browser.post(f"/portail/situations/{activity.pk}/modifier/", form | {"email": "bonne@example.org"})
+    first, second = (m for m in mail.outbox if "Confirmez" in m.subject)
+    link = re.search(r"https?://[^/\s]+(/portail/adresse-email/\S+/)", first.body).group(1)
+    broken = Client().post(link[:-6] + "/")
+    assert broken.status_code == 400 and "copié en entier" in text(broken)
+    with mock.patch("django.core.signing.time.time", return_value=time.time() + 8 * 86400):
+        expired = Client().post(link)
+    assert expired.status_code == 400 and "expiré" in text(expired)
+    _follow_confirmation(second.body)
+    person.refresh_from_db()
+    assert person.email == "bonne@example.org"
+    # the first link, followed after the second: the record's address has changed since it was sent
+    overtaken = Client().post(link)
+    assert overtaken.status_code == 400 and "a changé depuis son envoi" in text(overtaken)
+    person.refresh_from_db()
+    assert person.email == "bonne@example.org"
+
+
 # --- The professional's own record ---------------------------------------------------------------
 
 
@@ -368,7 +459,15 @@ def test_the_professional_sees_their_record_and_edits_names_and_contacts(managed
     with django_capture_on_commit_callbacks(execute=True):
         own.post("/portail/mon-dossier/", form)
     person.refresh_from_db()
-    assert person.email == "nouvelle@example.org" and person.birth_name == "Lefèvre"
+    assert person.email == "chloe.lefevre@example.org" and person.phone == "0611111111"
+    assert person.birth_name == "Lefèvre"
+    [confirmation] = mail.outbox
+    assert confirmation.to == ["nouvelle@example.org"] and "vous-même" in confirmation.body
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _follow_confirmation(confirmation.body)
+    person.refresh_from_db()
+    assert person.email == "nouvelle@example.org"
     # their own change: only the replaced address is told (if it was not them, they learn it there)
     assert [m.to for m in mail.outbox] == [["chloe.lefevre@example.org"]]
     assert "vous-même" in mail.outbox[0].body and "nouvelle@example.org" not in mail.outbox[0].body
