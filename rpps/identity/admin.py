@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from rpps.nomenclatures import catalog, lookup
+from rpps.nomenclatures import catalog, cog, lookup
 from rpps.registry import identifiers
 from rpps.registry.admin import FoldedSearch
 from rpps.registry.aliases import resolve_rpps
@@ -36,8 +36,7 @@ def _person_column(person: Person) -> dict:
             "prenoms": person.given_names,
             "sexe": lookup.label(catalog.SEX, person.sex_code) or person.sex_code,
             "date_naissance": person.birth_date.strftime("%d/%m/%Y"),
-            "lieu_naissance": person.birth_place_code
-            + (f" {person.birth_city_abroad}" if person.birth_city_abroad else ""),
+            "lieu_naissance": cog.place_label(person.birth_place_code, person.birth_city_abroad),
         },
         "created_at": person.created_at,
     }
@@ -54,7 +53,7 @@ def _request_column(case: ReviewCase) -> dict:
             "prenoms": data.get("given_names", ""),
             "sexe": lookup.label(catalog.SEX, data.get("sex_code", "")) or data.get("sex_code", ""),
             "date_naissance": f"{day}/{month}/{year}",
-            "lieu_naissance": data.get("birth_place_code", ""),
+            "lieu_naissance": cog.place_label(data.get("birth_place_code", ""), data.get("birth_city_abroad", "")),
         },
         "created_at": case.created_at,
     }

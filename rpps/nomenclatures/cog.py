@@ -112,6 +112,21 @@ def current_code(code: str) -> str:
     return found.current if found else (code or "").strip().upper()
 
 
+def place_label(code: str, city_abroad: str = "") -> str:
+    """A birth place in words for the pages that show one: the commune and its department (and what it
+    belongs to today), or a birth abroad with its city, the code beside (what the registry holds)."""
+    code = (code or "").strip().upper()
+    if not code:
+        return city_abroad or ""
+    commune = find(code)
+    if commune is not None:
+        return f"{commune.label} — code {code}"
+    if code.startswith("99"):
+        # no country table shipped (see the module's docstring): the code, with the city typed
+        return f"né(e) à l'étranger ({', '.join(filter(None, [city_abroad, 'code pays ' + code]))})"
+    return f"code {code} (inconnu du COG)"
+
+
 def neighbours(a: str, b: str) -> bool:
     """Two different communes of one administrative arrondissement: a birth declared in the next commune
     (the maternity's, or the family's) rather than the other."""

@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from rpps.nomenclatures import catalog, lookup
+from rpps.nomenclatures import catalog, cog, lookup
 from rpps.registry import folding, identifiers
 from rpps.registry.history import person_history
 from rpps.registry.models import Activity, Person
@@ -236,9 +236,6 @@ def _civil_status(person: Person, typed: dict) -> list[tuple[str, str, str]]:
         value = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
         return value.strftime("%d/%m/%Y")
 
-    def place(code, city) -> str:
-        return f"{code or ''} {city or ''}".strip()
-
     pairs = [
         ("Nom de naissance", person.birth_name, typed.get("birth_name", "")),
         ("Prénoms", person.given_names, typed.get("given_names", "")),
@@ -246,8 +243,8 @@ def _civil_status(person: Person, typed: dict) -> list[tuple[str, str, str]]:
         ("Date de naissance", day(person.birth_date), day(typed.get("birth_date"))),
         (
             "Lieu de naissance",
-            place(person.birth_place_code, person.birth_city_abroad),
-            place(typed.get("birth_place_code"), typed.get("birth_city_abroad")),
+            cog.place_label(person.birth_place_code, person.birth_city_abroad),
+            cog.place_label(typed.get("birth_place_code"), typed.get("birth_city_abroad")),
         ),
     ]
     # Case and accents are how a name is written, not another name: only a real difference is shown.
@@ -408,6 +405,7 @@ def my_record(request):
     context = {
         "title": "Mon dossier RPPS",
         "person": person,
+        "birth_place": cog.place_label(person.birth_place_code, person.birth_city_abroad),
         "public": public_person(person),
         "exercises": [
             (

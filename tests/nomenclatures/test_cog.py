@@ -24,3 +24,11 @@ def test_search_narrows_by_department_and_finds_a_code():
     assert {c.department for c in in_rhone} == {"69"}
     assert [c.code for c in cog.search("2A004")] == ["2A004"]
     assert cog.search("") == [] and cog.search("   ") == []
+
+
+def test_a_birth_place_is_shown_in_words_with_its_code():
+    assert cog.place_label("49007") == "Angers (49) — code 49007"
+    assert cog.place_label("75116").startswith("Paris 16e Arrondissement (75, arrondissement municipal de Paris)")
+    assert cog.place_label("99134", "Madrid") == "né(e) à l'étranger (Madrid, code pays 99134)"
+    assert cog.place_label("12999") == "code 12999 (inconnu du COG)"
+    assert cog.place_label("") == ""

@@ -72,6 +72,7 @@ def test_an_existing_professional_keeps_their_number_and_the_gestionnaire_sees_o
     assert "EHPAD ALPHA" in detail and "ASSOCIATION OMEGA" not in detail  # not another structure's situation
     assert "perso@example.org" in detail  # the e-CPS contacts, kept: the professional's own
     assert "15/06/1992" in detail and "saisi :" not in detail  # the birth date this structure typed itself
+    assert "Angers (49)" in detail
 
 
 def test_the_civil_status_shown_is_the_registry_s_with_what_was_typed_where_it_differs(managed):
@@ -446,6 +447,7 @@ def test_the_professional_sees_their_record_and_edits_names_and_contacts(managed
     page = text(own.get("/portail/mon-dossier/"))
     assert "EHPAD ALPHA" in page and "Aide-soignant" in page  # public part
     assert "15/06/1992" in page and "chloe.lefevre@example.org" in page  # private part, theirs
+    assert "Angers (49) — code 49007" in page  # the birth place in words, its code beside
     # History in words: what changed, not the model's name.
     assert "Création : personne" in page and "Création : situation d'exercice" in page
     assert "registry." not in page
