@@ -12,6 +12,17 @@ def _label(table: str, code: str) -> str:
     return lookup.label(table, code) or code
 
 
+def _profession(exercise: dict) -> str:
+    """What the page's heading says the person does: the profession, or for staff a structure registered
+    through RPPS+ (whose profession says only that), the roles of their situations."""
+    if exercise["profession_code"] == catalog.ROLE_PROFESSION:
+        roles = dict.fromkeys(lookup.label(catalog.ROLE, a["role_code"]) for a in exercise["activities"])
+        roles.pop("", None)
+        if roles:
+            return ", ".join(roles)
+    return lookup.citizen_label(catalog.PROFESSION, exercise["profession_code"])
+
+
 def address_lines(structure: dict) -> list[str]:
     """The postal address of a public structure dict, line by line (French postal order)."""
     street = " ".join(
@@ -58,7 +69,7 @@ def practitioner(person: Person) -> dict:
                 else "",
                 "first_name": exercise["first_name"],
                 "last_name": exercise["last_name"],
-                "profession": _label(catalog.PROFESSION, exercise["profession_code"]),
+                "profession": _profession(exercise),
                 "category": _label(catalog.CATEGORY, exercise["category_code"]),
                 "expertises": [
                     {

@@ -53,9 +53,8 @@ class CodeSelect(forms.Select):
 
 
 def _coded_choices(table: str, empty: str) -> list[tuple[str, str]]:
-    return [("", empty)] + [
-        (e.code, e.label) for e in sorted(lookup.entries(table, active_only=False), key=lambda e: e.label)
-    ]
+    """One option per label (a search for it finds every code so labelled: ``lookup.same_label``)."""
+    return [("", empty)] + [(code, lookup.citizen_label(table, code)) for code, _ in lookup.by_label(table)]
 
 
 class SearchForm(DsfrBaseForm):
@@ -210,11 +209,13 @@ def _filters(criteria: dict, results: Results) -> tuple[list[Q], Q, bool]:
         else:  # one word is the start of the name of exercise
             names = [prefix_condition("name_key", key)]
     if criteria.get("profession"):
-        where &= Q(profession_code=criteria["profession"])
+        # a label the table carries under two codes (renumbered professions) finds both
+        where &= Q(profession_code__in=lookup.same_label(catalog.PROFESSION, criteria["profession"]))
     if criteria.get("savoir_faire"):
-        where &= Q(exercise_id__in=Expertise.objects.filter(code=criteria["savoir_faire"]).values("exercise_id"))
+        codes = lookup.same_label(catalog.SPECIALTY, criteria["savoir_faire"])
+        where &= Q(exercise_id__in=Expertise.objects.filter(code__in=codes).values("exercise_id"))
     if criteria.get("role"):
-        where, place = where & Q(role_code=criteria["role"]), True
+        where, place = where & Q(role_code__in=lookup.same_label(catalog.ROLE, criteria["role"])), True
     if criteria.get("lieu"):
         column, value = criteria["lieu"]
         if column == "commune_key" and not Entry.objects.filter(commune_key=value).exists():
@@ -353,4 +354,4 @@ def _describe(entries) -> None:
     for entry in entries:
         entry.specialties = [lookup.label(catalog.SPECIALTY, c) or c for c in codes.get(entry.exercise_id, [])]
         entry.civility_label = lookup.label(catalog.EXERCISE_CIVILITY, entry.civility_code)
-        entry.profession_label = lookup.label(catalog.PROFESSION, entry.profession_code) or entry.profession_code
+        entry.profession_label = lookup.citizen_label(catalog.PROFESSION, entry.profession_code)

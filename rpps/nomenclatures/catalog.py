@@ -34,6 +34,9 @@ def _nos(filename: str) -> Source:
 
 
 PROFESSION = "JDV_J106-EnsembleProfession-RASS"
+# The profession of the staff structures register through RPPS+ ("Acteur participant au système de santé
+# caractérisé par rôle"): what they do is their situation's role, not a profession.
+ROLE_PROFESSION = "99"
 CATEGORY = "TRE_R09-CategorieProfessionnelle"
 EXERCISE_CIVILITY = "TRE_R11-CiviliteExercice"
 CIVILITY = "TRE_R81-Civilite"

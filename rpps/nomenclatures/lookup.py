@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 
 from rpps.runtime import versions
 
+from . import catalog
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -89,6 +91,36 @@ def entries(table: str, *, active_only: bool = True) -> list[Entry]:
 
 def choices(table: str) -> list[tuple[str, str]]:
     return [(e.code, f"{e.code} — {e.label}") for e in entries(table)]
+
+
+def by_label(table: str) -> list[tuple[str, str]]:
+    """(code, label) once per label, by label: a table that renumbered its entries (Ostéopathe 71 and
+    171, the social professions 4x and 20x) would list each label twice. The code kept is the active
+    one (else the first by code); ``same_label`` gives the others back to a search."""
+    kept: dict[str, Entry] = {}
+    for entry in entries(table, active_only=False):
+        key = entry.label.casefold()
+        if key not in kept or (entry.is_active and not kept[key].is_active):
+            kept[key] = entry
+    return sorted(((e.code, e.label) for e in kept.values()), key=lambda pair: pair[1].casefold())
+
+
+def same_label(table: str, code: str) -> list[str]:
+    """The codes of ``table`` labelled as ``code`` is (``code`` itself when unknown)."""
+    wanted = label(table, code).casefold()
+    if not wanted:
+        return [code]
+    return [e.code for e in entries(table, active_only=False) if e.label.casefold() == wanted]
+
+
+# What a citizen reads for a code whose official label is written for the registry's own users.
+CITIZEN_LABELS = {
+    (catalog.PROFESSION, catalog.ROLE_PROFESSION): "Professionnel enregistré par sa structure",
+}
+
+
+def citizen_label(table: str, code: str) -> str:
+    return CITIZEN_LABELS.get((table, code)) or label(table, code) or code
 
 
 def check(table: str, code: str, *, allow_deprecated: bool = False) -> Entry:

@@ -19,6 +19,7 @@ from rpps.identity import services as identity
 from rpps.identity.normalize import normalize_given_names, normalize_name
 from rpps.identity.scoring import MATCH, NO_MATCH, POSSIBLE
 from rpps.identity.traits import Traits
+from rpps.nomenclatures.catalog import ROLE_PROFESSION
 from rpps.registry.history import Actor, acting_as
 from rpps.registry.models import Activity, Exercise, Person, Structure
 
@@ -28,7 +29,6 @@ from .models import AuditEvent, Contract, RegistrationRequest
 from .services import Refused, audited, covering_contract, find_structure
 
 Action = AuditEvent.Action
-ROLE_PROFESSION = "99"  # "Acteur participant au système de santé caractérisé par rôle"
 REGISTRATION_AUTHORITY = "RPPS+"
 SELF_REQUEST_DAYS = 30
 ALREADY = "DEJA"  # the same situation is already registered: nothing to write

@@ -38,6 +38,14 @@ def test_practitioner_page_shows_the_public_record(client, directory):
     assert f'href="/structure/{directory["site"].technical_id}/"' in html
 
 
+def test_a_professional_registered_by_their_structure_is_headed_by_their_role(client, directory):
+    html = client.get(f"/professionnel/{directory['social'].rpps}/").content.decode()
+    assert re.search(r'<h2 id="exercice-1">Aide-soignant</h2>', html)
+    assert "caractérisé par rôle" not in html
+    results = client.get("/recherche/", {"nom": "ndiaye"}).content.decode()
+    assert "Professionnel enregistré par sa structure" in results and "caractérisé par rôle" not in results
+
+
 def test_practitioner_page_stable_urls(client, directory, recording):
     nurse = directory["nurse"]
     twin = factories.person(birth_name="DURAND", given_names="Paul", sex_code="M", civility_code="M")

@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from rpps.directory import search
+from rpps.directory import search, search_index
 from rpps.directory.models import Entry
 from rpps.identity.services import merge_persons
-from rpps.registry.models import Activity, Person
+from rpps.registry.models import Activity, Exercise, Person
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +53,30 @@ def test_profession_specialty_and_role_filters(client, directory):
     assert found(client, savoir_faire="SM54") == [directory["helene"].rpps]
     assert found(client, role="313") == [directory["social"].rpps]
     assert found(client, profession="10", savoir_faire="SM26") == []
+
+
+def _options(client, name: str) -> list[str]:
+    html = client.get("/recherche/").content.decode()
+    select = re.search(rf'<select name="{name}".*?</select>', html, re.S).group(0)
+    return re.findall(r"<option value=\"[^\"]*\"(?: selected)?>([^<]*)</option>", select)
+
+
+def test_a_label_two_codes_carry_is_offered_once_and_finds_both(client, directory, recording):
+    """Renumbered entries (Ostéopathe 71 and 171, Aide à domicile 350 and 372) are one choice for a
+    citizen, and choosing it finds the records under either code."""
+    professions, roles = _options(client, "profession"), _options(client, "role")
+    assert len(professions) == len(set(professions)) and professions.count("Ostéopathe") == 1
+    assert len(roles) == len(set(roles)) and roles.count("Aide à domicile") == 1
+    assert "Acteur participant au système de santé caractérisé par rôle" not in professions
+    assert "Professionnel enregistré par sa structure" in professions
+    older = factories.professional("ANCIEN", "Jules", kind={"profession_code": "71", "exercise_civility_code": ""})
+    factories.activity(older.exercises.get(), directory["cabinet"])
+    Exercise.objects.filter(person=older).update(profession_code="171")  # a record from before the renumbering
+    aide = factories.professional("AIDE", "Lou")
+    factories.activity(aide.exercises.get(), directory["site"], role_code="372")
+    search_index.rebuild()
+    assert found(client, profession="71") == [older.rpps]
+    assert found(client, role="350") == [aide.rpps]
 
 
 @pytest.mark.parametrize(

@@ -78,3 +78,14 @@ def test_codes_missing_from_the_files_are_kept_for_old_records():
     report = load_tables(Table, Concept, apply=True)
     assert report.kept_absent == 1
     assert Concept.objects.filter(table=table, code="Z").exists()
+
+
+def test_a_label_carried_by_two_codes_is_listed_once_under_its_active_code():
+    listed = lookup.by_label(catalog.PROFESSION)
+    labels = [label for _, label in listed]
+    assert len(labels) == len(set(labels))
+    assert ("71", "Ostéopathe") in listed and ("171", "Ostéopathe") not in listed  # 171 is the inactive one
+    assert sorted(lookup.same_label(catalog.PROFESSION, "171")) == ["171", "71"]
+    assert lookup.same_label(catalog.PROFESSION, "ZZZ") == ["ZZZ"]
+    assert lookup.citizen_label(catalog.PROFESSION, "99") == "Professionnel enregistré par sa structure"
+    assert lookup.citizen_label(catalog.PROFESSION, "10") == "Médecin"
