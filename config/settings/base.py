@@ -358,6 +358,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "publications": _shared_storage(PUBLICATION_DIR, "publications"),
     "exports": _shared_storage(FHIR_EXPORT_DIR, "fhir-exports"),
+    # documents users give (a contract request's proof of authority): read by operators through the console
+    "documents": _shared_storage(Path(os.environ.get("DOCUMENTS_DIR", VAR_DIR / "documents")), "documents"),
 }
 # Local scratch space of a worker (a publication's zips are written here, then stored).
 WORK_DIR = Path(os.environ.get("WORK_DIR", VAR_DIR / "work"))

@@ -6,8 +6,10 @@ checks the state and writes the audit event.
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from rpps.registry.admin import FoldedSearch
 from rpps.runtime.admin import ReadOnlyAdmin
@@ -16,6 +18,8 @@ from . import services
 from .audit import Who
 from .forms import RejectionForm
 from .models import Account, AuditEvent, Contract, ContractSite, Habilitation
+
+EVIDENCE_CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
 
 class ContractSiteInline(admin.TabularInline):
@@ -38,9 +42,36 @@ class ContractAdmin(FoldedSearch, ReadOnlyAdmin):
     list_select_related = ("structure",)
     inlines = [ContractSiteInline]
     change_form_template = "admin/portal/contract/change_form.html"
+    exclude = ("evidence",)  # shown through evidence_document: the file is served by the console, never by URL
+    readonly_fields = ("evidence_document",)
+
+    @admin.display(description="document justificatif")
+    def evidence_document(self, contract):
+        if not contract.evidence:
+            return "Aucun document joint (demande antérieure au justificatif obligatoire, ou faite par un opérateur)."
+        link = reverse("admin:portal_contract_evidence", args=[contract.pk])
+        return format_html('<a href="{}">Ouvrir le document joint</a> ({})', link, contract.get_evidence_kind_display())
+
+    def evidence_view(self, request, pk):
+        """The document, to operators who may read contracts (it is never public: no storage URL)."""
+        contract = get_object_or_404(Contract, pk=pk)
+        if not self.has_view_permission(request, contract) or not contract.evidence:
+            raise PermissionDenied
+        suffix = contract.evidence.name.rsplit(".", 1)[-1]
+        return FileResponse(
+            contract.evidence.open("rb"),
+            as_attachment=suffix == "pdf",
+            filename=f"contrat-{contract.pk}-justificatif.{suffix}",
+            content_type=EVIDENCE_CONTENT_TYPES.get(suffix, "application/octet-stream"),
+        )
 
     def get_urls(self):
         own = [
+            path(
+                "<int:pk>/justificatif/",
+                self.admin_site.admin_view(self.evidence_view),
+                name="portal_contract_evidence",
+            ),
             path("<int:pk>/approuver/", self.admin_site.admin_view(self.approve_view), name="portal_contract_approve"),
             path("<int:pk>/rejeter/", self.admin_site.admin_view(self.reject_view), name="portal_contract_reject"),
             path(

@@ -35,6 +35,11 @@ class StructureIdentifierForm(PortalForm):
     )
 
 
+# What a proof of authority may be, recognised by its first bytes (not by its name or the browser's word).
+EVIDENCE_TYPES = {b"%PDF-": ".pdf", b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
+EVIDENCE_MAX_BYTES = 5 * 2**20
+
+
 class ContractRequestForm(StructureIdentifierForm):
     identifier_type = forms.ChoiceField(
         label="Type d'identifiant de la structure",
@@ -55,6 +60,35 @@ class ContractRequestForm(StructureIdentifierForm):
     contact_name = forms.CharField(label="Contact administratif (nom et prénom)", max_length=200, required=False)
     contact_email = forms.EmailField(label="Adresse e-mail du contact", required=False)
     contact_phone = forms.CharField(label="Téléphone du contact", max_length=20, required=False)
+    evidence_kind = forms.ChoiceField(
+        label="Justificatif du pouvoir du représentant légal",
+        choices=[("", "Choisissez le document joint")] + Contract.Evidence.choices,
+        error_messages={"required": "Indiquez quel document prouve le pouvoir du représentant légal."},
+    )
+    evidence = forms.FileField(
+        label="Document justificatif",
+        help_text=f"PDF, JPEG ou PNG, {EVIDENCE_MAX_BYTES // 2**20} Mo au plus. Il n'est lu que par l'opérateur qui "
+        "examine la demande.",
+        error_messages={
+            "required": "Joignez le document qui prouve le pouvoir du représentant légal (Kbis, statuts, "
+            "nomination ou délégation).",
+            "empty": "Le document joint est vide.",
+        },
+    )
+
+    def clean_evidence(self):
+        document = self.cleaned_data["evidence"]
+        if document.size > EVIDENCE_MAX_BYTES:
+            raise forms.ValidationError(
+                f"Le document dépasse {EVIDENCE_MAX_BYTES // 2**20} Mo : joignez une version plus légère (PDF ou image)."
+            )
+        start = document.read(8)
+        document.seek(0)
+        kind = next((ext for magic, ext in EVIDENCE_TYPES.items() if start.startswith(magic)), None)
+        if kind is None:
+            raise forms.ValidationError("Le document doit être un PDF, une image JPEG ou PNG.")
+        document.evidence_extension = kind
+        return document
 
     def contract_data(self) -> dict:
         names = [name for name in self.cleaned_data if name.startswith(("representative_", "contact_"))]

@@ -8,6 +8,7 @@ request re-reads habilitations.
 """
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 
@@ -43,6 +44,11 @@ class Account(models.Model):
         return f"{name} ({self.national_id})" if self.national_id else name or self.subject
 
 
+def _documents():
+    """Documents given by users (never public): a folder, or the shared bucket's private prefix."""
+    return storages["documents"]
+
+
 class Contract(models.Model):
     class State(models.TextChoices):
         REQUESTED = "demandee", "Demandée"
@@ -53,6 +59,12 @@ class Contract(models.Model):
     class Function(models.TextChoices):
         LEGAL_REPRESENTATIVE = "representant_legal", "Représentant légal"
         PHARMACY_OWNER = "titulaire_officine", "Titulaire d'officine"
+
+    class Evidence(models.TextChoices):
+        KBIS = "kbis", "Extrait Kbis de moins de trois mois"
+        STATUTES = "statuts", "Statuts de l'organisme, nommant son représentant légal"
+        NOMINATION = "nomination", "Arrêté ou décision de nomination (établissement public)"
+        DELEGATION = "delegation", "Délégation de pouvoir signée du représentant légal"
 
     LIVE_STATES = (State.REQUESTED, State.ACTIVE)
 
@@ -77,6 +89,9 @@ class Contract(models.Model):
     decided_at = models.DateTimeField("décidé le", null=True, blank=True)
     rejection_reason = models.TextField("motif du rejet", blank=True)
     terminated_at = models.DateTimeField("résilié le", null=True, blank=True)
+    # What the requester gave as proof of the representative's authority, read by the operator who decides.
+    evidence_kind = models.CharField("justificatif de pouvoir", max_length=20, choices=Evidence.choices, blank=True)
+    evidence = models.FileField("document justificatif", storage=_documents, upload_to="contrats/", blank=True)
 
     class Meta:
         verbose_name = "contrat"

@@ -4,6 +4,7 @@ Each action runs in one transaction and writes its audit event in it; a refusal 
 with a French message, writes nothing of the action, and leaves a "refused" audit event.
 """
 
+import secrets
 from contextlib import contextmanager
 
 from django.db import IntegrityError, transaction
@@ -91,8 +92,9 @@ def covering_contract(structure: Structure, exclude: Contract | None = None) -> 
     )
 
 
-def request_contract(who: Who, *, identifier_type: str, identifier: str, data: dict) -> Contract:
-    """A structure asks for a contract. `data`: the representative's and contacts' fields."""
+def request_contract(who: Who, *, identifier_type: str, identifier: str, data: dict, evidence=None) -> Contract:
+    """A structure asks for a contract. `data`: the representative's and contacts' fields; `evidence`:
+    (kind, checked file) proving the representative's authority, kept for the operator who decides."""
     with audited(who, Action.CONTRACT_REQUESTED, target=f"{identifier_type} {identifier}"[:300]):
         if who.account is None:
             raise Refused("Connectez-vous avec Pro Santé Connect pour demander un contrat.")
@@ -135,6 +137,13 @@ def request_contract(who: Who, *, identifier_type: str, identifier: str, data: d
                 )
         except IntegrityError as exc:  # a concurrent request won the race
             raise Refused("Une demande de contrat existe déjà pour cette structure.", "identifier") from exc
+        if evidence is not None:
+            kind, document = evidence
+            contract.evidence_kind = kind
+            # a name that says nothing of its content and cannot be guessed
+            name = f"contrat-{contract.pk}-{secrets.token_hex(8)}{document.evidence_extension}"
+            contract.evidence.save(name, document, save=False)
+            contract.save(update_fields=["evidence_kind", "evidence"])
         audit.record(who, Action.CONTRACT_REQUESTED, contract=contract, target=f"contrat n° {contract.pk}")
         return contract
 

@@ -116,7 +116,7 @@ def sign_out(request):
 
 @portal_user_required
 def contract_request(request):
-    form = ContractRequestForm(request.POST or None)
+    form = ContractRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             contract = services.request_contract(
@@ -124,6 +124,7 @@ def contract_request(request):
                 identifier_type=form.cleaned_data["identifier_type"],
                 identifier=form.cleaned_data["identifier"],
                 data=form.contract_data(),
+                evidence=(form.cleaned_data["evidence_kind"], form.cleaned_data["evidence"]),
             )
         except services.Refused as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

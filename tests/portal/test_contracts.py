@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rpps.portal.models import AuditEvent, Contract, Habilitation
 from rpps.registry.history import Actor, acting_as
@@ -44,8 +45,13 @@ def request_form(entity, **overrides):
         "representative_function": "representant_legal",
         "representative_email": "direction@alpha.example.org",
         "representative_phone": "0241000000",
+        "evidence_kind": "kbis",
+        "evidence": SimpleUploadedFile("kbis.pdf", KBIS, content_type="application/pdf"),
     }
     return data | overrides
+
+
+KBIS = b"%PDF-1.4\n% extrait Kbis\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
 def test_a_structure_asks_for_a_contract(entity):
@@ -54,8 +60,23 @@ def test_a_structure_asks_for_a_contract(entity):
     contract = Contract.objects.get()
     assert contract.structure == entity["legal"] and contract.state == Contract.State.REQUESTED
     assert "demande de contrat n°" in text(response) and "Demandée" in text(response)
+    assert "Extrait Kbis de moins de trois mois (transmis à l'opérateur)" in text(response)
     event = AuditEvent.objects.get(action=AuditEvent.Action.CONTRACT_REQUESTED)
     assert event.outcome == "ok" and event.structure_technical_id == entity["legal"].technical_id
+
+
+def test_the_proof_of_authority_is_kept_for_the_operator_and_served_only_by_the_console(entity, admin_client):
+    browser = account_client(entity["national_id"], "MARTIN", "Sophie")
+    browser.post("/portail/contrats/demande/", request_form(entity))
+    contract = Contract.objects.get()
+    assert contract.evidence_kind == "kbis" and contract.evidence.name.endswith(".pdf")
+    assert "kbis" not in contract.evidence.name.rsplit("/", 1)[-1]  # a name that tells nothing of the file
+    page = admin_client.get(f"/admin/portal/contract/{contract.pk}/change/").content.decode()
+    assert "Ouvrir le document joint" in page and "Extrait Kbis de moins de trois mois" in page
+    document = admin_client.get(f"/admin/portal/contract/{contract.pk}/justificatif/")
+    assert document.status_code == 200 and b"".join(document.streaming_content) == KBIS
+    assert document["Content-Type"] == "application/pdf"
+    assert browser.get(f"/admin/portal/contract/{contract.pk}/justificatif/").status_code in (302, 403)
 
 
 @pytest.mark.parametrize(
@@ -67,6 +88,13 @@ def test_a_structure_asks_for_a_contract(entity):
         ({"representative_national_id": "812345678901"}, "representative_national_id", "clé de contrôle"),
         ({"representative_function": "titulaire_officine"}, "representative_function", "pharmacies"),
         ({"representative_email": "pas-une-adresse"}, "representative_email", "adresse de courriel valide"),
+        ({"evidence": ""}, "evidence", "Joignez le document qui prouve le pouvoir"),
+        ({"evidence_kind": ""}, "evidence_kind", "Indiquez quel document"),
+        (
+            {"evidence": SimpleUploadedFile("kbis.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")},
+            "evidence",
+            "doit être un PDF, une image JPEG ou PNG",
+        ),
     ],
 )
 def test_bad_requests_get_a_french_message_on_the_field_and_write_nothing(entity, overrides, field, message):

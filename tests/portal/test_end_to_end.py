@@ -54,6 +54,10 @@ def test_contract_request_to_gestionnaire_sign_in(flushable_sqlite, browser, liv
     for name, value in fields.items():
         representative.fill(f"#id_{name}", value)
     representative.select_option("#id_representative_function", "representant_legal")
+    representative.select_option("#id_evidence_kind", "kbis")
+    representative.set_input_files(
+        "#id_evidence", files=[{"name": "kbis.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}]
+    )
     representative.get_by_role("button", name="Envoyer la demande").click()
     representative.wait_for_selector("text=est enregistrée")
     contract = Contract.objects.get(structure=legal)
