@@ -13,8 +13,10 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt package-lock.json
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@# axe-core (npm registry, pinned by package-lock.json) for the browser tests' accessibility check
+	if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; fi
 	touch $@
 
 install: $(VENV)/.installed

@@ -1,5 +1,6 @@
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -129,6 +130,56 @@ def flushable_sqlite(transactional_db):
 CHROMIUM = "/usr/bin/chromium"
 
 
+# axe-core (npm, package.json) runs on every page the browser tests reach — after each goto and each
+# click that navigated — and the test fails on any violation of WCAG 2.1 A/AA (RGAA's reference).
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@contextmanager
+def _accessibility_checked():
+    from playwright.sync_api import Locator, Page
+
+    if not AXE.exists():
+        if os.environ.get("RPPS_REQUIRE_BROWSER"):
+            pytest.fail(f"{AXE} absent alors que RPPS_REQUIRE_BROWSER est défini (npm ci, que fait make install-dev).")
+        pytest.skip(
+            f"{AXE} absent (npm introuvable) : test de bout en bout non joué, son contrôle d'accessibilité manquerait."
+        )
+    script, failures, seen = AXE.read_text(), [], set()
+    originals = {(Page, "goto"): Page.goto, (Page, "click"): Page.click, (Locator, "click"): Locator.click}
+
+    def check(page):
+        page.wait_for_load_state("load")
+        key = (page.url, page.title())
+        if key in seen:
+            return
+        seen.add(key)
+        page.evaluate(script)  # through the debugging protocol: the pages' CSP forbids inline scripts
+        found = page.evaluate("tags => axe.run(document, {runOnly: tags}).then(r => r.violations.map(v => "
+            "[v.id, v.help, v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')]))", AXE_TAGS)  # fmt: skip
+        failures.extend(f"{page.url} — {rule} : {help} ({where})" for rule, help, where in found)
+
+    def navigating(name, owner):
+        def wrapper(self, *args, **kwargs):
+            page = self if isinstance(self, Page) else self.page
+            before = page.evaluate("() => performance.timeOrigin") if page.url != "about:blank" else None
+            result = originals[(owner, name)](self, *args, **kwargs)
+            if page.url != "about:blank" and page.evaluate("() => performance.timeOrigin") != before:
+                check(page)  # a new document: the page the user now sees
+            return result
+
+        return wrapper
+
+    for owner, name in originals:
+        setattr(owner, name, navigating(name, owner))
+    try:
+        yield failures
+    finally:
+        for (owner, name), original in originals.items():
+            setattr(owner, name, original)
+
+
 @pytest.fixture
 def browser():
     if not shutil.which(CHROMIUM):
@@ -139,9 +190,10 @@ def browser():
 
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
+    with sync_playwright() as playwright, _accessibility_checked() as failures:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         yield chromium
+        assert not failures, "Accessibilité (axe-core, RGAA/WCAG 2.1 AA) :\n" + "\n".join(failures)
         # The ORM calls made in Playwright's context opened their own connection: close it, or
         # PostgreSQL refuses to drop the test database at the end of the run.
         connections.close_all()
