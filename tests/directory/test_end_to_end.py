@@ -39,3 +39,29 @@ def test_search_open_the_page_and_download_the_pdf(flushable_sqlite, browser, li
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF-") and saved.stat().st_size > 1000
+
+
+def test_a_structure_where_nobody_practises_is_found_by_name_and_by_finess(
+    flushable_sqlite, browser, live_server, recording
+):
+    empty = factories.structure(
+        name="CENTRE DE SANTÉ DU LAC", postal_code="49000", commune_label="Angers", department_code="49"
+    )
+    connections.close_all()  # the live server thread reads through its own connection
+
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/recherche/")
+    page.get_by_role("button", name="Rechercher").click()
+    assert "Remplissez au moins un critère" in page.inner_text("main")  # an empty search says what to fill in
+    page.get_by_role("textbox", name=re.compile(r"^Nom de la structure")).fill("centre de sante du lac")
+    page.get_by_role("button", name="Rechercher").click()
+    found = page.get_by_role("list", name="Structures trouvées")
+    assert "CENTRE DE SANTÉ DU LAC" in found.inner_text() and "Aucun professionnel enregistré" in page.inner_text(
+        "main"
+    )
+    page.get_by_role("textbox", name=re.compile(r"^Nom de la structure")).fill("")
+    page.get_by_role("textbox", name=re.compile(r"^Identifiant")).fill(empty.finess)
+    page.get_by_role("button", name="Rechercher").click()
+    page.get_by_role("link", name="CENTRE DE SANTÉ DU LAC").click()
+    page.wait_for_url(f"{live_server.url}/structure/{empty.technical_id}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "CENTRE DE SANTÉ DU LAC"

@@ -151,3 +151,87 @@ def test_the_portal_menu_folds_behind_a_button_on_a_small_screen(flushable_sqlit
     desk.goto(f"{live_server.url}/portail/")
     assert desk.get_by_role("link", name="Mon espace").is_visible()
     assert not desk.get_by_role("button", name="Menu").is_visible()
+
+
+def test_a_workbook_typed_in_excel_is_checked_and_imported(flushable_sqlite, browser, live_server, managed, tmp_path):
+    """The gestionnaire's import from the spreadsheet people really have: phones, a commune code and
+    dates typed in Excel (numbers that lost their leading 0, a date as a day count)."""
+    from openpyxl import Workbook
+
+    from rpps.portal import bulk
+
+    from .test_bulk import rows_for
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(bulk.COLUMNS))
+    for i, row in enumerate(rows_for(managed, 3)):
+        # dates as Excel day counts: 14/11/1984, 19/12/1985, 23/01/1987
+        row |= {"telephone_mobile": 612345678 + i, "lieu_naissance": 49007, "date_naissance": 31_000 + 400 * i}
+        row["date_prise_fonction"] = datetime.datetime(2024, 9, 1)
+        sheet.append([row[c] for c in bulk.COLUMNS])
+    path = tmp_path / "personnel.xlsx"
+    workbook.save(path)
+    page = browser.new_page()
+    psc_sign_in(page, live_server.url, managed["manager"])
+    page.get_by_role("link", name="Importer un fichier").first.click()
+    page.set_input_files("#id_file", str(path))
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    report = page.inner_text("main")
+    assert "Bilan de la vérification (3 lignes)" in report and "Lignes en erreur : 0" in report
+    page.get_by_role("button", name="Confirmer l'import").click()
+    page.wait_for_selector("text=Import terminé : 3 enregistré(s)")
+    imported = Person.objects.filter(birth_name__startswith="IMPORT").order_by("birth_name")
+    assert [p.phone for p in imported] == ["0612345678", "0612345679", "0612345680"]
+    assert {p.birth_place_code for p in imported} == {"49007"} and imported[0].birth_date == datetime.date(1984, 11, 14)
+
+
+def test_birth_place_by_name_and_a_closed_habilitation_reopened(flushable_sqlite, browser, live_server, managed):
+    """A birth place typed as a commune's name (an ambiguous one lists the candidates), and an action
+    that needs a confirmation, undone by who did it."""
+    base = live_server.url
+    page = browser.new_page()
+    psc_sign_in(page, base, managed["manager"])
+    page.goto(f"{base}/portail/professionnels/nouveau/")
+    page.select_option("#id_civility_code", "M")
+    for name, value in {
+        "birth_name": "Martineau",
+        "given_names": "Hugo",
+        "birth_date": "1990-03-04",
+        "birth_place_code": "Saint-Denis",
+        "exercise_last_name": "MARTINEAU",
+        "exercise_first_name": "Hugo",
+        "start_date": "2026-09-01",
+        "email": "hugo@example.org",
+        "phone": "06 12 34 56 70",
+    }.items():
+        page.fill(f"#id_{name}", value)
+    for name, value in {"sex_code": "M", "role_code": "313", "category_code": "C", "mode_code": "S"}.items():
+        page.select_option(f"#id_{name}", value)
+    page.select_option("#id_genre_code", "GENR11")
+    page.select_option("#id_structure", str(managed["site"].pk))
+    page.get_by_role("button", name="Enregistrer").click()
+    assert "Plusieurs communes répondent à « Saint-Denis »" in page.inner_text("main")
+    page.fill("#id_birth_place_code", "Angers")
+    page.get_by_role("button", name="Enregistrer").click()
+    rpps = page.inner_text("#numero-rpps").strip()
+    assert Person.objects.get(rpps=rpps).birth_place_code == "49007"
+
+    representative = browser.new_page()
+    psc_sign_in(representative, base, managed["rep"])
+    representative.get_by_role("link", name="Habilitations", exact=True).click()
+    representative.get_by_role("link", name="Fermer l'habilitation de Gaston GESTIONNAIRE").click()
+    assert "perdra dès maintenant" in representative.inner_text("main")
+    assert _manager_state(managed) == Habilitation.State.OPEN  # the confirmation step wrote nothing
+    representative.get_by_role("button", name="Fermer l'habilitation").click()
+    assert "est fermée" in representative.inner_text("body")
+    assert _manager_state(managed) == Habilitation.State.CLOSED
+    representative.goto(f"{base}/portail/habilitations/?state=")  # « Tous » shows the closed ones
+    representative.get_by_role("link", name="Rouvrir l'habilitation de Gaston GESTIONNAIRE").click()
+    representative.get_by_role("button", name="Rouvrir l'habilitation").click()
+    assert "est rouverte" in representative.inner_text("body")
+    assert _manager_state(managed) == Habilitation.State.OPEN
+
+
+def _manager_state(managed) -> str:
+    return Habilitation.objects.get(national_id=managed["manager"], kind=Habilitation.Kind.MANAGER).state
