@@ -52,32 +52,39 @@ class Extraction:
         source = self.sources.get(stem)
         if source is None:
             return
-        with source.opener() as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            header = _fields(text.readline())
-            expected = [c for c in expected_columns(stem) if c not in OPTIONAL_ACTIVITY_COLUMNS]
-            missing = [c for c in expected if c not in header]
-            if missing:
-                raise ExtractionError(f"{source.name} : colonnes manquantes dans l'en-tête : {', '.join(missing)}.")
-            yield header
-            separators, separator = len(header) - 1, formats.SEPARATOR
-            for number, line in enumerate(text, start=2):
-                # _fields, inline: called once per line of a national file
-                line = line.rstrip("\r\n")
-                if line[-1:] == separator:
-                    line = line[:-1]  # the trailing separator every line ends with
-                found = line.count(separator)
-                if found != separators:
-                    if line:
-                        self.problems.append(
-                            Problem(
-                                source.name,
-                                number,
-                                f"{found + 1} champ(s) au lieu de {separators + 1} : ligne ignorée.",
-                            )
-                        )
-                    continue
-                yield number, line
+        number = 0  # the last line read whole
+        try:
+            with source.opener() as raw:
+                text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+                header, number = _fields(text.readline()), 1
+                expected = [c for c in expected_columns(stem) if c not in OPTIONAL_ACTIVITY_COLUMNS]
+                missing = [c for c in expected if c not in header]
+                if missing:
+                    raise ExtractionError(f"{source.name} : colonnes manquantes dans l'en-tête : {', '.join(missing)}.")
+                yield header
+                separators, separator = len(header) - 1, formats.SEPARATOR
+                for number, line in enumerate(text, start=2):
+                    # _fields, inline: called once per line of a national file
+                    line = line.rstrip("\r\n")
+                    if line[-1:] == separator:
+                        line = line[:-1]  # the trailing separator every line ends with
+                    found = line.count(separator)
+                    if found != separators or "\x00" in line:  # no database text holds a NUL
+                        if line:
+                            message = f"{found + 1} champ(s) au lieu de {separators + 1}"
+                            if found == separators:
+                                message = "caractère nul (octet 0) dans la ligne"
+                            self.problems.append(Problem(source.name, number, f"{message} : ligne ignorée."))
+                        continue
+                    yield number, line
+        except UnicodeDecodeError:
+            # the text is decoded by blocks: the faulty byte lies after the last line read whole
+            where = f"après la ligne {number}" if number else "dès l'en-tête"
+            raise ExtractionError(
+                f"{source.name}, {where} : le fichier n'est pas encodé en UTF-8, comme le sont les fichiers "
+                "PS_LibreAcces ; convertissez-le (par exemple iconv -f ISO-8859-1 -t UTF-8) puis chargez-le à "
+                "nouveau. Rien n'est écrit."
+            ) from None
 
 
 def _fields(line: str) -> list[str]:

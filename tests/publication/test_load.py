@@ -93,6 +93,20 @@ def test_malformed_lines_are_reported_and_skipped_or_stop_the_load(tmp_path):
     assert "ligne 3 : 3 champ(s) au lieu de 56" in err and Person.objects.exists()
 
 
+def test_a_file_in_latin_1_is_refused_in_french_and_a_line_with_a_nul_is_skipped(tmp_path):
+    text = (SAMPLES / "SYNTHETIC_PS_LibreAcces_Personne_activite_202601010000.txt").read_text(encoding="utf-8")
+    path = tmp_path / "PS_LibreAcces_Personne_activite_202601010000.txt"
+    path.write_bytes(text.encode("latin-1", errors="replace"))
+    with pytest.raises(CommandError, match="n'est pas encodé en UTF-8.*Rien n'est écrit"):
+        load(path)
+    assert not Person.objects.exists()
+    lines = text.splitlines()
+    lines[2] = lines[2].replace("|", "|\x00", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out, err = load(path)
+    assert "ligne 3 : caractère nul (octet 0) dans la ligne : ligne ignorée." in err and Person.objects.exists()
+
+
 def test_missing_columns_or_files_are_refused(tmp_path):
     bad = tmp_path / "PS_LibreAcces_Personne_activite_202601010000.txt"
     bad.write_text("Identifiant PP|Nom|\n1|X|\n", encoding="utf-8")
