@@ -46,8 +46,8 @@ class _identity_locks:
     def __enter__(self):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                for key in self.locks:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+                # one statement for a file's batch: unnest gives the sorted keys in their order
+                cursor.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [self.locks])
         else:
             _local_lock.acquire()
         return self
