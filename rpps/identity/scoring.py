@@ -304,7 +304,7 @@ def compare(
         )
         result.traits["lieu_naissance"] = TraitResult(CLOSE, note)
     else:
-        far = far_birth_places(traits.birth_place, c.birth_place)
+        far = far_birth_places(traits.birth_place, c.birth_place, min(traits.birth_date, c.birth_date).year)
         result.traits["lieu_naissance"] = TraitResult(DIFFER, FAR_PLACE if far else "")
     result.decision = decide(result.traits, traits.birth_date, c.birth_date, common=common)
     return result
@@ -313,13 +313,22 @@ def compare(
 FAR_PLACE = "né ailleurs (autre département ou autre pays, pas une faute de frappe du code)"
 
 
-def far_birth_places(a: str, b: str) -> bool:
+# France against a country: how a birth in a territory that was French at the time gets written (a
+# commune of French Algeria, or the country of today). By INSEE zone, the last year such a birth was
+# French: Africa (Algeria 1962, the protectorates and colonies about 1956-1962), Asia (Indochina, 1954).
+# The Americas and Oceania stay possible at any date (overseas territories written as countries);
+# Europe never: a birth in Spain is not a birth in France.
+FRENCH_UNTIL = {"993": 1962, "992": 1954, "994": 9999, "995": 9999}
+
+
+def far_birth_places(a: str, b: str, year: int | None = None) -> bool:
     """Two birth places no slip explains: French communes of two departments (or countries of two zones)
-    whose codes are not one keystroke apart. A commune of the same department is how a birth gets
-    declared where the family lived rather than at the maternity; France against abroad is how births in
-    former French territories are written (Algeria before 1962): neither is "far"."""
+    whose codes are not one keystroke apart, or France and a country that was not French territory in
+    ``year`` (the earlier birth year of the two records). A commune of the same department is how a
+    birth gets declared where the family lived rather than at the maternity: not "far"."""
     if is_born_abroad(a) != is_born_abroad(b):
-        return False
+        abroad = a if is_born_abroad(a) else b
+        return year is not None and year > FRENCH_UNTIL.get(abroad[:3], 0)
     differing = [i for i in range(min(len(a), len(b))) if a[i] != b[i]]
     slip = len(differing) == 1 or (
         len(differing) == 2 and differing[1] == differing[0] + 1 and a[differing[0]] == b[differing[1]]

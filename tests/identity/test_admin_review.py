@@ -22,13 +22,13 @@ DATA = {
 @pytest.fixture
 def open_case(recording):
     factories.person(**DATA)
-    other = DATA | {"given_names": "Paul Noé", "birth_place_code": "99134", "birth_city_abroad": "Madrid"}
+    other = DATA | {"given_names": "Paul Noé", "birth_place_code": "13001", "birth_city_abroad": ""}
     traits = Traits.parse(
         nom=other["birth_name"],
         prenoms=other["given_names"],
         sexe="M",
         date_naissance=other["birth_date"],
-        lieu_naissance="99134",
+        lieu_naissance="13001",
     )
     return services.register_person(traits, other).case
 
@@ -55,9 +55,7 @@ def test_operator_decision_from_the_page(admin_client, open_case):
 
 def test_operator_can_search_the_duplicates_of_a_professional(admin_client, recording):
     older = factories.person(**DATA)
-    newer = factories.person(
-        **DATA | {"given_names": "Noé", "birth_place_code": "99134", "birth_city_abroad": "Madrid"}
-    )
+    newer = factories.person(**DATA | {"given_names": "Noé", "birth_place_code": "13001", "birth_city_abroad": ""})
     response = admin_client.post("/admin/identity/reviewcase/verifier/", {"rpps": newer.rpps}, follow=True)
     assert "1 doublon(s) possible(s) ouvert(s)" in response.content.decode()
     case = ReviewCase.objects.get()

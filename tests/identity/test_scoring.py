@@ -218,12 +218,29 @@ def test_born_in_another_department_is_another_person():
     [
         ("44109", "44184"),  # Nantes / Saint-Nazaire: another arrondissement of the same department
         ("44109", "45109"),  # one digit of the code typed wrong
-        ("44109", "99352"),  # a French commune against a country (births in Algeria before 1962)
     ],
 )
 def test_a_birth_place_a_slip_or_a_declaration_explains_is_for_a_human(known, requested):
     result = decide(candidate(lieu=known), lieu_naissance=requested)
     assert result.decision == POSSIBLE, explain(result)
+
+
+@pytest.mark.parametrize(
+    ("country", "born", "outcome"),
+    [
+        ("99352", datetime.date(1955, 3, 12), POSSIBLE),  # French Algeria: written as a commune or as the country
+        ("99352", datetime.date(1980, 3, 12), NO_MATCH),  # Algeria long after 1962: another country
+        ("99134", datetime.date(1955, 3, 12), NO_MATCH),  # Spain was never France
+        ("99243", datetime.date(1950, 3, 12), POSSIBLE),  # Indochina before 1954
+    ],
+)
+def test_france_against_a_country_is_for_a_human_only_where_the_country_was_french(country, born, outcome):
+    """A namesake born the same day in Spain is another person; a birth in French Algeria may be written
+    under its commune of the time or under the country."""
+    result = decide(candidate(lieu="44109", date=born), lieu_naissance=country, date_naissance=born.isoformat())
+    assert result.decision == outcome, explain(result)
+    if outcome == NO_MATCH:
+        assert "né ailleurs" in explain(result)
 
 
 def test_countries_of_one_zone_are_close_other_zones_differ():

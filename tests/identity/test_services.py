@@ -23,7 +23,7 @@ DATA = {
     "birth_place_code": "44109",
 }
 # Given names in another order and another birth place: maybe the same person, maybe not.
-DOUBTFUL = DATA | {"given_names": "Claire Anaïs", "birth_place_code": "99134", "birth_city_abroad": "Madrid"}
+DOUBTFUL = DATA | {"given_names": "Claire Anaïs", "birth_place_code": "44184", "birth_city_abroad": ""}
 
 
 def traits_of(data=DATA, **changes):
@@ -113,8 +113,7 @@ def test_merge_keeps_the_older_number_and_moves_everything(recording):
 def test_check_person_opens_a_pair_case(recording, admin_user):
     older = factories.person(**DATA)
     newer = factories.person(
-        **DATA
-        | {"usage_name": "", "given_names": "Claire Anaïs", "birth_place_code": "99134", "birth_city_abroad": "Madrid"}
+        **DATA | {"usage_name": "", "given_names": "Claire Anaïs", "birth_place_code": "44184", "birth_city_abroad": ""}
     )
     cases = services.check_person(newer)
     assert len(cases) == 1 and cases[0].kind == ReviewCase.Kind.PAIR
@@ -128,7 +127,8 @@ def test_incomplete_person_data_is_refused_before_anything_is_queued(recording):
 
     factories.person(**DATA)
     with pytest.raises(ValidationError) as exc:
-        services.register_person(traits_of(DOUBTFUL), DOUBTFUL | {"birth_city_abroad": ""})
+        abroad = DOUBTFUL | {"birth_place_code": "99134", "birth_city_abroad": ""}  # born abroad, city missing
+        services.register_person(traits_of(abroad), abroad)
     assert exc.value.message_dict == {
         "birth_city_abroad": ["Pour une naissance à l'étranger, la ville de naissance est obligatoire."]
     }
