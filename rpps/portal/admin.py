@@ -19,8 +19,6 @@ from .audit import Who
 from .forms import RejectionForm
 from .models import Account, AuditEvent, Contract, ContractSite, Habilitation
 
-EVIDENCE_CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
-
 
 class ContractSiteInline(admin.TabularInline):
     model = ContractSite
@@ -61,8 +59,7 @@ class ContractAdmin(FoldedSearch, ReadOnlyAdmin):
         return FileResponse(
             contract.evidence.open("rb"),
             as_attachment=suffix == "pdf",
-            filename=f"contrat-{contract.pk}-justificatif.{suffix}",
-            content_type=EVIDENCE_CONTENT_TYPES.get(suffix, "application/octet-stream"),
+            filename=f"contrat-{contract.pk}-justificatif.{suffix}",  # its content type guessed from it
         )
 
     def get_urls(self):

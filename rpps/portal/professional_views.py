@@ -332,7 +332,11 @@ def situation_withdraw(request, pk):
                 f"La situation à {activity.structure.name} est retirée (saisie erronée) : elle n'apparaît plus dans "
                 "l'annuaire ni dans les extractions. Le numéro RPPS reste attribué au professionnel.",
             )
-            if not registration.managed_activities(request.account.national_id).filter(exercise__person=person):
+            if (
+                not registration.managed_activities(request.account.national_id)
+                .filter(exercise__person=person)
+                .exists()
+            ):
                 return redirect("portal:professionals")  # their page here showed only that situation
         return redirect("portal:professional", rpps=person.rpps)
     exercise = activity.exercise

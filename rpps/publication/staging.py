@@ -187,6 +187,7 @@ STEMS = {
     "load_sf": formats.SAVOIR_FAIRE.stem,
     "load_da": formats.DIPL_AUT_EXERC.stem,
 }
+RAW = {view: f"raw_{view}" for view in STAGED}  # the copied lines behind each view
 
 
 def drop(others=()) -> None:
@@ -194,7 +195,7 @@ def drop(others=()) -> None:
     with connection.cursor() as cursor:
         for view in STAGED:
             cursor.execute(f"DROP VIEW IF EXISTS {view}")
-        for table in (*(f"raw_{view}" for view in STAGED), *DERIVED, *others):
+        for table in (*RAW.values(), *DERIVED, *others):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -204,7 +205,7 @@ def _copy(extraction: Extraction, view: str, writer: BulkWriter) -> None:
     stem = STEMS[view]
     lines = extraction.lines(stem)
     header = next(lines, None) or expected_columns(stem)
-    raw = f"raw_{view}"
+    raw = RAW[view]
     fields = ("line", *(f"c{i}" for i in range(len(header))))
     with connection.cursor() as cursor:
         # byte order on PostgreSQL: the sorts and groupings on codes need no locale, whatever the database's
@@ -256,5 +257,5 @@ def stage(extraction: Extraction) -> None:
             cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {select}")
             cursor.execute(f"CREATE INDEX {table}_key ON {table} ({key})")
         if connection.vendor == "postgresql":
-            for table in (*(f"raw_{view}" for view in STAGED), *DERIVED):
+            for table in (*RAW.values(), *DERIVED):
                 cursor.execute(f"ANALYZE {table}")  # temporary tables are not seen by autovacuum

@@ -38,16 +38,19 @@ class BulkWriter:
         """Rows into any table (a staging table, say), values as the database takes them."""
         if not rows:
             return
-        table = self.connection.ops.quote_name(name)
-        cols = ", ".join(self.connection.ops.quote_name(c) for c in columns)
         with self.connection.cursor() as cursor:
             if self.postgres:
-                with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                with cursor.cursor.copy(f"COPY {self._target(name, columns)} FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
             else:
                 placeholders = ", ".join(["%s"] * len(columns))
-                cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({placeholders})", rows)
+                cursor.executemany(f"INSERT INTO {self._target(name, columns)} VALUES ({placeholders})", rows)
+
+    def _target(self, name: str, columns: tuple[str, ...]) -> str:
+        """``"table" ("column", …)``, quoted for the database."""
+        quote = self.connection.ops.quote_name
+        return f"{quote(name)} ({', '.join(quote(c) for c in columns)})"
 
     def write_delimited(
         self, name: str, columns: tuple[str, ...], batches: Iterable[list[str]], separator: str
@@ -60,11 +63,8 @@ class BulkWriter:
             for lines in batches:
                 self.write_table(name, columns, [line.split(separator) for line in lines])
             return
-        table = self.connection.ops.quote_name(name)
-        cols = ", ".join(self.connection.ops.quote_name(c) for c in columns)
-        self.connection.ensure_connection()
         with self.connection.cursor() as cursor:
-            statement = f"COPY {table} ({cols}) FROM STDIN (DELIMITER '{separator}')"
+            statement = f"COPY {self._target(name, columns)} FROM STDIN (DELIMITER '{separator}')"
             with cursor.cursor.copy(statement, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
                 for lines in batches:
                     text = "\n".join(lines) + "\n"
