@@ -112,6 +112,15 @@ def account_client(national_id: str, family_name="TEST", given_name="Test") -> C
     return browser
 
 
+# The birth date professional_form types, in every form a page, a message or a repr may write it: a test
+# that it is not shown looks for these, not for "1992", which a random RPPS number or key may hold.
+BIRTH_DATE_FORMS = ("1992-06-15", "15/06/1992", "15 juin 1992", "1992, 6, 15", "19920615")
+
+
+def shows_birth_date(content: str) -> bool:
+    return any(form in content for form in BIRTH_DATE_FORMS)
+
+
 def text(response) -> str:
     """A page's text with HTML entities decoded, for assertions on French messages."""
     return html.unescape(response.content.decode())

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("registry", "0006_search_indexes"),
+        ("registry", "0001_squashed_0010_name_fold_indexes"),
     ]
 
     operations = [
