@@ -55,6 +55,9 @@ class TraitResult:
     weak: bool = False
     # Given names agree on a list of several names, which identifies far better than one.
     several: bool = False
+    # The request gives several given names (set by compare): a near miss on them still leaves a list
+    # that identifies, where a single given name partly matched fits every namesake born that day.
+    asked_several: bool = False
 
     def as_dict(self) -> dict:
         return {"etat": self.state, "note": self.note} if self.note else {"etat": self.state}
@@ -107,7 +110,18 @@ def compare_name(traits: Traits, request_phonetic: str, c: Candidate) -> TraitRe
     for known, known_phonetic in ((c.birth_name, c.name_phonetic), (c.usage_name, c.usage_phonetic)):
         if known and (note := _name_close(traits.birth_name, request_phonetic, known, known_phonetic)):
             return TraitResult(CLOSE, note)
+    for known in (c.birth_name, c.usage_name):
+        long_enough = min(len(known), len(traits.birth_name)) >= TWO_SLIPS_LENGTH
+        if long_enough and OSA.distance(traits.birth_name, known, score_cutoff=2) <= 2:
+            return TraitResult(CLOSE, TWO_SLIPS, weak=True)
     return TraitResult(DIFFER)
+
+
+# A surname of six letters or more two slips away (SERNREY / SENREI): the same name typed twice wrong, only
+# where everything else agrees down to the birth commune (decide); shorter names two letters apart are
+# other names (MARTIN / MARTEL is a slip of one, MOREL / MOREAU another family).
+TWO_SLIPS_LENGTH = 6
+TWO_SLIPS = "deux fautes de frappe"
 
 
 def _same_given(a: str, b: str) -> bool:
@@ -129,15 +143,19 @@ def _other_form(a: str, b: str) -> bool:
     return len(a) == len(b) and a[:-1] == b[:-1]
 
 
-def _aligned(shorter: list[str], longer: list[str]) -> bool:
-    """Each given name of the shorter list is, or nearly is, a different given name of the longer one."""
+def _aligned(shorter: list[str], longer: list[str]) -> list[tuple[str, str]] | None:
+    """Each given name of the shorter list is, or nearly is, a different given name of the longer one: the
+    pairs (exact names first), or None."""
     unused = list(longer)
-    for name in shorter:
-        match = next((i for i, other in enumerate(unused) if _same_given(name, other)), None)
+    pairs = []
+    for name in sorted(shorter, key=lambda n: n not in unused):
+        match = next((i for i, other in enumerate(unused) if name == other), None)
         if match is None:
-            return False
-        unused.pop(match)
-    return True
+            match = next((i for i, other in enumerate(unused) if _same_given(name, other)), None)
+        if match is None:
+            return None
+        pairs.append((name, unused.pop(match)))
+    return pairs
 
 
 def _abbreviated(short: list[str], full: list[str]) -> bool:
@@ -192,9 +210,13 @@ def compare_given(traits: Traits, c: Candidate, *, named: bool = False) -> Trait
         dropped_from_end = longer[: len(shorter)] == shorter
         return TraitResult(CLOSE, "prénoms en partie absents", weak=request[0] != known[0] or not dropped_from_end)
     shorter, longer = sorted((request, known), key=len)
-    if _aligned(shorter, longer):
+    if (pairs := _aligned(shorter, longer)) is not None:
+        # Names out of order or some missing, and a letter slipped in one of them: a typo of the same person
+        # when the request's first given name is written as one of the record's and the slip is not how two
+        # names differ (LEO / LEON); else (the first given name itself misspelt) for a human.
+        slip_only = request[0] in known and not any(_other_form(a, b) for a, b in pairs)
         if len(shorter) < len(longer):
-            return TraitResult(CLOSE, "prénoms en partie absents, faute de frappe", weak=True)
+            return TraitResult(CLOSE, "prénoms en partie absents, faute de frappe", weak=not slip_only)
         if all(_same_given(a, b) for a, b in zip(request, known, strict=True)):
             other_name = request[0] != known[0] and named
             if other_name or any(_other_form(a, b) for a, b in zip(request, known, strict=True)):
@@ -203,7 +225,7 @@ def compare_given(traits: Traits, c: Candidate, *, named: bool = False) -> Trait
                 # slip; so is one that differs the way names differ (LEO / LEON), whoever carries it.
                 return TraitResult(CLOSE, "prénom voisin (faute de frappe, ou autre prénom : jumeaux ?)", weak=True)
             return TraitResult(CLOSE, "faute de frappe")
-        return TraitResult(CLOSE, "prénoms dans un autre ordre, faute de frappe", weak=True)
+        return TraitResult(CLOSE, "prénoms dans un autre ordre, faute de frappe", weak=not slip_only)
     if _abbreviated(request, known):
         # the first given name written in full and only the others short is as good as them left out; the
         # first one itself short (MH, Anne-So.) reads the same for a twin Marie-Hortense or Anne-Solène
@@ -232,6 +254,15 @@ GENERATION_YEARS = 10
 OTHER_GENERATION = "autre génération (parent et enfant homonymes ?)"
 # One digit of the year's decade typed wrong (1955 / 1975) is also how a parent's and a child's years differ.
 DECADE_SLIP = "décennie différente (faute de frappe, ou parent et enfant ?)"
+DECADE_TYPO = "décennie mal saisie (l'année demandée ferait une personne de plus de 100 ans ou de moins de 15 ans)"
+# The ages at which a person registers as a professional of the health, medico-social or social system:
+# beyond them a requested birth year is a keying error, not a person (not a parent or child of one).
+PLAUSIBLE_AGES = (15, 100)
+
+
+def plausible_birth_year(year: int) -> bool:
+    youngest, oldest = PLAUSIBLE_AGES
+    return datetime.date.today().year - oldest <= year <= datetime.date.today().year - youngest
 
 
 def compare_date(request: datetime.date, known: datetime.date) -> TraitResult:
@@ -240,9 +271,19 @@ def compare_date(request: datetime.date, known: datetime.date) -> TraitResult:
     # ten years apart cannot be a parent and a child: a slip of the decade digit, one digit like any other
     if (request.month, request.day) == (known.month, known.day) and abs(request.year - known.year) > GENERATION_YEARS:
         one_digit = sum(a != b for a, b in zip(f"{request.year:04d}", f"{known.year:04d}", strict=True)) == 1
+        if one_digit and not plausible_birth_year(request.year) and plausible_birth_year(known.year):
+            # 1905 for 1975: the requested year is nobody's who registers as a professional, so it is no
+            # parent's or child's: the decade digit typed wrong, like any other digit
+            return TraitResult(CLOSE, DECADE_TYPO)
         return TraitResult(DIFFER, DECADE_SLIP if one_digit else OTHER_GENERATION)
     if request.year == known.year and request.day == known.month and request.month == known.day:
         return TraitResult(CLOSE, "jour et mois inversés")
+    if abs((request - known).days) == 1 or (
+        (request.month, request.day) == (known.month, known.day) and abs(request.year - known.year) == 1
+    ):
+        # a day or a year off (a birth around midnight, an age counted wrong): one slip, however many digits
+        # it changes (31/12/1979 and 01/01/1980, 1979 and 1980)
+        return TraitResult(CLOSE, ONE_OFF)
     # YYYYMMDD as text, without strftime (this runs for every candidate).
     a = str(request.year * 10000 + request.month * 100 + request.day)
     b = str(known.year * 10000 + known.month * 100 + known.day)
@@ -259,9 +300,14 @@ def compare_date(request: datetime.date, known: datetime.date) -> TraitResult:
         return TraitResult(DIFFER, side + " (convention du 1er du mois)")
     if len(diffs) == 2:
         return TraitResult(DIFFER, TWO_DIGITS)
+    if request.day <= 12 and request.day != request.month:
+        swapped = str(request.year * 10000 + request.day * 100 + request.month)
+        if Levenshtein.distance(swapped, b, weights=(1, 1, 1)) == 1:
+            return TraitResult(DIFFER, TWO_DIGITS)  # day and month swapped, and a digit typed wrong: two slips
     return TraitResult(DIFFER)
 
 
+ONE_OFF = "un jour ou un an d'écart"
 # A date recorded by the convention for an unknown day (1 January, or the 1st of the month) against a
 # full date of the same year: still "differ" (never a MATCH), but worth a human's look (POSSIBLE).
 UNKNOWN_DAY = "jour de naissance inconnu"
@@ -286,6 +332,7 @@ def compare(
     result = Comparison(c)
     result.traits["nom"] = compare_name(traits, request_phonetic, c)
     result.traits["prenoms"] = compare_given(traits, c, named=named)
+    result.traits["prenoms"].asked_several = " " in traits.given_names
     result.traits["sexe"] = TraitResult(AGREE if traits.sex == c.sex else DIFFER)
     result.traits["date_naissance"] = compare_date(traits.birth_date, c.birth_date)
     if not traits.birth_place or not c.birth_place:
@@ -354,6 +401,8 @@ def decide(
         # A neighbouring commune (or a country of the same zone) tells more than no place at all, less than
         # the same one: a MATCH on everything else exact, as with no place; never where the place must agree.
         place = UNKNOWN
+    if t["nom"].weak and not (p == AGREE and d == AGREE and place == AGREE):
+        n = DIFFER  # a surname two slips away says something only with everything else exact
     sure = _sure(t, n, p, s, d, place, common)
     if sure:
         return sure
@@ -367,9 +416,11 @@ def _sure(t: dict[str, TraitResult], n: str, p: str, s: str, d: str, place: str,
     near_misses = (n == CLOSE) + (p == CLOSE)
     given_strong = p == AGREE or (p == CLOSE and not t["prenoms"].weak and (not common or place == AGREE))
     if s == AGREE and d == AGREE and names_ok and given_strong and place in (AGREE, UNKNOWN):
-        # Two near misses need the birth place to agree; one near miss on the given names too
-        # (twins share everything but their given names).
-        if near_misses == 0 or place == AGREE or (near_misses == 1 and n == CLOSE):
+        # Two near misses need the birth place to agree. One near miss is enough without it: on the given
+        # names it is a strong one (given_strong: not how twins' or namesakes' names differ, a first given
+        # name few others carry, a name few carry) on a list of several (one given name partly matched
+        # fits any namesake born that day), and a birth place would not tell twins apart anyway.
+        if near_misses == 0 or place == AGREE or (near_misses == 1 and (n == CLOSE or t["prenoms"].asked_several)):
             return MATCH
         return POSSIBLE
     exact_but = s == AGREE and n == AGREE and place == AGREE and not common

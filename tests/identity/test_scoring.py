@@ -71,10 +71,12 @@ def decide(known=None, *, named=False, **request):
         ({"date_naissance": "1980-05-17"}, POSSIBLE),  # a rare name, several given names, a date mistyped twice
         ({"prenoms": "Hélène", "date_naissance": "1980-05-17"}, NO_MATCH),  # one given name: a namesake
         ({"date_naissance": "1987-11-02"}, NO_MATCH),  # four digits apart: another date, not a slip
-        ({"prenoms": "Marie Hélèen"}, POSSIBLE),  # given names swapped with a typo: maybe a namesake
+        ({"prenoms": "Marie Hélèen"}, MATCH),  # given names swapped, a letter slipped in one, all else exact
+        ({"prenoms": "Marie Héléna"}, POSSIBLE),  # swapped, and HELENA is another name than HELENE: a human
+        ({"prenoms": "Hélèen"}, POSSIBLE),  # the first given name itself misspelt and the second missing
         ({"prenoms": "Sophie"}, NO_MATCH),  # first given name differs (a twin Sophie, an Hélène Sophie…)
         ({"nom": "BERNARD", "prenoms": "Hélène", "date_naissance": "1980-03-13"}, NO_MATCH),
-        ({"prenoms": "Marie Hélène", "lieu_naissance": ""}, POSSIBLE),
+        ({"prenoms": "Marie Hélène", "lieu_naissance": ""}, MATCH),  # one near miss, no place: twins share it
         ({"sexe": "M"}, POSSIBLE),
         ({"nom": "BERNARD"}, POSSIBLE),  # an unrecorded change of name
         ({"prenoms": "Camille"}, NO_MATCH),  # a twin
@@ -314,6 +316,56 @@ def test_a_decade_digit_typed_wrong_is_for_a_human():
     result = decide(date_naissance="1960-03-12")
     assert result.decision == POSSIBLE and "décennie" in explain(result)
     assert decide(date_naissance="1990-03-12").decision == MATCH  # ten years: no parent and child, a slip
+
+
+def test_a_decade_typed_wrong_into_a_date_nobody_registers_at_is_read_as_a_slip():
+    """1910 for 1980: the requested person would be over 100 years old, a parent of nobody who registers:
+    the decade digit was typed wrong. 2020 (a child of six) likewise; a date in the future is refused."""
+    result = decide(date_naissance="1910-03-12")
+    assert result.decision == MATCH and "décennie mal saisie" in explain(result)
+    assert decide(candidate(date=datetime.date(2000, 3, 12)), date_naissance="2020-03-12").decision == MATCH
+    assert decide(date_naissance="1910-03-12", lieu_naissance="13055").decision == NO_MATCH  # and born elsewhere
+    # the record itself is the implausible one: it is the request that may be a parent or a child
+    assert decide(candidate(date=datetime.date(1910, 3, 12)), date_naissance="1980-03-12").decision == POSSIBLE
+
+
+@pytest.mark.parametrize(
+    ("known", "requested"),
+    [("1979-12-31", "1980-01-01"), ("1979-03-12", "1980-03-12"), ("1980-02-29", "1980-03-01")],
+)
+def test_a_day_or_a_year_off_is_one_slip_however_many_digits_it_changes(known, requested):
+    result = decide(candidate(date=datetime.date.fromisoformat(known)), date_naissance=requested)
+    assert result.decision == MATCH and "un jour ou un an d'écart" in explain(result)
+
+
+def test_a_long_surname_typed_twice_wrong_is_one_only_when_everything_else_agrees():
+    """SERNREY / SENREI: two slips of a long name, same given names, date and commune: the same person.
+    Without the commune, or a short name two letters apart (MOREL / MOREAU), for a human at most."""
+    known = candidate(nom="Sernrey")
+    result = decide(known, nom="SENREI")
+    assert result.decision == MATCH and "deux fautes de frappe" in explain(result)
+    assert decide(known, nom="SENREI", lieu_naissance="").decision != MATCH
+    assert decide(known, nom="SENREI", date_naissance="1980-03-13").decision != MATCH
+    assert decide(candidate(nom="Morel"), nom="MOREAU").traits["nom"].state == "differ"
+
+
+def test_day_and_month_swapped_and_a_digit_wrong_is_a_date_mistyped_twice():
+    """12/03/1980 typed 03/12/1981: two slips. With several identical given names and the same commune of a
+    rare name, for a human; with a single given name, a namesake."""
+    result = decide(date_naissance="1981-12-03")
+    assert result.decision == POSSIBLE and "deux chiffres" in explain(result)
+    assert decide(date_naissance="1981-12-03", prenoms="Hélène").decision == NO_MATCH
+
+
+def test_one_near_miss_on_the_given_names_needs_no_birth_place_unless_the_name_is_common():
+    """A given name misspelt that no one else carries, everything else exact but the place not given: the
+    same person (a birth place would not tell twins apart). With a common surname and given name, the
+    commune must confirm it."""
+    assert decide(prenoms="Hélèen Marie", lieu_naissance="").decision == MATCH
+    raw = {"nom": KNOWN["nom"], "prenoms": "Hélèen Marie", "sexe": KNOWN["sexe"], "date_naissance": "1980-03-12"}
+    traits = Traits.parse(**raw, lieu_naissance="")
+    assert compare(traits, phonetic(traits.birth_name), candidate(), common=True).decision == POSSIBLE
+    assert decide(prenoms="Hélène Mariette", lieu_naissance="").decision != MATCH  # names that only overlap
 
 
 def test_an_unknown_birth_day_with_everything_else_exact_is_a_match_unless_the_name_is_common():
