@@ -212,9 +212,10 @@ def compare_given(traits: Traits, c: Candidate, *, named: bool = False) -> Trait
     shorter, longer = sorted((request, known), key=len)
     if (pairs := _aligned(shorter, longer)) is not None:
         # Names out of order or some missing, and a letter slipped in one of them: a typo of the same person
-        # when the request's first given name is written as one of the record's and the slip is not how two
-        # names differ (LEO / LEON); else (the first given name itself misspelt) for a human.
-        slip_only = request[0] in known and not any(_other_form(a, b) for a, b in pairs)
+        # when the slip is not how two names differ (LEO / LEON) and the request's first given name is
+        # written as one of the record's or is no name others carry (as for a slip in order, below);
+        # else for a human.
+        slip_only = (request[0] in known or not named) and not any(_other_form(a, b) for a, b in pairs)
         if len(shorter) < len(longer):
             return TraitResult(CLOSE, "prénoms en partie absents, faute de frappe", weak=not slip_only)
         if all(_same_given(a, b) for a, b in zip(request, known, strict=True)):

@@ -73,7 +73,7 @@ def decide(known=None, *, named=False, **request):
         ({"date_naissance": "1987-11-02"}, NO_MATCH),  # four digits apart: another date, not a slip
         ({"prenoms": "Marie Hélèen"}, MATCH),  # given names swapped, a letter slipped in one, all else exact
         ({"prenoms": "Marie Héléna"}, POSSIBLE),  # swapped, and HELENA is another name than HELENE: a human
-        ({"prenoms": "Hélèen"}, POSSIBLE),  # the first given name itself misspelt and the second missing
+        ({"prenoms": "Hélèen"}, MATCH),  # first given name misspelt (a name nobody carries), second missing
         ({"prenoms": "Sophie"}, NO_MATCH),  # first given name differs (a twin Sophie, an Hélène Sophie…)
         ({"nom": "BERNARD", "prenoms": "Hélène", "date_naissance": "1980-03-13"}, NO_MATCH),
         ({"prenoms": "Marie Hélène", "lieu_naissance": ""}, MATCH),  # one near miss, no place: twins share it
@@ -374,6 +374,12 @@ def test_an_unknown_birth_day_with_everything_else_exact_is_a_match_unless_the_n
     traits = Traits.parse(**raw, date_naissance="1980-01-01")
     common = compare(traits, phonetic(traits.birth_name), candidate(), common=True)
     assert common.decision == POSSIBLE, explain(common)
+
+
+def test_a_misspelt_first_given_name_that_others_carry_with_the_second_missing_is_for_a_human():
+    """Hélèen for Hélène Marie is a slip; a first given name several persons carry is a name of its own."""
+    assert decide(prenoms="Hélèen").decision == MATCH
+    assert decide(prenoms="Hélèen", named=True).decision == POSSIBLE
 
 
 def test_a_one_letter_typo_that_makes_another_name_others_carry_is_not_merged():
