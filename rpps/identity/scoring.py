@@ -263,7 +263,8 @@ PLAUSIBLE_AGES = (15, 100)
 
 def plausible_birth_year(year: int) -> bool:
     youngest, oldest = PLAUSIBLE_AGES
-    return datetime.date.today().year - oldest <= year <= datetime.date.today().year - youngest
+    this_year = datetime.date.today().year
+    return this_year - oldest <= year <= this_year - youngest
 
 
 def compare_date(request: datetime.date, known: datetime.date) -> TraitResult:
